@@ -1,0 +1,113 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Model(_message.Message):
+    __slots__ = ("key", "name", "source", "uri", "modality", "num_params", "upstream_accuracy", "dimension", "inference_cost", "load_cost", "finetuned", "date_added", "revision", "pooling", "tokenizer", "parent", "tags")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    NUM_PARAMS_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    INFERENCE_COST_FIELD_NUMBER: _ClassVar[int]
+    LOAD_COST_FIELD_NUMBER: _ClassVar[int]
+    FINETUNED_FIELD_NUMBER: _ClassVar[int]
+    DATE_ADDED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    POOLING_FIELD_NUMBER: _ClassVar[int]
+    TOKENIZER_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    name: str
+    source: str
+    uri: str
+    modality: str
+    num_params: int
+    upstream_accuracy: float
+    dimension: int
+    inference_cost: float
+    load_cost: float
+    finetuned: bool
+    date_added: str
+    revision: str
+    pooling: str
+    tokenizer: str
+    parent: str
+    tags: _containers.ScalarMap[str, str]
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., source: _Optional[str] = ..., uri: _Optional[str] = ..., modality: _Optional[str] = ..., num_params: _Optional[int] = ..., upstream_accuracy: _Optional[float] = ..., dimension: _Optional[int] = ..., inference_cost: _Optional[float] = ..., load_cost: _Optional[float] = ..., finetuned: _Optional[bool] = ..., date_added: _Optional[str] = ..., revision: _Optional[str] = ..., pooling: _Optional[str] = ..., tokenizer: _Optional[str] = ..., parent: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class Segment(_message.Message):
+    __slots__ = ("uri", "format", "size", "fingerprint", "split", "slice", "input_column", "label_column")
+    URI_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    SLICE_FIELD_NUMBER: _ClassVar[int]
+    INPUT_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    LABEL_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    uri: str
+    format: str
+    size: int
+    fingerprint: str
+    split: str
+    slice: str
+    input_column: str
+    label_column: str
+    def __init__(self, uri: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., fingerprint: _Optional[str] = ..., split: _Optional[str] = ..., slice: _Optional[str] = ..., input_column: _Optional[str] = ..., label_column: _Optional[str] = ...) -> None: ...
+
+class Dataset(_message.Message):
+    __slots__ = ("key", "name", "uri", "format", "input_column", "label_column", "split", "slice", "size", "modality", "num_classes", "fingerprint", "segments", "date_added", "tags")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    INPUT_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    LABEL_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    SLICE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    DATE_ADDED_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    name: str
+    uri: str
+    format: str
+    input_column: str
+    label_column: str
+    split: str
+    slice: str
+    size: int
+    modality: str
+    num_classes: int
+    fingerprint: str
+    segments: _containers.RepeatedCompositeFieldContainer[Segment]
+    date_added: str
+    tags: _containers.ScalarMap[str, str]
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., uri: _Optional[str] = ..., format: _Optional[str] = ..., input_column: _Optional[str] = ..., label_column: _Optional[str] = ..., split: _Optional[str] = ..., slice: _Optional[str] = ..., size: _Optional[int] = ..., modality: _Optional[str] = ..., num_classes: _Optional[int] = ..., fingerprint: _Optional[str] = ..., segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., date_added: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ...) -> None: ...
