@@ -1,0 +1,16 @@
+"""SHiFT-QL: parse scripts into a typed AST, format them back, and describe them as JSON."""
+
+from services.parser.errors import ParseError, ParseErrors
+from services.parser.formatter import format_script, format_statement
+from services.parser.json_view import script_to_json, statement_to_json
+from services.parser.parsing import parse
+
+__all__ = [
+    "ParseError",
+    "ParseErrors",
+    "format_script",
+    "format_statement",
+    "parse",
+    "script_to_json",
+    "statement_to_json",
+]

@@ -1,0 +1,32 @@
+"""The ParserService gRPC handler: text in, typed AST (protobuf) or canonical text out."""
+
+from __future__ import annotations
+
+import grpc
+
+from services.parser.convert import script_to_proto
+from services.parser.formatter import format_script
+from services.parser.parsing import parse
+from services.runtime.server import Registration
+from shift.v1 import parser_pb2, parser_pb2_grpc
+
+
+class ParserServicer(parser_pb2_grpc.ParserServiceServicer):
+    def Parse(
+        self, request: parser_pb2.ParseRequest, context: grpc.ServicerContext
+    ) -> parser_pb2.ParseResponse:
+        script = parse(request.text, request.source_name or "<query>")
+        return parser_pb2.ParseResponse(script=script_to_proto(script))
+
+    def Format(
+        self, request: parser_pb2.FormatRequest, context: grpc.ServicerContext
+    ) -> parser_pb2.FormatResponse:
+        return parser_pb2.FormatResponse(text=format_script(parse(request.text)))
+
+
+def registration() -> Registration:
+    servicer = ParserServicer()
+    return Registration(
+        name=parser_pb2.DESCRIPTOR.services_by_name["ParserService"].full_name,
+        add=lambda server: parser_pb2_grpc.add_ParserServiceServicer_to_server(servicer, server),
+    )

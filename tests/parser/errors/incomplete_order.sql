@@ -1,0 +1,1 @@
+SELECT * FROM models WHERE source = "hf" LIMIT 5 ORDER;

@@ -1,0 +1,3 @@
+SELECT * FROM models ORDER BY err TRAINED ON a TESTED ON b CLASSIFIED BY [Linear(lr=0.1), ] LIMIT 1;
+SELECT * FROM models WHERE name IN ();
+FINETUNE m;

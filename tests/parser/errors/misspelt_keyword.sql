@@ -1,0 +1,3 @@
+SELECT * FROM models
+  WHERE source = "hf"
+  LIMT 5;

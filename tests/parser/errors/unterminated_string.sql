@@ -1,0 +1,2 @@
+SELECT * FROM models WHERE name = 'unterminated;
+SELECT * FROM models;

@@ -1,0 +1,5 @@
+-- EXPLAIN [JSON|ANALYZE].
+EXPLAIN SELECT * FROM models ORDER BY err TRAINED ON a TESTED ON b CLASSIFIED BY LogME;
+explain json select * from models limit 1;
+EXPLAIN ANALYZE Q1 UNION Q2;
+EXPLAIN FINETUNE best WITH "cola-train";
