@@ -1,0 +1,83 @@
+"""`load_encoder`: one entry point for every model family, picked by `source` from a registry."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from services.executor.encoders import Encoder
+from services.executor.encoders_pooling import Modality, Pooling, parse_modality, parse_pooling
+from services.runtime.errors import NotFound
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a loader needs besides the uri."""
+
+    modality: Modality
+    pooling: Pooling
+    tokenizer: str | None
+    device: torch.device
+
+
+Loader = Callable[[str, LoadOptions], Encoder]
+
+_LOADERS: dict[str, Loader] = {}
+
+
+def register_loader(source: str, loader: Loader) -> None:
+    """Make `load_encoder(source, ...)` use `loader` (replacing any earlier registration)."""
+    _LOADERS[source] = loader
+
+
+def loader_sources() -> tuple[str, ...]:
+    """The sources `load_encoder` accepts."""
+    _register_builtin_loaders()
+    return tuple(sorted(_LOADERS))
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """The requested device, else CUDA when present, else CPU."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_encoder(
+    source: str,
+    uri: str,
+    *,
+    modality: str = "text",
+    pooling: str = "mean",
+    tokenizer: str | None = None,
+    device: str | None = None,
+) -> Encoder:
+    """Load the model at `uri` with the loader registered for `source`."""
+    _register_builtin_loaders()
+    loader = _LOADERS.get(source)
+    if loader is None:
+        close = tuple(difflib.get_close_matches(source, list(_LOADERS), n=3))
+        raise NotFound(f"unknown model source {source!r}", suggestions=close)
+    options = LoadOptions(
+        modality=parse_modality(modality),
+        pooling=parse_pooling(pooling),
+        tokenizer=tokenizer,
+        device=pick_device(device),
+    )
+    return loader(uri, options)
+
+
+def _register_builtin_loaders() -> None:
+    """Register the families shipped with SHiFT (imported lazily: they pull in heavy libraries)."""
+    if {"huggingface", "onnx", "efficientnet"} <= _LOADERS.keys():
+        return
+    from services.executor.loaders_efficientnet import load_efficientnet
+    from services.executor.loaders_huggingface import load_huggingface
+    from services.executor.loaders_onnx import load_onnx
+
+    _LOADERS.setdefault("huggingface", load_huggingface)
+    _LOADERS.setdefault("onnx", load_onnx)
+    _LOADERS.setdefault("efficientnet", load_efficientnet)

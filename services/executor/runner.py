@@ -1,0 +1,337 @@
+"""The executor's tasks, transport-free: embed, score (proxy), profile, describe.
+
+Each task is idempotent and keyed by content: a result already in the cache is returned without
+work, and every stored value is complete before it becomes visible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from services.cache import keys
+from services.cache.client import CacheClient
+from services.cache.codec import dump_json, load_json
+from services.cache.records import DatasetRecord, ModelRecord
+from services.executor.encoders import Encoder
+from services.executor.feature_store import ChunkFeatures, FeatureStore, chunks_for
+from services.executor.known_models import resolve_known_model
+from services.executor.loaders import load_encoder
+from services.executor.nn_summary import NO_NEIGHBOUR, NNSummary, merge
+from services.executor.nn_summary_search import nn_search
+from services.executor.proxies import get_proxy
+from services.executor.segments import Segment, SegmentReader, describe
+from services.runtime.errors import Cancelled, InvalidArgument
+
+PACKAGED = "pypi:"
+"""URI scheme of models that ship inside a PyPI package (see known_models.py)."""
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    error: float
+    train_samples: int
+    test_samples: int
+    result_key: str
+    from_cache: bool
+    chunks_computed: int = 0
+    chunks_cached: int = 0
+
+
+@dataclass(frozen=True)
+class EmbedOutcome:
+    chunks_computed: int
+    chunks_cached: int
+    samples: int
+    dimension: int
+
+
+@dataclass(frozen=True)
+class ProfileOutcome:
+    load_seconds: float
+    infer_seconds_per_sample: float
+    dimension: int
+    num_params: int
+    device: str
+
+
+class EncoderPool:
+    """Recently loaded encoders (loading dominates small tasks), keyed by model key."""
+
+    def __init__(self, device: str | None, capacity: int = 2) -> None:
+        self.device = device
+        self._loaded: OrderedDict[str, Encoder] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def get(self, model: ModelRecord) -> Encoder:
+        with self._lock:
+            if model.key in self._loaded:
+                self._loaded.move_to_end(model.key)
+                return self._loaded[model.key]
+        encoder = open_encoder(model, self.device)
+        with self._lock:
+            self._loaded[model.key] = encoder
+            while len(self._loaded) > self._capacity:
+                self._loaded.popitem(last=False)
+        return encoder
+
+
+def open_encoder(model: ModelRecord, device: str | None) -> Encoder:
+    """Load a catalog model; `pypi:NAME` URIs resolve to the packaged models."""
+    if model.uri.startswith(PACKAGED):
+        known = resolve_known_model(model.uri.removeprefix(PACKAGED))
+        return load_encoder(
+            known.source,
+            known.uri,
+            modality=known.modality,
+            pooling=known.pooling,
+            tokenizer=known.tokenizer,
+            device=device,
+        )
+    return load_encoder(
+        model.source,
+        model.uri,
+        modality=model.modality,
+        pooling=model.pooling,
+        tokenizer=model.tokenizer,
+        device=device,
+    )
+
+
+@dataclass
+class TaskEnv:
+    """What every task runs with."""
+
+    cache: CacheClient
+    reader: SegmentReader
+    encoders: EncoderPool
+    progress: Progress = lambda stage, done, total, message: None
+    should_stop: Callable[[], bool] = lambda: False
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.should_stop():
+            raise Cancelled("task cancelled")
+
+    def features(self, model: ModelRecord, chunk_size: int) -> FeatureStore:
+        return FeatureStore(
+            self.cache, model.key, lambda: self.encoders.get(model), chunk_size, self.should_stop
+        )
+
+
+def selected_counts(segments: Sequence[Segment], selection: Sequence[int] | None) -> list[int]:
+    """Samples used per segment: all of them unless a selection says fewer."""
+    if not selection:
+        return [s.size for s in segments]
+    if len(selection) != len(segments):
+        raise InvalidArgument(
+            f"selection names {len(selection)} segments but the dataset has {len(segments)}"
+        )
+    return [min(max(n, 0), s.size) if n else s.size for n, s in zip(selection, segments, strict=True)]
+
+
+def score_key(
+    model: ModelRecord,
+    train: Sequence[Segment],
+    counts: Sequence[int],
+    test: Sequence[Segment],
+    proxy: str,
+    params: Mapping[str, Any],
+    chunk_size: int,
+) -> str:
+    """Where a proxy score is stored: model, data versions, proxy and everything that matters."""
+    fingerprints = [s.record.fingerprint for s in train] + [s.record.fingerprint for s in test]
+    digest = keys.params_hash(
+        {"params": dict(params), "samples": list(counts), "chunk_size": chunk_size}
+    )
+    return keys.proxy_result(model.key, fingerprints, proxy, digest)
+
+
+def run_score(
+    env: TaskEnv,
+    model: ModelRecord,
+    train: DatasetRecord,
+    test: DatasetRecord,
+    proxy_name: str,
+    params: Mapping[str, Any],
+    selection: Sequence[int] | None,
+    chunk_size: int,
+) -> ScoreOutcome:
+    """Score `model` with a proxy trained on (a selection of) `train`, tested on `test`."""
+    proxy = get_proxy(proxy_name)
+    resolved = proxy.resolve(params)
+    env.progress("read", 0, 2, "reading data")
+    train_segments, test_segments = env.reader.read(train), env.reader.read(test)
+    counts = selected_counts(train_segments, selection)
+    key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
+    cached = env.cache.get_value(key)
+    if cached is not None:
+        stored = load_json(cached)
+        return ScoreOutcome(stored["error"], sum(counts), stored["test_samples"], key, True)
+    store = env.features(model, chunk_size)
+    test_x, test_y = store.all_features(test_segments)
+    env.progress("embed", 0, sum(counts), "embedding training data")
+    started = time.perf_counter()
+    if proxy.name in ("euclidean_nn", "cosine_nn"):
+        metric = "euclidean" if proxy.name == "euclidean_nn" else "cosine"
+        error = _nn_error(env, store, model, train_segments, counts, test_segments, test_x, test_y, metric)
+    else:
+        train_x, train_y = _selected_features(env, store, train_segments, counts)
+        env.progress("proxy", 0, 1, f"computing {proxy.name}")
+        error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error
+    result = {
+        "error": float(error),
+        "proxy": proxy.name,
+        "params": resolved,
+        "model": model.key,
+        "train_samples": int(sum(counts)),
+        "test_samples": len(test_y),
+        "seconds": time.perf_counter() - started,
+    }
+    env.cache.put_values({key: dump_json(result)})
+    return ScoreOutcome(
+        float(error),
+        int(sum(counts)),
+        len(test_y),
+        key,
+        False,
+        store.stats.computed,
+        store.stats.cached,
+    )
+
+
+def _selected_features(
+    env: TaskEnv, store: FeatureStore, segments: Sequence[Segment], counts: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    feats, labels = [], []
+    for segment, count in zip(segments, counts, strict=True):
+        for chunk in _chunks_covering(env, store, segment, count):
+            feats.append(chunk.features)
+            labels.append(chunk.labels)
+    if not feats:
+        raise InvalidArgument("the training selection is empty")
+    return np.concatenate(feats), np.concatenate(labels)
+
+
+def _chunks_covering(
+    env: TaskEnv, store: FeatureStore, segment: Segment, count: int
+) -> list[ChunkFeatures]:
+    """The leading chunks of a segment trimmed to its first `count` shuffled samples."""
+    out, remaining = [], count
+    for index in range(chunks_for(segment.size, count, store.chunk_size)):
+        env.check()
+        chunk = store.chunk(segment, index)
+        if remaining < len(chunk.rows):
+            chunk = ChunkFeatures(
+                index, chunk.rows[:remaining], chunk.features[:remaining], chunk.labels[:remaining]
+            )
+        out.append(chunk)
+        remaining -= len(chunk.rows)
+    return out
+
+
+def _nn_error(
+    env: TaskEnv,
+    store: FeatureStore,
+    model: ModelRecord,
+    segments: Sequence[Segment],
+    counts: Sequence[int],
+    test_segments: Sequence[Segment],
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    metric: str,
+) -> float:
+    """1-NN error from per-chunk summaries (cached for whole chunks), merged by minimum."""
+    test_fp = "+".join(s.record.fingerprint for s in test_segments)
+    merged: NNSummary | None = None
+    for segment, count in zip(segments, counts, strict=True):
+        full = chunks_for(segment.size, None, store.chunk_size)
+        for chunk in _chunks_covering(env, store, segment, count):
+            whole = len(chunk.rows) == min(store.chunk_size, segment.size - chunk.index * store.chunk_size)
+            key = keys.nn_summary(
+                model.key, segment.record.fingerprint, store.chunk_size, chunk.index, test_fp, metric
+            )
+            raw = env.cache.get_value(key) if whole and chunk.index < full else None
+            if raw is not None:
+                summary = NNSummary.from_bytes(raw)
+            else:
+                summary = _chunk_summary(chunk, segment, test_x, test_y, metric)
+                if whole:
+                    env.cache.put_values({key: summary.to_bytes()})
+            merged = summary if merged is None else merge(merged, summary)
+    if merged is None:
+        raise InvalidArgument("the training selection is empty")
+    return merged.error()
+
+
+def _chunk_summary(
+    chunk: ChunkFeatures, segment: Segment, test_x: np.ndarray, test_y: np.ndarray, metric: str
+) -> NNSummary:
+    """Search one chunk; rows are sorted first so local order equals global order (exact ties)."""
+    order = np.argsort(chunk.rows, kind="stable")
+    rows = chunk.global_rows(segment)[order]
+    summary = nn_search(chunk.features[order], chunk.labels[order], 0, test_x, test_y, metric)  # type: ignore[arg-type]
+    index = summary.index.copy()
+    valid = index != NO_NEIGHBOUR
+    index[valid] = rows[index[valid]]
+    return NNSummary(summary.distance, index, summary.neighbour_label, summary.test_label, summary.metric)
+
+
+def run_embed(
+    env: TaskEnv,
+    model: ModelRecord,
+    dataset: DatasetRecord,
+    selection: Sequence[int] | None,
+    chunk_size: int,
+) -> EmbedOutcome:
+    """Embed (a selection of) a dataset with a model into the feature cache."""
+    segments = env.reader.read(dataset)
+    counts = selected_counts(segments, selection)
+    store = env.features(model, chunk_size)
+    total, dimension = sum(counts), 0
+    done = 0
+    for segment, count in zip(segments, counts, strict=True):
+        for chunk in _chunks_covering(env, store, segment, count):
+            done += len(chunk.rows)
+            dimension = chunk.features.shape[1]
+            env.progress("embed", done, total, f"chunk {chunk.index} of {segment.record.uri}")
+    return EmbedOutcome(store.stats.computed, store.stats.cached, total, dimension)
+
+
+def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcome:
+    """Measure load time and inference time per sample on this executor's device."""
+    started = time.perf_counter()
+    encoder = open_encoder(model, env.encoders.device)
+    load_seconds = time.perf_counter() - started
+    inputs = _profile_inputs(encoder.modality, max(samples, 8))
+    encoder.embed(inputs[:4])  # warm-up
+    started = time.perf_counter()
+    encoder.embed(inputs, batch_size=32)
+    per_sample = (time.perf_counter() - started) / len(inputs)
+    try:
+        num_params = sum(p.numel() for p in encoder.trainable().parameters())
+    except Exception:  # ONNX models cannot expose parameters
+        num_params = model.num_params or 0
+    return ProfileOutcome(load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device))
+
+
+def _profile_inputs(modality: str, count: int) -> list[Any]:
+    if modality == "image":
+        rng = np.random.default_rng(0)
+        return [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(count)]
+    sentence = "a typical review of a product that someone bought and wrote a few words about"
+    return [f"{sentence} {i}" for i in range(count)]
+
+
+def run_describe(env: TaskEnv, dataset: DatasetRecord) -> DatasetRecord:
+    """Fill in sizes, fingerprints and the class count from the dataset's content."""
+    return describe(dataset, env.reader.read(dataset))

@@ -1,0 +1,229 @@
+"""The ExecutorService gRPC handler: one task per device slot, streamed progress, cancellation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+
+import grpc
+
+from services.cache.client import CacheClient
+from services.cache.convert import dataset_from_proto, dataset_to_proto, model_from_proto, model_to_proto
+from services.executor import convert
+from services.executor.finetune_task import run_finetune
+from services.executor.loaders import pick_device
+from services.executor.runner import (
+    EncoderPool,
+    TaskEnv,
+    run_describe,
+    run_embed,
+    run_profile,
+    run_score,
+)
+from services.executor.segments import SegmentReader
+from services.runtime.errors import InvalidArgument, ResourceExhausted, ShiftError
+from services.runtime.server import Registration
+from services.runtime.values import params_from_proto
+from shift.v1 import executor_pb2, executor_pb2_grpc
+
+log = logging.getLogger("shift.executor")
+
+DEFAULT_CHUNK_SIZE = 1024
+_DONE = object()
+
+
+def task_id_of(request: executor_pb2.RunTaskRequest) -> str:
+    """The content hash of a task's inputs: the same work always has the same id."""
+    body = executor_pb2.RunTaskRequest()
+    body.CopyFrom(request)
+    body.task_id = ""
+    return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()[:32]
+
+
+class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
+    """Runs tasks on this process's device, at most `slots` at a time."""
+
+    def __init__(self, cache_address: str, *, slots: int = 1, device: str | None = None) -> None:
+        self.device = str(pick_device(device))
+        self.slots = slots
+        self._cache = CacheClient(cache_address, timeout=600)
+        self._reader = SegmentReader()
+        self._encoders = EncoderPool(self.device)
+        self._lock = threading.Lock()
+        self._running: dict[str, threading.Event] = {}
+        self._busy = 0
+
+    def RunTask(
+        self, request: executor_pb2.RunTaskRequest, context: grpc.ServicerContext
+    ) -> Iterator[executor_pb2.TaskEvent]:
+        task_id = request.task_id or task_id_of(request)
+        stop = self._claim_slot(task_id)
+        context.add_callback(stop.set)  # the caller went away: stop between batches
+        events: queue.Queue[object] = queue.Queue()
+        started = time.perf_counter()
+
+        def progress(stage: str, done: int, total: int, message: str) -> None:
+            events.put(
+                executor_pb2.TaskProgress(
+                    stage=stage, done=done, total=total, message=message,
+                    elapsed_seconds=time.perf_counter() - started,
+                )
+            )
+
+        env = TaskEnv(self._cache, self._reader, self._encoders, progress, stop.is_set)
+        worker = threading.Thread(
+            target=self._work, args=(request, env, events), name=f"task-{task_id[:8]}", daemon=True
+        )
+        try:
+            worker.start()
+            while True:
+                item = events.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, ShiftError):
+                    raise item
+                if isinstance(item, executor_pb2.TaskProgress):
+                    yield executor_pb2.TaskEvent(task_id=task_id, progress=item)
+                elif isinstance(item, executor_pb2.TaskResult):
+                    item.seconds = time.perf_counter() - started
+                    yield executor_pb2.TaskEvent(task_id=task_id, result=item)
+        finally:
+            stop.set()
+            self._release_slot(task_id)
+
+    def _work(
+        self, request: executor_pb2.RunTaskRequest, env: TaskEnv, events: queue.Queue[object]
+    ) -> None:
+        try:
+            events.put(run_request(request, env))
+        except ShiftError as err:
+            events.put(err)
+        except Exception as err:  # a bug or a library failure: report it, keep serving
+            log.exception("task failed")
+            events.put(ShiftError(f"task failed: {type(err).__name__}: {err}"))
+        finally:
+            events.put(_DONE)
+
+    def CancelTask(
+        self, request: executor_pb2.CancelTaskRequest, context: grpc.ServicerContext
+    ) -> executor_pb2.CancelTaskResponse:
+        with self._lock:
+            stop = self._running.get(request.task_id)
+        if stop is not None:
+            stop.set()
+        return executor_pb2.CancelTaskResponse(cancelled=stop is not None)
+
+    def GetCapacity(
+        self, request: executor_pb2.GetCapacityRequest, context: grpc.ServicerContext
+    ) -> executor_pb2.GetCapacityResponse:
+        with self._lock:
+            return executor_pb2.GetCapacityResponse(
+                device=self.device, slots=self.slots, busy=self._busy,
+                running_tasks=sorted(self._running),
+            )
+
+    def DescribeDataset(
+        self, request: executor_pb2.DescribeDatasetRequest, context: grpc.ServicerContext
+    ) -> executor_pb2.DescribeDatasetResponse:
+        env = TaskEnv(self._cache, self._reader, self._encoders)
+        described = run_describe(env, dataset_from_proto(request.dataset))
+        return executor_pb2.DescribeDatasetResponse(dataset=dataset_to_proto(described))
+
+    def _claim_slot(self, task_id: str) -> threading.Event:
+        with self._lock:
+            if self._busy >= self.slots:
+                raise ResourceExhausted(
+                    f"executor busy: {self._busy} of {self.slots} slot(s) in use on {self.device}"
+                )
+            self._busy += 1
+            stop = threading.Event()
+            self._running[task_id] = stop
+            return stop
+
+    def _release_slot(self, task_id: str) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._running.pop(task_id, None)
+
+    def close(self) -> None:
+        for stop in list(self._running.values()):
+            stop.set()
+        self._cache.close()
+
+
+def run_request(request: executor_pb2.RunTaskRequest, env: TaskEnv) -> executor_pb2.TaskResult:
+    """Dispatch one task to its runner and wrap the outcome."""
+    match request.WhichOneof("task"):
+        case "score":
+            t = request.score
+            score = run_score(
+                env,
+                model_from_proto(t.model),
+                dataset_from_proto(t.train),
+                dataset_from_proto(t.test),
+                t.proxy.name,
+                params_from_proto(t.proxy.params),
+                convert.selection_of(t.selection),
+                t.chunk_size or DEFAULT_CHUNK_SIZE,
+            )
+            return executor_pb2.TaskResult(
+                from_cache=score.from_cache,
+                score=executor_pb2.ScoreResult(
+                    proxy=t.proxy.name, error=score.error, train_samples=score.train_samples,
+                    test_samples=score.test_samples, result_key=score.result_key,
+                    chunks_computed=score.chunks_computed, chunks_cached=score.chunks_cached,
+                ),
+            )
+        case "embed":
+            t2 = request.embed
+            embed = run_embed(
+                env, model_from_proto(t2.model), dataset_from_proto(t2.dataset),
+                convert.selection_of(t2.selection), t2.chunk_size or DEFAULT_CHUNK_SIZE,
+            )
+            return executor_pb2.TaskResult(
+                from_cache=embed.chunks_computed == 0,
+                embed=executor_pb2.EmbedResult(
+                    chunks_computed=embed.chunks_computed, chunks_cached=embed.chunks_cached,
+                    samples=embed.samples, dimension=embed.dimension,
+                ),
+            )
+        case "finetune":
+            t3 = request.finetune
+            tuned = run_finetune(
+                env, model_from_proto(t3.model), dataset_from_proto(t3.train),
+                dataset_from_proto(t3.test), params_from_proto(t3.params), t3.output_name,
+                t3.register,
+            )
+            result = executor_pb2.FinetuneResult(
+                test_accuracy=tuned.test_accuracy, head_accuracy_before=tuned.head_accuracy_before,
+                train_loss=tuned.train_loss, steps=tuned.steps,
+            )
+            if tuned.model is not None:
+                result.model.CopyFrom(model_to_proto(tuned.model))
+            return executor_pb2.TaskResult(from_cache=tuned.from_cache, finetune=result)
+        case "profile":
+            t4 = request.profile
+            prof = run_profile(env, model_from_proto(t4.model), t4.samples or 64)
+            return executor_pb2.TaskResult(
+                profile=executor_pb2.ProfileResult(
+                    load_seconds=prof.load_seconds,
+                    infer_seconds_per_sample=prof.infer_seconds_per_sample,
+                    dimension=prof.dimension, num_params=prof.num_params, device=prof.device,
+                )
+            )
+        case _:
+            raise InvalidArgument("RunTask needs one of: embed, score, finetune, profile")
+
+
+def registration(cache_address: str, *, slots: int = 1, device: str | None = None) -> Registration:
+    """How `shift serve` hosts the executor."""
+    servicer = ExecutorServicer(cache_address, slots=slots, device=device)
+    return Registration(
+        name=executor_pb2.DESCRIPTOR.services_by_name["ExecutorService"].full_name,
+        add=lambda server: executor_pb2_grpc.add_ExecutorServiceServicer_to_server(servicer, server),
+        on_stop=servicer.close,
+    )

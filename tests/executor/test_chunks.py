@@ -1,0 +1,61 @@
+"""Chunk geometry and proportional takes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.executor.chunks import chunk_indices, num_chunks, proportional_take
+from services.runtime.errors import InvalidArgument
+
+
+def test_chunks_partition_the_segment_in_a_shuffled_order() -> None:
+    pieces = [chunk_indices(2500, 1024, seed=7, chunk=c) for c in range(num_chunks(2500, 1024))]
+    assert [len(p) for p in pieces] == [1024, 1024, 452]
+    joined = np.concatenate(pieces)
+    assert sorted(joined.tolist()) == list(range(2500))
+    assert not np.array_equal(joined, np.arange(2500))
+    assert joined.dtype == np.int64
+
+
+def test_chunks_are_deterministic_and_depend_on_the_seed() -> None:
+    first = chunk_indices(5000, 1024, seed=1, chunk=2)
+    np.testing.assert_array_equal(first, chunk_indices(5000, 1024, seed=1, chunk=2))
+    assert not np.array_equal(first, chunk_indices(5000, 1024, seed=2, chunk=2))
+
+
+def test_returned_chunks_can_be_modified_without_changing_later_calls() -> None:
+    chunk = chunk_indices(100, 10, seed=3, chunk=0)
+    chunk[:] = -1
+    assert (chunk_indices(100, 10, seed=3, chunk=0) >= 0).all()
+
+
+def test_num_chunks_and_bad_geometry() -> None:
+    assert num_chunks(0) == 0 and num_chunks(1024) == 1 and num_chunks(1025) == 2
+    with pytest.raises(InvalidArgument, match="out of range"):
+        chunk_indices(100, 50, seed=0, chunk=2)
+    with pytest.raises(InvalidArgument):
+        num_chunks(10, 0)
+
+
+def test_proportional_take_examples() -> None:
+    assert proportional_take([1000, 3000], 100) == [25, 75]
+    assert proportional_take([1, 1, 1], 2) == [1, 1, 0]
+    assert proportional_take([10, 0, 5], 100) == [10, 0, 5]
+    assert proportional_take([], 5) == []
+    with pytest.raises(InvalidArgument):
+        proportional_take([3], -1)
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=8), st.integers(0, 50_000))
+def test_proportional_take_sums_exactly_and_stays_within_sizes(
+    sizes: list[int], samples: int
+) -> None:
+    takes = proportional_take(sizes, samples)
+    assert sum(takes) == min(samples, sum(sizes))
+    assert all(0 <= take <= size for take, size in zip(takes, sizes, strict=True))
+    if sum(sizes):
+        for take, size in zip(takes, sizes, strict=True):
+            assert abs(take - min(samples, sum(sizes)) * size / sum(sizes)) < 1
