@@ -1,0 +1,340 @@
+"""Runs a SHiFT-QL script statement by statement and streams what happens.
+
+parse → bind → plan → execute, one driver for every statement kind.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, assert_never
+
+from services.cache.client import CacheClient
+from services.cache.convert import dataset_from_proto, dataset_to_proto
+from services.cache.records import DatasetRecord
+from services.parser import ast, format_statement, parse
+from services.planner import registration, task_aware
+from services.planner.binder import Binder
+from services.planner.events import (
+    Event,
+    Finished,
+    Note,
+    PlanInfo,
+    Planned,
+    Step,
+    Table,
+)
+from services.planner.executors import ExecutorPool
+from services.planner.finetuning import run_finetune
+from services.planner.session import Session, Sessions, Variable
+from services.planner.statements import QueryResult, combine, metadata_select, output_columns
+from services.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
+from shift.v1 import executor_pb2
+
+NO_WAIT_SECONDS = float(os.environ.get("SHIFT_NO_WAIT_SECONDS", "2.0"))
+
+
+@dataclass
+class Run:
+    """One script being executed for one client."""
+
+    session: Session
+    binder: Binder
+    emit: Callable[[Event], None]
+    cancelled: threading.Event
+    analyze: bool = False
+    statement: int = 0
+
+
+class Coordinator:
+    """The planner's core: transport-free; `service.py` only converts its events."""
+
+    def __init__(self, cache: CacheClient, executors: ExecutorPool, sessions: Sessions) -> None:
+        self.cache = cache
+        self.executors = executors
+        self.sessions = sessions
+
+    def execute(
+        self,
+        text: str,
+        session_id: str = "",
+        source: str = "<query>",
+        cancelled: threading.Event | None = None,
+    ) -> Iterator[tuple[int, Event]]:
+        """Parse and run every statement; yields (statement index, event)."""
+        script = parse(text, source)
+        session = self.sessions.open(session_id)
+        cancelled = cancelled or threading.Event()
+        for stmt in script.statements:
+            yield from self._statement(stmt, session, cancelled)
+
+    def explain(self, text: str, session_id: str = "") -> list[PlanInfo]:
+        script = parse(text)
+        session = self.sessions.open(session_id)
+        plans = []
+        for stmt in script.statements:
+            query = stmt.query if isinstance(stmt, ast.Explain) else stmt
+            run = Run(session, self._binder(session), lambda e: None, threading.Event())
+            plans.append(self._plan(query, run))
+        return plans
+
+    def _binder(self, session: Session) -> Binder:
+        return Binder(self.cache, session, self._describe)
+
+    def _describe(self, record: DatasetRecord) -> DatasetRecord:
+        reply = self.executors.describe(
+            executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record))
+        )
+        return dataset_from_proto(reply.dataset)
+
+    def _statement(
+        self, stmt: ast.Statement, session: Session, cancelled: threading.Event
+    ) -> Iterator[tuple[int, Event]]:
+        """Run one statement on a worker thread; stream its events as they come."""
+        events: queue.Queue[Event | BaseException | None] = queue.Queue()
+        run = Run(session, self._binder(session), events.put, cancelled, statement=stmt.index)
+        started = time.perf_counter()
+
+        def work() -> None:
+            try:
+                remaining = self._run(stmt, run)
+                events.put(Finished(remaining, time.perf_counter() - started))
+            except BaseException as err:  # delivered to the caller's thread
+                events.put(err)
+            finally:
+                events.put(None)
+
+        threading.Thread(target=work, name=f"stmt-{stmt.index}", daemon=True).start()
+        while True:
+            item = events.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield stmt.index, item
+
+    # --- statements -------------------------------------------------------------------------
+
+    def _run(self, stmt: ast.Statement, run: Run) -> int:
+        """Execute one statement; returns the number of tasks still running."""
+        match stmt:
+            case ast.Select() | ast.SetOperation() | ast.Rank() | ast.SelectVec():
+                result = self._query(stmt, run)
+                self._show(result, run, format_statement(stmt).splitlines()[0])
+                return result.remaining_tasks
+            case ast.Declare(name=name, query=query):
+                result = self._query(query, run)
+                run.session.variables[name] = Variable(
+                    name, "datasets" if result.kind == "datasets" else "models", result.names, query
+                )
+                run.emit(Note(f"{name} := {len(result.names)} {result.kind}"))
+                return result.remaining_tasks
+            case ast.RegisterDataset():
+                record = self.cache.register_dataset(registration.dataset_record(stmt))
+                run.emit(Note(f'registered dataset "{record.name}"'))
+                return 0
+            case ast.RegisterModel():
+                model = self.cache.register_model(registration.model_record(stmt))
+                run.emit(Note(f'registered model "{model.name}"'))
+                return 0
+            case ast.Explain(mode=mode, query=query):
+                return self._explain(mode, query, run)
+            case ast.Finetune():
+                return run_finetune(stmt, run.binder, self.executors, run.emit, run.cancelled)
+            case ast.Use(target=target):
+                run.emit(Note(f"USE {target}: the client connects to a server; nothing to do here"))
+                return 0
+            case ast.Print(variable=variable):
+                self._print(variable, run)
+                return 0
+            case ast.Purge():
+                deleted = self.cache.purge()
+                run.emit(Note(f"purged {deleted} cached results and features (catalog kept)"))
+                return 0
+            case _:
+                assert_never(stmt)
+
+    def _show(self, result: QueryResult, run: Run, title: str) -> None:
+        run.emit(Table(title, result.columns, result.rows, result.remaining_tasks))
+
+    def _print(self, variable: str | None, run: Run) -> None:
+        names = [variable] if variable else sorted(run.session.variables)
+        rows = []
+        for name in names:
+            var = run.session.get(name)
+            rows.append((var.name, var.kind, ", ".join(var.members)))
+        run.emit(Table("variables", ("variable", "kind", "members"), tuple(rows)))
+
+    def _query(self, query: ast.Query, run: Run) -> QueryResult:
+        if run.cancelled.is_set():
+            raise Cancelled("query cancelled")
+        match query:
+            case ast.Select():
+                return self._select(query, run)
+            case ast.SetOperation(op=op, left=left, right=right):
+                return combine(op, self._query(left, run), self._query(right, run))
+            case ast.VariableRef(name=name):
+                var = run.session.get(name)
+                return self._query(var.query, run)
+            case ast.Rank() | ast.SelectVec():
+                raise FailedPrecondition(
+                    f"{type(query).__name__.upper()} statements are not supported yet"
+                )
+            case _:
+                assert_never(query)
+
+    def _select(self, select: ast.Select, run: Run) -> QueryResult:
+        table = run.binder.table(select.table)
+        rows = run.binder.filter(select, table)
+        if not _is_task_aware(select):
+            if isinstance(select.columns, tuple):
+                run.binder.check_columns([i.column.name for i in select.columns], table)
+            if select.order is not None and isinstance(select.order.key, ast.Column):
+                run.binder.check_columns([select.order.key.name], table)
+            return metadata_select(select, table, rows)
+        if table.kind != "models":
+            raise FailedPrecondition("a task-aware ranking selects from a table of models")
+        spec = self._search_spec(select, run, [table.models[r["name"]] for r in rows])
+        if not spec.models:
+            return QueryResult("models", (), ("name",), ())
+        info, decision = task_aware.plan(spec, self.executors.capacity())
+        run.emit(Planned(info))
+        search = task_aware.Search(spec, self.executors, decision, run.emit).start()
+        wait = select.wait or run.analyze
+        deadline = None if wait else time.monotonic() + NO_WAIT_SECONDS
+        while not search.done.wait(0.1):
+            if run.cancelled.is_set():
+                search.cancel()
+                raise Cancelled("query cancelled")
+            if deadline is not None and time.monotonic() > deadline:
+                break  # without WAIT: report what is known, the work goes on
+        if search.error is not None:
+            raise search.error
+        if run.analyze:
+            _attach_measured(info, search.measured)
+        return _ranking_result(select, spec, search, table)
+
+    def _search_spec(
+        self, select: ast.Select, run: Run, models: list[Any]
+    ) -> task_aware.SearchSpec:
+        if select.trained_on is None or select.tested_on is None:
+            raise FailedPrecondition("a task-aware ranking needs both TRAINED ON and TESTED ON")
+        if select.test_mode == "BENCHMARK":
+            raise FailedPrecondition("TESTED ON BENCHMARK is not supported yet")
+        descending = bool(select.order and select.order.descending)
+        if select.order is not None and isinstance(select.order.key, ast.ProxyErr):
+            descending = select.order.descending != (select.order.key.metric == "acc")
+        return task_aware.SearchSpec(
+            models=models,
+            train=run.binder.dataset(select.trained_on),
+            test=run.binder.dataset(select.tested_on),
+            proxies=task_aware.proxies_of(select),
+            chunk=None if select.chunk in (None, "AUTO") else int(select.chunk),  # type: ignore[arg-type]
+            budget=None if select.budget in (None, "AUTO") else int(select.budget),  # type: ignore[arg-type]
+            descending=descending,
+        )
+
+    def _plan(self, query: ast.Query | ast.Finetune, run: Run) -> PlanInfo:
+        match query:
+            case ast.Select() if _is_task_aware(query):
+                table = run.binder.table(query.table)
+                rows = run.binder.filter(query, table)
+                spec = self._search_spec(query, run, [table.models[r["name"]] for r in rows])
+                return task_aware.plan(spec, self.executors.capacity())[0]
+            case ast.Select():
+                table = run.binder.table(query.table)
+                rows = run.binder.filter(query, table)
+                kind = "rank by metadata" if query.order else "restrict by metadata"
+                return PlanInfo(
+                    "task_agnostic" if query.order else "restrict",
+                    [Step(kind, f"{len(rows)} of {len(table.rows)} {table.kind}; no GPU work")],
+                )
+            case ast.SetOperation(op=op, left=left, right=right):
+                plans = [self._plan(left, run), self._plan(right, run)]
+                steps = [s for p in plans for s in p.steps]
+                return PlanInfo(f"set_operation ({op})", steps, {"operands": "2"})
+            case ast.VariableRef(name=name):
+                return self._plan(run.session.get(name).query, run)
+            case ast.Finetune():
+                return PlanInfo("finetune", [Step("fine-tune", format_statement(query))])
+            case _:
+                return PlanInfo(type(query).__name__.lower(), [])
+
+    def _explain(self, mode: str, query: ast.Query | ast.Finetune, run: Run) -> int:
+        if mode != "ANALYZE" or isinstance(query, ast.Finetune):
+            info = self._plan(query, run)
+            run.emit(Planned(info))
+            run.emit(Note(info.render()))
+            return 0
+        run.analyze = True
+        captured: list[PlanInfo] = []
+        emit = run.emit
+
+        def capture(event: Event) -> None:
+            if isinstance(event, Planned):
+                captured.append(event.plan)
+            emit(event)
+
+        run.emit = capture
+        try:
+            result = self._query(query, run)
+        finally:
+            run.emit, run.analyze = emit, False
+        self._show(result, run, "EXPLAIN ANALYZE")
+        for info in captured:
+            run.emit(Note(info.render()))
+        return result.remaining_tasks
+
+
+def _is_task_aware(select: ast.Select) -> bool:
+    order_key = select.order.key if select.order is not None else None
+    return bool(
+        select.classified_by
+        or select.trained_on is not None
+        or select.tested_on is not None
+        or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
+    )
+
+
+def _attach_measured(info: PlanInfo, measured: dict[str, float]) -> None:
+    """Put measured seconds beside the estimates (rounds by name, else the whole run)."""
+    by_name = {s.name: s for s in info.steps}
+    unmatched = dict(measured)
+    for name, seconds in measured.items():
+        if name in by_name:
+            by_name[name].measured_seconds = seconds
+            unmatched.pop(name)
+    if unmatched:
+        info.steps.append(Step("measured (whole run)", "all steps together", 0.0, sum(unmatched.values())))
+
+
+def _ranking_result(
+    select: ast.Select, spec: task_aware.SearchSpec, search: task_aware.Search, table: Any
+) -> QueryResult:
+    """Rows grouped per proxy, best first, cut to LIMIT; unfinished models are left out."""
+    sources, headers = output_columns(select.columns, "models")
+    rows, names = [], []
+    for proxy in spec.proxies:
+        scores = search.ranking.scores.get(proxy.label, {})
+        order = search.ranking.order.get(proxy.label) or task_aware._best_first(scores, spec.descending)
+        order = [n for n in order if n in scores]
+        if select.limit is not None:
+            order = order[: select.limit]
+        for name in order:
+            row = next(r for r in table.rows if r["name"] == name)
+            rows.append((*[row.get(c) for c in sources], proxy.label, scores[name]))
+            if proxy is spec.proxies[0]:
+                names.append(name)
+    if not search.done.is_set() and not names and not rows:
+        pass
+    return QueryResult(
+        "models",
+        tuple(names),
+        (*headers, "proxy", "error"),
+        tuple(rows),
+        0 if search.done.is_set() else max(1, search.ranking.remaining),
+    )

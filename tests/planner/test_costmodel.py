@@ -1,0 +1,191 @@
+"""The AO cost model: formulas by hand, cached work, and the SH decision in known regimes."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.planner.costmodel import (
+    CachedWork,
+    CostConstants,
+    ModelCost,
+    cost_with_sh,
+    cost_with_sh_paper,
+    cost_without_sh,
+    decide,
+    estimate_steps,
+)
+from services.planner.halving import make_schedule
+from services.runtime.errors import FailedPrecondition, InvalidArgument
+
+# Inference ms per sample of the paper's 65 NLP models (data/paper_nlp_pool_65.csv, 2017 GPU).
+PAPER_NLP_MS = (
+    18, 17, 21, 22, 59, 18, 21, 19, 21, 19, 19, 55, 21, 21, 21, 17, 6, 21, 19, 19, 19, 21, 21,
+    19, 17, 13, 19, 21, 19, 18, 20, 17, 22, 17, 17, 18, 19, 19, 19, 20, 19, 20, 21, 19, 19, 17,
+    17, 21, 21, 19, 21, 17, 17, 19, 21, 2, 17, 17, 18, 21, 21, 17, 21, 21, 19,
+)  # fmt: skip
+PAPER_POOL = [ModelCost(load_seconds=2.0, infer_seconds_per_sample=ms / 1e3) for ms in PAPER_NLP_MS]
+# BERT-base on a current GPU: about 19,000 sequences/s (BENCHMARKS.md), 2 s to load.
+MODERN_POOL = [ModelCost(load_seconds=2.0, infer_seconds_per_sample=1 / 19_000)] * 65
+SST2 = (67_349, 872)
+VTAB = (800, 200)
+
+# A small pool for hand computations: mean load 2 s, mean inference 0.02 s per sample.
+SMALL = [ModelCost(1.0, 0.01), ModelCost(3.0, 0.03), ModelCost(1.0, 0.01), ModelCost(3.0, 0.03)]
+SMALL_SCHEDULE = make_schedule(num_models=4, budget=8, chunk=10, train_size=1_000)  # 10, 30
+
+
+def test_without_sh_matches_hand_computation() -> None:
+    # (T_O + T_load + 2 L + I (N_tr + N_te) + T_proxy N_te): 0.8 + 0.7 + 2 L + 1,100 I + 0.5.
+    per_cheap, per_dear = 0.8 + 0.7 + 2 + 11 + 0.5, 0.8 + 0.7 + 6 + 33 + 0.5
+    cost = cost_without_sh(SMALL, 1_000, 100, "linear", devices=1)
+    assert cost == pytest.approx(2 * per_cheap + 2 * per_dear)
+    assert cost_without_sh(SMALL, 1_000, 100, "linear", devices=4) == pytest.approx(cost / 4)
+
+
+@pytest.mark.parametrize(("devices", "expected"), [(1, 34.0), (2, 17.0), (8, 10.8)])
+def test_paper_sh_formula_matches_hand_computation(devices: int, expected: float) -> None:
+    # Test set: Σ I_i N_te = 8 over min(D, 4) devices.
+    # Round 0: 4 · (0.7 + 2 + 0.02 · 10 + 0.5 + 0.8) = 16.8 over min(D, 4) devices.
+    # Round 1: 2 · (0.7 + 2 + 0.02 · 30 + 0.5 + 0.8) = 9.2 over min(D, 2) devices.
+    cost = cost_with_sh_paper(SMALL, 1_000, 100, "linear", devices, SMALL_SCHEDULE)
+    assert cost == pytest.approx(expected)
+
+
+def test_our_sh_embeds_only_new_samples_each_round() -> None:
+    # As the paper's, but round 1 embeds 20 new samples, not 30: 2 · (4.0 + 0.02 · 20) = 8.8.
+    cost = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+    assert cost == pytest.approx(8.0 + 16.8 + 8.8)
+    assert cost < cost_with_sh_paper(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+
+
+def test_fully_cached_results_cost_nothing() -> None:
+    done = [CachedWork(proxy_done=True)] * 4
+    assert cost_without_sh(SMALL, 1_000, 100, "linear", 1, done) == 0.0
+    assert cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE, done) == 0.0
+    decision = decide(SMALL, 1_000, 100, "linear", 1, done)
+    assert not decision.use_sh
+    assert decision.cost_without_sh == 0.0
+
+
+def test_cached_features_skip_loading_and_embedding() -> None:
+    embedded = [CachedWork(train_samples=1_000, test_samples=100)] * 4
+    # Only T_O + T_proxy N_te per task remain.
+    assert cost_without_sh(SMALL, 1_000, 100, "linear", 1, embedded) == pytest.approx(4 * 1.3)
+    sh = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE, embedded)
+    assert sh == pytest.approx((4 + 2) * 1.3)
+
+
+def test_partly_cached_training_features_save_their_inference() -> None:
+    cached = [CachedWork(train_samples=500), CachedWork(), CachedWork(), CachedWork()]
+    full = cost_without_sh(SMALL, 1_000, 100, "linear", 1)
+    assert cost_without_sh(SMALL, 1_000, 100, "linear", 1, cached) == pytest.approx(full - 5.0)
+
+
+def test_cached_first_round_slices_are_not_re_embedded() -> None:
+    cached = [CachedWork(train_samples=10)] * 4
+    full = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+    # Round 0 still loads (the test set is missing) but embeds no training sample.
+    saved = 4 * 0.02 * 10
+    assert cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE, cached) == pytest.approx(
+        full - saved
+    )
+
+
+def test_sh_chosen_for_sst2_with_the_papers_costs() -> None:
+    decision = decide(PAPER_POOL, *SST2, "cosine_nn", devices=1)
+    assert decision.use_sh
+    assert (decision.budget, decision.chunk) == (455, 399)
+    assert decision.schedule is not None and decision.schedule.chunk == 399
+    assert decision.cost_with_sh * 5 < decision.cost_without_sh
+
+
+def test_sh_chosen_for_sst2_with_modern_gpu_costs() -> None:
+    assert decide(MODERN_POOL, *SST2, "cosine_nn", devices=1).use_sh
+
+
+def test_sh_not_chosen_for_tiny_training_sets_where_overheads_dominate() -> None:
+    decision = decide(MODERN_POOL, *VTAB, "cosine_nn", devices=1)
+    assert not decision.use_sh
+    assert decision.cost_with_sh > decision.cost_without_sh
+    assert "saves nothing" in decision.reason
+
+
+def test_more_devices_shrink_the_advantage_of_sh() -> None:
+    def advantage(devices: int) -> float:
+        decision = decide(PAPER_POOL, *SST2, "cosine_nn", devices)
+        return decision.cost_without_sh / decision.cost_with_sh
+
+    assert advantage(1) > advantage(4) > advantage(8) > advantage(64) > 1
+
+
+def test_halving_a_pair_is_pointless_under_auto() -> None:
+    # M = 2 gives one round on all the data: the same work as no SH.
+    decision = decide(PAPER_POOL[:2], *SST2, "cosine_nn", devices=1)
+    assert not decision.use_sh
+    assert "first round" in decision.reason
+
+
+def test_user_fixed_chunk_and_budget_force_sh() -> None:
+    decision = decide(MODERN_POOL, *VTAB, "cosine_nn", devices=1, chunk=16, budget=910)
+    assert decision.use_sh
+    assert (decision.chunk, decision.budget) == (16, 910)
+    assert decision.schedule is not None and decision.schedule.samples[0] == 16 * 2
+
+
+def test_user_fixed_budget_gets_an_auto_chunk() -> None:
+    decision = decide(PAPER_POOL, *SST2, "cosine_nn", devices=1, budget=455)
+    assert decision.use_sh
+    assert decision.chunk == 399
+
+
+def test_user_budget_below_minimum_fails() -> None:
+    with pytest.raises(FailedPrecondition, match="455"):
+        decide(PAPER_POOL, *SST2, "cosine_nn", devices=1, chunk=64, budget=160)
+
+
+def test_no_models_means_no_work() -> None:
+    decision = decide([], *SST2, "cosine_nn", devices=1)
+    assert not decision.use_sh
+    assert decision.cost_without_sh == 0.0
+
+
+CACHED_SOME = [CachedWork(train_samples=20, test_samples=50)] + [CachedWork()] * 3
+
+
+def test_estimated_steps_without_sh_add_up_to_the_cost() -> None:
+    steps = estimate_steps(SMALL, 1_000, 100, "linear", 2, None, CACHED_SOME)
+    total = sum(step.seconds for step in steps)
+    assert total == pytest.approx(cost_without_sh(SMALL, 1_000, 100, "linear", 2, CACHED_SOME))
+    assert all(step.seconds >= 0 and step.detail for step in steps)
+
+
+def test_estimated_steps_with_sh_are_per_round_and_add_up_to_the_cost() -> None:
+    steps = estimate_steps(SMALL, 1_000, 100, "linear", 2, SMALL_SCHEDULE, CACHED_SOME)
+    assert [step.name for step in steps] == ["embed test", "round 0", "round 1"]
+    expected = cost_with_sh(SMALL, 1_000, 100, "linear", 2, SMALL_SCHEDULE, CACHED_SOME)
+    assert sum(step.seconds for step in steps) == pytest.approx(expected)
+
+
+def test_unknown_proxy_is_priced_like_a_linear_probe() -> None:
+    linear = cost_without_sh(SMALL, 1_000, 100, "linear", 1)
+    assert cost_without_sh(SMALL, 1_000, 100, "logme", 1) == pytest.approx(linear)
+    cheap = CostConstants(unknown_proxy_per_test_sample=0.0)
+    assert cost_without_sh(SMALL, 1_000, 100, "logme", 1, constants=cheap) < linear
+
+
+def test_nearest_neighbour_proxy_is_cheaper_than_linear() -> None:
+    linear = cost_without_sh(SMALL, 1_000, 100, "linear", 1)
+    assert cost_without_sh(SMALL, 1_000, 100, "euclidean_nn", 1) == pytest.approx(
+        linear - 4 * (5e-3 - 1e-4) * 100
+    )
+
+
+def test_invalid_inputs_are_rejected() -> None:
+    with pytest.raises(InvalidArgument):
+        cost_without_sh(SMALL, 1_000, 100, "linear", devices=0)
+    with pytest.raises(InvalidArgument):
+        cost_without_sh(SMALL, 1_000, 100, "linear", 1, [CachedWork()])
+    with pytest.raises(InvalidArgument):
+        cost_with_sh(SMALL[:3], 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+    with pytest.raises(InvalidArgument):
+        decide(SMALL, 0, 100, "linear", 1)
