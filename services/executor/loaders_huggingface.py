@@ -9,14 +9,18 @@ from typing import Any, assert_never
 import numpy as np
 import torch
 from transformers import AutoImageProcessor, AutoModel, AutoTokenizer, PreTrainedModel
+from transformers.utils import logging as transformers_logging
 
 from services.executor.encoders_images import to_pil_rgb
 from services.executor.encoders_pooling import Pooling, pool
 from services.executor.features import extract_features
 from services.executor.loaders import LoadOptions
+from services.executor.tokenizers import apply_sequence_limit
 from services.runtime.errors import FailedPrecondition, NotFound
 
 _FALLBACK_MAX_LENGTH = 512
+
+transformers_logging.disable_progress_bar()  # a server's log is no place for progress bars
 
 
 class HuggingFaceTextEncoder:
@@ -103,6 +107,7 @@ def load_huggingface(
                 ),
                 tokenizer_location,
             )
+            apply_sequence_limit(tokenizer, tokenizer_location)
             return HuggingFaceTextEncoder(model, tokenizer, options.pooling, options.device)
         case "image":
             processor = _offline(

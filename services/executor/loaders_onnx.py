@@ -15,6 +15,7 @@ from services.executor.encoders_pooling import masked_mean
 from services.executor.features import extract_features
 from services.executor.known_models import minilm_tokenizer_dir
 from services.executor.loaders import LoadOptions
+from services.executor.tokenizers import apply_sequence_limit
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 _MAX_LENGTH = 512
@@ -85,7 +86,8 @@ def _load_tokenizer(name: str | None, model_folder: Path) -> Any:
     folder = minilm_tokenizer_dir() if name == "minilm" else Path(name or model_folder)
     if not (folder / "tokenizer_config.json").is_file() and not (folder / "vocab.txt").is_file():
         raise NotFound(f"no tokenizer in {folder}; pass tokenizer='minilm' or a tokenizer folder")
-    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    return apply_sequence_limit(tokenizer, folder)
 
 
 def _token_state_output(session: Any) -> tuple[int, int]:
