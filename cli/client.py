@@ -30,7 +30,9 @@ class ShiftClient:
 
     def explain(self, script: str, *, session_id: str = "") -> query_pb2.ExplainResponse:
         try:
-            return self._stub.Explain(query_pb2.ExplainRequest(script=script, session_id=session_id))
+            return self._stub.Explain(
+                query_pb2.ExplainRequest(script=script, session_id=session_id)
+            )
         except grpc.RpcError as err:
             raise translate(err, self.server) from None
 

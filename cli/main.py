@@ -21,12 +21,19 @@ def _parser() -> argparse.ArgumentParser:
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Command]] = [
         ("serve", "run the services (all four by default)", serve.add_arguments, serve.run),
         ("query", "run SHiFT-QL on a server", query.add_arguments, query.run),
-        ("parse", "parse SHiFT-QL files to JSON", parse_commands.add_arguments,
-         parse_commands.run_parse),
-        ("fmt", "print SHiFT-QL in canonical form", parse_commands.add_arguments,
-         parse_commands.run_fmt),
-        ("register", "add models or datasets to the catalog", register.add_arguments,
-         register.run),
+        (
+            "parse",
+            "parse SHiFT-QL files to JSON",
+            parse_commands.add_arguments,
+            parse_commands.run_parse,
+        ),
+        (
+            "fmt",
+            "print SHiFT-QL in canonical form",
+            parse_commands.add_arguments,
+            parse_commands.run_fmt,
+        ),
+        ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
         ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
     ]
     for name, help_text, add, run in commands:

@@ -19,14 +19,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_server_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", default=os.environ.get("SHIFT_SERVER", DEFAULT_SERVER),
-                        help=f"host:port of the SHiFT server (default {DEFAULT_SERVER})")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("SHIFT_SERVER", DEFAULT_SERVER),
+        help=f"host:port of the SHiFT server (default {DEFAULT_SERVER})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file:
         source = "<stdin>" if args.file == "-" else args.file
-        with (sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")) as f:
+        with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as f:
             text = f.read()
     elif args.text:
         text, source = args.text, "<query>"

@@ -14,12 +14,18 @@ from services.runtime.errors import InvalidArgument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", nargs="?", choices=("model", "dataset"),
-                        help="what to register (or use -f FILE)")
+    parser.add_argument(
+        "kind", nargs="?", choices=("model", "dataset"), help="what to register (or use -f FILE)"
+    )
     parser.add_argument("name", nargs="?")
     parser.add_argument("-f", "--file", help="YAML file with `models:` and `datasets:` lists")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        help="a field of the record (repeatable), e.g. --set uri=/models/bert")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a field of the record (repeatable), e.g. --set uri=/models/bert",
+    )
     add_server_argument(parser)
 
 
@@ -34,7 +40,7 @@ def records_from_yaml(text: str, origin: str) -> list[ModelRecord | DatasetRecor
     for kind, cls in (("models", ModelRecord), ("datasets", DatasetRecord)):
         for index, entry in enumerate(data.get(kind) or []):
             try:
-                out.append(cls.from_dict(entry))  # type: ignore[attr-defined]
+                out.append(cls.from_dict(entry))
             except (TypeError, ValueError) as err:
                 raise InvalidArgument(f"{origin}: {kind}[{index}]: {err}") from None
     return out

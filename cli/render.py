@@ -54,8 +54,11 @@ class HumanPrinter:
             table = event.result
             print(table_text(list(table.columns), result_rows(table)), file=self.out)
             if table.remaining_tasks:
-                print(f"({table.remaining_tasks} task(s) still running; run the query again "
-                      "later, or add WAIT)", file=self.out)
+                print(
+                    f"({table.remaining_tasks} task(s) still running; run the query again "
+                    "later, or add WAIT)",
+                    file=self.out,
+                )
             print(file=self.out)
         elif kind == "message":
             self._clear()
@@ -63,8 +66,10 @@ class HumanPrinter:
         elif kind == "planned":
             plan = event.planned
             decisions = ", ".join(f"{k}={v}" for k, v in plan.decisions.items() if k != "reason")
-            self._progress(f"plan: {plan.strategy} ({decisions}); "
-                           f"estimated {plan.estimated_seconds:.1f}s", keep=True)
+            self._progress(
+                f"plan: {plan.strategy} ({decisions}); estimated {plan.estimated_seconds:.1f}s",
+                keep=True,
+            )
         elif kind == "task_done":
             t = event.task_done
             cached = " (cached)" if t.from_cache else ""
@@ -99,9 +104,15 @@ class JsonPrinter:
         if kind == "result":
             table = event.result
             rows = [dict(zip(table.columns, row, strict=False)) for row in result_rows(table)]
-            payload = {"statement": event.statement, "title": table.title, "rows": rows,
-                       "remaining_tasks": table.remaining_tasks}
+            payload = {
+                "statement": event.statement,
+                "title": table.title,
+                "rows": rows,
+                "remaining_tasks": table.remaining_tasks,
+            }
             print(json.dumps(payload, default=str), file=self.out)
         elif kind == "message":
-            print(json.dumps({"statement": event.statement, "message": event.message.text}),
-                  file=self.out)
+            print(
+                json.dumps({"statement": event.statement, "message": event.message.text}),
+                file=self.out,
+            )

@@ -12,17 +12,29 @@ SERVICES = ("all", "parser", "planner", "executor", "cache")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("service", nargs="?", default="all", choices=SERVICES,
-                        help="run one service alone (default: all four on one port)")
-    parser.add_argument("--host", default=os.environ.get("SHIFT_HOST", "127.0.0.1"),
-                        help="address to listen on (0.0.0.0 in containers)")
+    parser.add_argument(
+        "service",
+        nargs="?",
+        default="all",
+        choices=SERVICES,
+        help="run one service alone (default: all four on one port)",
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("SHIFT_HOST", "127.0.0.1"),
+        help="address to listen on (0.0.0.0 in containers)",
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--cache", help="cache service address (planner, executor)")
     parser.add_argument("--executors", help="comma-separated executor addresses (planner)")
-    parser.add_argument("--parser", help="parser service address (planner; parsing also runs "
-                                         "in-process)")
-    parser.add_argument("--store", help="store URL for the cache: redis://… or sqlite:///… "
-                                        "(default: $SHIFT_REDIS_URL, else the embedded SQLite)")
+    parser.add_argument(
+        "--parser", help="parser service address (planner; parsing also runs in-process)"
+    )
+    parser.add_argument(
+        "--store",
+        help="store URL for the cache: redis://… or sqlite:///… "
+        "(default: $SHIFT_REDIS_URL, else the embedded SQLite)",
+    )
     parser.add_argument("--slots", type=int, help="executor tasks at once (default: 1)")
     parser.add_argument("--device", help="executor device: cpu, cuda, cuda:1 (default: auto)")
 
@@ -46,7 +58,8 @@ def build(args: argparse.Namespace) -> ServiceServer:
         cache = own if service == "all" else _required(args.cache, "--cache", service)
         registrations.append(
             executor_registration(
-                cache, slots=args.slots or settings.executor_slots,
+                cache,
+                slots=args.slots or settings.executor_slots,
                 device=args.device or settings.device,
             )
         )

@@ -34,10 +34,19 @@ class CacheClient:
         reply = call(self.address, lambda: self._stub.GetModel(request, timeout=self.timeout))
         return convert.model_from_proto(reply.model)
 
-    def list_models(self, **filters: str | bool | None) -> list[ModelRecord]:
-        request = cache_pb2.ListModelsRequest(
-            filter=cache_pb2.ModelFilter(**{k: v for k, v in filters.items() if v is not None})
+    def list_models(
+        self,
+        modality: str | None = None,
+        source: str | None = None,
+        finetuned: bool | None = None,
+        name_prefix: str | None = None,
+    ) -> list[ModelRecord]:
+        model_filter = cache_pb2.ModelFilter(
+            modality=modality or "", source=source or "", name_prefix=name_prefix or ""
         )
+        if finetuned is not None:
+            model_filter.finetuned = finetuned
+        request = cache_pb2.ListModelsRequest(filter=model_filter)
         reply = call(self.address, lambda: self._stub.ListModels(request, timeout=self.timeout))
         return [convert.model_from_proto(m) for m in reply.models]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from shift.v1 import catalog_pb2
 
@@ -29,11 +31,11 @@ def model_to_proto(record: ModelRecord) -> catalog_pb2.Model:
 
 
 def model_from_proto(msg: catalog_pb2.Model) -> ModelRecord:
-    optional = {
+    optional: dict[str, Any] = {
         name: getattr(msg, name) if msg.HasField(name) else None
         for name in ("num_params", "upstream_accuracy", "dimension", "inference_cost", "load_cost")
     }
-    extra = {"date_added": msg.date_added} if msg.date_added else {}
+    extra: dict[str, Any] = {"date_added": msg.date_added} if msg.date_added else {}
     return ModelRecord(
         name=msg.name,
         source=msg.source,
@@ -45,7 +47,7 @@ def model_from_proto(msg: catalog_pb2.Model) -> ModelRecord:
         tokenizer=msg.tokenizer or None,
         parent=msg.parent or None,
         tags=dict(msg.tags),
-        **optional,  # type: ignore[arg-type]
+        **optional,
         **extra,
     )
 

@@ -108,9 +108,7 @@ class FeatureStore:
 
     def _with_order(self, segment: Segment) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         count = chunks_for(segment.size, None, self.chunk_size)
-        return [
-            (c.global_rows(segment), c.features, c.labels) for c in self.chunks(segment, count)
-        ]
+        return [(c.global_rows(segment), c.features, c.labels) for c in self.chunks(segment, count)]
 
     def _cached(self, key: str) -> np.ndarray | None:
         try:

@@ -55,8 +55,12 @@ def run_finetune(
         found = env.cache.get_model(stored["model"]) if stored.get("model") else None
         if found is not None or not register:
             return FinetuneOutcome(
-                found, stored["test_accuracy"], stored["head_accuracy_before"],
-                stored["train_loss"], stored["steps"], True,
+                found,
+                stored["test_accuracy"],
+                stored["head_accuracy_before"],
+                stored["train_loss"],
+                stored["steps"],
+                True,
             )
     train_x = [x for s in train_segments for x in s.data.inputs]
     test_x = [x for s in test_segments for x in s.data.inputs]
@@ -85,7 +89,9 @@ def run_finetune(
     )
     record = None
     if register:
-        record = env.cache.register_model(_finetuned_record(model, name, str(folder), result.test_accuracy))
+        record = env.cache.register_model(
+            _finetuned_record(model, name, str(folder), result.test_accuracy)
+        )
     env.cache.put_values(
         {
             key: dump_json(
@@ -101,8 +107,12 @@ def run_finetune(
         }
     )
     return FinetuneOutcome(
-        record, result.test_accuracy, result.head_accuracy_before, result.train_loss,
-        result.steps, False,
+        record,
+        result.test_accuracy,
+        result.head_accuracy_before,
+        result.train_loss,
+        result.steps,
+        False,
     )
 
 

@@ -136,7 +136,9 @@ def selected_counts(segments: Sequence[Segment], selection: Sequence[int] | None
         raise InvalidArgument(
             f"selection names {len(selection)} segments but the dataset has {len(segments)}"
         )
-    return [min(max(n, 0), s.size) if n else s.size for n, s in zip(selection, segments, strict=True)]
+    return [
+        min(max(n, 0), s.size) if n else s.size for n, s in zip(selection, segments, strict=True)
+    ]
 
 
 def score_key(
@@ -183,11 +185,13 @@ def run_score(
     started = time.perf_counter()
     if proxy.name in ("euclidean_nn", "cosine_nn"):
         metric = "euclidean" if proxy.name == "euclidean_nn" else "cosine"
-        error = _nn_error(env, store, model, train_segments, counts, test_segments, test_x, test_y, metric)
+        error = _nn_error(
+            env, store, model, train_segments, counts, test_segments, test_x, test_y, metric
+        )
     else:
         train_x, train_y = _selected_features(env, store, train_segments, counts)
         env.progress("proxy", 0, 1, f"computing {proxy.name}")
-        error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error
+        error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error  # type: ignore[arg-type]
     result = {
         "error": float(error),
         "proxy": proxy.name,
@@ -254,13 +258,19 @@ def _nn_error(
     test_fp = "+".join(s.record.fingerprint for s in test_segments)
     merged: NNSummary | None = None
     for segment, count in zip(segments, counts, strict=True):
-        full = chunks_for(segment.size, None, store.chunk_size)
         for chunk in _chunks_covering(env, store, segment, count):
-            whole = len(chunk.rows) == min(store.chunk_size, segment.size - chunk.index * store.chunk_size)
-            key = keys.nn_summary(
-                model.key, segment.record.fingerprint, store.chunk_size, chunk.index, test_fp, metric
+            whole = len(chunk.rows) == min(
+                store.chunk_size, segment.size - chunk.index * store.chunk_size
             )
-            raw = env.cache.get_value(key) if whole and chunk.index < full else None
+            key = keys.nn_summary(
+                model.key,
+                segment.record.fingerprint,
+                store.chunk_size,
+                chunk.index,
+                test_fp,
+                metric,
+            )
+            raw = env.cache.get_value(key) if whole else None
             if raw is not None:
                 summary = NNSummary.from_bytes(raw)
             else:
@@ -283,7 +293,9 @@ def _chunk_summary(
     index = summary.index.copy()
     valid = index != NO_NEIGHBOUR
     index[valid] = rows[index[valid]]
-    return NNSummary(summary.distance, index, summary.neighbour_label, summary.test_label, summary.metric)
+    return NNSummary(
+        summary.distance, index, summary.neighbour_label, summary.test_label, summary.metric
+    )
 
 
 def run_embed(
@@ -321,7 +333,9 @@ def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcom
         num_params = sum(p.numel() for p in encoder.trainable().parameters())
     except Exception:  # ONNX models cannot expose parameters
         num_params = model.num_params or 0
-    return ProfileOutcome(load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device))
+    return ProfileOutcome(
+        load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device)
+    )
 
 
 def _profile_inputs(modality: str, count: int) -> list[Any]:

@@ -12,7 +12,12 @@ from collections.abc import Iterator
 import grpc
 
 from services.cache.client import CacheClient
-from services.cache.convert import dataset_from_proto, dataset_to_proto, model_from_proto, model_to_proto
+from services.cache.convert import (
+    dataset_from_proto,
+    dataset_to_proto,
+    model_from_proto,
+    model_to_proto,
+)
 from services.executor import convert
 from services.executor.finetune_task import run_finetune
 from services.executor.loaders import pick_device
@@ -69,7 +74,10 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
         def progress(stage: str, done: int, total: int, message: str) -> None:
             events.put(
                 executor_pb2.TaskProgress(
-                    stage=stage, done=done, total=total, message=message,
+                    stage=stage,
+                    done=done,
+                    total=total,
+                    message=message,
                     elapsed_seconds=time.perf_counter() - started,
                 )
             )
@@ -122,7 +130,9 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
     ) -> executor_pb2.GetCapacityResponse:
         with self._lock:
             return executor_pb2.GetCapacityResponse(
-                device=self.device, slots=self.slots, busy=self._busy,
+                device=self.device,
+                slots=self.slots,
+                busy=self._busy,
                 running_tasks=sorted(self._running),
             )
 
@@ -173,34 +183,49 @@ def run_request(request: executor_pb2.RunTaskRequest, env: TaskEnv) -> executor_
             return executor_pb2.TaskResult(
                 from_cache=score.from_cache,
                 score=executor_pb2.ScoreResult(
-                    proxy=t.proxy.name, error=score.error, train_samples=score.train_samples,
-                    test_samples=score.test_samples, result_key=score.result_key,
-                    chunks_computed=score.chunks_computed, chunks_cached=score.chunks_cached,
+                    proxy=t.proxy.name,
+                    error=score.error,
+                    train_samples=score.train_samples,
+                    test_samples=score.test_samples,
+                    result_key=score.result_key,
+                    chunks_computed=score.chunks_computed,
+                    chunks_cached=score.chunks_cached,
                 ),
             )
         case "embed":
             t2 = request.embed
             embed = run_embed(
-                env, model_from_proto(t2.model), dataset_from_proto(t2.dataset),
-                convert.selection_of(t2.selection), t2.chunk_size or DEFAULT_CHUNK_SIZE,
+                env,
+                model_from_proto(t2.model),
+                dataset_from_proto(t2.dataset),
+                convert.selection_of(t2.selection),
+                t2.chunk_size or DEFAULT_CHUNK_SIZE,
             )
             return executor_pb2.TaskResult(
                 from_cache=embed.chunks_computed == 0,
                 embed=executor_pb2.EmbedResult(
-                    chunks_computed=embed.chunks_computed, chunks_cached=embed.chunks_cached,
-                    samples=embed.samples, dimension=embed.dimension,
+                    chunks_computed=embed.chunks_computed,
+                    chunks_cached=embed.chunks_cached,
+                    samples=embed.samples,
+                    dimension=embed.dimension,
                 ),
             )
         case "finetune":
             t3 = request.finetune
             tuned = run_finetune(
-                env, model_from_proto(t3.model), dataset_from_proto(t3.train),
-                dataset_from_proto(t3.test), params_from_proto(t3.params), t3.output_name,
+                env,
+                model_from_proto(t3.model),
+                dataset_from_proto(t3.train),
+                dataset_from_proto(t3.test),
+                params_from_proto(t3.params),
+                t3.output_name,
                 t3.register,
             )
             result = executor_pb2.FinetuneResult(
-                test_accuracy=tuned.test_accuracy, head_accuracy_before=tuned.head_accuracy_before,
-                train_loss=tuned.train_loss, steps=tuned.steps,
+                test_accuracy=tuned.test_accuracy,
+                head_accuracy_before=tuned.head_accuracy_before,
+                train_loss=tuned.train_loss,
+                steps=tuned.steps,
             )
             if tuned.model is not None:
                 result.model.CopyFrom(model_to_proto(tuned.model))
@@ -212,7 +237,9 @@ def run_request(request: executor_pb2.RunTaskRequest, env: TaskEnv) -> executor_
                 profile=executor_pb2.ProfileResult(
                     load_seconds=prof.load_seconds,
                     infer_seconds_per_sample=prof.infer_seconds_per_sample,
-                    dimension=prof.dimension, num_params=prof.num_params, device=prof.device,
+                    dimension=prof.dimension,
+                    num_params=prof.num_params,
+                    device=prof.device,
                 )
             )
         case _:
@@ -224,6 +251,8 @@ def registration(cache_address: str, *, slots: int = 1, device: str | None = Non
     servicer = ExecutorServicer(cache_address, slots=slots, device=device)
     return Registration(
         name=executor_pb2.DESCRIPTOR.services_by_name["ExecutorService"].full_name,
-        add=lambda server: executor_pb2_grpc.add_ExecutorServiceServicer_to_server(servicer, server),
+        add=lambda server: executor_pb2_grpc.add_ExecutorServiceServicer_to_server(
+            servicer, server
+        ),
         on_stop=servicer.close,
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, assert_never
 
-from shift.v1 import ast_pb2 as pb
-
 from services.parser import ast
 from services.runtime.errors import InvalidArgument
+from shift.v1 import ast_pb2 as pb
 
 _INT64 = range(-(2**63), 2**63)
 

@@ -7,7 +7,7 @@ import difflib
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, assert_never
 
 from services.cache.client import CacheClient
 from services.cache.records import DatasetRecord, ModelRecord
@@ -62,11 +62,13 @@ class Binder:
     # --- tables -------------------------------------------------------------------------------
 
     def table(self, table: ast.Table) -> BoundTable:
-        if table.variable or self.session.has(table.name):
+        if self.session.has(table.name):
             var = self.session.get(table.name)
             if var.kind == "datasets":
                 records = [self.cache.get_dataset(n) for n in var.members]
-                return BoundTable("datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {})
+                return BoundTable(
+                    "datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {}
+                )
             models = [self.cache.get_model(n) for n in var.members]
             return self._models(models)
         name = table.name.lower()
@@ -81,7 +83,7 @@ class Binder:
                 "table benchmark_results holds no stored fine-tune results yet"
             )
         known = [*MODEL_TABLES, "datasets", "readers", "benchmark_results", *self.session.variables]
-        raise NotFound(f"unknown table {table.name!r}", _closest(table.name, known))
+        raise NotFound(f"unknown table or variable {table.name!r}", _closest(table.name, known))
 
     def _models(self, records: Sequence[ModelRecord]) -> BoundTable:
         return BoundTable(
@@ -129,9 +131,9 @@ class Binder:
                 label = "[" + ", ".join(p.name for p in parts) + "]"
                 return BoundDataset(label, _concatenate(label, parts))
             case ast.Mutation():
-                raise FailedPrecondition(
-                    "dataset mutations (CHANGE … TO …) are not supported yet"
-                )
+                raise FailedPrecondition("dataset mutations (CHANGE … TO …) are not supported yet")
+            case _:
+                assert_never(expr)
 
     def _named(self, name: str) -> list[DatasetRecord]:
         if self.session.has(name):

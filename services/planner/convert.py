@@ -47,8 +47,13 @@ def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
         case TaskFinished():
             out.task_done.CopyFrom(
                 query_pb2.TaskDone(
-                    task_id=event.task_id, model=event.model, kind=event.kind, error=event.error,
-                    from_cache=event.from_cache, done=event.done, total=event.total,
+                    task_id=event.task_id,
+                    model=event.model,
+                    kind=event.kind,
+                    error=event.error,
+                    from_cache=event.from_cache,
+                    done=event.done,
+                    total=event.total,
                 )
             )
         case Eliminated(model=model, round=rnd, error=error):

@@ -32,7 +32,7 @@ from services.planner.executors import ExecutorPool
 from services.planner.finetuning import run_finetune
 from services.planner.session import Session, Sessions, Variable
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
-from services.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
+from services.runtime.errors import Cancelled, FailedPrecondition
 from shift.v1 import executor_pb2
 
 NO_WAIT_SECONDS = float(os.environ.get("SHIFT_NO_WAIT_SECONDS", "2.0"))
@@ -78,6 +78,10 @@ class Coordinator:
         plans = []
         for stmt in script.statements:
             query = stmt.query if isinstance(stmt, ast.Explain) else stmt
+            if not isinstance(
+                query, ast.Select | ast.SetOperation | ast.VariableRef | ast.Finetune
+            ):
+                continue  # statements without a plan (REGISTER, PRINT, …)
             run = Run(session, self._binder(session), lambda e: None, threading.Event())
             plans.append(self._plan(query, run))
         return plans
@@ -233,8 +237,8 @@ class Coordinator:
             train=run.binder.dataset(select.trained_on),
             test=run.binder.dataset(select.tested_on),
             proxies=task_aware.proxies_of(select),
-            chunk=None if select.chunk in (None, "AUTO") else int(select.chunk),  # type: ignore[arg-type]
-            budget=None if select.budget in (None, "AUTO") else int(select.budget),  # type: ignore[arg-type]
+            chunk=None if select.chunk in (None, "AUTO") else int(select.chunk),
+            budget=None if select.budget in (None, "AUTO") else int(select.budget),
             descending=descending,
         )
 
@@ -309,7 +313,9 @@ def _attach_measured(info: PlanInfo, measured: dict[str, float]) -> None:
             by_name[name].measured_seconds = seconds
             unmatched.pop(name)
     if unmatched:
-        info.steps.append(Step("measured (whole run)", "all steps together", 0.0, sum(unmatched.values())))
+        info.steps.append(
+            Step("measured (whole run)", "all steps together", 0.0, sum(unmatched.values()))
+        )
 
 
 def _ranking_result(
@@ -320,7 +326,9 @@ def _ranking_result(
     rows, names = [], []
     for proxy in spec.proxies:
         scores = search.ranking.scores.get(proxy.label, {})
-        order = search.ranking.order.get(proxy.label) or task_aware._best_first(scores, spec.descending)
+        order = search.ranking.order.get(proxy.label) or task_aware._best_first(
+            scores, spec.descending
+        )
         order = [n for n in order if n in scores]
         if select.limit is not None:
             order = order[: select.limit]

@@ -109,7 +109,9 @@ class ExecutorPool:
             self._queue.put(_Job(batch, index))
         return batch
 
-    def describe(self, request: executor_pb2.DescribeDatasetRequest) -> executor_pb2.DescribeDatasetResponse:
+    def describe(
+        self, request: executor_pb2.DescribeDatasetRequest
+    ) -> executor_pb2.DescribeDatasetResponse:
         """Ask any reachable executor to read a dataset and describe it."""
         last: ShiftError = Unavailable("no executor configured")
         for address, stub in self._stubs.items():
@@ -139,7 +141,9 @@ class ExecutorPool:
             reply = stub.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
             return max(1, reply.slots)
         except grpc.RpcError:
-            log.warning("executor %s unreachable; assuming %d slot(s)", address, self._default_slots)
+            log.warning(
+                "executor %s unreachable; assuming %d slot(s)", address, self._default_slots
+            )
             return self._default_slots
 
     def _work(self, address: str) -> None:

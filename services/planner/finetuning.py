@@ -60,9 +60,17 @@ def run_finetune(
 
     def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
         if not isinstance(outcome, ShiftError):
-            emit(TaskFinished("", models[index].name, "finetune",
-                              1.0 - outcome.finetune.test_accuracy, outcome.from_cache,
-                              index + 1, len(models)))
+            emit(
+                TaskFinished(
+                    "",
+                    models[index].name,
+                    "finetune",
+                    1.0 - outcome.finetune.test_accuracy,
+                    outcome.from_cache,
+                    index + 1,
+                    len(models),
+                )
+            )
 
     batch = pool.submit(requests, on_result=on_result)
     while not batch.wait(0.2):
@@ -77,7 +85,14 @@ def run_finetune(
         if isinstance(outcome, ShiftError):
             raise outcome
         ft = outcome.finetune
-        rows.append((ft.model.name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps))
-    emit(Table("FINETUNE", ("model", "parent", "test_accuracy", "head_accuracy_before", "steps"),
-               tuple(rows)))
+        rows.append(
+            (ft.model.name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps)
+        )
+    emit(
+        Table(
+            "FINETUNE",
+            ("model", "parent", "test_accuracy", "head_accuracy_before", "steps"),
+            tuple(rows),
+        )
+    )
     return 0

@@ -152,9 +152,7 @@ def _like(pattern: str) -> re.Pattern[str]:
     """SQL LIKE: `%` any run, `_` one character, case-insensitive."""
     compiled = _LIKE_CACHE.get(pattern)
     if compiled is None:
-        body = "".join(
-            ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern
-        )
+        body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
         compiled = _LIKE_CACHE[pattern] = re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
     return compiled
 

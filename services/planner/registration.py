@@ -12,25 +12,54 @@ from services.planner.tables import MODALITY_ALIASES
 from services.runtime.errors import InvalidArgument
 
 DATASET_ALIASES = {
-    "uri": "uri", "path": "uri", "file": "uri", "tf_dataset_name": "uri", "hf_dataset": "uri",
+    "uri": "uri",
+    "path": "uri",
+    "file": "uri",
+    "tf_dataset_name": "uri",
+    "hf_dataset": "uri",
     "format": "format",
-    "input_column": "input_column", "text_column": "input_column",
-    "image_column": "input_column", "embed_feature_path": "input_column",
-    "label_column": "label_column", "label": "label_column", "label_feature_path": "label_column",
-    "split": "split", "slice": "slice", "size": "size", "modality": "modality",
-    "input": "modality", "num_classes": "num_classes",
+    "input_column": "input_column",
+    "text_column": "input_column",
+    "image_column": "input_column",
+    "embed_feature_path": "input_column",
+    "label_column": "label_column",
+    "label": "label_column",
+    "label_feature_path": "label_column",
+    "split": "split",
+    "slice": "slice",
+    "size": "size",
+    "modality": "modality",
+    "input": "modality",
+    "num_classes": "num_classes",
 }
 MODEL_ALIASES = {
-    "source": "source", "uri": "uri", "path": "uri", "hub": "uri", "modality": "modality",
-    "input": "modality", "num_params": "num_params", "params": "num_params",
-    "numparams": "num_params", "upstream_accuracy": "upstream_accuracy",
-    "up_acc": "upstream_accuracy", "upstreamaccuracy": "upstream_accuracy",
-    "dimension": "dimension", "inference_cost": "inference_cost", "load_cost": "load_cost",
-    "finetuned": "finetuned", "pooling": "pooling", "tokenizer": "tokenizer",
-    "revision": "revision", "parent": "parent",
+    "source": "source",
+    "uri": "uri",
+    "path": "uri",
+    "hub": "uri",
+    "modality": "modality",
+    "input": "modality",
+    "num_params": "num_params",
+    "params": "num_params",
+    "numparams": "num_params",
+    "upstream_accuracy": "upstream_accuracy",
+    "up_acc": "upstream_accuracy",
+    "upstreamaccuracy": "upstream_accuracy",
+    "dimension": "dimension",
+    "inference_cost": "inference_cost",
+    "load_cost": "load_cost",
+    "finetuned": "finetuned",
+    "pooling": "pooling",
+    "tokenizer": "tokenizer",
+    "revision": "revision",
+    "parent": "parent",
 }
 FORMAT_BY_SUFFIX = {
-    ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".npz": "numpy",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".npz": "numpy",
 }
 INTEGER_FIELDS = {"size", "num_classes", "num_params", "dimension"}
 FLOAT_FIELDS = {"upstream_accuracy", "inference_cost", "load_cost"}
@@ -67,7 +96,9 @@ def _typed(field: str, value: Any, owner: str) -> Any:
         if field in FLOAT_FIELDS and value is not None:
             return float(value)
     except (TypeError, ValueError):
-        raise InvalidArgument(f"REGISTER {owner!r}: {field} must be a number, not {value!r}") from None
+        raise InvalidArgument(
+            f"REGISTER {owner!r}: {field} must be a number, not {value!r}"
+        ) from None
     if field == "finetuned":
         return str(value).lower() in ("1", "true", "yes")
     if field == "modality":

@@ -43,8 +43,16 @@ DATASET_COLUMNS = (
     "key",
 )
 # What `SELECT *` shows: the columns people read, not every field.
-MODEL_STAR = ("name", "source", "modality", "num_params", "upstream_accuracy", "dimension",
-              "finetuned", "date_added")
+MODEL_STAR = (
+    "name",
+    "source",
+    "modality",
+    "num_params",
+    "upstream_accuracy",
+    "dimension",
+    "finetuned",
+    "date_added",
+)
 DATASET_STAR = ("name", "format", "modality", "size", "num_classes", "uri")
 
 MODEL_TABLES = {"models": None, "text_models": "text", "image_models": "image"}

@@ -63,7 +63,9 @@ class Ranking:
 
 def model_cost(record: ModelRecord) -> costmodel.ModelCost:
     per_sample = (
-        record.inference_cost / 1000.0 if record.inference_cost is not None else DEFAULT_INFER_SECONDS
+        record.inference_cost / 1000.0
+        if record.inference_cost is not None
+        else DEFAULT_INFER_SECONDS
     )
     load = record.load_cost if record.load_cost is not None else DEFAULT_LOAD_SECONDS
     return costmodel.ModelCost(load, per_sample)
@@ -74,8 +76,13 @@ def plan(spec: SearchSpec, devices: int) -> tuple[PlanInfo, costmodel.Decision]:
     costs = [model_cost(m) for m in spec.models]
     proxy = spec.proxies[0].name
     decision = costmodel.decide(
-        costs, spec.train.size, spec.test.size, proxy, devices,
-        chunk=spec.chunk, budget=spec.budget,
+        costs,
+        spec.train.size,
+        spec.test.size,
+        proxy,
+        devices,
+        chunk=spec.chunk,
+        budget=spec.budget,
     )
     schedule = decision.schedule if decision.use_sh else None
     steps = costmodel.estimate_steps(
@@ -193,9 +200,13 @@ class Search:
                 self.ranking.remaining = max(0, self.ranking.remaining - 1)
             self.emit(
                 TaskFinished(
-                    task_id=outcome.score.result_key, model=model.name, kind=proxy.name,
-                    error=outcome.score.error, from_cache=outcome.from_cache,
-                    done=len(scores), total=total,
+                    task_id=outcome.score.result_key,
+                    model=model.name,
+                    kind=proxy.name,
+                    error=outcome.score.error,
+                    from_cache=outcome.from_cache,
+                    done=len(scores),
+                    total=total,
                 )
             )
 
@@ -227,6 +238,7 @@ class Search:
 
 def _best_first(scores: Mapping[str, float], descending: bool) -> list[str]:
     """Names by score (NaN last), ties by name."""
+
     def key(name: str) -> tuple[bool, float, str]:
         value = scores[name]
         bad = math.isnan(value)
@@ -242,5 +254,5 @@ def proxies_of(select: ast.Select) -> list[Proxy]:
     if select.classified_by:
         return [Proxy.of(p) for p in select.classified_by]
     raise FailedPrecondition(
-        "a task-aware ranking needs a proxy: CLASSIFIED BY [\"Euclidean NN\"] or ORDER BY CosineNN"
+        'a task-aware ranking needs a proxy: CLASSIFIED BY ["Euclidean NN"] or ORDER BY CosineNN'
     )

