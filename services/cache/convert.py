@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from services.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
 from shift.v1 import catalog_pb2
 
 
@@ -93,6 +93,14 @@ def dataset_to_proto(record: DatasetRecord) -> catalog_pb2.Dataset:
         segments=[segment_to_proto(s) for s in record.segments],
         date_added=record.date_added,
         tags=dict(record.tags),
+        changes=[
+            catalog_pb2.DatasetChange(
+                indices=c.indices,
+                source=dataset_to_proto(c.source),
+                source_indices=c.source_indices or (),
+            )
+            for c in record.changes
+        ],
     )
     if record.size is not None:
         msg.size = record.size
@@ -117,5 +125,11 @@ def dataset_from_proto(msg: catalog_pb2.Dataset) -> DatasetRecord:
         fingerprint=msg.fingerprint,
         segments=tuple(segment_from_proto(s) for s in msg.segments),
         tags=dict(msg.tags),
+        changes=tuple(
+            ChangeRecord(
+                tuple(c.indices), dataset_from_proto(c.source), tuple(c.source_indices) or None
+            )
+            for c in msg.changes
+        ),
         **extra,
     )

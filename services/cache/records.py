@@ -80,6 +80,15 @@ class SegmentRecord:
 
 
 @dataclass(frozen=True)
+class ChangeRecord:
+    """`CHANGE [indices] TO source [source_indices]`: replace samples of a dataset."""
+
+    indices: tuple[int, ...]
+    source: DatasetRecord
+    source_indices: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
 class DatasetRecord:
     """A registered, named, immutable version of labelled data."""
 
@@ -97,6 +106,7 @@ class DatasetRecord:
     segments: tuple[SegmentRecord, ...] = ()
     date_added: str = field(default_factory=_now)
     tags: Mapping[str, str] = field(default_factory=dict)
+    changes: tuple[ChangeRecord, ...] = ()
 
     @property
     def key(self) -> str:
@@ -112,6 +122,7 @@ class DatasetRecord:
         out = dataclasses.asdict(self)
         out["tags"] = dict(self.tags)
         out["segments"] = [dataclasses.asdict(s) for s in self.segments]
+        del out["changes"]  # query-time mutations are never part of a catalog entry
         return out
 
     @classmethod

@@ -57,3 +57,25 @@ def _file_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise NotFound(f"input file {path} cannot be read: {error.strerror}") from error
+
+
+def input_digests(inputs: Sequence[Any]) -> np.ndarray:
+    """A 16-byte blake2b digest of every input (labels excluded): rows [N, 16] of uint8."""
+    out = np.empty((len(inputs), 16), dtype=np.uint8)
+    for row, item in enumerate(inputs):
+        out[row] = np.frombuffer(
+            hashlib.blake2b(_input_bytes(item), digest_size=16).digest(), np.uint8
+        )
+    return out
+
+
+def rows_fingerprint(digests: np.ndarray, rows: np.ndarray) -> str:
+    """Fingerprint of some rows of a segment: their positions and their inputs, not labels.
+
+    Features and 1-NN distances depend only on this, so a label change leaves it unchanged and
+    an input change alters only the chunks that hold the changed rows.
+    """
+    digest = hashlib.sha256(b"shift-rows-v1")
+    digest.update(np.ascontiguousarray(rows, dtype="<i8").tobytes())
+    digest.update(np.ascontiguousarray(digests[rows]).tobytes())
+    return digest.hexdigest()[:32]

@@ -17,10 +17,11 @@ import numpy as np
 from services.cache import keys
 from services.cache.client import CacheClient
 from services.executor.chunks import chunk_indices, num_chunks
+from services.executor.datasets_fingerprint import rows_fingerprint
 from services.executor.encoders import Encoder
 from services.executor.features import extract_features, from_float16_blob, to_float16_blob
 from services.executor.segments import Segment
-from services.runtime.errors import Cancelled, NotFound
+from services.runtime.errors import Cancelled, InvalidArgument, NotFound
 
 SHUFFLE_SEED = 0
 LEASE_SECONDS = 600.0
@@ -28,16 +29,33 @@ POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
-class ChunkFeatures:
-    """Features of one chunk, the rows of the segment they belong to, and their labels."""
+class Block:
+    """Some rows of a segment, in ascending order: the unit of feature caching and of 1-NN
+    searches, keyed by content (row positions and input digests, never labels)."""
 
-    index: int
-    rows: np.ndarray  # int64 positions in the segment
-    features: np.ndarray  # float32 [len(rows), D]
-    labels: np.ndarray  # int64
+    segment: Segment
+    rows: np.ndarray
 
-    def global_rows(self, segment: Segment) -> np.ndarray:
-        return segment.offset + self.rows
+    @property
+    def fingerprint(self) -> str:
+        return rows_fingerprint(self.segment.digests, self.rows)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.segment.data.labels[self.rows]
+
+
+def blocks(segments: Sequence[Segment], counts: Sequence[int] | None, chunk: int) -> list[Block]:
+    """The blocks covering the first `counts[i]` shuffled rows of each segment (all if None):
+    whole chunks, and the leading part of the last one."""
+    out = []
+    for i, segment in enumerate(segments):
+        remaining = segment.size if counts is None else counts[i]
+        for index in range(chunks_for(segment.size, remaining, chunk)):
+            rows = chunk_indices(segment.size, chunk, SHUFFLE_SEED, index)[:remaining]
+            remaining -= len(rows)
+            out.append(Block(segment, np.sort(rows)))
+    return out
 
 
 @dataclass
@@ -78,37 +96,23 @@ class FeatureStore:
         self._owner = uuid.uuid4().hex
         self.stats = FeatureStats()
 
-    def chunk(self, segment: Segment, index: int) -> ChunkFeatures:
+    def rows(self, segment: Segment, rows: np.ndarray) -> np.ndarray:
+        """Features of some rows of a segment, cached by their content (never by labels)."""
         if self._should_stop():
             raise Cancelled("task cancelled")
-        rows = chunk_indices(segment.size, self.chunk_size, SHUFFLE_SEED, index)
-        key = keys.feature_chunk(
-            self._model_key, segment.record.fingerprint, self.chunk_size, index
-        )
+        key = keys.features(self._model_key, rows_fingerprint(segment.digests, rows))
         features = self._cached(key)
         if features is None:
-            features = self._compute(key, segment, rows)
-        else:
-            self.stats.cached += 1
-        return ChunkFeatures(index, rows, features, segment.data.labels[rows])
+            return self._compute(key, segment, rows)
+        self.stats.cached += 1
+        return features
 
-    def chunks(self, segment: Segment, count: int) -> list[ChunkFeatures]:
-        return [self.chunk(segment, i) for i in range(count)]
-
-    def all_features(self, segments: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
-        """Features and labels of every sample, in the original (global) order."""
-        parts = [c for seg in segments for c in self._with_order(seg)]
-        if not parts:
-            return np.zeros((0, 0), np.float32), np.zeros(0, np.int64)
-        order = np.concatenate([rows for rows, _, _ in parts])
-        feats = np.concatenate([f for _, f, _ in parts])
-        labels = np.concatenate([lab for _, _, lab in parts])
-        inverse = np.argsort(order, kind="stable")
-        return feats[inverse], labels[inverse]
-
-    def _with_order(self, segment: Segment) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        count = chunks_for(segment.size, None, self.chunk_size)
-        return [(c.global_rows(segment), c.features, c.labels) for c in self.chunks(segment, count)]
+    def gather(self, chosen: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+        """Features and labels of the given blocks, concatenated in block order."""
+        if not chosen:
+            raise InvalidArgument("no samples selected")
+        feats = [self.rows(b.segment, b.rows) for b in chosen]
+        return np.concatenate(feats), np.concatenate([b.labels for b in chosen])
 
     def _cached(self, key: str) -> np.ndarray | None:
         try:

@@ -20,16 +20,16 @@ from services.cache.client import CacheClient
 from services.cache.codec import dump_json, load_json
 from services.cache.records import DatasetRecord, ModelRecord
 from services.executor.encoders import Encoder
-from services.executor.feature_store import ChunkFeatures, FeatureStore, chunks_for
+from services.executor.feature_store import FeatureStore, blocks
 from services.executor.known_models import resolve_known_model
 from services.executor.loaders import load_encoder
-from services.executor.nn_summary import NO_NEIGHBOUR, NNSummary, merge
-from services.executor.nn_summary_search import nn_search
+from services.executor.nn_task import PairStats, nn_error
 from services.executor.proxies import get_proxy
 from services.executor.segments import Segment, SegmentReader, describe
 from services.runtime.errors import Cancelled, InvalidArgument
 
 PACKAGED = "pypi:"
+NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
 
 Progress = Callable[[str, int, int, str], None]
@@ -44,6 +44,8 @@ class ScoreOutcome:
     from_cache: bool
     chunks_computed: int = 0
     chunks_cached: int = 0
+    pairs_searched: int = 0
+    pairs_reused: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,121 +182,47 @@ def run_score(
         stored = load_json(cached)
         return ScoreOutcome(stored["error"], sum(counts), stored["test_samples"], key, True)
     store = env.features(model, chunk_size)
-    test_x, test_y = store.all_features(test_segments)
     env.progress("embed", 0, sum(counts), "embedding training data")
     started = time.perf_counter()
-    if proxy.name in ("euclidean_nn", "cosine_nn"):
-        metric = "euclidean" if proxy.name == "euclidean_nn" else "cosine"
-        error = _nn_error(
-            env, store, model, train_segments, counts, test_segments, test_x, test_y, metric
+    pairs = PairStats()
+    if proxy.name in NN_METRICS:
+        summary = nn_error(
+            model.key,
+            blocks(train_segments, counts, chunk_size),
+            blocks(test_segments, None, chunk_size),
+            NN_METRICS[proxy.name],
+            store.rows,
+            env.cache.get_values,
+            env.cache.put_values,
+            pairs,
         )
+        error, test_count = summary.error(), len(summary)
     else:
-        train_x, train_y = _selected_features(env, store, train_segments, counts)
+        test_x, test_y = store.gather(blocks(test_segments, None, chunk_size))
+        train_x, train_y = store.gather(blocks(train_segments, counts, chunk_size))
         env.progress("proxy", 0, 1, f"computing {proxy.name}")
         error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error  # type: ignore[arg-type]
+        test_count = len(test_y)
     result = {
         "error": float(error),
         "proxy": proxy.name,
         "params": resolved,
         "model": model.key,
         "train_samples": int(sum(counts)),
-        "test_samples": len(test_y),
+        "test_samples": test_count,
         "seconds": time.perf_counter() - started,
     }
     env.cache.put_values({key: dump_json(result)})
     return ScoreOutcome(
         float(error),
         int(sum(counts)),
-        len(test_y),
+        test_count,
         key,
         False,
         store.stats.computed,
         store.stats.cached,
-    )
-
-
-def _selected_features(
-    env: TaskEnv, store: FeatureStore, segments: Sequence[Segment], counts: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    feats, labels = [], []
-    for segment, count in zip(segments, counts, strict=True):
-        for chunk in _chunks_covering(env, store, segment, count):
-            feats.append(chunk.features)
-            labels.append(chunk.labels)
-    if not feats:
-        raise InvalidArgument("the training selection is empty")
-    return np.concatenate(feats), np.concatenate(labels)
-
-
-def _chunks_covering(
-    env: TaskEnv, store: FeatureStore, segment: Segment, count: int
-) -> list[ChunkFeatures]:
-    """The leading chunks of a segment trimmed to its first `count` shuffled samples."""
-    out, remaining = [], count
-    for index in range(chunks_for(segment.size, count, store.chunk_size)):
-        env.check()
-        chunk = store.chunk(segment, index)
-        if remaining < len(chunk.rows):
-            chunk = ChunkFeatures(
-                index, chunk.rows[:remaining], chunk.features[:remaining], chunk.labels[:remaining]
-            )
-        out.append(chunk)
-        remaining -= len(chunk.rows)
-    return out
-
-
-def _nn_error(
-    env: TaskEnv,
-    store: FeatureStore,
-    model: ModelRecord,
-    segments: Sequence[Segment],
-    counts: Sequence[int],
-    test_segments: Sequence[Segment],
-    test_x: np.ndarray,
-    test_y: np.ndarray,
-    metric: str,
-) -> float:
-    """1-NN error from per-chunk summaries (cached for whole chunks), merged by minimum."""
-    test_fp = "+".join(s.record.fingerprint for s in test_segments)
-    merged: NNSummary | None = None
-    for segment, count in zip(segments, counts, strict=True):
-        for chunk in _chunks_covering(env, store, segment, count):
-            whole = len(chunk.rows) == min(
-                store.chunk_size, segment.size - chunk.index * store.chunk_size
-            )
-            key = keys.nn_summary(
-                model.key,
-                segment.record.fingerprint,
-                store.chunk_size,
-                chunk.index,
-                test_fp,
-                metric,
-            )
-            raw = env.cache.get_value(key) if whole else None
-            if raw is not None:
-                summary = NNSummary.from_bytes(raw)
-            else:
-                summary = _chunk_summary(chunk, segment, test_x, test_y, metric)
-                if whole:
-                    env.cache.put_values({key: summary.to_bytes()})
-            merged = summary if merged is None else merge(merged, summary)
-    if merged is None:
-        raise InvalidArgument("the training selection is empty")
-    return merged.error()
-
-
-def _chunk_summary(
-    chunk: ChunkFeatures, segment: Segment, test_x: np.ndarray, test_y: np.ndarray, metric: str
-) -> NNSummary:
-    """Search one chunk; rows are sorted first so local order equals global order (exact ties)."""
-    order = np.argsort(chunk.rows, kind="stable")
-    rows = chunk.global_rows(segment)[order]
-    summary = nn_search(chunk.features[order], chunk.labels[order], 0, test_x, test_y, metric)  # type: ignore[arg-type]
-    index = summary.index.copy()
-    valid = index != NO_NEIGHBOUR
-    index[valid] = rows[index[valid]]
-    return NNSummary(
-        summary.distance, index, summary.neighbour_label, summary.test_label, summary.metric
+        pairs.searched,
+        pairs.reused,
     )
 
 
@@ -309,13 +237,11 @@ def run_embed(
     segments = env.reader.read(dataset)
     counts = selected_counts(segments, selection)
     store = env.features(model, chunk_size)
-    total, dimension = sum(counts), 0
-    done = 0
-    for segment, count in zip(segments, counts, strict=True):
-        for chunk in _chunks_covering(env, store, segment, count):
-            done += len(chunk.rows)
-            dimension = chunk.features.shape[1]
-            env.progress("embed", done, total, f"chunk {chunk.index} of {segment.record.uri}")
+    total, dimension, done = sum(counts), 0, 0
+    for block in blocks(segments, counts, chunk_size):
+        dimension = store.rows(block.segment, block.rows).shape[1]
+        done += len(block.rows)
+        env.progress("embed", done, total, f"{done} of {total} samples")
     return EmbedOutcome(store.stats.computed, store.stats.cached, total, dimension)
 
 

@@ -190,6 +190,8 @@ def run_request(request: executor_pb2.RunTaskRequest, env: TaskEnv) -> executor_
                     result_key=score.result_key,
                     chunks_computed=score.chunks_computed,
                     chunks_cached=score.chunks_cached,
+                    pairs_searched=score.pairs_searched,
+                    pairs_reused=score.pairs_reused,
                 ),
             )
         case "embed":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.records import ChangeRecord, DatasetRecord, ModelRecord
 from services.parser import ast
 from services.planner import predicates
 from services.planner.session import Session
@@ -128,10 +128,15 @@ class Binder:
                 return BoundDataset(name, _concatenate(name, records))
             case ast.DatasetList(items=items):
                 parts = [self.dataset(item).record for item in items]
+                if any(p.changes for p in parts):
+                    raise FailedPrecondition(
+                        "CHANGE inside a dataset list is not supported; change the whole list"
+                    )
                 label = "[" + ", ".join(p.name for p in parts) + "]"
                 return BoundDataset(label, _concatenate(label, parts))
-            case ast.Mutation():
-                raise FailedPrecondition("dataset mutations (CHANGE … TO …) are not supported yet")
+            case ast.Mutation(base=base, changes=changes):
+                bound = self.dataset(base)
+                return BoundDataset(_mutation_label(expr), _mutated(bound.record, changes, self))
             case _:
                 assert_never(expr)
 
@@ -149,6 +154,24 @@ class Binder:
             return record
         filled = self._describe(record)
         return self.cache.register_dataset(filled)
+
+
+def _mutated(base: DatasetRecord, changes: Sequence[ast.Change], binder: Binder) -> DatasetRecord:
+    """The base with CHANGE mutations attached; its fingerprint names base and changes."""
+    records = tuple(
+        ChangeRecord(change.indices, binder.dataset(change.source).record, change.source_indices)
+        for change in changes
+    )
+    spec = [base.fingerprint] + [
+        f"{c.indices}>{c.source.fingerprint}{c.source_indices}" for c in records
+    ]
+    fingerprint = hashlib.sha256("|".join(spec).encode()).hexdigest()
+    return replace(base, changes=base.changes + records, fingerprint=fingerprint)
+
+
+def _mutation_label(expr: ast.Mutation) -> str:
+    changes = ", ".join(f"CHANGE {list(c.indices)} TO {c.source.name}" for c in expr.changes)
+    return f"({expr.base.name} {changes})"
 
 
 def _concatenate(label: str, parts: Sequence[DatasetRecord]) -> DatasetRecord:

@@ -129,7 +129,7 @@ class EmbedResult(_message.Message):
     def __init__(self, chunks_computed: _Optional[int] = ..., chunks_cached: _Optional[int] = ..., samples: _Optional[int] = ..., dimension: _Optional[int] = ...) -> None: ...
 
 class ScoreResult(_message.Message):
-    __slots__ = ("proxy", "error", "train_samples", "test_samples", "result_key", "chunks_computed", "chunks_cached")
+    __slots__ = ("proxy", "error", "train_samples", "test_samples", "result_key", "chunks_computed", "chunks_cached", "pairs_searched", "pairs_reused")
     PROXY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     TRAIN_SAMPLES_FIELD_NUMBER: _ClassVar[int]
@@ -137,6 +137,8 @@ class ScoreResult(_message.Message):
     RESULT_KEY_FIELD_NUMBER: _ClassVar[int]
     CHUNKS_COMPUTED_FIELD_NUMBER: _ClassVar[int]
     CHUNKS_CACHED_FIELD_NUMBER: _ClassVar[int]
+    PAIRS_SEARCHED_FIELD_NUMBER: _ClassVar[int]
+    PAIRS_REUSED_FIELD_NUMBER: _ClassVar[int]
     proxy: str
     error: float
     train_samples: int
@@ -144,7 +146,9 @@ class ScoreResult(_message.Message):
     result_key: str
     chunks_computed: int
     chunks_cached: int
-    def __init__(self, proxy: _Optional[str] = ..., error: _Optional[float] = ..., train_samples: _Optional[int] = ..., test_samples: _Optional[int] = ..., result_key: _Optional[str] = ..., chunks_computed: _Optional[int] = ..., chunks_cached: _Optional[int] = ...) -> None: ...
+    pairs_searched: int
+    pairs_reused: int
+    def __init__(self, proxy: _Optional[str] = ..., error: _Optional[float] = ..., train_samples: _Optional[int] = ..., test_samples: _Optional[int] = ..., result_key: _Optional[str] = ..., chunks_computed: _Optional[int] = ..., chunks_cached: _Optional[int] = ..., pairs_searched: _Optional[int] = ..., pairs_reused: _Optional[int] = ...) -> None: ...
 
 class FinetuneResult(_message.Message):
     __slots__ = ("model", "test_accuracy", "head_accuracy_before", "train_loss", "steps")
