@@ -18,6 +18,7 @@ from services.cache.convert import dataset_from_proto, dataset_to_proto
 from services.cache.records import DatasetRecord
 from services.parser import ast, format_statement, parse
 from services.planner import registration, task_aware
+from services.planner.benchmark import run_benchmark
 from services.planner.binder import Binder
 from services.planner.events import (
     Event,
@@ -29,7 +30,9 @@ from services.planner.events import (
     Table,
 )
 from services.planner.executors import ExecutorPool
+from services.planner.finetune_ranking import rank_by_finetuning
 from services.planner.finetuning import run_finetune
+from services.planner.profiling import profiled
 from services.planner.session import Session, Sessions, Variable
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
 from services.runtime.errors import Cancelled, FailedPrecondition
@@ -202,9 +205,19 @@ class Coordinator:
             return metadata_select(select, table, rows)
         if table.kind != "models":
             raise FailedPrecondition("a task-aware ranking selects from a table of models")
-        spec = self._search_spec(select, run, [table.models[r["name"]] for r in rows])
-        if not spec.models:
+        models = [table.models[r["name"]] for r in rows]
+        if not models:
             return QueryResult("models", (), ("name",), ())
+        proxies = task_aware.proxies_of(select)
+        if select.test_mode == "BENCHMARK":
+            return run_benchmark(select, models, proxies[0], run.binder, self.executors, run.emit)
+        if proxies[0].name == "finetune":
+            spec = self._search_spec(select, run, models)
+            return rank_by_finetuning(
+                models, spec.train, spec.test, proxies[0], self.executors, run.emit, select.limit
+            )
+        models = profiled(models, self.executors, self.cache, run.emit)
+        spec = self._search_spec(select, run, models)
         info, decision = task_aware.plan(spec, self.executors.capacity())
         run.emit(Planned(info))
         search = task_aware.Search(spec, self.executors, decision, run.emit).start()
@@ -227,8 +240,6 @@ class Coordinator:
     ) -> task_aware.SearchSpec:
         if select.trained_on is None or select.tested_on is None:
             raise FailedPrecondition("a task-aware ranking needs both TRAINED ON and TESTED ON")
-        if select.test_mode == "BENCHMARK":
-            raise FailedPrecondition("TESTED ON BENCHMARK is not supported yet")
         descending = bool(select.order and select.order.descending)
         if select.order is not None and isinstance(select.order.key, ast.ProxyErr):
             descending = select.order.descending != (select.order.key.metric == "acc")
@@ -326,7 +337,7 @@ def _ranking_result(
     rows, names = [], []
     for proxy in spec.proxies:
         scores = search.ranking.scores.get(proxy.label, {})
-        order = search.ranking.order.get(proxy.label) or task_aware._best_first(
+        order = search.ranking.order.get(proxy.label) or task_aware.best_first(
             scores, spec.descending
         )
         order = [n for n in order if n in scores]

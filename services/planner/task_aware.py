@@ -101,9 +101,17 @@ def plan(spec: SearchSpec, devices: int) -> tuple[PlanInfo, costmodel.Decision]:
             "chunk": str(decision.chunk) if decision.use_sh else "-",
             "budget": str(decision.budget) if decision.use_sh else "-",
             "reason": decision.reason,
+            "costs": _cost_source(spec.models),
         },
     )
     return info, decision
+
+
+def _cost_source(models: Sequence[ModelRecord]) -> str:
+    unprofiled = sum(m.inference_cost is None for m in models)
+    if not unprofiled:
+        return "measured"
+    return f"defaults for {unprofiled} model(s) not yet profiled"
 
 
 class Search:
@@ -158,7 +166,7 @@ class Search:
         started = time.perf_counter()
         models = list(self.spec.models)
         scores = self._round(proxy, models, None)
-        self.ranking.order[proxy.label] = _best_first(scores, self.spec.descending)
+        self.ranking.order[proxy.label] = best_first(scores, self.spec.descending)
         self.measured["full data"] = time.perf_counter() - started
 
     def _halving(self, proxy: Proxy, schedule: halving.Schedule) -> None:
@@ -174,11 +182,11 @@ class Search:
             for name in survivors:
                 if name not in kept:
                     self.emit(Eliminated(name, k, scores.get(name, math.nan)))
-            eliminated = [n for n in _best_first(scores, False) if n not in kept] + eliminated
+            eliminated = [n for n in best_first(scores, False) if n not in kept] + eliminated
             survivors = kept
             self.emit(Leaders(tuple(kept[:5]), tuple(scores.get(n, math.nan) for n in kept[:5])))
             self.measured[f"round {k}"] = time.perf_counter() - started
-        final = _best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
+        final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated
 
     def _round(
@@ -236,7 +244,7 @@ class Search:
         return executor_pb2.RunTaskRequest(score=task)
 
 
-def _best_first(scores: Mapping[str, float], descending: bool) -> list[str]:
+def best_first(scores: Mapping[str, float], descending: bool) -> list[str]:
     """Names by score (NaN last), ties by name."""
 
     def key(name: str) -> tuple[bool, float, str]:

@@ -1,0 +1,59 @@
+"""Measured model costs for the cost model: each model is profiled once on an executor (load
+time, inference seconds per sample on a few batches) and the figures are stored in the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from services.cache.client import CacheClient
+from services.cache.convert import model_to_proto
+from services.cache.records import ModelRecord
+from services.planner.events import Event, Note
+from services.planner.executors import ExecutorPool
+from services.runtime.errors import ShiftError
+from shift.v1 import executor_pb2
+
+PROFILE_SAMPLES = 64
+
+
+def needs_profile(model: ModelRecord) -> bool:
+    return model.inference_cost is None or model.load_cost is None
+
+
+def profiled(
+    models: Sequence[ModelRecord],
+    pool: ExecutorPool,
+    cache: CacheClient,
+    emit: Callable[[Event], None],
+) -> list[ModelRecord]:
+    """The models with measured costs; unprofiled ones are measured now and stored."""
+    missing = [m for m in models if needs_profile(m)]
+    if not missing:
+        return list(models)
+    requests = [
+        executor_pb2.RunTaskRequest(
+            profile=executor_pb2.ProfileTask(model=model_to_proto(m), samples=PROFILE_SAMPLES)
+        )
+        for m in missing
+    ]
+    batch = pool.submit(requests)
+    batch.wait()
+    updated: dict[str, ModelRecord] = {}
+    for index, model in enumerate(missing):
+        outcome = batch.results[index]
+        if isinstance(outcome, ShiftError):
+            raise outcome
+        p = outcome.profile
+        updated[model.name] = cache.register_model(
+            replace(
+                model,
+                inference_cost=p.infer_seconds_per_sample * 1000.0,
+                load_cost=p.load_seconds,
+                dimension=model.dimension or p.dimension or None,
+                num_params=model.num_params or p.num_params or None,
+                tags={**model.tags, "profiled_on": p.device},
+            )
+        )
+    emit(Note(f"profiled {len(missing)} model(s) once: costs stored in the catalog"))
+    return [updated.get(m.name, m) for m in models]
