@@ -46,6 +46,7 @@ class _Part:
     values: list[Any]
     digests: np.ndarray
     changed: bool = False
+    labels_only: bool = False  # the file has labels and no inputs (a label-only CHANGE source)
     owns_digests: bool = False  # digests are shared with the reader's cache until copied
 
 
@@ -85,9 +86,17 @@ class SegmentReader:
         return _assemble(parts)
 
     def _part(self, dataset: DatasetRecord, seg: SegmentRecord) -> _Part:
-        data, digests = self._read_one(dataset, seg)
+        """A segment's data; a file without an input column gives labels only."""
+        labels_only = False
+        try:
+            data, digests = self._read_one(dataset, seg)
+        except (NotFound, InvalidArgument) as missing:
+            if "input column" not in missing.message or seg.input_column or dataset.input_column:
+                raise
+            data, digests = self._read_one(dataset, seg, labels_only=True)
+            labels_only = True
         values = [data.classes[i] for i in data.labels]
-        return _Part(seg, data, list(data.inputs), values, digests)
+        return _Part(seg, data, list(data.inputs), values, digests, labels_only=labels_only)
 
     def _read_one(
         self, dataset: DatasetRecord, seg: SegmentRecord, labels_only: bool = False
@@ -139,18 +148,12 @@ class SegmentReader:
             part.changed = True
 
     def _source(self, dataset: DatasetRecord) -> tuple[_Part, bool]:
-        """A CHANGE source as one part; a source without an input column gives labels only."""
+        """A CHANGE source as one part, and whether it provides labels only."""
         segments = segment_records(dataset)
         if len(segments) != 1:
             raise InvalidArgument(f"change source {dataset.name!r} must be a single dataset")
-        try:
-            return self._part(dataset, segments[0]), False
-        except (NotFound, InvalidArgument) as missing:
-            if "input column" not in missing.message:
-                raise
-            data, digests = self._read_one(dataset, segments[0], labels_only=True)
-            values = [data.classes[i] for i in data.labels]
-            return _Part(segments[0], data, list(data.inputs), values, digests), True
+        part = self._part(dataset, segments[0])
+        return part, part.labels_only
 
 
 def _check_range(indices: np.ndarray, size: int, what: str) -> None:

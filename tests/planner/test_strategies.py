@@ -1,0 +1,205 @@
+"""Every strategy end to end through QueryService on tiny real models: successive halving,
+BENCHMARK aggregates, the hybrid Q4, CHANGE, FINETUNE and ORDER BY FineTune, no-WAIT answers,
+and cancellation that leaves no task running."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+
+from cli.serve import build
+from services.cache.client import CacheClient
+from services.cache.records import DatasetRecord, ModelRecord
+from services.runtime.server import ServiceServer
+from services.runtime.values import value_from_proto
+from shift.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
+from tests.services.conftest import serve_args
+from tests.tiny_world import make_tiny_bert, write_reviews
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
+    root = tmp_path_factory.mktemp("strategies")
+    store = f"sqlite:///{root / 'store.sqlite3'}"
+    server = build(serve_args(store)).start()
+    cache = CacheClient(server.address)
+    for i in range(4):
+        make_tiny_bert(root / f"m{i}", seed=i, layers=1 + i % 2)
+        cache.register_model(
+            ModelRecord(
+                name=f"m{i}",
+                source="huggingface",
+                uri=str(root / f"m{i}"),
+                upstream_accuracy=0.5 + i / 10,
+                num_params=1000 * (i + 1),
+            )
+        )
+    for name, rows, seed in (
+        ("train", 240, 0),
+        ("test", 40, 1),
+        ("train2", 120, 2),
+        ("test2", 30, 3),
+    ):
+        write_reviews(root / f"{name}.csv", rows, seed=seed)
+        cache.register_dataset(
+            DatasetRecord(
+                name=name,
+                uri=str(root / f"{name}.csv"),
+                format="csv",
+                input_column="text",
+                label_column="label",
+            )
+        )
+    with (root / "flip.csv").open("w", newline="") as f:
+        csv.writer(f).writerows([["label"], *[["neg"]] * 240])
+    cache.register_dataset(
+        DatasetRecord(name="flip", uri=str(root / "flip.csv"), format="csv", label_column="label")
+    )
+    cache.close()
+    yield server
+    server.stop(grace=0.5)
+
+
+def execute(server: ServiceServer, script: str, session: str = "") -> list[query_pb2.QueryEvent]:
+    with grpc.insecure_channel(server.address) as channel:
+        stub = query_pb2_grpc.QueryServiceStub(channel)
+        request = query_pb2.ExecuteRequest(script=script, session_id=session)
+        return list(stub.Execute(request, timeout=300))
+
+
+def rows_of(events: list[query_pb2.QueryEvent]) -> list[dict[str, Any]]:
+    tables = [e.result for e in events if e.WhichOneof("event") == "result"]
+    table = tables[-1]
+    return [
+        dict(zip(table.columns, [value_from_proto(c) for c in r.cells], strict=True))
+        for r in table.rows
+    ]
+
+
+def test_successive_halving_with_fixed_chunk_and_budget(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """select name from models order by err asc trained on "train"
+        tested on "test" classified by ["Euclidean NN"] chunk 30 budget 8 wait;""",
+    )
+    (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    assert plan.decisions["successive_halving"] == "true" and plan.decisions["chunk"] == "30"
+    eliminated = [e.eliminated for e in events if e.WhichOneof("event") == "eliminated"]
+    # 4 models, L = 2 rounds: half leave after round 0, the last round ranks the survivors
+    assert [e.round for e in eliminated] == [0, 0]
+    ranking = [r["name"] for r in rows_of(events)]
+    assert sorted(ranking) == ["m0", "m1", "m2", "m3"]
+    by_error = sorted(eliminated, key=lambda e: (e.error, e.model))
+    assert ranking[-2:] == [e.model for e in by_error]
+
+
+def test_benchmark_aggregates_per_model(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """select name from models order by avg(err) asc
+        trained on ["train", "train2"] tested on benchmark ["test", "test2"]
+        classified by ["Cosine NN"] wait;""",
+    )
+    rows = rows_of(events)
+    assert len(rows) == 4
+    for row in rows:
+        assert row["avg(err)"] == pytest.approx((row["test"] + row["test2"]) / 2)
+    assert [r["avg(err)"] for r in rows] == sorted(r["avg(err)"] for r in rows)
+
+
+def test_hybrid_q4(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """
+        Q1 := SELECT name FROM models ORDER BY upstream_accuracy DESC LIMIT 1;
+        Q4 := Q1 UNION SELECT name FROM models WHERE name NOT IN Q1
+              ORDER BY EuclideanNN ASC LIMIT 1 TESTED ON "test" TRAINED ON "train" WAIT;
+        PRINT Q4;""",
+        session="hybrid",
+    )
+    (row,) = rows_of(events)
+    members = row["members"].split(", ")
+    assert members[0] == "m3" and len(members) == 2 and members[1] != "m3"
+
+
+def test_change_mutation_changes_the_answer(server: ServiceServer) -> None:
+    base = rows_of(
+        execute(
+            server,
+            """select name from models where name = 'm0' order by err
+        trained on "train" tested on "test" classified by ["Euclidean NN"] wait;""",
+        )
+    )
+    flipped = rows_of(
+        execute(
+            server,
+            """select name from models where name = 'm0' order by err
+        trained on ("train" change [0,1,2,3,4,5,6,7,8,9,10,12,14,16] to "flip")
+        tested on "test" classified by ["Euclidean NN"] wait;""",
+        )
+    )
+    assert base[0]["error"] != flipped[0]["error"]
+
+
+def test_finetune_registers_a_new_model(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """FINETUNE "m0" WITH "train" USING lr=0.001, epochs=2, test="test"
+        WAIT; SELECT name, finetuned FROM models WHERE FINETUNED;""",
+    )
+    tuned = rows_of(events)
+    assert [r["name"] for r in tuned] == ["m0-ft-train"] and tuned[0]["finetuned"] is True
+
+
+def test_order_by_finetune_halves_over_epochs(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """select name from models where name like 'm_' and not finetuned
+        order by FineTune(epochs=2, lr=0.001) asc trained on "train2" tested on "test2" wait;""",
+    )
+    eliminated = [e.eliminated.model for e in events if e.WhichOneof("event") == "eliminated"]
+    ranking = [r["name"] for r in rows_of(events)]
+    assert len(ranking) == 4 and len(eliminated) == 2  # the last round ranks the survivors
+    assert ranking[0] not in eliminated
+
+
+def test_without_wait_the_answer_says_what_is_still_running(server: ServiceServer) -> None:
+    query = """select name from models where not finetuned order by err trained on "train2"
+        tested on "test" classified by [kNN(k=3)];"""
+    events = execute(server, query)
+    done = [e.finished for e in events if e.WhichOneof("event") == "finished"]
+    deadline = time.monotonic() + 120
+    while done[-1].remaining_tasks and time.monotonic() < deadline:
+        time.sleep(0.5)
+        events = execute(server, query)
+        done = [e.finished for e in events if e.WhichOneof("event") == "finished"]
+    assert done[-1].remaining_tasks == 0
+    assert len(rows_of(events)) == 4
+
+
+def test_cancelled_query_leaves_no_running_task(server: ServiceServer) -> None:
+    with grpc.insecure_channel(server.address) as channel:
+        stub = query_pb2_grpc.QueryServiceStub(channel)
+        call = stub.Execute(
+            query_pb2.ExecuteRequest(
+                script="""select name from models
+            order by Linear(lr=0.01, epochs=20000) trained on "train" tested on "test" wait;"""
+            )
+        )
+        for event in call:
+            if event.WhichOneof("event") == "planned":
+                break
+        call.cancel()
+        executor = executor_pb2_grpc.ExecutorServiceStub(channel)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            capacity = executor.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
+            if capacity.busy == 0:
+                break
+            time.sleep(0.2)
+        assert capacity.busy == 0 and not capacity.running_tasks
