@@ -3,6 +3,7 @@ measure each new model once, and return catalog records."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,11 +76,20 @@ class Outcome:
     reused: bool
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """How figures are taken: the function, its version, and whether to retake them anyway."""
+
+    measure: Measure
+    version: int = 0  # entries measured under another version are measured again
+    always: bool = False  # re-measure reused models too (e.g. on another machine)
+
+
 def build_pool(
     specs: Sequence[Spec],
     root: Path,
     builders: Mapping[str, Builder],
-    measure: Measure,
+    measurement: Measurement,
     log: Callable[[str], None] = print,
 ) -> list[Outcome]:
     """Build (or reuse) every spec in order; parents must come before their children."""
@@ -89,18 +99,21 @@ def build_pool(
     outcomes = []
     for spec in specs:
         recipe = spec.recipe(hashes[spec.parent] if spec.parent else None)
-        hashes[spec.name] = recipe_hash(recipe)
-        entry = cached_entry(entries, spec.name, hashes[spec.name], root)
-        if entry is not None:
-            record = ModelRecord.from_dict(entry["record"])
-            outcomes.append(Outcome(record, float(entry["build_seconds"]), reused=True))
-            log(f"[zoo] {spec.name}: reused ({entry['record']['num_params']:,} params)")
+        hashes[spec.name] = digest = recipe_hash(recipe)
+        cached = cached_entry(entries, spec.name, digest, root)
+        if cached is None:
+            entry = _build_one(spec, recipe, digest, context, builders, measurement)
+        elif measurement.always or cached.get("measure_version") != measurement.version:
+            entry = _remeasured(cached, measurement, log)
         else:
-            entry, outcome = _build_one(spec, recipe, hashes[spec.name], context, builders, measure)
+            entry = dict(cached)
+            log(f"[zoo] {spec.name}: reused ({entry['record']['num_params']:,} params)")
+        if entries.get(spec.name) != entry:
             entries[spec.name] = entry
             save_manifest(root, entries)
-            outcomes.append(outcome)
-        context.records[spec.name] = outcomes[-1].record
+        record = ModelRecord.from_dict(entry["record"])
+        outcomes.append(Outcome(record, float(entry["build_seconds"]), cached is not None))
+        context.records[spec.name] = record
     return outcomes
 
 
@@ -110,44 +123,50 @@ def _build_one(
     digest: str,
     context: BuildContext,
     builders: Mapping[str, Builder],
-    measure: Measure,
-) -> tuple[dict[str, Any], Outcome]:
+    measurement: Measurement,
+) -> dict[str, Any]:
     context.log(f"[zoo] {spec.name}: building ({spec.kind})")
     started = time.perf_counter()
     built = builders[spec.kind](spec, context)
     files = hash_files(built.files, context.root)
-    draft = _record(spec, built, digest, files, None)
-    measured = measure(draft)
-    record = _record(spec, built, digest, files, measured)
-    seconds = round(time.perf_counter() - started, 2)
-    context.log(
-        f"[zoo] {spec.name}: built in {seconds:.1f}s, {measured.num_params:,} params, "
-        f"dim {measured.dimension}, {measured.inference_cost:.2f} s/1k samples"
-    )
-    entry = {
+    record = _measured(_record(spec, built, digest, files), measurement.measure, context.log)
+    return {
         "recipe": recipe,
         "recipe_hash": digest,
         "files": files,
         "record": record.to_dict(),
         "provenance": built.provenance,
-        "build_seconds": seconds,
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "measure_version": measurement.version,
     }
-    return entry, Outcome(record, seconds, reused=False)
 
 
-def _record(
-    spec: Spec, built: Built, digest: str, files: Mapping[str, str], measured: Measured | None
-) -> ModelRecord:
-    """The catalog record; its revision is the first weights file's content hash."""
+def _remeasured(
+    entry: Mapping[str, Any], measurement: Measurement, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """The entry with its figures taken again (its files are unchanged)."""
+    record = _measured(ModelRecord.from_dict(entry["record"]), measurement.measure, log)
+    return {**entry, "record": record.to_dict(), "measure_version": measurement.version}
+
+
+def _measured(draft: ModelRecord, measure: Measure, log: Callable[[str], None]) -> ModelRecord:
+    figures = measure(draft)
+    log(
+        f"[zoo] {draft.name}: {figures.num_params:,} params, dim {figures.dimension}, "
+        f"{figures.inference_cost:.2f} s/1k samples, loads in {figures.load_cost:.2f}s"
+    )
+    return dataclasses.replace(
+        draft,
+        num_params=figures.num_params,
+        dimension=figures.dimension,
+        inference_cost=round(figures.inference_cost, 4),
+        load_cost=round(figures.load_cost, 4),
+    )
+
+
+def _record(spec: Spec, built: Built, digest: str, files: Mapping[str, str]) -> ModelRecord:
+    """The catalog record before measuring; its revision is the weights file's content hash."""
     revision = next(iter(files.values()), digest)[:12]
-    figures: dict[str, Any] = {}
-    if measured is not None:
-        figures = {
-            "num_params": measured.num_params,
-            "dimension": measured.dimension,
-            "inference_cost": round(measured.inference_cost, 4),
-            "load_cost": round(measured.load_cost, 4),
-        }
     tags = {"zoo_recipe": spec.kind, "zoo_recipe_hash": digest[:16], **built.tags}
     if spec.parent:
         tags["derived_from"] = spec.parent
@@ -159,5 +178,4 @@ def _record(
         revision=revision,
         tags=tags,
         **built.fields,
-        **figures,
     )

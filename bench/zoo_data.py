@@ -6,6 +6,7 @@ Every sample is drawn in a fixed, seeded order, so a recipe always sees the same
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,36 @@ class Split:
     test_labels: np.ndarray
     classes: list[str]
     origin: str
+
+    def fingerprint(self) -> str:
+        """sha256 of the samples and labels in order (for the manifest)."""
+        digest = hashlib.sha256()
+        for inputs, labels in (
+            (self.train_inputs, self.train_labels),
+            (self.test_inputs, self.test_labels),
+        ):
+            for item in inputs:
+                digest.update(
+                    item.tobytes() if isinstance(item, np.ndarray) else str(item).encode()
+                )
+            digest.update(np.asarray(labels, dtype=np.int64).tobytes())
+        return digest.hexdigest()
+
+
+def finetune_summary(data: Split, result: Any) -> dict[str, Any]:
+    """What the manifest keeps of a fine-tuning run: its data and its outcome."""
+    return {
+        "data": data.origin,
+        "data_sha256": data.fingerprint(),
+        "classes": data.classes,
+        "train_samples": len(data.train_inputs),
+        "test_samples": len(data.test_inputs),
+        "test_accuracy": result.test_accuracy,
+        "head_accuracy_before": result.head_accuracy_before,
+        "train_loss": result.train_loss,
+        "steps": result.steps,
+        "seconds": round(result.seconds, 2),
+    }
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 import torch
 from efficientnet_lite_pytorch import EfficientNet
 
-from bench.zoo_build import Built, BuildContext
-from bench.zoo_data import shapes_split
+from bench.zoo_build import BuildContext, Built
+from bench.zoo_data import finetune_summary, shapes_split
 from bench.zoo_manifest import Spec
 from services.executor.finetune import finetune
 from services.executor.known_models import efficientnet_weights
@@ -87,12 +87,11 @@ def build_finetuned(spec: Spec, context: BuildContext) -> Built:
     path = _saved(encoder.trainable().state_dict(), pth_file(context, variant, spec.name))
     accuracy = f"{result.test_accuracy:.4f}"
     context.log(f"[zoo] {spec.name}: synthetic shapes test accuracy {accuracy}")
-    tags = {"variant": "finetuned", "trained_on": "synthetic_shapes", "trained_on_accuracy": accuracy}
-    provenance: dict[str, Any] = {
-        "data": data.origin, "classes": data.classes, "train_samples": len(data.train_inputs),
-        "test_samples": len(data.test_inputs), "test_accuracy": result.test_accuracy,
-        "head_accuracy_before": result.head_accuracy_before, "steps": result.steps,
-        "seconds": round(result.seconds, 2),
-    }  # fmt: skip
+    tags = {
+        "variant": "finetuned",
+        "trained_on": "synthetic_shapes",
+        "trained_on_accuracy": accuracy,
+    }
+    provenance = finetune_summary(data, result)
     fields = {"finetuned": True, "parent": spec.parent}
     return Built(str(path), "efficientnet", [path], fields, tags, provenance)

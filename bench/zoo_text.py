@@ -11,8 +11,8 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
-from bench.zoo_build import Built, BuildContext
-from bench.zoo_data import text_split
+from bench.zoo_build import BuildContext, Built
+from bench.zoo_data import finetune_summary, text_split
 from bench.zoo_manifest import Spec
 from services.executor.finetune import FinetuneProgress, finetune
 from services.executor.loaders import load_encoder
@@ -71,7 +71,9 @@ def build_truncated(spec: Spec, context: BuildContext) -> Built:
     assert spec.parent is not None
     layers = int(spec.params["layers"])
     parent = context.records[spec.parent]
-    folder = truncate_layers(context.parent_location(spec.parent), text_folder(context, spec.name), layers)
+    folder = truncate_layers(
+        context.parent_location(spec.parent), text_folder(context, spec.name), layers
+    )
     tags = {"variant": f"truncated-{layers}-layers", **_inherited(parent.tags)}
     fields = {"finetuned": parent.finetuned, "parent": parent.parent}
     return Built(str(folder), "huggingface", [folder / WEIGHTS], fields, tags)
@@ -80,7 +82,9 @@ def build_truncated(spec: Spec, context: BuildContext) -> Built:
 def build_random(spec: Spec, context: BuildContext) -> Built:
     assert spec.parent is not None
     seed = int(spec.params["seed"])
-    folder = random_init(context.parent_location(spec.parent), text_folder(context, spec.name), seed)
+    folder = random_init(
+        context.parent_location(spec.parent), text_folder(context, spec.name), seed
+    )
     tags = {"variant": "random-init", "seed": str(seed)}
     return Built(str(folder), "huggingface", [folder / WEIGHTS], {}, tags)
 
@@ -104,12 +108,7 @@ def build_finetuned(spec: Spec, context: BuildContext) -> Built:
     accuracy = f"{result.test_accuracy:.4f}"
     context.log(f"[zoo] {spec.name}: {p['task']} test accuracy {accuracy}, {result.seconds:.0f}s")
     tags = {"variant": "finetuned", "trained_on": p["task"], "trained_on_accuracy": accuracy}
-    provenance: dict[str, Any] = {
-        "data": data.origin, "classes": data.classes, "train_samples": len(data.train_inputs),
-        "test_samples": len(data.test_inputs), "test_accuracy": result.test_accuracy,
-        "head_accuracy_before": result.head_accuracy_before, "train_loss": result.train_loss,
-        "steps": result.steps, "seconds": round(result.seconds, 2),
-    }  # fmt: skip
+    provenance = finetune_summary(data, result)
     fields = {"finetuned": True, "parent": spec.parent}
     return Built(str(folder), "huggingface", [folder / WEIGHTS], fields, tags, provenance)
 
@@ -126,4 +125,4 @@ def _progress(context: BuildContext, name: str) -> Any:
 
 def _inherited(tags: Any) -> dict[str, str]:
     """Training provenance a derived model keeps from its parent."""
-    return {k: str(v) for k, v in dict(tags).items() if k.startswith("trained_on")}
+    return {k: str(v) for k, v in dict(tags).items() if k == "trained_on"}
