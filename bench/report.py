@@ -36,10 +36,30 @@ def scalar_rows(result: dict[str, Any], prefix: str = "") -> list[tuple[str, str
     return rows
 
 
+def tables(result: dict[str, Any], prefix: str = "") -> list[str]:
+    """Markdown for every {"table": {"columns": [...], "rows": [[...]]}} inside a result."""
+    out: list[str] = []
+    for key, value in result.items():
+        if not isinstance(value, dict):
+            continue
+        if key == "table" and {"columns", "rows"} <= set(value):
+            out += ["", f"### {prefix.rstrip('.') or 'table'}", ""]
+            out.append("| " + " | ".join(map(str, value["columns"])) + " |")
+            out.append("|" + "---|" * len(value["columns"]))
+            out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in value["rows"]]
+        else:
+            out += tables(value, f"{prefix}{key}.")
+    return out
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def section(path: Path) -> str:
     result = json.loads(path.read_text())
-    lines = [f"## {path.stem}", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in scalar_rows(result)]
+    lines = [f"## {path.stem}", *tables(result), "", "| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in scalar_rows(result) if ".table." not in f".{k}."]
     for plot in sorted(RESULTS.glob(f"{path.stem}*.png")):
         lines += ["", f"![{plot.stem}](../bench/results/{plot.name})"]
     return "\n".join(lines)

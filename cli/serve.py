@@ -92,7 +92,8 @@ def _planner(cache_address: str, executors: list[str], *, with_parser: bool) -> 
     from services.planner.service import registration as planner_registration
     from services.planner.session import Sessions
 
-    coordinator = Coordinator(CacheClient(cache_address), ExecutorPool(executors), Sessions())
+    cache = CacheClient(cache_address)
+    coordinator = Coordinator(cache, ExecutorPool(executors), Sessions(cache))
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

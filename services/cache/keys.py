@@ -16,6 +16,7 @@ component can contain the ``:`` separator and two different tuples never share a
     sh:{run id}                                    successive-halving state JSON
     history:seq / history:entry:{seq}              query history (append-only)
     lease:{task}                                   "compute once" leases
+    session:{id}                                   a client session's DECLAREd variables
 
 PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
 """
@@ -47,6 +48,7 @@ SH_STATES = f"{PREFIX}sh:"
 HISTORY = f"{PREFIX}history:"
 HISTORY_ENTRIES = f"{HISTORY}entry:"
 LEASES = f"{PREFIX}lease:"
+SESSIONS = f"{PREFIX}session:"
 
 PURGE_PREFIXES: tuple[str, ...] = (FEATURES, NN_SUMMARIES, RESULTS, SH_STATES)
 """What PURGE drops: derived data only, never the catalog, the history or leases."""
@@ -160,6 +162,11 @@ def history_entry(seq: int) -> str:
 def lease(task: str) -> str:
     """The lease that lets one worker compute ``task`` while the others wait."""
     return _join(LEASES, task)
+
+
+def session(session_id: str) -> str:
+    """The variables of one client session (so any planner replica can serve it)."""
+    return _join(SESSIONS, session_id)
 
 
 def params_hash(params: Mapping[str, Any]) -> str:

@@ -31,7 +31,8 @@ def extract_features(
     order = _length_order(inputs)
     out = np.empty((len(inputs), encoder.dimension), dtype=np.float32)
     start, size = 0, batch_size
-    with _eval_mode(encoder), torch.inference_mode():
+    # autocast entered once: per batch, it would re-cast the weights every time
+    with _eval_mode(encoder), torch.inference_mode(), _autocast(encoder.device):
         while start < len(order):
             rows = order[start : start + size]
             try:
@@ -57,10 +58,7 @@ def _length_order(inputs: Sequence[Any]) -> np.ndarray:
 
 
 def _run_batch(encoder: Encoder, items: list[Any]) -> np.ndarray:
-    batch = encoder.prepare(items)
-    with _autocast(encoder.device):
-        features = encoder.forward(batch)
-    return features.float().cpu().numpy()
+    return encoder.forward(encoder.prepare(items)).float().cpu().numpy()
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:

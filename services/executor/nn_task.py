@@ -57,10 +57,12 @@ def nn_error(
         return loaded[i]
 
     parts = []
-    for test_block in test:
-        test_fp = test_block.fingerprint
-        pair_keys = [keys.nn_pair(model_key, fp, test_fp, metric) for fp in train_fps]
-        found = lookup(pair_keys)
+    test_fps = [b.fingerprint for b in test]
+    all_keys = [[keys.nn_pair(model_key, fp, t, metric) for fp in train_fps] for t in test_fps]
+    everything = lookup([k for row in all_keys for k in row])  # one round trip for all pairs
+    for t, test_block in enumerate(test):
+        pair_keys = all_keys[t]
+        found = everything[t * len(train) : (t + 1) * len(train)]
         merged: NNSummary | None = None
         test_x: np.ndarray | None = None
         for i, (block, key, raw) in enumerate(zip(train, pair_keys, found, strict=True)):

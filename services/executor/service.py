@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
@@ -61,6 +62,8 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
         self._lock = threading.Lock()
         self._running: dict[str, threading.Event] = {}
         self._busy = 0
+        # long-lived workers: a new thread per task would redo per-thread GPU set-up (cuBLAS)
+        self._workers = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="task")
 
     def RunTask(
         self, request: executor_pb2.RunTaskRequest, context: grpc.ServicerContext
@@ -83,11 +86,8 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
             )
 
         env = TaskEnv(self._cache, self._reader, self._encoders, progress, stop.is_set)
-        worker = threading.Thread(
-            target=self._work, args=(request, env, events), name=f"task-{task_id[:8]}", daemon=True
-        )
         try:
-            worker.start()
+            self._workers.submit(self._work, request, env, events)
             while True:
                 item = events.get()
                 if item is _DONE:
@@ -162,6 +162,7 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
     def close(self) -> None:
         for stop in list(self._running.values()):
             stop.set()
+        self._workers.shutdown(wait=False, cancel_futures=True)
         self._cache.close()
 
 

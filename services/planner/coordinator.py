@@ -33,7 +33,7 @@ from services.planner.executors import ExecutorPool
 from services.planner.finetune_ranking import rank_by_finetuning
 from services.planner.finetuning import run_finetune
 from services.planner.profiling import profiled
-from services.planner.session import Session, Sessions, Variable
+from services.planner.session import Session, Sessions, Variable, VariableKind
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
 from services.runtime.errors import Cancelled, FailedPrecondition
 from shift.v1 import executor_pb2
@@ -135,9 +135,8 @@ class Coordinator:
                 return result.remaining_tasks
             case ast.Declare(name=name, query=query):
                 result = self._query(query, run)
-                run.session.variables[name] = Variable(
-                    name, "datasets" if result.kind == "datasets" else "models", result.names, query
-                )
+                kind: VariableKind = "datasets" if result.kind == "datasets" else "models"
+                run.session.declare(Variable(name, kind, result.names, query))
                 run.emit(Note(f"{name} := {len(result.names)} {result.kind}"))
                 return result.remaining_tasks
             case ast.RegisterDataset():

@@ -1,18 +1,32 @@
-"""Sessions: the DECLAREd variables of each client, many sessions at once."""
+"""Sessions: the DECLAREd variables of each client, many sessions at once.
+
+Variables live in the cache service (one value per session), so any planner replica can serve
+any session; a variable keeps its members and the canonical text of its query.
+"""
 
 from __future__ import annotations
 
 import difflib
+import json
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
-from services.parser import ast
+from services.cache import keys
+from services.parser import ast, parse
+from services.parser.formatter import format_query
 from services.runtime.errors import NotFound
 
 VariableKind = Literal["models", "datasets"]
+
+
+class ValueStore(Protocol):
+    """The part of the cache client sessions need."""
+
+    def get_value(self, key: str) -> bytes | None: ...
+
+    def put_values(self, items: dict[str, bytes], *, evictable: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -24,12 +38,27 @@ class Variable:
     members: tuple[str, ...]
     query: ast.Query
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "members": list(self.members),
+            "query": format_query(self.query),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Variable:
+        (statement,) = parse(str(data["query"]) + ";").statements
+        query = statement if not isinstance(statement, ast.Declare) else statement.query
+        kind: VariableKind = "datasets" if data["kind"] == "datasets" else "models"
+        return cls(str(data["name"]), kind, tuple(data["members"]), query)  # type: ignore[arg-type]
+
 
 @dataclass
 class Session:
     id: str
     variables: dict[str, Variable] = field(default_factory=dict)
-    last_used: float = field(default_factory=time.monotonic)
+    store: ValueStore | None = None
 
     def get(self, name: str) -> Variable:
         for key, var in self.variables.items():
@@ -40,25 +69,31 @@ class Session:
     def has(self, name: str) -> bool:
         return any(key.lower() == name.lower() for key in self.variables)
 
+    def declare(self, variable: Variable) -> None:
+        """Keep a variable, in this session and in the cache."""
+        self.variables[variable.name] = variable
+        if self.store is not None:
+            body = [v.to_json() for v in self.variables.values()]
+            self.store.put_values({keys.session(self.id): json.dumps(body).encode()})
+
 
 def _closest(name: str, known: dict[str, Variable]) -> tuple[str, ...]:
     return tuple(difflib.get_close_matches(name, list(known), n=3, cutoff=0.5))
 
 
 class Sessions:
-    """All open sessions of this planner; idle ones expire after `ttl_seconds`."""
+    """Opens sessions; with a store, their variables persist across calls and replicas."""
 
-    def __init__(self, ttl_seconds: float = 24 * 3600) -> None:
-        self._sessions: dict[str, Session] = {}
+    def __init__(self, store: ValueStore | None = None) -> None:
+        self._store = store
+        self._local: dict[str, Session] = {}
         self._lock = threading.Lock()
-        self._ttl = ttl_seconds
 
     def open(self, session_id: str = "") -> Session:
-        now = time.monotonic()
-        with self._lock:
-            for sid in [s for s, v in self._sessions.items() if now - v.last_used > self._ttl]:
-                del self._sessions[sid]
-            sid = session_id or uuid.uuid4().hex
-            session = self._sessions.setdefault(sid, Session(sid))
-            session.last_used = now
-            return session
+        sid = session_id or uuid.uuid4().hex
+        if self._store is None:
+            with self._lock:
+                return self._local.setdefault(sid, Session(sid))
+        raw = self._store.get_value(keys.session(sid)) if session_id else None
+        variables = [Variable.from_json(v) for v in json.loads(raw)] if raw else []
+        return Session(sid, {v.name: v for v in variables}, self._store)

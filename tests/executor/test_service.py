@@ -1,0 +1,418 @@
+"""The executor as a real gRPC server (with a real cache service on SQLite), through its stubs."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+import torch
+import transformers
+
+from services.cache import keys
+from services.cache.client import CacheClient
+from services.cache.convert import dataset_from_proto, dataset_to_proto, model_to_proto
+from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from services.cache.service import registration as cache_registration
+from services.cache.stores import open_store
+from services.executor.encoders import Encoder
+from services.executor.features import extract_features
+from services.executor.loaders import LoadOptions, register_loader
+from services.executor.loaders_huggingface import load_huggingface
+from services.executor.service import registration as executor_registration
+from services.executor.service import task_id_of
+from services.runtime.errors import NotFound
+from services.runtime.server import ServiceServer
+from services.runtime.values import params_to_proto
+from shift.v1 import executor_pb2, executor_pb2_grpc
+
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+GOOD = ["good", "great", "fine", "nice"]
+BAD = ["bad", "awful", "poor", "sad"]
+OTHER = ["the", "film", "was", "very", "a", "plot"]
+GATED = "gated-test"  # the model source whose encoder blocks until the test releases it
+WAIT = 30.0  # seconds: only reached when something is broken
+
+
+@dataclass
+class Gate:
+    """Holds the first forward pass of a gated encoder until released."""
+
+    entered: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+class GatedEncoder:
+    """A real encoder whose forward pass waits at the gate (so a task stays running)."""
+
+    def __init__(self, inner: Any, gate: Gate) -> None:
+        self.inner, self.gate = inner, gate
+        self.modality, self.dimension, self.device = inner.modality, inner.dimension, inner.device
+
+    def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
+        return dict(self.inner.prepare(inputs))
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        self.gate.entered.set()
+        assert self.gate.released.wait(WAIT), "the test never released the gate"
+        return torch.as_tensor(self.inner.forward(batch))
+
+    def trainable(self) -> torch.nn.Module:
+        return self.inner.trainable()
+
+    def embed(self, inputs: Sequence[Any], batch_size: int = 64) -> Any:
+        return extract_features(self, inputs, batch_size=batch_size)
+
+
+@dataclass(frozen=True)
+class Services:
+    """A running cache and executor, and how to call them."""
+
+    executor: executor_pb2_grpc.ExecutorServiceStub
+    cache: CacheClient
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 2-layer, 32-wide BERT over a small vocabulary."""
+    folder = tmp_path_factory.mktemp("tiny_bert")
+    (folder / "vocab.txt").write_text("\n".join(SPECIALS + GOOD + BAD + OTHER) + "\n")
+    config = transformers.BertConfig(
+        vocab_size=len(SPECIALS + GOOD + BAD + OTHER),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    torch.manual_seed(0)
+    transformers.BertModel(config).save_pretrained(folder)
+    transformers.BertTokenizer(vocab=str(folder / "vocab.txt")).save_pretrained(folder)
+    return folder
+
+
+def write_csv(path: Path, rows: int, offset: int = 0) -> Path:
+    """`rows` short reviews whose label follows their sentiment words."""
+    lines = ["text,label"]
+    for i in range(offset, offset + rows):
+        words = GOOD if i % 2 else BAD
+        lines.append(f"the film was {words[i % 4]} {OTHER[i % 6]},{'pos' if i % 2 else 'neg'}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def csv_dataset(path: Path, name: str | None = None) -> DatasetRecord:
+    return DatasetRecord(
+        name=name or path.stem,
+        uri=str(path),
+        format="csv",
+        input_column="text",
+        label_column="label",
+    )
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> dict[str, DatasetRecord]:
+    """Small CSV datasets: train (40 rows), test (12 rows)."""
+    return {
+        "train": csv_dataset(write_csv(tmp_path / "train.csv", 40)),
+        "test": csv_dataset(write_csv(tmp_path / "test.csv", 12, offset=100)),
+    }
+
+
+@pytest.fixture
+def model(tiny_bert: Path) -> ModelRecord:
+    return ModelRecord(name="tiny-bert", source="huggingface", uri=str(tiny_bert))
+
+
+@pytest.fixture
+def gate(tiny_bert: Path) -> Iterator[Gate]:
+    """A fresh gate; models with source GATED load the tiny BERT behind it."""
+    current = Gate()
+
+    def load(uri: str, options: LoadOptions) -> Encoder:
+        return GatedEncoder(load_huggingface(uri, options), current)
+
+    register_loader(GATED, load)
+    yield current
+    current.released.set()  # never leave a task blocked
+
+
+@pytest.fixture
+def gated_model(tiny_bert: Path) -> ModelRecord:
+    return ModelRecord(name="gated-bert", source=GATED, uri=str(tiny_bert))
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """A cache service on SQLite in tmp_path and an executor with one CPU slot."""
+    cache_server = ServiceServer(port=0)
+    cache_server.add(cache_registration(open_store(f"sqlite:///{tmp_path / 'cache.sqlite3'}")))
+    cache_server.start()
+    executor_server = ServiceServer(port=0)
+    executor_server.add(executor_registration(cache_server.address, slots=1, device="cpu"))
+    executor_server.start()
+    channel = grpc.insecure_channel(executor_server.address)
+    cache = CacheClient(cache_server.address)
+    yield Services(executor_pb2_grpc.ExecutorServiceStub(channel), cache)
+    cache.close()
+    channel.close()
+    executor_server.stop(0)
+    cache_server.stop(0)
+
+
+def embed_request(
+    model: ModelRecord, dataset: DatasetRecord, chunk_size: int = 16
+) -> executor_pb2.RunTaskRequest:
+    return executor_pb2.RunTaskRequest(
+        embed=executor_pb2.EmbedTask(
+            model=model_to_proto(model), dataset=dataset_to_proto(dataset), chunk_size=chunk_size
+        )
+    )
+
+
+def score_request(
+    model: ModelRecord, train: DatasetRecord, test: DatasetRecord, proxy: str
+) -> executor_pb2.RunTaskRequest:
+    return executor_pb2.RunTaskRequest(
+        score=executor_pb2.ScoreTask(
+            model=model_to_proto(model),
+            train=dataset_to_proto(train),
+            test=dataset_to_proto(test),
+            proxy=executor_pb2.ProxySpec(name=proxy),
+            chunk_size=16,
+        )
+    )
+
+
+def finetune_request(
+    model: ModelRecord, train: DatasetRecord, test: DatasetRecord
+) -> executor_pb2.RunTaskRequest:
+    params = {"epochs": 1, "batch_size": 4, "lr": 1e-3}
+    return executor_pb2.RunTaskRequest(
+        finetune=executor_pb2.FinetuneTask(
+            model=model_to_proto(model),
+            train=dataset_to_proto(train),
+            test=dataset_to_proto(test),
+            params=params_to_proto(params),
+            output_name="tuned-bert",
+            register=True,
+        )
+    )
+
+
+def run(svc: Services, request: executor_pb2.RunTaskRequest) -> list[executor_pb2.TaskEvent]:
+    return list(svc.executor.RunTask(request, timeout=WAIT))
+
+
+def result_of(events: Sequence[executor_pb2.TaskEvent]) -> executor_pb2.TaskResult:
+    assert events and events[-1].HasField("result"), "the last event is the result"
+    return events[-1].result
+
+
+class Background:
+    """Runs one RunTask call on a thread, keeping its events or its error."""
+
+    def __init__(self, svc: Services, request: executor_pb2.RunTaskRequest) -> None:
+        self.events: list[executor_pb2.TaskEvent] = []
+        self.error: grpc.RpcError | None = None
+        self._thread = threading.Thread(target=self._run, args=(svc, request), daemon=True)
+        self._thread.start()
+
+    def _run(self, svc: Services, request: executor_pb2.RunTaskRequest) -> None:
+        try:
+            self.events.extend(svc.executor.RunTask(request, timeout=WAIT))
+        except grpc.RpcError as error:
+            self.error = error
+
+    def join(self) -> None:
+        self._thread.join(WAIT)
+        assert not self._thread.is_alive(), "the task did not end"
+
+
+def capacity(svc: Services) -> executor_pb2.GetCapacityResponse:
+    return svc.executor.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=WAIT)
+
+
+def test_capacity_reports_slots_and_device(services: Services) -> None:
+    reply = capacity(services)
+    assert (reply.device, reply.slots, reply.busy) == ("cpu", 1, 0)
+    assert list(reply.running_tasks) == []
+
+
+def test_embed_streams_progress_then_a_result_and_is_served_from_cache_again(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    events = run(services, embed_request(model, data["train"]))
+    progress = [e.progress for e in events[:-1]]
+    assert progress and all(p.stage for p in progress)
+    assert all(e.HasField("progress") for e in events[:-1])
+    first = result_of(events)
+    assert (first.embed.samples, first.embed.dimension) == (40, 32)
+    assert first.embed.chunks_computed == 3 and first.embed.chunks_cached == 0
+    assert not first.from_cache
+    assert len(services.cache.scan(keys.FEATURES)) == 3
+    again = result_of(run(services, embed_request(model, data["train"])))
+    assert (again.embed.chunks_computed, again.embed.chunks_cached) == (0, 3)
+    assert again.from_cache and again.embed.samples == 40
+
+
+@pytest.mark.parametrize("proxy", ["euclidean_nn", "linear"])
+def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord], proxy: str
+) -> None:
+    request = score_request(model, data["train"], data["test"], proxy)
+    first = result_of(run(services, request))
+    assert 0.0 <= first.score.error <= 1.0
+    assert (first.score.train_samples, first.score.test_samples) == (40, 12)
+    assert not first.from_cache and first.score.proxy == proxy
+    again = result_of(run(services, request))
+    assert again.from_cache
+    assert again.score.error == first.score.error
+    assert again.score.result_key == first.score.result_key
+
+
+def test_task_ids_are_content_hashes(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    request = embed_request(model, data["train"])
+    first = run(services, request)
+    second = run(services, embed_request(model, data["train"]))
+    other = run(services, embed_request(model, data["train"], chunk_size=8))
+    ids = {e.task_id for e in first} | {e.task_id for e in second}
+    assert ids == {task_id_of(request)}
+    assert {e.task_id for e in other} == {task_id_of(embed_request(model, data["train"], 8))}
+    assert ids.isdisjoint(e.task_id for e in other)
+
+
+def test_a_task_beyond_the_slots_is_refused(
+    services: Services,
+    gate: Gate,
+    gated_model: ModelRecord,
+    model: ModelRecord,
+    data: dict[str, DatasetRecord],
+) -> None:
+    held = embed_request(gated_model, data["train"])
+    running = Background(services, held)
+    assert gate.entered.wait(WAIT)
+    busy = capacity(services)
+    assert busy.busy == 1 and list(busy.running_tasks) == [task_id_of(held)]
+    with pytest.raises(grpc.RpcError) as refused:
+        run(services, embed_request(model, data["test"]))
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "busy" in (refused.value.details() or "")
+    gate.released.set()
+    running.join()
+    assert running.error is None and result_of(running.events).embed.samples == 40
+    assert capacity(services).busy == 0
+
+
+def test_cancelling_a_finetune_leaves_no_model_and_no_folder(
+    services: Services,
+    gate: Gate,
+    gated_model: ModelRecord,
+    data: dict[str, DatasetRecord],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("SHIFT_HOME", str(home))
+    request = finetune_request(gated_model, data["train"], data["test"])
+    running = Background(services, request)
+    assert gate.entered.wait(WAIT)
+    cancelled = services.executor.CancelTask(
+        executor_pb2.CancelTaskRequest(task_id=task_id_of(request)), timeout=WAIT
+    )
+    assert cancelled.cancelled
+    gate.released.set()
+    running.join()
+    assert running.error is not None
+    assert running.error.code() == grpc.StatusCode.CANCELLED
+    with pytest.raises(NotFound):
+        services.cache.get_model("tuned-bert")
+    assert not (home / "models" / "tuned-bert").exists()
+    assert capacity(services).busy == 0
+
+
+def test_cancelling_an_unknown_task_says_so(services: Services) -> None:
+    reply = services.executor.CancelTask(
+        executor_pb2.CancelTaskRequest(task_id="no-such-task"), timeout=WAIT
+    )
+    assert not reply.cancelled
+
+
+def bad_requests(
+    model: ModelRecord, data: dict[str, DatasetRecord], tmp_path: Path
+) -> dict[str, tuple[executor_pb2.RunTaskRequest, grpc.StatusCode, str]]:
+    """Requests naming something that does not exist: (request, code, name in the message)."""
+    missing = csv_dataset(tmp_path / "missing.csv")
+    nowhere = ModelRecord(name="nowhere", source="nosuchsource", uri="x")
+    return {
+        "unknown proxy": (
+            score_request(model, data["train"], data["test"], "nosuchproxy"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "nosuchproxy",
+        ),
+        "missing dataset file": (
+            embed_request(model, missing),
+            grpc.StatusCode.NOT_FOUND,
+            "missing.csv",
+        ),
+        "unknown model source": (
+            embed_request(nowhere, data["train"]),
+            grpc.StatusCode.NOT_FOUND,
+            "nosuchsource",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["unknown proxy", "missing dataset file", "unknown model source"])
+def test_bad_input_names_the_problem_and_the_executor_keeps_serving(
+    services: Services,
+    model: ModelRecord,
+    data: dict[str, DatasetRecord],
+    tmp_path: Path,
+    case: str,
+) -> None:
+    request, code, name = bad_requests(model, data, tmp_path)[case]
+    with pytest.raises(grpc.RpcError) as failed:
+        run(services, request)
+    assert failed.value.code() == code
+    assert name in (failed.value.details() or "")
+    assert capacity(services).busy == 0
+    assert result_of(run(services, embed_request(model, data["test"]))).embed.samples == 12
+
+
+def test_describe_dataset_fills_sizes_classes_and_fingerprints(
+    services: Services, tmp_path: Path
+) -> None:
+    first, second = write_csv(tmp_path / "a.csv", 10), write_csv(tmp_path / "b.csv", 6, offset=50)
+    record = DatasetRecord(
+        name="two-parts",
+        uri=str(first),
+        format="csv",
+        input_column="text",
+        label_column="label",
+        segments=(
+            SegmentRecord(uri=str(first), format="csv", size=0, fingerprint=""),
+            SegmentRecord(uri=str(second), format="csv", size=0, fingerprint=""),
+        ),
+    )
+    reply = services.executor.DescribeDataset(
+        executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record)), timeout=WAIT
+    )
+    described = dataset_from_proto(reply.dataset)
+    assert (described.size, described.num_classes) == (16, 2)
+    assert [s.size for s in described.segments] == [10, 6]
+    fingerprints = [s.fingerprint for s in described.segments]
+    assert all(fingerprints) and len(set(fingerprints)) == 2
+    assert described.fingerprint
