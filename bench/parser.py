@@ -61,6 +61,10 @@ def main() -> None:
         "lark": lark.__version__,
         "device": "cpu",
     }
+    quick = args.parse_args().quick
+    folder = Path(__file__).parent / ("out" if quick else "results")  # smoke runs stay local
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "parser-cpu.json").write_text(json.dumps(result, indent=2))
     print("RESULT " + json.dumps(result))
 
 
