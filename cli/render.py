@@ -65,7 +65,9 @@ class HumanPrinter:
             print(event.message.text, file=self.out)
         elif kind == "planned":
             plan = event.planned
-            decisions = ", ".join(f"{k}={v}" for k, v in plan.decisions.items() if k != "reason")
+            decisions = ", ".join(
+                f"{k}={v}" for k, v in sorted(plan.decisions.items()) if k != "reason"
+            )
             self._progress(
                 f"plan: {plan.strategy} ({decisions}); estimated {plan.estimated_seconds:.1f}s",
                 keep=True,
