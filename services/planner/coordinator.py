@@ -150,7 +150,9 @@ class Coordinator:
             case ast.Explain(mode=mode, query=query):
                 return self._explain(mode, query, run)
             case ast.Finetune():
-                return run_finetune(stmt, run.binder, self.executors, run.emit, run.cancelled)
+                return run_finetune(
+                    stmt, run.binder, self.executors, run.emit, run.cancelled, NO_WAIT_SECONDS
+                )
             case ast.Use(target=target):
                 run.emit(Note(f"USE {target}: the client connects to a server; nothing to do here"))
                 return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from services.cache.convert import dataset_to_proto, model_to_proto
@@ -35,6 +36,7 @@ def run_finetune(
     pool: ExecutorPool,
     emit: Callable[[Event], None],
     cancelled: threading.Event,
+    no_wait_seconds: float = 2.0,
 ) -> int:
     """Dispatch one fine-tune task per model; `test=NAME` in USING picks the evaluation data."""
     params = {k: literal(v) for k, v in stmt.params}
@@ -73,15 +75,18 @@ def run_finetune(
             )
 
     batch = pool.submit(requests, on_result=on_result)
+    deadline = None if stmt.wait else time.monotonic() + no_wait_seconds
     while not batch.wait(0.2):
-        if cancelled.is_set():
+        if cancelled.is_set() and stmt.wait:
             batch.cancel()
             raise Cancelled("query cancelled")
-        if not stmt.wait:
-            pass
+        if deadline is not None and time.monotonic() > deadline:
+            break  # without WAIT: say what is done; the fine-tunes go on and register themselves
     rows = []
     for index, model in enumerate(models):
-        outcome = batch.results[index]
+        outcome = batch.results.get(index)
+        if outcome is None:
+            continue
         if isinstance(outcome, ShiftError):
             raise outcome
         ft = outcome.finetune
@@ -93,6 +98,7 @@ def run_finetune(
             "FINETUNE",
             ("model", "parent", "test_accuracy", "head_accuracy_before", "steps"),
             tuple(rows),
+            batch.remaining,
         )
     )
-    return 0
+    return batch.remaining
