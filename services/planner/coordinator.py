@@ -301,7 +301,8 @@ class Coordinator:
         finally:
             run.emit, run.analyze = emit, False
         self._show(result, run, "EXPLAIN ANALYZE")
-        for info in captured:
+        for info in captured:  # again, now with measured seconds beside the estimates
+            run.emit(Planned(info))
             run.emit(Note(info.render()))
         return result.remaining_tasks
 

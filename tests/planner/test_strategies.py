@@ -98,6 +98,19 @@ def test_successive_halving_with_fixed_chunk_and_budget(server: ServiceServer) -
     assert ranking[-2:] == [e.model for e in by_error]
 
 
+def test_explain_analyze_puts_measured_beside_estimated(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """explain analyze select name from models where not finetuned
+        order by err asc trained on "train" tested on "test" classified by ["Cosine NN"];""",
+    )
+    plans = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    analyzed = plans[-1]
+    assert analyzed.estimated_seconds > 0 and analyzed.measured_seconds > 0
+    assert any(step.measured_seconds > 0 for step in analyzed.steps)
+    assert rows_of(events)
+
+
 def test_benchmark_aggregates_per_model(server: ServiceServer) -> None:
     events = execute(
         server,
