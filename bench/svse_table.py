@@ -1,0 +1,120 @@
+"""The arithmetic of search-vs-enumeration, free of any service: which model a strategy returns,
+its regret and speed-up, and the per-dataset table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+COLUMNS = (
+    "strategy",
+    "AO",
+    "model returned",
+    "fine-tuned accuracy",
+    "regret (points)",
+    "search s",
+    "total s",
+    "speed-up",
+    "models fine-tuned",
+)
+
+
+@dataclass(frozen=True)
+class Finetuned:
+    """One enumeration run: a model's test accuracy after the fixed fine-tune, and its seconds."""
+
+    model: str
+    accuracy: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A strategy's search: the models it hands to fine-tuning and what the search cost."""
+
+    strategy: str
+    ao: bool | None  # None: no task-aware search to optimise (task-agnostic)
+    candidates: tuple[str, ...]
+    search_seconds: float
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An outcome priced against the enumeration."""
+
+    outcome: Outcome
+    returned: str
+    accuracy: float
+    regret: float
+    total_seconds: float
+    speedup: float
+
+
+def best_of(candidates: Sequence[str], enumeration: Mapping[str, Finetuned]) -> str:
+    """The candidate with the best fine-tuned accuracy (the first one on ties)."""
+    if not candidates:
+        raise ValueError("a strategy returned no model")
+    return max(candidates, key=lambda name: (enumeration[name].accuracy, -candidates.index(name)))
+
+
+def best_accuracy(enumeration: Mapping[str, Finetuned]) -> float:
+    return max(f.accuracy for f in enumeration.values())
+
+
+def enumeration_seconds(enumeration: Mapping[str, Finetuned]) -> float:
+    return sum(f.seconds for f in enumeration.values())
+
+
+def regret_points(best: float, accuracy: float) -> float:
+    """Best fine-tuned accuracy in the pool minus this one, in accuracy points (0-100 scale)."""
+    return 100.0 * (best - accuracy)
+
+
+def speedup(enumeration_total: float, total: float) -> float:
+    return enumeration_total / total if total > 0 else float("inf")
+
+
+def score(outcome: Outcome, enumeration: Mapping[str, Finetuned]) -> Scored:
+    """Fine-tune every candidate (as the enumeration measured it) and keep the best."""
+    returned = best_of(outcome.candidates, enumeration)
+    accuracy = enumeration[returned].accuracy
+    finetuning = sum(enumeration[name].seconds for name in outcome.candidates)
+    total = outcome.search_seconds + finetuning
+    return Scored(
+        outcome,
+        returned,
+        accuracy,
+        regret_points(best_accuracy(enumeration), accuracy),
+        total,
+        speedup(enumeration_seconds(enumeration), total),
+    )
+
+
+def strategy_row(scored: Scored) -> list[Any]:
+    o = scored.outcome
+    return [
+        o.strategy,
+        "-" if o.ao is None else ("yes" if o.ao else "no"),
+        scored.returned,
+        round(scored.accuracy, 4),
+        round(scored.regret, 2),
+        round(o.search_seconds, 2),
+        round(scored.total_seconds, 2),
+        round(scored.speedup, 2),
+        len(o.candidates),
+    ]
+
+
+def enumeration_row(enumeration: Mapping[str, Finetuned]) -> list[Any]:
+    best = max(enumeration.values(), key=lambda f: f.accuracy)
+    total = enumeration_seconds(enumeration)
+    head = ["enumeration", "-", best.model, round(best.accuracy, 4), 0.0, 0.0]
+    return [*head, round(total, 2), 1.0, len(enumeration)]
+
+
+def table(scored: Sequence[Scored], enumeration: Mapping[str, Finetuned]) -> dict[str, Any]:
+    """{"columns", "rows"}: one row per strategy run, then the enumeration row."""
+    rows = [strategy_row(s) for s in scored] + [enumeration_row(enumeration)]
+    return {"columns": list(COLUMNS), "rows": rows}

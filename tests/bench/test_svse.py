@@ -1,0 +1,147 @@
+"""Search-vs-enumeration's pure parts: regret and speed-up arithmetic, the hybrid's pick, the
+table, the seeded splits, sizes, pools and the task-agnostic query (no training)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.search_vs_enumeration import (
+    CPU_SIZES,
+    QUICK_MODELS,
+    QUICK_SIZES,
+    goals,
+    parse_args,
+    pool_for,
+    run_dataset,
+    sizes,
+)
+from bench.svse_data import capped, digits_split, seeded_split
+from bench.svse_run import task_agnostic_query
+from bench.svse_table import COLUMNS, Finetuned, Outcome, best_of, regret_points, score, table
+from bench.svse_table import speedup as speed_up
+from services.cache.records import ModelRecord
+from services.executor.datasets import read_dataset
+
+ENUMERATION = {
+    "a": Finetuned("a", 0.80, 100.0),
+    "b": Finetuned("b", 0.90, 300.0),
+    "c": Finetuned("c", 0.85, 100.0),
+    "d": Finetuned("d", 0.90, 500.0),
+}
+
+
+def test_regret_and_speedup_arithmetic() -> None:
+    assert regret_points(0.9, 0.85) == pytest.approx(5.0)
+    assert regret_points(0.9, 0.9) == 0.0
+    assert speed_up(1000.0, 50.0) == 20.0
+    assert speed_up(10.0, 0.0) == float("inf")
+
+
+def test_score_prices_search_plus_finetuning_of_what_is_returned() -> None:
+    scored = score(Outcome("Q2 1-NN", True, ("c",), 25.0), ENUMERATION)
+    assert scored.returned == "c"
+    assert scored.regret == pytest.approx(5.0)
+    assert scored.total_seconds == 125.0
+    assert scored.speedup == pytest.approx(1000.0 / 125.0)
+
+
+def test_hybrid_fine_tunes_both_and_returns_the_better() -> None:
+    scored = score(Outcome("Q4 hybrid", True, ("a", "b"), 10.0), ENUMERATION)
+    assert scored.returned == "b"
+    assert scored.regret == 0.0
+    assert scored.total_seconds == 10.0 + 100.0 + 300.0
+
+
+def test_best_of_breaks_ties_by_candidate_order() -> None:
+    assert best_of(("d", "b"), ENUMERATION) == "d"
+    assert best_of(("b", "d"), ENUMERATION) == "b"
+    with pytest.raises(ValueError):
+        best_of((), ENUMERATION)
+
+
+def test_table_has_strategy_rows_then_enumeration() -> None:
+    outcomes = [
+        Outcome("Q1 task-agnostic", None, ("a",), 0.01),
+        Outcome("Q3 linear", False, ("b",), 40.0),
+    ]
+    t = table([score(o, ENUMERATION) for o in outcomes], ENUMERATION)
+    assert t["columns"] == list(COLUMNS)
+    assert [r[0] for r in t["rows"]] == ["Q1 task-agnostic", "Q3 linear", "enumeration"]
+    assert all(len(r) == len(COLUMNS) for r in t["rows"])
+    q1, q3, enum = t["rows"]
+    assert q1[1] == "-" and q3[1] == "no"
+    assert q1[4] == pytest.approx(10.0)
+    assert enum[2] == "b" and enum[6] == 1000.0 and enum[7] == 1.0 and enum[8] == 4
+
+
+def test_goals_read_the_hybrid_with_ao() -> None:
+    scored = [
+        score(Outcome("Q4 hybrid", False, ("a", "c"), 500.0), ENUMERATION),
+        score(Outcome("Q4 hybrid", True, ("a", "b"), 50.0), ENUMERATION),
+    ]
+    g = goals(scored, ENUMERATION)
+    assert g["hybrid_ao_regret_le_1"] and g["hybrid_ao_search_lt_one_finetune"]
+    assert g["mean_finetune_seconds"] == 250.0
+
+
+def test_seeded_split_is_disjoint_and_reproducible() -> None:
+    train, test = seeded_split(100, 60, 30, seed=3)
+    assert len(set(train) | set(test)) == 90
+    again = seeded_split(100, 60, 30, seed=3)
+    assert np.array_equal(train, again[0]) and np.array_equal(test, again[1])
+    with pytest.raises(ValueError):
+        seeded_split(10, 8, 5, seed=0)
+
+
+def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
+    train, test = digits_split(tmp_path, 300, 100, seed=0)
+    assert (train.format, train.name, test.name) == ("numpy", "digits-train", "digits-test")
+    data = [read_dataset("numpy", r.uri, input_column="x", label_column="y") for r in (train, test)]
+    assert [len(d) for d in data] == [300, 100]
+    assert data[0].inputs[0].shape == (8, 8) and len(data[0].classes) == 10
+    with np.load(train.uri) as a, np.load(test.uri) as b:
+        rows = {x.tobytes() + bytes([y]) for x, y in zip(a["x"], a["y"], strict=True)}
+        overlap = sum(x.tobytes() + bytes([y]) in rows for x, y in zip(b["x"], b["y"], strict=True))
+    assert overlap < 5  # digits holds a few exact duplicate images; the rows themselves differ
+    assert digits_split(tmp_path, 300, 100, seed=0) == (train, test)  # written once
+
+
+def test_sizes_scale_and_cap() -> None:
+    assert sizes("tweets", False, "cpu") == CPU_SIZES["tweets"]
+    assert sizes("tweets", True, "cpu") == QUICK_SIZES
+    assert sizes("tweets", False, "cuda") == (6000, 2000)
+    assert sizes("fine_food", False, "cuda") == (4000, 1000)
+    train, test = sizes("digits", False, "cuda")
+    assert train + test <= 1797 and train > test
+    assert capped("tweets", 6000, 2000) == (6000, 2000)
+
+
+def test_pools_leave_out_onnx() -> None:
+    models, excluded = pool_for("text", quick=True)
+    assert "paraphrase-MiniLM-L3-v2" in excluded
+    assert models and all(m.source != "onnx" for m in models) and len(models) <= QUICK_MODELS
+
+
+def test_task_agnostic_query_orders_by_upstream_accuracy_or_size() -> None:
+    text = [ModelRecord("t1", "huggingface", "x", num_params=5)]
+    image = [ModelRecord("i1", "efficientnet", "y", modality="image", upstream_accuracy=0.7)]
+    assert "ORDER BY num_params DESC LIMIT 1" in task_agnostic_query(text, "text")
+    query = task_agnostic_query(image, "image")
+    assert query.startswith("SELECT name FROM image_models WHERE name IN ('i1')")
+    assert "ORDER BY upstream_accuracy DESC LIMIT 1" in query
+
+
+def test_a_dataset_without_a_pool_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
+    monkeypatch.setenv("SHIFT_ZOO", str(tmp_path / "no-zoo"))
+    out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]))
+    assert "skipped" in out
