@@ -19,8 +19,9 @@ bench:
 	$(PY) -m bench.incremental
 	$(PY) -m bench.zoo
 	$(PY) -m bench.halving
+	$(PY) -m bench.search_vs_enumeration
 	$(PY) -m bench.report
 
 bench-quick:
-	for b in parser executor incremental halving; do $(PY) -m bench.$$b --quick || exit 1; done
+	for b in parser executor incremental halving search_vs_enumeration; do $(PY) -m bench.$$b --quick || exit 1; done
 	$(PY) -m bench.report

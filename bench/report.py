@@ -60,7 +60,9 @@ def section(path: Path) -> str:
     result = json.loads(path.read_text())
     lines = [f"## {path.stem}", *tables(result), "", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in scalar_rows(result) if ".table." not in f".{k}."]
-    for plot in sorted(RESULTS.glob(f"{path.stem}*.png")):
+    for plot in sorted(RESULTS.glob(f"{path.stem}-*.png")):
+        if "-quick" in plot.stem and "-quick" not in path.stem:
+            continue
         lines += ["", f"![{plot.stem}](../bench/results/{plot.name})"]
     return "\n".join(lines)
 

@@ -20,6 +20,13 @@ from services.runtime.interceptors import ServerInterceptor
 log = logging.getLogger("shift.server")
 
 DRAIN_SECONDS = 20.0
+SERVER_OPTIONS = [
+    *CHANNEL_OPTIONS,
+    # clients ping every 30 s to keep long, silent task streams open; without these, gRPC's
+    # default (one ping per 5 min) answers GOAWAY too_many_pings and kills the stream
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_ping_strikes", 0),
+]
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class ServiceServer:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
             interceptors=[ServerInterceptor()],
-            options=CHANNEL_OPTIONS,
+            options=SERVER_OPTIONS,
         )
         self.port = self._server.add_insecure_port(f"{host}:{port}")
         if self.port == 0:
