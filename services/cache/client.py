@@ -121,6 +121,12 @@ class CacheClient:
         request = cache_pb2.ReleaseLeaseRequest(key=key, owner=owner)
         call(self.address, lambda: self._stub.ReleaseLease(request, timeout=self.timeout))
 
+    def append_history(self, entry: bytes) -> int:
+        request = cache_pb2.AppendHistoryRequest(entry=entry)
+        return call(
+            self.address, lambda: self._stub.AppendHistory(request, timeout=self.timeout)
+        ).seq
+
     def purge(self) -> int:
         request = cache_pb2.PurgeRequest()
         return call(self.address, lambda: self._stub.Purge(request, timeout=self.timeout)).deleted

@@ -8,7 +8,8 @@ import grpc
 
 from services.cache import convert
 from services.cache.catalog import Catalog, ModelFilter
-from services.cache.results import purge
+from services.cache.codec import load_json
+from services.cache.results import Results, purge
 from services.cache.store import Store
 from services.runtime.errors import InvalidArgument, NotFound
 from services.runtime.server import Registration
@@ -23,6 +24,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.catalog = Catalog(store)
+        self.results = Results(store)
 
     def RegisterModel(
         self, request: cache_pb2.RegisterModelRequest, context: grpc.ServicerContext
@@ -145,6 +147,13 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
         self, request: cache_pb2.PurgeRequest, context: grpc.ServicerContext
     ) -> cache_pb2.PurgeResponse:
         return cache_pb2.PurgeResponse(deleted=purge(self.store))
+
+    def AppendHistory(
+        self, request: cache_pb2.AppendHistoryRequest, context: grpc.ServicerContext
+    ) -> cache_pb2.AppendHistoryResponse:
+        return cache_pb2.AppendHistoryResponse(
+            seq=self.results.append_history(load_json(request.entry))
+        )
 
 
 def registration(store: Store) -> Registration:

@@ -5,14 +5,18 @@ parse → bind → plan → execute, one driver for every statement kind.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, assert_never
 
+from services.cache import keys
 from services.cache.client import CacheClient
 from services.cache.convert import dataset_from_proto, dataset_to_proto
 from services.cache.records import DatasetRecord
@@ -35,8 +39,10 @@ from services.planner.finetuning import run_finetune
 from services.planner.profiling import profiled
 from services.planner.session import Session, Sessions, Variable, VariableKind
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
-from services.runtime.errors import Cancelled, FailedPrecondition
+from services.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 from shift.v1 import executor_pb2
+
+log = logging.getLogger("shift.planner")
 
 NO_WAIT_SECONDS = float(os.environ.get("SHIFT_NO_WAIT_SECONDS", "2.0"))
 
@@ -107,12 +113,16 @@ class Coordinator:
         started = time.perf_counter()
 
         def work() -> None:
+            outcome: dict[str, object] = {}
             try:
                 remaining = self._run(stmt, run)
+                outcome["remaining_tasks"] = remaining
                 events.put(Finished(remaining, time.perf_counter() - started))
             except BaseException as err:  # delivered to the caller's thread
+                outcome["error"] = getattr(getattr(err, "code", None), "name", type(err).__name__)
                 events.put(err)
             finally:
+                self._record(stmt, session, time.perf_counter() - started, outcome)
                 events.put(None)
 
         threading.Thread(target=work, name=f"stmt-{stmt.index}", daemon=True).start()
@@ -123,6 +133,23 @@ class Coordinator:
             if isinstance(item, BaseException):
                 raise item
             yield stmt.index, item
+
+    def _record(
+        self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
+    ) -> None:
+        """Append the statement to the query history (never fails the query)."""
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "session": session.id,
+            "statement": format_statement(stmt),
+            "kind": type(stmt).__name__,
+            "seconds": round(seconds, 3),
+            **outcome,
+        }
+        try:
+            self.cache.append_history(json.dumps(entry).encode())
+        except ShiftError as err:
+            log.warning("query history not written: %s", err.message)
 
     # --- statements -------------------------------------------------------------------------
 
@@ -221,7 +248,9 @@ class Coordinator:
         spec = self._search_spec(select, run, models)
         info, decision = task_aware.plan(spec, self.executors.capacity())
         run.emit(Planned(info))
-        search = task_aware.Search(spec, self.executors, decision, run.emit).start()
+        search = task_aware.Search(
+            spec, self.executors, decision, run.emit, self._state_writer(spec)
+        ).start()
         wait = select.wait or run.analyze
         deadline = None if wait else time.monotonic() + NO_WAIT_SECONDS
         while not search.done.wait(0.1):
@@ -235,6 +264,18 @@ class Coordinator:
         if run.analyze:
             _attach_measured(info, search.measured)
         return _ranking_result(select, spec, search, table)
+
+    def _state_writer(self, spec: task_aware.SearchSpec) -> task_aware.StateWriter:
+        """Where a successive-halving run records its rounds (survivors, scores)."""
+        run_id = task_aware.run_id(spec)
+
+        def write(state: dict[str, object]) -> None:
+            try:
+                self.cache.put_values({keys.sh_state(run_id): json.dumps(state).encode()})
+            except ShiftError as err:
+                log.warning("successive-halving state not written: %s", err.message)
+
+        return write
 
     def _search_spec(
         self, select: ast.Select, run: Run, models: list[Any]

@@ -3,6 +3,8 @@ without successive halving (SH) over data chunks, decided by the cost model."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import threading
 import time
@@ -114,6 +116,22 @@ def _cost_source(models: Sequence[ModelRecord]) -> str:
     return f"defaults for {unprofiled} model(s) not yet profiled"
 
 
+StateWriter = Callable[[dict[str, Any]], None]
+
+
+def run_id(spec: SearchSpec) -> str:
+    """A successive-halving run named by what it searches."""
+    body = {
+        "models": sorted(m.key for m in spec.models),
+        "train": spec.train.record.fingerprint,
+        "test": spec.test.record.fingerprint,
+        "proxies": [(p.name, sorted(p.params.items())) for p in spec.proxies],
+        "chunk": spec.chunk,
+        "budget": spec.budget,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
 class Search:
     """One task-aware search running on the executors; emits events while it goes."""
 
@@ -123,8 +141,10 @@ class Search:
         pool: ExecutorPool,
         decision: costmodel.Decision,
         emit: Callable[[Event], None],
+        save_state: StateWriter | None = None,
     ) -> None:
         self.spec = spec
+        self.save_state = save_state or (lambda state: None)
         self.pool = pool
         self.decision = decision
         self.emit = emit
@@ -185,6 +205,17 @@ class Search:
             eliminated = [n for n in best_first(scores, False) if n not in kept] + eliminated
             survivors = kept
             self.emit(Leaders(tuple(kept[:5]), tuple(scores.get(n, math.nan) for n in kept[:5])))
+            self.save_state(
+                {
+                    "proxy": proxy.label,
+                    "round": k,
+                    "rounds": schedule.num_rounds,
+                    "samples": schedule.samples[k],
+                    "survivors": kept,
+                    "eliminated": eliminated,
+                    "scores": scores,
+                }
+            )
             self.measured[f"round {k}"] = time.perf_counter() - started
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated

@@ -5,6 +5,7 @@ and cancellation that leaves no task running."""
 from __future__ import annotations
 
 import csv
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import grpc
 import pytest
 
 from cli.serve import build
+from services.cache import keys
 from services.cache.client import CacheClient
 from services.cache.records import DatasetRecord, ModelRecord
 from services.runtime.server import ServiceServer
@@ -96,6 +98,25 @@ def test_successive_halving_with_fixed_chunk_and_budget(server: ServiceServer) -
     assert sorted(ranking) == ["m0", "m1", "m2", "m3"]
     by_error = sorted(eliminated, key=lambda e: (e.error, e.model))
     assert ranking[-2:] == [e.model for e in by_error]
+
+
+def test_history_and_halving_state_are_recorded(server: ServiceServer) -> None:
+    execute(
+        server,
+        """select name from models order by err asc trained on "train"
+        tested on "test" classified by ["Cosine NN"] chunk 30 budget 8 wait;""",
+    )
+    cache = CacheClient(server.address)
+    try:
+        history = [
+            json.loads(v or b"{}") for v in cache.get_values(cache.scan(keys.HISTORY_ENTRIES))
+        ]
+        states = [json.loads(v or b"{}") for v in cache.get_values(cache.scan(keys.SH_STATES))]
+    finally:
+        cache.close()
+    assert any("CosineNN" in h.get("statement", "") and h["remaining_tasks"] == 0 for h in history)
+    final = [s for s in states if s["proxy"] == "Cosine NN" and s["round"] == s["rounds"] - 1]
+    assert final and len(final[0]["survivors"]) == 2 and len(final[0]["eliminated"]) == 2
 
 
 def test_explain_analyze_puts_measured_beside_estimated(server: ServiceServer) -> None:

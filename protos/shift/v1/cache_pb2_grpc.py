@@ -116,6 +116,11 @@ class CacheServiceStub:
                 request_serializer=shift_dot_v1_dot_cache__pb2.PurgeRequest.SerializeToString,
                 response_deserializer=shift_dot_v1_dot_cache__pb2.PurgeResponse.FromString,
                 _registered_method=True)
+        self.AppendHistory = channel.unary_unary(
+                '/shift.v1.CacheService/AppendHistory',
+                request_serializer=shift_dot_v1_dot_cache__pb2.AppendHistoryRequest.SerializeToString,
+                response_deserializer=shift_dot_v1_dot_cache__pb2.AppendHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class CacheServiceServicer:
@@ -223,6 +228,13 @@ class CacheServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppendHistory(self, request, context):
+        """The query history: append-only entries (JSON) numbered in order across writers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CacheServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -305,6 +317,11 @@ def add_CacheServiceServicer_to_server(servicer, server):
                     servicer.Purge,
                     request_deserializer=shift_dot_v1_dot_cache__pb2.PurgeRequest.FromString,
                     response_serializer=shift_dot_v1_dot_cache__pb2.PurgeResponse.SerializeToString,
+            ),
+            'AppendHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendHistory,
+                    request_deserializer=shift_dot_v1_dot_cache__pb2.AppendHistoryRequest.FromString,
+                    response_serializer=shift_dot_v1_dot_cache__pb2.AppendHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -741,6 +758,33 @@ class CacheService:
             '/shift.v1.CacheService/Purge',
             shift_dot_v1_dot_cache__pb2.PurgeRequest.SerializeToString,
             shift_dot_v1_dot_cache__pb2.PurgeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppendHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shift.v1.CacheService/AppendHistory',
+            shift_dot_v1_dot_cache__pb2.AppendHistoryRequest.SerializeToString,
+            shift_dot_v1_dot_cache__pb2.AppendHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
