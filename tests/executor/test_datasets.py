@@ -190,6 +190,22 @@ def test_numpy_text_arrays_become_strings(tmp_path: Path) -> None:
     assert data.inputs == ["a b", "c"]
 
 
+def test_hf_disk_reads_a_saved_dataset(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    saved = datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(ROWS), "test": datasets.Dataset.from_list(ROWS[:2])}
+    )
+    saved.save_to_disk(str(tmp_path / "hf"))
+    data = read_dataset(
+        "hf_disk", str(tmp_path / "hf"), input_column="text", label_column="label", split="train"
+    )
+    assert data.labels.tolist() == [2, 0, 1, 2]
+    test = read_dataset(
+        "hf_disk", str(tmp_path / "hf"), input_column="text", label_column="label", split="test"
+    )
+    assert len(test) == 2
+
+
 def test_hf_disk_needs_the_datasets_package(tmp_path: Path) -> None:
     if importlib.util.find_spec("datasets") is not None:
         pytest.skip("datasets is installed")
