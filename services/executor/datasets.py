@@ -9,7 +9,7 @@ import numpy as np
 
 from services.executor.datasets_builtin import read_builtin
 from services.executor.datasets_files import read_hf_disk, read_imagefolder, read_numpy
-from services.executor.datasets_fingerprint import fingerprint
+from services.executor.datasets_fingerprint import fingerprint, input_digests
 from services.executor.datasets_rows import RawRows
 from services.executor.datasets_tables import read_table
 from services.runtime.errors import InvalidArgument
@@ -25,6 +25,7 @@ class LabelledData:
     labels: np.ndarray  # int64, values in 0..len(classes)-1
     classes: tuple[Any, ...]  # original label values, sorted
     fingerprint: str  # hex sha256 of the content
+    digests: np.ndarray  # [N, 16] uint8: one digest per input (labels excluded)
     origin: str  # the file, folder or builtin name read
     input_column: str
     label_column: str
@@ -46,11 +47,13 @@ def read_dataset(
     rows = _read_rows(parse_format(format), uri, input_column, label_column, split)
     rows = _apply_slice(rows, slice)
     classes, labels = encode_labels(rows.labels)
+    digests = input_digests(rows.inputs)
     return LabelledData(
         inputs=rows.inputs,
         labels=labels,
         classes=classes,
-        fingerprint=fingerprint(rows.inputs, classes, labels),
+        fingerprint=fingerprint(digests, classes, labels),
+        digests=digests,
         origin=rows.origin,
         input_column=rows.input_column,
         label_column=rows.label_column,

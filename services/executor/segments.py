@@ -18,7 +18,7 @@ import numpy as np
 
 from services.cache.records import ChangeRecord, DatasetRecord, SegmentRecord
 from services.executor.datasets import LabelledData, read_dataset
-from services.executor.datasets_fingerprint import fingerprint, input_digests
+from services.executor.datasets_fingerprint import fingerprint
 from services.runtime.errors import InvalidArgument, NotFound
 
 
@@ -72,9 +72,7 @@ class SegmentReader:
     """Reads segments with an LRU of recently used ones (datasets are re-read across tasks)."""
 
     def __init__(self, capacity: int = 8) -> None:
-        self._cache: OrderedDict[tuple[object, ...], tuple[LabelledData, np.ndarray]] = (
-            OrderedDict()
-        )
+        self._cache: OrderedDict[tuple[object, ...], LabelledData] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
 
@@ -89,18 +87,18 @@ class SegmentReader:
         """A segment's data; a file without an input column gives labels only."""
         labels_only = False
         try:
-            data, digests = self._read_one(dataset, seg)
+            data = self._read_one(dataset, seg)
         except (NotFound, InvalidArgument) as missing:
             if "input column" not in missing.message or seg.input_column or dataset.input_column:
                 raise
-            data, digests = self._read_one(dataset, seg, labels_only=True)
+            data = self._read_one(dataset, seg, labels_only=True)
             labels_only = True
         values = [data.classes[i] for i in data.labels]
-        return _Part(seg, data, list(data.inputs), values, digests, labels_only=labels_only)
+        return _Part(seg, data, list(data.inputs), values, data.digests, labels_only=labels_only)
 
     def _read_one(
         self, dataset: DatasetRecord, seg: SegmentRecord, labels_only: bool = False
-    ) -> tuple[LabelledData, np.ndarray]:
+    ) -> LabelledData:
         label_column = seg.label_column or dataset.label_column
         input_column = label_column if labels_only else seg.input_column or dataset.input_column
         key = (seg.format, seg.uri, input_column, label_column, seg.split, seg.slice)
@@ -116,12 +114,11 @@ class SegmentReader:
             split=seg.split,
             slice=seg.slice,
         )
-        entry = (data, input_digests(data.inputs))
         with self._lock:
-            self._cache[key] = entry
+            self._cache[key] = data
             while len(self._cache) > self._capacity:
                 self._cache.popitem(last=False)
-        return entry
+        return data
 
     def _apply(self, parts: list[_Part], change: ChangeRecord) -> None:
         """Replace samples of the base (global indices) by samples of the change's source."""
@@ -178,7 +175,8 @@ def _assemble(parts: Sequence[_Part]) -> list[Segment]:
                 inputs=part.inputs,
                 labels=labels,
                 classes=classes,
-                fingerprint=fingerprint(part.inputs, classes, labels),
+                fingerprint=fingerprint(part.digests, classes, labels),
+                digests=part.digests,
             )
         record = replace(part.record, size=len(data), fingerprint=data.fingerprint)
         out.append(Segment(record, data, offset, part.digests))
