@@ -78,7 +78,7 @@ def run_arm(
         coordinator = Coordinator(cache, pool, Sessions())
         models = profiled([cache.register_model(m) for m in models], pool, cache, lambda e: None)
         bound = [
-            BoundDataset(d.name, coordinator._describe(cache.register_dataset(d)))
+            BoundDataset(d.name, coordinator.describe(cache.register_dataset(d)))
             for d in (train, test)
         ]
         spec = task_aware.SearchSpec(models, bound[0], bound[1], [PROXY], None, None)

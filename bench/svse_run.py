@@ -67,7 +67,7 @@ def arena(
         registered = [cache.register_model(m) for m in models]
         costed = profiled(registered, pool, cache, lambda e: None)
         bound = [
-            BoundDataset(d.name, coordinator._describe(cache.register_dataset(d)))
+            BoundDataset(d.name, coordinator.describe(cache.register_dataset(d)))
             for d in (train, test)
         ]
         yield Arena(server, cache, pool, costed, bound[0], bound[1])

@@ -10,6 +10,7 @@ import torch
 
 from services.executor.encoders import Encoder
 from services.executor.encoders_pooling import Modality, Pooling, parse_modality, parse_pooling
+from services.executor.proxies_device import resolve_device
 from services.runtime.errors import NotFound
 
 
@@ -40,10 +41,8 @@ def loader_sources() -> tuple[str, ...]:
 
 
 def pick_device(device: str | None = None) -> torch.device:
-    """The requested device, else CUDA when present, else CPU."""
-    if device:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The requested device, else CUDA when present, else CPU (one rule for the executor)."""
+    return resolve_device(device or None)
 
 
 def load_encoder(

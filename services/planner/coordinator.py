@@ -96,9 +96,10 @@ class Coordinator:
         return plans
 
     def _binder(self, session: Session) -> Binder:
-        return Binder(self.cache, session, self._describe)
+        return Binder(self.cache, session, self.describe)
 
-    def _describe(self, record: DatasetRecord) -> DatasetRecord:
+    def describe(self, record: DatasetRecord) -> DatasetRecord:
+        """Read a dataset once on an executor: sizes, fingerprints, classes."""
         reply = self.executors.describe(
             executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record))
         )
