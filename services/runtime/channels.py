@@ -19,6 +19,9 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.lb_policy_name", "round_robin"),
     ("grpc.enable_retries", 1),
+    # each channel owns its connections: a shared (global) subchannel to an address whose old
+    # server went away stays in reconnect backoff and fails a new server on the same port at once
+    ("grpc.use_local_subchannel_pool", 1),
 ]
 
 T = TypeVar("T")

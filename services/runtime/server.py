@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.runtime.channels import CHANNEL_OPTIONS
+from services.runtime.errors import FailedPrecondition
 from services.runtime.interceptors import ServerInterceptor
 
 log = logging.getLogger("shift.server")
@@ -26,6 +27,8 @@ SERVER_OPTIONS = [
     # default (one ping per 5 min) answers GOAWAY too_many_pings and kills the stream
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_ping_strikes", 0),
+    # a port in use is an error, not a second listener sharing its connections
+    ("grpc.so_reuseport", 0),
 ]
 
 
@@ -49,9 +52,15 @@ class ServiceServer:
             interceptors=[ServerInterceptor()],
             options=SERVER_OPTIONS,
         )
-        self.port = self._server.add_insecure_port(f"{host}:{port}")
+        try:
+            self.port = self._server.add_insecure_port(f"{host}:{port}")
+        except RuntimeError:  # grpc's "Failed to bind": the port is taken or the host is not ours
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {host}:{port}")
+            raise FailedPrecondition(
+                f"cannot listen on {host}:{port}: the port is in use, or {host} is not an "
+                "address of this machine (choose another with --port or --host)"
+            )
         self.host = host
         self._health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
