@@ -63,9 +63,10 @@ def describe_expected(terminals: Iterable[str]) -> tuple[str, ...]:
 
 
 def excerpt(text: str, line: int, column: int) -> str:
-    """The source line and a caret under `column`."""
-    lines = text.splitlines() or [""]
-    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    """The source line and a caret under `column`. Lines end at `\n` only, as the lexer counts
+    them (a `\r` before it is dropped; a lone `\r` or form feed is not a line break)."""
+    lines = text.split("\n")
+    source_line = lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else ""
     return f"{source_line}\n{' ' * max(column - 1, 0)}^"
 
 
