@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import struct
+import threading
+import weakref
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -23,20 +26,30 @@ def extract_features(
 ) -> np.ndarray:
     """Float32 features [N, D] in input order.
 
-    Texts are batched longest-first so padding stays small; the batch is halved and retried on
-    CUDA out-of-memory, and ResourceExhausted is raised only when a batch of one fails.
+    Texts are batched longest-first so padding stays small. Off the CPU, the next batch is
+    prepared (tokenised, or decoded and resized) on a helper thread while the device runs the
+    current one, and results stay on the device until the end, so the host never waits for a
+    batch it does not need yet. The batch is halved and retried on CUDA out-of-memory, and
+    ResourceExhausted is raised only when a batch of one fails.
     """
     if batch_size < 1:
         raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
     order = _length_order(inputs)
     out = np.empty((len(inputs), encoder.dimension), dtype=np.float32)
+    done: list[tuple[np.ndarray, torch.Tensor]] = []
     start, size = 0, batch_size
     # autocast entered once: per batch, it would re-cast the weights every time
-    with _eval_mode(encoder), torch.inference_mode(), _autocast(encoder.device):
+    with (
+        _eval_mode(encoder),
+        torch.inference_mode(),
+        _autocast(encoder.device),
+        _Prefetcher(encoder, inputs, order) as batches,
+    ):
         while start < len(order):
             rows = order[start : start + size]
             try:
-                out[rows] = _run_batch(encoder, [inputs[i] for i in rows])
+                batch = batches.take(start, size)
+                done.append((rows, encoder.forward(batch).float()))
             except torch.OutOfMemoryError as error:
                 if size == 1:
                     raise ResourceExhausted(
@@ -46,7 +59,79 @@ def extract_features(
                 _release_cuda_memory(encoder.device)
                 continue
             start += len(rows)
+        for rows, features in done:
+            out[rows] = features.cpu().numpy()
     return out
+
+
+class _Prefetcher:
+    """Prepares the batch after the one asked for on one helper thread (at most one ahead) when
+    the forward pass runs off the host; on CPU it would only take cores from the forward pass.
+
+    `prepare` never runs on two threads at once for the same encoder: fast tokenizers refuse
+    concurrent use ("Already borrowed"), and tasks on other slots may share the encoder.
+    """
+
+    def __init__(self, encoder: Encoder, inputs: Sequence[Any], order: np.ndarray) -> None:
+        self._encoder = encoder
+        self._inputs = inputs
+        self._order = order
+        self._pin = encoder.device.type == "cuda"
+        self._pool = (
+            None
+            if encoder.device.type == "cpu"
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+        )
+        self._ahead: tuple[int, int, Future[dict[str, torch.Tensor]]] | None = None
+
+    def __enter__(self) -> _Prefetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._drop_ahead()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def take(self, start: int, size: int) -> dict[str, torch.Tensor]:
+        """The batch of `order[start : start + size]`, and start preparing the next one."""
+        if self._ahead is not None and self._ahead[:2] == (start, size):
+            batch = self._ahead[2].result()
+            self._ahead = None
+        else:
+            self._drop_ahead()
+            batch = self._prepare(start, size)
+        following = start + size
+        if self._pool is not None and following < len(self._order):
+            self._ahead = (following, size, self._pool.submit(self._prepare, following, size))
+        return batch
+
+    def _prepare(self, start: int, size: int) -> dict[str, torch.Tensor]:
+        items = [self._inputs[i] for i in self._order[start : start + size]]
+        with _prepare_lock(self._encoder):
+            batch = self._encoder.prepare(items)
+        if self._pin:  # page-locked, so the copy to the device does not stall the host
+            batch = {name: tensor.pin_memory() for name, tensor in batch.items()}
+        return batch
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            future = self._ahead[2]
+            self._ahead = None
+            future.cancel()
+            with contextlib.suppress(Exception):  # its error, if any, belongs to no batch
+                future.result()
+
+
+_PREPARE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_PREPARE_LOCKS_GUARD = threading.Lock()
+
+
+def _prepare_lock(encoder: Encoder) -> threading.Lock:
+    with _PREPARE_LOCKS_GUARD:
+        lock = _PREPARE_LOCKS.get(encoder)
+        if lock is None:
+            lock = _PREPARE_LOCKS[encoder] = threading.Lock()
+        return lock
 
 
 def _length_order(inputs: Sequence[Any]) -> np.ndarray:
@@ -55,10 +140,6 @@ def _length_order(inputs: Sequence[Any]) -> np.ndarray:
         lengths = np.fromiter((len(item) for item in inputs), dtype=np.int64, count=len(inputs))
         return np.argsort(-lengths, kind="stable")
     return np.arange(len(inputs))
-
-
-def _run_batch(encoder: Encoder, items: list[Any]) -> np.ndarray:
-    return encoder.forward(encoder.prepare(items)).float().cpu().numpy()
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
@@ -71,18 +152,32 @@ def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
 
 @contextlib.contextmanager
 def _eval_mode(encoder: Encoder) -> Iterator[None]:
-    """Run with the trainable module in eval mode, restoring its previous mode afterwards."""
+    """Run with the trainable module in eval mode; the last of the extractions sharing it (tasks
+    on other slots) puts back the mode the first one found."""
     try:
         module = encoder.trainable()
     except FailedPrecondition:
         yield
         return
-    was_training = module.training
-    module.eval()
+    with _EVAL_GUARD:
+        users, was_training = _EVAL_USERS.get(module, (0, module.training))
+        _EVAL_USERS[module] = (users + 1, was_training)
+        module.eval()
     try:
         yield
     finally:
-        module.train(was_training)
+        with _EVAL_GUARD:
+            users, was_training = _EVAL_USERS.pop(module)
+            if users > 1:
+                _EVAL_USERS[module] = (users - 1, was_training)
+            else:
+                module.train(was_training)
+
+
+_EVAL_USERS: weakref.WeakKeyDictionary[torch.nn.Module, tuple[int, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+_EVAL_GUARD = threading.Lock()
 
 
 def _release_cuda_memory(device: torch.device) -> None:
@@ -90,11 +185,20 @@ def _release_cuda_memory(device: torch.device) -> None:
         torch.cuda.empty_cache()
 
 
-def to_float16_blob(features: np.ndarray) -> bytes:
-    """zlib-compressed float16 bytes behind a header holding the shape."""
-    array = np.ascontiguousarray(
+def _as_float16(features: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(
         np.clip(features, -_FLOAT16_MAX, _FLOAT16_MAX), dtype=np.dtype("<f2")
     )
+
+
+def as_stored(features: np.ndarray) -> np.ndarray:
+    """Features exactly as a reader of their blob gets them (float16, widened to float32)."""
+    return _as_float16(features).astype(np.float32)
+
+
+def to_float16_blob(features: np.ndarray) -> bytes:
+    """zlib-compressed float16 bytes behind a header holding the shape."""
+    array = _as_float16(features)
     header = _BLOB_MAGIC + struct.pack(f"<B{array.ndim}Q", array.ndim, *array.shape)
     return header + zlib.compress(array.tobytes(), level=6)
 

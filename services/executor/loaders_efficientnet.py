@@ -35,7 +35,8 @@ class EfficientNetEncoder:
         return {"pixel_values": to_normalised_batch(inputs, self.image_size)}
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        maps = self.network.extract_features(batch["pixel_values"].to(self.device))
+        pixels = batch["pixel_values"].to(self.device, non_blocking=True)
+        maps = self.network.extract_features(pixels)
         return maps.mean(dim=(2, 3))
 
     def trainable(self) -> torch.nn.Module:

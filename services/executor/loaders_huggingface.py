@@ -50,7 +50,7 @@ class HuggingFaceTextEncoder:
         return dict(encoded)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        on_device = {name: tensor.to(self.device) for name, tensor in batch.items()}
+        on_device = {k: t.to(self.device, non_blocking=True) for k, t in batch.items()}
         out = self.model(**on_device)
         mask = on_device.get("attention_mask")
         return pool(self.pooling, out.last_hidden_state, mask, getattr(out, "pooler_output", None))
@@ -82,7 +82,7 @@ class HuggingFaceImageEncoder:
         return {"pixel_values": self.processor(images=images, return_tensors="pt")["pixel_values"]}
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        out = self.model(pixel_values=batch["pixel_values"].to(self.device))
+        out = self.model(pixel_values=batch["pixel_values"].to(self.device, non_blocking=True))
         return pool(self.pooling, out.last_hidden_state, None, getattr(out, "pooler_output", None))
 
     def trainable(self) -> torch.nn.Module:

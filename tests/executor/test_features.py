@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -127,3 +129,58 @@ def test_corrupt_blobs_are_rejected() -> None:
         from_float16_blob(b"nope" + blob[4:])
     with pytest.raises(InvalidArgument):
         from_float16_blob(blob[:-3])
+
+
+class WatchedEncoder(LengthEncoder):
+    """Records which threads prepared batches and whether two prepares ever overlapped; its
+    device stands for an accelerator (the forward pass runs off the host)."""
+
+    device = torch.device("meta")
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+        self.threads: set[str] = set()
+        self.overlapped = False
+        self._busy = threading.Lock()
+
+    def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
+        if not self._busy.acquire(blocking=False):
+            self.overlapped = True
+            self._busy.acquire()
+        try:
+            self.threads.add(threading.current_thread().name)
+            if self.fail_on is not None and self.fail_on in inputs:
+                raise InvalidArgument(f"cannot prepare {self.fail_on!r}")
+            return super().prepare(inputs)
+        finally:
+            self._busy.release()
+
+
+def test_batches_are_prepared_ahead_on_a_helper_thread_off_the_cpu() -> None:
+    encoder = WatchedEncoder()
+    features = extract_features(encoder, TEXTS, batch_size=2)
+    np.testing.assert_array_equal(features, expected(TEXTS))
+    assert any(name.startswith("prepare") for name in encoder.threads)
+    on_cpu = WatchedEncoder()
+    on_cpu.device = torch.device("cpu")  # the forward pass would compete for the same cores
+    extract_features(on_cpu, TEXTS, batch_size=2)
+    assert on_cpu.threads == {threading.current_thread().name}
+    assert not any(t.name.startswith("prepare") for t in threading.enumerate())
+
+
+def test_tasks_sharing_an_encoder_never_prepare_at_once() -> None:
+    encoder = WatchedEncoder()
+    texts = [f"{'x' * (i % 13 + 1)}{i}" for i in range(300)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: extract_features(encoder, texts, batch_size=7), range(4)))
+    for features in results:
+        np.testing.assert_array_equal(features, expected(texts))
+    assert not encoder.overlapped
+
+
+def test_an_error_preparing_a_later_batch_surfaces_and_leaves_no_thread() -> None:
+    encoder = WatchedEncoder(fail_on="f")
+    with pytest.raises(InvalidArgument, match="cannot prepare 'f'"):
+        extract_features(encoder, TEXTS, batch_size=2)
+    assert not any(t.name.startswith("prepare") for t in threading.enumerate())
