@@ -112,7 +112,7 @@ def services(device: str, folder: Path) -> Iterator[Services]:
 
 def embed_task(
     stub: executor_pb2_grpc.ExecutorServiceStub, data: DatasetRecord
-) -> tuple[float, executor_pb2.EmbedResult]:
+) -> tuple[float, executor_pb2.TaskResult]:
     """Seconds from RunTask(embed) to its result, and the result."""
     request = executor_pb2.RunTaskRequest(
         embed=executor_pb2.EmbedTask(
@@ -124,7 +124,7 @@ def embed_task(
     started = time.perf_counter()
     for event in stub.RunTask(request, timeout=3600):
         if event.HasField("result"):
-            return time.perf_counter() - started, event.result.embed
+            return time.perf_counter() - started, event.result
     raise RuntimeError("the embed task ended without a result")
 
 
@@ -186,12 +186,18 @@ def sorted_by_length(texts: Sequence[str]) -> list[str]:
     return sorted(texts, key=len, reverse=True)
 
 
-def timed_executor(svc: Services, total: int, stop: int, run: int) -> float:
-    """One executor run on an empty feature cache."""
+def timed_executor(
+    svc: Services, total: int, stop: int, run: int, phases: list[dict[str, float]]
+) -> float:
+    """One executor run on an empty feature cache; appends where its time went to `phases`."""
     svc.cache.purge()
     seconds, result = embed_task(svc.executor, dataset(slice_spelling(total, stop, run)))
-    if result.chunks_computed == 0 or result.samples != stop:
+    if result.embed.chunks_computed == 0 or result.embed.samples != stop:
         raise RuntimeError(f"run {run} was not computed from scratch: {result}")
+    split = dict(result.phase_seconds)
+    split["other"] = max(seconds - sum(split.values()), 0.0)
+    phases.append(split)
+    print("  executor phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in split.items()))
     return seconds
 
 
@@ -206,24 +212,32 @@ def measure(plan: Plan, device: str, folder: Path) -> dict[str, Any]:
     texts = [str(t) for t in full.inputs[:stop]]
     bare = load_bare(device)
     timings: dict[str, list[float]] = defaultdict(list)
+    phases: list[dict[str, float]] = []
     with services(device, folder) as svc:
         warm_seconds, _ = embed_task(svc.executor, warm_dataset())
         print(f"warm-up task (model load, other data): {warm_seconds:.1f} s", flush=True)
         bare_loop(bare, texts[:BATCH_SIZE], device)
         for run in range(plan.repeats):
-            runs = runs_of(svc, bare, texts, len(full), run, device, plan.diagnose)
+            runs = runs_of(svc, bare, texts, len(full), run, device, plan.diagnose, phases)
             one_round(timings, runs, f"run {run + 1}/{plan.repeats}", stop)
-    return summary(stop, timings, device)
+    return summary(stop, timings, phases, device)
 
 
 def runs_of(
-    svc: Services, bare: Any, texts: list[str], total: int, run: int, device: str, diagnose: bool
+    svc: Services,
+    bare: Any,
+    texts: list[str],
+    total: int,
+    run: int,
+    device: str,
+    diagnose: bool,
+    phases: list[dict[str, float]],
 ) -> dict[str, Callable[[], float]]:
     """What one round times: the executor, the bare loop, the bare loop on sorted texts, and
     when diagnosing, the sorted loop on a fresh thread and with autocast entered per batch."""
     ordered = sorted_by_length(texts)
     runs: dict[str, Callable[[], float]] = {
-        "executor": lambda: timed_executor(svc, total, len(texts), run),
+        "executor": lambda: timed_executor(svc, total, len(texts), run, phases),
         "bare": lambda: bare_loop(bare, texts, device),
         "bare_sorted": lambda: bare_loop(bare, ordered, device),
     }
@@ -256,7 +270,9 @@ def warm_dataset() -> DatasetRecord:
     )
 
 
-def summary(samples: int, timings: dict[str, list[float]], device: str) -> dict[str, Any]:
+def summary(
+    samples: int, timings: dict[str, list[float]], phases: list[dict[str, float]], device: str
+) -> dict[str, Any]:
     """The RESULT object."""
     rates = {name: median_rate(samples, seconds) for name, seconds in timings.items()}
     diagnostics = {
@@ -273,6 +289,10 @@ def summary(samples: int, timings: dict[str, list[float]], device: str) -> dict[
         "ratio_executor_over_bare_sorted": round(rates["executor"] / rates["bare_sorted"], 3),
         "goal_ratio": 0.9,
         **diagnostics,
+        "executor_phase_seconds": {
+            name: round(statistics.median(p.get(name, 0.0) for p in phases), 3)
+            for name in dict.fromkeys(k for p in phases for k in p)
+        },
         "seconds": {name: [round(s, 3) for s in seconds] for name, seconds in timings.items()},
         "repeats": len(timings["executor"]),
         "samples": samples,

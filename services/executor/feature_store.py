@@ -19,7 +19,13 @@ from services.cache.client import CacheClient
 from services.executor.chunks import chunk_indices, num_chunks
 from services.executor.datasets_fingerprint import rows_fingerprint
 from services.executor.encoders import Encoder
-from services.executor.features import extract_features, from_float16_blob, to_float16_blob
+from services.executor.features import (
+    as_stored,
+    extract_features,
+    from_float16_blob,
+    to_float16_blob,
+)
+from services.executor.phases import Phases
 from services.executor.segments import Segment
 from services.runtime.errors import Cancelled, InvalidArgument, NotFound
 
@@ -63,7 +69,6 @@ class FeatureStats:
     computed: int = 0
     cached: int = 0
     samples_embedded: int = 0
-    embed_seconds: float = 0.0
 
 
 def chunks_for(segment_size: int, samples: int | None, chunk_size: int) -> int:
@@ -86,6 +91,7 @@ class FeatureStore:
         chunk_size: int,
         should_stop: Callable[[], bool] = lambda: False,
         batch_size: int = 64,
+        phases: Phases | None = None,
     ) -> None:
         self._cache = cache
         self._model_key = model_key
@@ -95,6 +101,7 @@ class FeatureStore:
         self._batch_size = batch_size
         self._owner = uuid.uuid4().hex
         self.stats = FeatureStats()
+        self.phases = phases or Phases()
 
     def rows(self, segment: Segment, rows: np.ndarray) -> np.ndarray:
         """Features of some rows of a segment, cached by their content (never by labels)."""
@@ -115,14 +122,15 @@ class FeatureStore:
         return np.concatenate(feats), np.concatenate([b.labels for b in chosen])
 
     def _cached(self, key: str) -> np.ndarray | None:
-        try:
-            return from_float16_blob(self._cache.get_blob(key))
-        except NotFound:
-            return None
+        with self.phases.timed("lookup"):
+            try:
+                return from_float16_blob(self._cache.get_blob(key))
+            except NotFound:
+                return None
 
     def _compute(self, key: str, segment: Segment, rows: np.ndarray) -> np.ndarray:
         lease = keys.lease(key)
-        while not self._cache.acquire_lease(lease, self._owner, LEASE_SECONDS):
+        while not self._lease(lease):
             time.sleep(POLL_SECONDS)  # another task computes it; wait for its result
             found = self._cached(key)
             if found is not None:
@@ -133,14 +141,19 @@ class FeatureStore:
             if found is not None:
                 self.stats.cached += 1
                 return found
-            started = time.perf_counter()
-            inputs = [segment.data.inputs[i] for i in rows]
-            features = extract_features(self._encoder(), inputs, batch_size=self._batch_size)
-            blob = to_float16_blob(features)
-            self._cache.put_blob(key, blob, evictable=True)
+            with self.phases.timed("extract"):
+                inputs = [segment.data.inputs[i] for i in rows]
+                features = extract_features(self._encoder(), inputs, batch_size=self._batch_size)
+            with self.phases.timed("store"):
+                blob = to_float16_blob(features)
+                self._cache.put_blob(key, blob, evictable=True)
             self.stats.computed += 1
             self.stats.samples_embedded += len(rows)
-            self.stats.embed_seconds += time.perf_counter() - started
-            return from_float16_blob(blob)  # exactly what later readers will see
+            return as_stored(features)  # exactly what later readers will see
         finally:
-            self._cache.release_lease(lease, self._owner)
+            with self.phases.timed("lookup"):
+                self._cache.release_lease(lease, self._owner)
+
+    def _lease(self, lease: str) -> bool:
+        with self.phases.timed("lookup"):
+            return self._cache.acquire_lease(lease, self._owner, LEASE_SECONDS)

@@ -24,6 +24,7 @@ from services.executor.feature_store import FeatureStore, blocks
 from services.executor.known_models import resolve_known_model
 from services.executor.loaders import load_encoder
 from services.executor.nn_task import PairStats, nn_error
+from services.executor.phases import Phases
 from services.executor.proxies import get_proxy
 from services.executor.segments import Segment, SegmentReader, describe
 from services.runtime.errors import Cancelled, InvalidArgument
@@ -118,7 +119,7 @@ class TaskEnv:
     encoders: EncoderPool
     progress: Progress = lambda stage, done, total, message: None
     should_stop: Callable[[], bool] = lambda: False
-    stats: dict[str, float] = field(default_factory=dict)
+    phases: Phases = field(default_factory=Phases)
 
     def check(self) -> None:
         if self.should_stop():
@@ -126,7 +127,12 @@ class TaskEnv:
 
     def features(self, model: ModelRecord, chunk_size: int) -> FeatureStore:
         return FeatureStore(
-            self.cache, model.key, lambda: self.encoders.get(model), chunk_size, self.should_stop
+            self.cache,
+            model.key,
+            lambda: self.encoders.get(model),
+            chunk_size,
+            self.should_stop,
+            phases=self.phases,
         )
 
 
@@ -174,7 +180,8 @@ def run_score(
     proxy = get_proxy(proxy_name)
     resolved = proxy.resolve(params)
     env.progress("read", 0, 2, "reading data")
-    train_segments, test_segments = env.reader.read(train), env.reader.read(test)
+    with env.phases.timed("read"):
+        train_segments, test_segments = env.reader.read(train), env.reader.read(test)
     counts = selected_counts(train_segments, selection)
     key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
     cached = env.cache.get_value(key)
@@ -201,7 +208,8 @@ def run_score(
         test_x, test_y = store.gather(blocks(test_segments, None, chunk_size))
         train_x, train_y = store.gather(blocks(train_segments, counts, chunk_size))
         env.progress("proxy", 0, 1, f"computing {proxy.name}")
-        error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error  # type: ignore[arg-type]
+        with env.phases.timed("proxy"):
+            error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error  # type: ignore[arg-type]
         test_count = len(test_y)
     result = {
         "error": float(error),
@@ -234,7 +242,8 @@ def run_embed(
     chunk_size: int,
 ) -> EmbedOutcome:
     """Embed (a selection of) a dataset with a model into the feature cache."""
-    segments = env.reader.read(dataset)
+    with env.phases.timed("read"):
+        segments = env.reader.read(dataset)
     counts = selected_counts(segments, selection)
     store = env.features(model, chunk_size)
     total, dimension, done = sum(counts), 0, 0

@@ -107,7 +107,9 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
         self, request: executor_pb2.RunTaskRequest, env: TaskEnv, events: queue.Queue[object]
     ) -> None:
         try:
-            events.put(run_request(request, env))
+            result = run_request(request, env)
+            result.phase_seconds.update(env.phases.seconds)
+            events.put(result)
         except ShiftError as err:
             events.put(err)
         except Exception as err:  # a bug or a library failure: report it, keep serving

@@ -266,6 +266,19 @@ def test_embed_streams_progress_then_a_result_and_is_served_from_cache_again(
     assert again.from_cache and again.embed.samples == 40
 
 
+def test_results_say_where_the_time_went(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    computed = result_of(run(services, embed_request(model, data["test"])))
+    assert set(computed.phase_seconds) == {"read", "lookup", "extract", "store"}
+    assert all(s >= 0 for s in computed.phase_seconds.values())
+    assert sum(computed.phase_seconds.values()) <= computed.seconds
+    cached = result_of(run(services, embed_request(model, data["test"])))
+    assert "extract" not in cached.phase_seconds and "lookup" in cached.phase_seconds
+    linear = result_of(run(services, score_request(model, data["train"], data["test"], "linear")))
+    assert "proxy" in linear.phase_seconds
+
+
 @pytest.mark.parametrize("proxy", ["euclidean_nn", "linear"])
 def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord], proxy: str

@@ -179,20 +179,29 @@ class ProfileResult(_message.Message):
     def __init__(self, load_seconds: _Optional[float] = ..., infer_seconds_per_sample: _Optional[float] = ..., dimension: _Optional[int] = ..., num_params: _Optional[int] = ..., device: _Optional[str] = ...) -> None: ...
 
 class TaskResult(_message.Message):
-    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile")
+    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile", "phase_seconds")
+    class PhaseSecondsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     FROM_CACHE_FIELD_NUMBER: _ClassVar[int]
     SECONDS_FIELD_NUMBER: _ClassVar[int]
     EMBED_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     FINETUNE_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    PHASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     from_cache: bool
     seconds: float
     embed: EmbedResult
     score: ScoreResult
     finetune: FinetuneResult
     profile: ProfileResult
-    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ...) -> None: ...
+    phase_seconds: _containers.ScalarMap[str, float]
+    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ..., phase_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ("task_id", "progress", "result")
