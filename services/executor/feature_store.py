@@ -1,6 +1,8 @@
 """Features of (model, segment chunk) through the cache: computed once, reused by every query.
 
-Chunks are fixed-size pieces of a segment in its seeded shuffled order. A missing chunk is
+Chunks are fixed-size pieces of a segment in its seeded shuffled order. A chunk is embedded on
+its own (its batches are a function of its content alone), so a cached value depends only on
+its key, never on which other chunks happened to be missing at the time. A missing chunk is
 computed under a lease, so two tasks that need it at once compute it once; the features are
 stored as compressed float16 only when complete.
 """
@@ -143,7 +145,12 @@ class FeatureStore:
                 return found
             with self.phases.timed("extract"):
                 inputs = [segment.data.inputs[i] for i in rows]
-                features = extract_features(self._encoder(), inputs, batch_size=self._batch_size)
+                features = extract_features(
+                    self._encoder(),
+                    inputs,
+                    batch_size=self._batch_size,
+                    should_stop=self._should_stop,
+                )
             with self.phases.timed("store"):
                 blob = to_float16_blob(features)
                 self._cache.put_blob(key, blob, evictable=True)

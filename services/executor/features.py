@@ -7,7 +7,7 @@ import struct
 import threading
 import weakref
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -15,14 +15,23 @@ import numpy as np
 import torch
 
 from services.executor.encoders import Encoder
-from services.runtime.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
+from services.runtime.errors import (
+    Cancelled,
+    FailedPrecondition,
+    InvalidArgument,
+    ResourceExhausted,
+)
 
 _BLOB_MAGIC = b"SHF1"
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 
 def extract_features(
-    encoder: Encoder, inputs: Sequence[Any], *, batch_size: int = 64
+    encoder: Encoder,
+    inputs: Sequence[Any],
+    *,
+    batch_size: int = 64,
+    should_stop: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """Float32 features [N, D] in input order.
 
@@ -30,7 +39,8 @@ def extract_features(
     prepared (tokenised, or decoded and resized) on a helper thread while the device runs the
     current one, and results stay on the device until the end, so the host never waits for a
     batch it does not need yet. The batch is halved and retried on CUDA out-of-memory, and
-    ResourceExhausted is raised only when a batch of one fails.
+    ResourceExhausted is raised only when a batch of one fails. `should_stop` is checked
+    between batches (Cancelled).
     """
     if batch_size < 1:
         raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
@@ -46,6 +56,8 @@ def extract_features(
         _Prefetcher(encoder, inputs, order) as batches,
     ):
         while start < len(order):
+            if should_stop is not None and should_stop():
+                raise Cancelled("task cancelled")
             rows = order[start : start + size]
             try:
                 batch = batches.take(start, size)

@@ -12,7 +12,12 @@ import pytest
 import torch
 
 from services.executor.features import extract_features, from_float16_blob, to_float16_blob
-from services.runtime.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
+from services.runtime.errors import (
+    Cancelled,
+    FailedPrecondition,
+    InvalidArgument,
+    ResourceExhausted,
+)
 
 
 class LengthEncoder:
@@ -184,3 +189,16 @@ def test_an_error_preparing_a_later_batch_surfaces_and_leaves_no_thread() -> Non
     with pytest.raises(InvalidArgument, match="cannot prepare 'f'"):
         extract_features(encoder, TEXTS, batch_size=2)
     assert not any(t.name.startswith("prepare") for t in threading.enumerate())
+
+
+def test_a_stop_request_is_honoured_between_batches() -> None:
+    encoder = LengthEncoder()
+    calls: list[int] = []
+
+    def stop_after_two_batches() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Cancelled):
+        extract_features(encoder, TEXTS, batch_size=2, should_stop=stop_after_two_batches)
+    assert len(encoder.batches) == 2
