@@ -1,4 +1,10 @@
-"""The embedded Store: one SQLite file in WAL mode, shared by threads through one lock."""
+"""The embedded Store: one SQLite file in WAL mode, shared by threads through one lock.
+
+Evictable values (feature chunks) are capped in total size ($SHIFT_CACHE_MAX_BYTES, 20 GiB by
+default): a write that takes them over the cap evicts the least recently used ones down to 90%
+of it. Everything else (catalog, results, history) is never evicted. Freed pages are reused by
+later writes; the file itself does not shrink.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 
@@ -21,6 +28,8 @@ from services.cache.store import (
     check_value,
     unavailable,
 )
+from services.runtime.errors import InvalidArgument
+from services.runtime.settings import cache_max_bytes
 
 FILE_NAME = "shift.sqlite3"
 _SCHEMA = (
@@ -28,7 +37,17 @@ _SCHEMA = (
     " evictable INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL,"
     " expires_at REAL NOT NULL) WITHOUT ROWID",
+    # size and last use of each evictable value, for the size cap (least recently used first)
+    "CREATE TABLE IF NOT EXISTS usage (key TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+    " used_at REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS usage_by_use ON usage (used_at)",
 )
+_BACKFILL = (  # a file from before the size cap: its evictable values count as never used
+    "INSERT OR IGNORE INTO usage (key, size, used_at)"
+    " SELECT key, length(value), 0 FROM kv WHERE evictable = 1"
+)
+_TOUCH_EVERY_SECONDS = 60.0  # reads refresh last use at most this often (they are writes)
+_EVICT_DOWN_TO = 0.9
 _ACQUIRE = (
     "INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
     " SET owner = excluded.owner, expires_at = excluded.expires_at"
@@ -59,9 +78,24 @@ def _prefix_where(prefix: str) -> tuple[str, list[str | int]]:
 class SQLiteStore:
     """Store on one SQLite file; safe to share between threads and processes."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        max_bytes: int | Literal["env"] | None = "env",
+    ) -> None:
+        """`max_bytes`: the cap on evictable values (None: no cap; "env": from the
+        environment, see `cache_max_bytes`)."""
         self._path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
+        if max_bytes == "env":
+            try:
+                max_bytes = cache_max_bytes()
+            except ValueError as exc:
+                raise InvalidArgument(str(exc)) from None
+        if max_bytes is not None and max_bytes < 1:
+            raise InvalidArgument(f"max_bytes must be a positive size or None, got {max_bytes}")
+        self.max_bytes: int | None = max_bytes
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._conn: sqlite3.Connection | None = sqlite3.connect(
@@ -71,6 +105,8 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
                 self._conn.execute(statement)
+            if self._conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None:
+                self._conn.execute(_BACKFILL)
         except (OSError, sqlite3.Error) as exc:
             raise unavailable("sqlite", str(self._path), "open", exc) from exc
 
@@ -103,9 +139,7 @@ class SQLiteStore:
                 raise unavailable("sqlite", self.address, operation, exc) from exc
 
     def get(self, key: str) -> bytes | None:
-        with self._cursor("get") as cur:
-            row = cur.execute("SELECT value FROM kv WHERE key = ?", (check_key(key),)).fetchone()
-        return None if row is None else bytes(row[0])
+        return self.get_many([key])[0]
 
     def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         wanted = [check_key(k) for k in keys]
@@ -116,21 +150,71 @@ class SQLiteStore:
                 marks = ",".join("?" * len(batch))
                 sql = f"SELECT key, value FROM kv WHERE key IN ({marks})"
                 found.update((k, bytes(v)) for k, v in cur.execute(sql, batch))
+        if found and self.max_bytes is not None:
+            self._touch(list(found))
         return [found.get(k) for k in wanted]
+
+    def _touch(self, keys: list[str]) -> None:
+        """Mark evictable values as used now (at most once a minute each)."""
+        now = time.time()
+        with self._cursor("touch", write=True) as cur:
+            for start in range(0, len(keys), 500):
+                batch = keys[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                cur.execute(
+                    f"UPDATE usage SET used_at = ? WHERE key IN ({marks}) AND used_at < ?",
+                    [now, *batch, now - _TOUCH_EVERY_SECONDS],
+                )
 
     def put(self, key: str, value: bytes, *, evictable: bool = False) -> None:
         self.put_many([(key, value)], evictable=evictable)
 
     def put_many(self, items: Items, *, evictable: bool = False) -> None:
         rows = [(k, v, int(evictable)) for k, v in check_items(items)]
-        if rows:
-            with self._cursor("put_many", write=True) as cur:
-                cur.executemany(_UPSERT, rows)
+        if not rows:
+            return
+        now = time.time()
+        with self._cursor("put_many", write=True) as cur:
+            cur.executemany(_UPSERT, rows)
+            if evictable:
+                cur.executemany(
+                    "INSERT OR REPLACE INTO usage (key, size, used_at) VALUES (?, ?, ?)",
+                    [(k, len(v), now) for k, v, _ in rows],
+                )
+                self._evict(cur, {k for k, _, _ in rows})
+            else:
+                cur.executemany("DELETE FROM usage WHERE key = ?", [(k,) for k, _, _ in rows])
+
+    def evictable_bytes(self) -> int:
+        """Total size of the evictable values held now."""
+        with self._cursor("evictable_bytes") as cur:
+            return int(cur.execute("SELECT COALESCE(SUM(size), 0) FROM usage").fetchone()[0])
+
+    def _evict(self, cur: sqlite3.Cursor, keep: set[str]) -> None:
+        """Over the cap: drop least recently used evictable values (not `keep`) to 90% of it."""
+        if self.max_bytes is None:
+            return
+        total = int(cur.execute("SELECT COALESCE(SUM(size), 0) FROM usage").fetchone()[0])
+        if total <= self.max_bytes:
+            return
+        target = int(self.max_bytes * _EVICT_DOWN_TO)
+        victims = []
+        for key, size in cur.execute("SELECT key, size FROM usage ORDER BY used_at, key"):
+            if total <= target:
+                break
+            if key in keep:
+                continue
+            victims.append((key,))
+            total -= size
+        cur.executemany("DELETE FROM kv WHERE key = ?", victims)
+        cur.executemany("DELETE FROM usage WHERE key = ?", victims)
 
     def delete(self, key: str) -> bool:
         with self._cursor("delete", write=True) as cur:
             cur.execute("DELETE FROM kv WHERE key = ?", (check_key(key),))
-            return cur.rowcount > 0
+            deleted = cur.rowcount > 0
+            cur.execute("DELETE FROM usage WHERE key = ?", (key,))
+            return deleted
 
     def scan(self, prefix: str) -> list[str]:
         where, args = _prefix_where(prefix)
@@ -143,7 +227,9 @@ class SQLiteStore:
         where, args = _prefix_where(check_key(prefix))
         with self._cursor("delete_prefix", write=True) as cur:
             cur.execute(f"DELETE FROM kv WHERE {where}", args)
-            return max(cur.rowcount, 0)
+            deleted = max(cur.rowcount, 0)
+            cur.execute(f"DELETE FROM usage WHERE {where}", args)
+            return deleted
 
     def acquire_lease(self, key: str, owner: str, ttl_seconds: float) -> bool:
         check_lease(owner, ttl_seconds)

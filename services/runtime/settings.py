@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 DEFAULT_PORT = 50051
+CACHE_MAX_BYTES_ENV = "SHIFT_CACHE_MAX_BYTES"
+DEFAULT_CACHE_MAX_BYTES = 20 * 2**30
+"""The embedded store keeps at most this many bytes of evictable values (feature chunks)."""
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
 
 
 def shift_home() -> Path:
@@ -29,3 +47,27 @@ class Settings:
     )
     device: str | None = field(default_factory=lambda: os.environ.get("SHIFT_DEVICE") or None)
     chunk_size: int = field(default_factory=lambda: int(os.environ.get("SHIFT_CHUNK_SIZE", "1024")))
+
+
+def parse_size(text: str, what: str) -> int | None:
+    """Bytes from `10GiB`, `500 MB`, `1048576`; None for `0`, `none` or `unlimited` (no cap).
+    A malformed size raises ValueError naming `what`."""
+    if text.strip().lower() in ("none", "unlimited"):
+        return None
+    match = _SIZE.fullmatch(text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise ValueError(
+            f"{what}: {text!r} is not a size; write bytes with an optional unit "
+            "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), or 0 / unlimited for no cap"
+        )
+    size = int(float(match.group(1)) * _UNITS[unit])
+    return size or None
+
+
+def cache_max_bytes() -> int | None:
+    """$SHIFT_CACHE_MAX_BYTES, else DEFAULT_CACHE_MAX_BYTES; None means no cap."""
+    configured = os.environ.get(CACHE_MAX_BYTES_ENV)
+    if configured is None or not configured.strip():
+        return DEFAULT_CACHE_MAX_BYTES
+    return parse_size(configured, CACHE_MAX_BYTES_ENV)
