@@ -7,10 +7,8 @@ component can contain the ``:`` separator and two different tuples never share a
     catalog:model-name:{name}                      model key of the record holding that name
     catalog:dataset:{dataset key}                  DatasetRecord JSON (durable)
     catalog:dataset-name:{name}                    dataset key of the record holding that name
-    feat:{model}:{segment fp}:{chunk size}:{index}      feature chunk (evictable)
     feat:{model}:{rows fp}                              features of rows, by content (evictable)
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
-    nn:{model}:{segment fp}:{chunk size}:{index}:{test fp}:{metric}   per-chunk 1-NN summary
     res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             proxy result JSON
     res:finetune:{model}:{dataset fps}:{params hash}                  fine-tune result JSON
     sh:{run id}                                    successive-halving state JSON
@@ -95,11 +93,6 @@ def dataset_name(name: str) -> str:
     return _join(DATASET_NAMES, name)
 
 
-def feature_chunk(model_key: str, segment_fingerprint: str, chunk_size: int, index: int) -> str:
-    """Features of one chunk of a dataset segment through one model."""
-    return _join(FEATURES, model_key, segment_fingerprint, _count(chunk_size), _index(index))
-
-
 def features(model_key: str, rows_fingerprint: str) -> str:
     """Features of some rows of a segment, keyed by their content (positions and inputs)."""
     return _join(FEATURES, model_key, rows_fingerprint)
@@ -108,26 +101,6 @@ def features(model_key: str, rows_fingerprint: str) -> str:
 def nn_pair(model_key: str, train_rows: str, test_rows: str, metric: str) -> str:
     """1-NN of a block of test rows among a block of training rows (content-keyed both sides)."""
     return _join(NN_SUMMARIES, model_key, train_rows, test_rows, metric)
-
-
-def nn_summary(
-    model_key: str,
-    segment_fingerprint: str,
-    chunk_size: int,
-    index: int,
-    test_fingerprint: str,
-    metric: str,
-) -> str:
-    """1-NN summary of a test set against one training chunk (best distance, index, label)."""
-    return _join(
-        NN_SUMMARIES,
-        model_key,
-        segment_fingerprint,
-        _count(chunk_size),
-        _index(index),
-        test_fingerprint,
-        metric,
-    )
 
 
 def proxy_result(
@@ -189,12 +162,6 @@ def _canonical(value: Any) -> Any:
             return [_canonical(v) for v in value]
         case _:
             raise InvalidArgument(f"parameter value {value!r} is not JSON-serialisable")
-
-
-def _count(value: int) -> int:
-    if value <= 0:
-        raise InvalidArgument(f"chunk size must be positive, got {value}")
-    return value
 
 
 def _index(value: int) -> int:

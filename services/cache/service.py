@@ -9,7 +9,8 @@ import grpc
 from services.cache import convert
 from services.cache.catalog import Catalog, ModelFilter
 from services.cache.codec import load_json
-from services.cache.results import Results, purge
+from services.cache.history import History
+from services.cache.purge import purge
 from services.cache.store import Store
 from services.runtime.errors import InvalidArgument, NotFound
 from services.runtime.server import Registration
@@ -24,7 +25,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.catalog = Catalog(store)
-        self.results = Results(store)
+        self.history = History(store)
 
     def RegisterModel(
         self, request: cache_pb2.RegisterModelRequest, context: grpc.ServicerContext
@@ -151,9 +152,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def AppendHistory(
         self, request: cache_pb2.AppendHistoryRequest, context: grpc.ServicerContext
     ) -> cache_pb2.AppendHistoryResponse:
-        return cache_pb2.AppendHistoryResponse(
-            seq=self.results.append_history(load_json(request.entry))
-        )
+        return cache_pb2.AppendHistoryResponse(seq=self.history.append(load_json(request.entry)))
 
 
 def registration(store: Store) -> Registration:

@@ -18,8 +18,8 @@ def test_every_key_has_the_versioned_prefix() -> None:
         keys.model_name("bert"),
         keys.dataset("datasets/sst2@abc"),
         keys.dataset_name("sst2"),
-        keys.feature_chunk("m", "seg", 1024, 0),
-        keys.nn_summary("m", "seg", 1024, 0, "test", "l2"),
+        keys.features("m", "rows"),
+        keys.nn_pair("m", "train-rows", "test-rows", "l2"),
         keys.proxy_result("m", ["tr", "te"], "knn", keys.params_hash({})),
         keys.finetune_result("m", ["tr"], keys.params_hash({})),
         keys.sh_state("run"),
@@ -36,8 +36,8 @@ def test_purge_prefixes_never_cover_the_catalog_history_or_leases() -> None:
     for key in kept:
         assert not any(key.startswith(p) for p in keys.PURGE_PREFIXES)
     derived = [
-        keys.feature_chunk("m", "s", 1, 0),
-        keys.nn_summary("m", "s", 1, 0, "t", "l2"),
+        keys.features("m", "r"),
+        keys.nn_pair("m", "r", "t", "l2"),
         keys.proxy_result("m", ["d"], "knn", "h"),
         keys.finetune_result("m", ["d"], "h"),
         keys.sh_state("r"),
@@ -47,7 +47,7 @@ def test_purge_prefixes_never_cover_the_catalog_history_or_leases() -> None:
 
 
 def test_separators_inside_components_cannot_collide() -> None:
-    assert keys.feature_chunk("a:b", "c", 1, 0) != keys.feature_chunk("a", "b:c", 1, 0)
+    assert keys.features("a:b", "c") != keys.features("a", "b:c")
     assert keys.proxy_result("m", ["a+b"], "p", "h") != keys.proxy_result("m", ["a", "b"], "p", "h")
     assert keys.model("models/x/y@main") == "shift:v1:catalog:model:models/x/y@main"
 
@@ -55,8 +55,8 @@ def test_separators_inside_components_cannot_collide() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.tuples(parts, parts, parts), st.tuples(parts, parts, parts))
 def test_feature_keys_are_injective(a: tuple[str, str, str], b: tuple[str, str, str]) -> None:
-    key_a = keys.nn_summary(a[0], a[1], 8, 0, a[2], "l2")
-    key_b = keys.nn_summary(b[0], b[1], 8, 0, b[2], "l2")
+    key_a = keys.nn_pair(a[0], a[1], a[2], "l2")
+    key_b = keys.nn_pair(b[0], b[1], b[2], "l2")
     assert (key_a == key_b) == (a == b)
 
 
@@ -81,9 +81,8 @@ def test_params_hash_is_canonical() -> None:
     [
         lambda: keys.params_hash({"lr": float("nan")}),
         lambda: keys.params_hash({"f": object()}),
-        lambda: keys.feature_chunk("m", "s", 0, 0),
-        lambda: keys.feature_chunk("m", "s", 8, -1),
-        lambda: keys.feature_chunk("", "s", 8, 0),
+        lambda: keys.features("", "rows"),
+        lambda: keys.history_entry(-1),
         lambda: keys.proxy_result("m", [], "p", "h"),
         lambda: keys.proxy_result("m", "fp", "p", "h"),
     ],
