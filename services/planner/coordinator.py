@@ -19,11 +19,11 @@ from typing import Any, assert_never
 from services.cache import keys
 from services.cache.client import CacheClient
 from services.cache.convert import dataset_from_proto, dataset_to_proto
-from services.cache.records import DatasetRecord
+from services.cache.records import DatasetRecord, ModelRecord
 from services.parser import ast, format_statement, parse
 from services.planner import registration, task_aware
 from services.planner.benchmark import run_benchmark
-from services.planner.binder import Binder
+from services.planner.binder import Binder, BoundTable
 from services.planner.events import (
     Event,
     Finished,
@@ -224,17 +224,14 @@ class Coordinator:
                 assert_never(query)
 
     def _select(self, select: ast.Select, run: Run) -> QueryResult:
-        table = run.binder.table(select.table)
-        rows = run.binder.filter(select, table)
+        table, rows = _bind(select, run)
         if not _is_task_aware(select):
             if isinstance(select.columns, tuple):
                 run.binder.check_columns([i.column.name for i in select.columns], table)
             if select.order is not None and isinstance(select.order.key, ast.Column):
                 run.binder.check_columns([select.order.key.name], table)
             return metadata_select(select, table, rows)
-        if table.kind != "models":
-            raise FailedPrecondition("a task-aware ranking selects from a table of models")
-        models = [table.models[r["name"]] for r in rows]
+        models = _candidates(table, rows)
         if not models:
             return QueryResult("models", (), ("name",), ())
         proxies = task_aware.proxies_of(select)
@@ -299,13 +296,11 @@ class Coordinator:
     def _plan(self, query: ast.Query | ast.Finetune, run: Run) -> PlanInfo:
         match query:
             case ast.Select() if _is_task_aware(query):
-                table = run.binder.table(query.table)
-                rows = run.binder.filter(query, table)
-                spec = self._search_spec(query, run, [table.models[r["name"]] for r in rows])
+                table, rows = _bind(query, run)
+                spec = self._search_spec(query, run, _candidates(table, rows))
                 return task_aware.plan(spec, self.executors.capacity())[0]
             case ast.Select():
-                table = run.binder.table(query.table)
-                rows = run.binder.filter(query, table)
+                table, rows = _bind(query, run)
                 kind = "rank by metadata" if query.order else "restrict by metadata"
                 return PlanInfo(
                     "task_agnostic" if query.order else "restrict",
@@ -347,6 +342,19 @@ class Coordinator:
             run.emit(Planned(info))
             run.emit(Note(info.render()))
         return result.remaining_tasks
+
+
+def _bind(select: ast.Select, run: Run) -> tuple[BoundTable, list[dict[str, Any]]]:
+    """The table a SELECT reads and its rows that pass the WHERE clause."""
+    table = run.binder.table(select.table)
+    return table, run.binder.filter(select, table)
+
+
+def _candidates(table: BoundTable, rows: list[dict[str, Any]]) -> list[ModelRecord]:
+    """The models a task-aware ranking ranks: it must read a table of models."""
+    if table.kind != "models":
+        raise FailedPrecondition("a task-aware ranking selects from a table of models")
+    return [table.models[r["name"]] for r in rows]
 
 
 def _is_task_aware(select: ast.Select) -> bool:

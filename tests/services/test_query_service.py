@@ -135,3 +135,14 @@ def test_bad_proxy_is_invalid_argument(stack: Stack) -> None:
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "lr" in (err.details() or "")
+
+
+@pytest.mark.parametrize("explain", ["", "EXPLAIN "])
+def test_ranking_datasets_is_refused_whether_run_or_explained(stack: Stack, explain: str) -> None:
+    err = error_of(
+        stack,
+        f'{explain}SELECT * FROM datasets ORDER BY err ASC TRAINED ON "reviews-train" TESTED ON '
+        '"reviews-test" CLASSIFIED BY ["Euclidean NN"] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "table of models" in (err.details() or "")
