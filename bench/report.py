@@ -56,8 +56,79 @@ def _cell(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def markdown_table(table: dict[str, Any]) -> list[str]:
+    """A {"columns", "rows"} table as markdown lines."""
+    lines = ["| " + " | ".join(map(str, table["columns"])) + " |"]
+    lines.append("|" + "---|" * len(table["columns"]))
+    return lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table["rows"]]
+
+
+def _met(flag: Any) -> str:
+    return "met" if flag else "**missed**"
+
+
+def svse_section(path: Path) -> str:
+    """Search vs enumeration: per dataset, the strategies, the goals, the pool and the plot."""
+    result = json.loads(path.read_text())
+    versions = ", ".join(f"{k} {v}" for k, v in result.get("versions", {}).items())
+    lines = [
+        f"## {path.stem}",
+        "",
+        f"Device {result['device']} ({result.get('processor') or result['machine']}; {versions});"
+        f" {result['mode']} run, {result['wall_seconds'] / 60:.0f} min wall clock for the"
+        " datasets it measured. Proxies: "
+        + ", ".join(f"{q} {label}" for q, label in result["proxies"].items())
+        + f". {result['protocol']['note']}.",
+    ]
+    for name, data in result["datasets"].items():
+        if "table" not in data:
+            lines += ["", f"### {name}", "", f"Skipped: {data.get('skipped', 'not measured')}."]
+            continue
+        left_out = data.get("excluded_onnx") or []
+        lines += [
+            "",
+            f"### {name}",
+            "",
+            f"{data['train']:,} training / {data['test']:,} test samples (seed {data['seed']}),"
+            f" {data['pool_size']} {data['modality']} models"
+            + (f" ({', '.join(left_out)} left out: ONNX cannot be fine-tuned)" if left_out else "")
+            + f"; fine-tuning protocol {data['finetune_params']}; measured"
+            f" {data.get('measured_at', 'earlier')}.",
+            "",
+            *markdown_table(data["table"]),
+        ]
+        goals = data.get("goals", {})
+        if goals:
+            lines += [
+                "",
+                f"- Hybrid with AO: regret {goals['hybrid_ao_regret_points']} points (goal ≤ 1:"
+                f" {_met(goals['hybrid_ao_regret_le_1'])}); search"
+                f" {goals['hybrid_ao_search_seconds']} s ="
+                f" {goals.get('hybrid_ao_search_in_finetunes', '?')} mean fine-tunes (goal < 1:"
+                f" {_met(goals['hybrid_ao_search_lt_one_finetune'])}).",
+                f"- Floor under any search with this protocol:"
+                f" {goals.get('search_floor_in_finetunes', '?')} fine-tunes (every model embeds"
+                " the test set once).",
+            ]
+            if "reading" in goals:
+                lines.append(f"- Why: {goals['reading']}.")
+        if "enumeration_table" in data:
+            lines += ["", "<details><summary>The pool, fine-tuned</summary>", ""]
+            lines += [*markdown_table(data["enumeration_table"]), "", "</details>"]
+        plot = ROOT / data.get("plot", "")
+        if data.get("plot") and plot.exists():
+            lines += ["", f"![{plot.stem}](../{data['plot']})"]
+    return "\n".join(lines)
+
+
+SECTIONS = {"search_vs_enumeration": svse_section}
+
+
 def section(path: Path) -> str:
     result = json.loads(path.read_text())
+    special = SECTIONS.get(str(result.get("benchmark")))
+    if special is not None and "datasets" in result:
+        return special(path)
     lines = [f"## {path.stem}", *tables(result), "", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in scalar_rows(result) if ".table." not in f".{k}."]
     for plot in sorted(RESULTS.glob(f"{path.stem}-*.png")):

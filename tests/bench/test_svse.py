@@ -3,6 +3,7 @@ table, the seeded splits, sizes, pools and the task-agnostic query (no training)
 
 from __future__ import annotations
 
+import json
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -12,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import bench.search_vs_enumeration as svse
 from bench.search_vs_enumeration import (
     CPU_SIZES,
     QUICK_MODELS,
     QUICK_SIZES,
-    goals,
     parse_args,
     pool_for,
     run_dataset,
@@ -24,7 +25,17 @@ from bench.search_vs_enumeration import (
 )
 from bench.svse_data import capped, digits_split, seeded_split
 from bench.svse_run import task_agnostic_query
-from bench.svse_table import COLUMNS, Finetuned, Outcome, best_of, regret_points, score, table
+from bench.svse_table import (
+    COLUMNS,
+    Finetuned,
+    Outcome,
+    best_of,
+    enumeration_table,
+    goals,
+    regret_points,
+    score,
+    table,
+)
 from bench.svse_table import speedup as speed_up
 from services.cache.records import ModelRecord
 from services.executor.datasets import read_dataset
@@ -81,14 +92,36 @@ def test_table_has_strategy_rows_then_enumeration() -> None:
     assert enum[2] == "b" and enum[6] == 1000.0 and enum[7] == 1.0 and enum[8] == 4
 
 
+def recorded(strategy: str, ao: bool, regret: float, search: float) -> dict[str, object]:
+    return {"strategy": strategy, "ao": ao, "regret_points": regret, "search_seconds": search}
+
+
+RECORDED_ENUMERATION = {
+    n: {"model": f.model, "accuracy": f.accuracy, "seconds": f.seconds}
+    for n, f in ENUMERATION.items()
+}
+
+
 def test_goals_read_the_hybrid_with_ao() -> None:
-    scored = [
-        score(Outcome("Q4 hybrid", False, ("a", "c"), 500.0), ENUMERATION),
-        score(Outcome("Q4 hybrid", True, ("a", "b"), 50.0), ENUMERATION),
-    ]
-    g = goals(scored, ENUMERATION)
+    strategies = [recorded("Q4 hybrid", False, 5.0, 500.0), recorded("Q4 hybrid", True, 0.0, 50.0)]
+    g = goals(strategies, RECORDED_ENUMERATION, (1_000, 100), epochs=1)
     assert g["hybrid_ao_regret_le_1"] and g["hybrid_ao_search_lt_one_finetune"]
-    assert g["mean_finetune_seconds"] == 250.0
+    assert g["mean_finetune_seconds"] == 250.0 and g["hybrid_ao_search_in_finetunes"] == 0.2
+    assert g["search_floor_in_finetunes"] == round(4 * 100 / (3 * 1_000 + 100), 2)
+    assert "reading" not in g
+
+
+def test_a_miss_the_protocol_forces_is_explained() -> None:
+    strategies = [recorded("Q4 hybrid", True, 0.0, 400.0)]
+    g = goals(strategies, RECORDED_ENUMERATION, (100, 500), epochs=1)
+    assert not g["hybrid_ao_search_lt_one_finetune"] and g["search_floor_in_finetunes"] > 1
+    assert "embedding the 500 test samples with each of the 4 models" in g["reading"]
+
+
+def test_the_pool_table_lists_every_model_best_first() -> None:
+    t = enumeration_table(RECORDED_ENUMERATION)
+    assert [row[0] for row in t["rows"]] == ["b", "d", "c", "a"]
+    assert t["columns"] == ["model", "fine-tuned accuracy", "fine-tune s"]
 
 
 def test_seeded_split_is_disjoint_and_reproducible() -> None:
@@ -145,3 +178,16 @@ def test_a_dataset_without_a_pool_is_skipped(
     monkeypatch.setenv("SHIFT_ZOO", str(tmp_path / "no-zoo"))
     out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]))
     assert "skipped" in out
+
+
+def test_rederive_recomputes_goals_from_the_recorded_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    result = svse.main(["--rederive"])
+    for measured in result["datasets"].values():
+        assert "search_floor_in_finetunes" in measured["goals"]
+        assert len(measured["enumeration_table"]["rows"]) == measured["models_finetuned"]
+    assert json.loads((tmp_path / recorded_file.name).read_text()) == result
