@@ -93,6 +93,11 @@ def enumerate_pool(
         seconds = time.perf_counter() - started
         if from_cache and key in seen:
             seconds = float(seen[key]["seconds"])
+        elif from_cache:  # a cached result whose time was never recorded: it cannot be priced
+            raise RuntimeError(
+                f"the enumeration store holds a fine-tune of {model.name} on {a.train.record.uri}"
+                f" but {ledger} has no time for it; rerun with --remeasure"
+            )
         else:
             seen[key] = {"accuracy": result.test_accuracy, "seconds": seconds}
             ledger.write_text(json.dumps(seen, indent=1))
