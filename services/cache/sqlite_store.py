@@ -144,14 +144,18 @@ class SQLiteStore:
     def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         wanted = [check_key(k) for k in keys]
         found: dict[str, bytes] = {}
+        evictable: list[str] = []
         with self._cursor("get_many") as cur:
             for start in range(0, len(wanted), 500):
                 batch = wanted[start : start + 500]
                 marks = ",".join("?" * len(batch))
-                sql = f"SELECT key, value FROM kv WHERE key IN ({marks})"
-                found.update((k, bytes(v)) for k, v in cur.execute(sql, batch))
-        if found and self.max_bytes is not None:
-            self._touch(list(found))
+                sql = f"SELECT key, value, evictable FROM kv WHERE key IN ({marks})"
+                for k, v, e in cur.execute(sql, batch):
+                    found[k] = bytes(v)
+                    if e:
+                        evictable.append(k)
+        if evictable and self.max_bytes is not None:
+            self._touch(evictable)
         return [found.get(k) for k in wanted]
 
     def _touch(self, keys: list[str]) -> None:
