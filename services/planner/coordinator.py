@@ -261,6 +261,7 @@ class Coordinator:
             raise search.error
         if run.analyze:
             _attach_measured(info, search.measured)
+            _attach_task_seconds(info, search.task_seconds)
         return _ranking_result(select, spec, search, table)
 
     def _state_writer(self, spec: task_aware.SearchSpec) -> task_aware.StateWriter:
@@ -379,6 +380,17 @@ def _attach_measured(info: PlanInfo, measured: dict[str, float]) -> None:
         info.steps.append(
             Step("measured (whole run)", "all steps together", 0.0, sum(unmatched.values()))
         )
+
+
+def _attach_task_seconds(info: PlanInfo, seconds: dict[str, float]) -> None:
+    """Where the executors' time went, summed over the tasks that ran (EXPLAIN ANALYZE)."""
+    total = seconds.get("task", 0.0)
+    if total <= 0:
+        return
+    phases = {k: v for k, v in seconds.items() if k != "task"}
+    parts = [f"{name} {s:.2f}s" for name, s in sorted(phases.items(), key=lambda kv: -kv[1])]
+    parts.append(f"other {max(total - sum(phases.values()), 0.0):.2f}s")
+    info.decisions["executor time"] = f"{total:.2f}s in tasks: " + ", ".join(parts)
 
 
 def _ranking_result(

@@ -152,6 +152,7 @@ class Search:
         self.done = threading.Event()
         self.error: ShiftError | None = None
         self.measured: dict[str, float] = {}
+        self.task_seconds: dict[str, float] = {}  # executors' own time, per phase, all tasks
         self._cancelled = threading.Event()
         self._batches: list[Batch] = []
         self._lock = threading.Lock()
@@ -220,6 +221,11 @@ class Search:
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated
 
+    def _add_task_seconds(self, outcome: executor_pb2.TaskResult) -> None:
+        """Sum where a task spent its time into `task_seconds` (its total under "task")."""
+        for phase, seconds in [*outcome.phase_seconds.items(), ("task", outcome.seconds)]:
+            self.task_seconds[phase] = self.task_seconds.get(phase, 0.0) + seconds
+
     def _round(
         self, proxy: Proxy, models: Sequence[ModelRecord], counts: Sequence[int] | None
     ) -> dict[str, float]:
@@ -236,6 +242,7 @@ class Search:
             scores[model.name] = outcome.score.error
             with self._lock:
                 self._finished_tasks += 1
+                self._add_task_seconds(outcome)
                 self.ranking.remaining = max(0, self.ranking.remaining - 1)
             self.emit(
                 TaskFinished(

@@ -129,6 +129,8 @@ def test_explain_analyze_puts_measured_beside_estimated(server: ServiceServer) -
     analyzed = plans[-1]
     assert analyzed.estimated_seconds > 0 and analyzed.measured_seconds > 0
     assert any(step.measured_seconds > 0 for step in analyzed.steps)
+    split = analyzed.decisions["executor time"]  # where the executors' time went
+    assert "s in tasks: " in split and "extract" in split and "other" in split
     assert rows_of(events)
 
 
