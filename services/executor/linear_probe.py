@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal, assert_never, get_args
 
 import numpy as np
@@ -11,10 +11,11 @@ from numpy.typing import ArrayLike
 
 from services.executor.nn_summary import as_labels
 from services.executor.proxies_device import DeviceLike, resolve_device
-from services.runtime.errors import InvalidArgument
+from services.runtime.errors import Cancelled, InvalidArgument
 
 Optimizer = Literal["sgd", "adam"]
 OPTIMIZERS: tuple[Optimizer, ...] = get_args(Optimizer)
+STOP_CHECK_EVERY = 50  # steps between checks for a stop request
 
 
 def linear_probe_error(
@@ -28,9 +29,11 @@ def linear_probe_error(
     optimizer: Optimizer = "sgd",
     seed: int = 0,
     device: DeviceLike = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> float:
     """Test error of a softmax-regression layer trained with cross-entropy on all training rows at
-    once for `epochs` steps. Test labels never seen in training count as errors."""
+    once for `epochs` steps. Test labels never seen in training count as errors. `should_stop`
+    is checked every STOP_CHECK_EVERY steps (Cancelled)."""
     train_y, test_y = (
         as_labels(train_labels, "training labels"),
         as_labels(test_labels, "test labels"),
@@ -47,7 +50,14 @@ def linear_probe_error(
     x_train, x_test = _standardised(train, test, target)
     y = torch.as_tensor(train_class, device=target)
     model = _trained_layer(
-        x_train, y, len(classes), lr=lr, epochs=epochs, optimizer=optimizer, seed=seed
+        x_train,
+        y,
+        len(classes),
+        lr=lr,
+        epochs=epochs,
+        optimizer=optimizer,
+        seed=seed,
+        should_stop=should_stop,
     )
     with torch.inference_mode():
         predicted = classes[model(x_test).argmax(dim=1).cpu().numpy()]
@@ -86,6 +96,7 @@ def _trained_layer(
     epochs: int,
     optimizer: Optimizer,
     seed: int,
+    should_stop: Callable[[], bool] | None,
 ) -> torch.nn.Linear:
     generator = torch.Generator().manual_seed(seed)
     layer = torch.nn.Linear(x.shape[1], num_classes)
@@ -96,7 +107,9 @@ def _trained_layer(
     layer = layer.to(x.device)
     opt = make_optimizer(optimizer, layer.parameters(), lr)
     loss_fn = torch.nn.CrossEntropyLoss()
-    for _ in range(epochs):
+    for step in range(epochs):
+        if should_stop is not None and step % STOP_CHECK_EVERY == 0 and should_stop():
+            raise Cancelled("task cancelled")
         opt.zero_grad(set_to_none=True)
         loss_fn(layer(x), y).backward()
         opt.step()

@@ -38,6 +38,7 @@ class ProxyInputs:
     train: tuple[np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray]
     device: DeviceLike = None
+    should_stop: Callable[[], bool] | None = None  # checked by the proxies that train
 
 
 Runner = Callable[[ProxyInputs, Mapping[str, Any]], float]
@@ -74,12 +75,18 @@ class Proxy:
         test_y: np.ndarray,
         *,
         device: DeviceLike = None,
+        should_stop: Callable[[], bool] | None = None,
         **params: object,
     ) -> ProxyResult:
-        """Run the proxy on features and labels; `device` picks where (default CUDA if present)."""
+        """Run the proxy on features and labels; `device` picks where (default CUDA if present);
+        a proxy that trains stops with Cancelled once `should_stop()` is true."""
+        data = ProxyInputs((train_x, train_y), (test_x, test_y), device, should_stop)
+        return self.compute_on(data, params)
+
+    def compute_on(self, data: ProxyInputs, params: Mapping[str, object]) -> ProxyResult:
+        """Run the proxy on prepared inputs with (not yet resolved) parameters."""
         resolved = self.resolve(params)
         start = time.perf_counter()
-        data = ProxyInputs((train_x, train_y), (test_x, test_y), device)
         error = self.run(data, resolved)
         return ProxyResult(error=error, cost_seconds=time.perf_counter() - start, params=resolved)
 
@@ -97,7 +104,9 @@ def _knn(data: ProxyInputs, p: Mapping[str, Any]) -> float:
 
 def _linear(data: ProxyInputs, p: Mapping[str, Any]) -> float:
     hyper = {name: p[name] for name in ("lr", "epochs", "optimizer", "seed")}
-    return linear_probe_error(*data.train, *data.test, device=data.device, **hyper)
+    return linear_probe_error(
+        *data.train, *data.test, device=data.device, should_stop=data.should_stop, **hyper
+    )
 
 
 def _logme(data: ProxyInputs, _: Mapping[str, Any]) -> float:
@@ -152,4 +161,5 @@ def compute_proxy(
     **params: object,
 ) -> ProxyResult:
     """Look up `name` and compute it: the one entry point the task runner needs."""
-    return get_proxy(name).compute(train_x, train_y, test_x, test_y, device=device, **params)
+    data = ProxyInputs((train_x, train_y), (test_x, test_y), device)
+    return get_proxy(name).compute_on(data, params)

@@ -25,7 +25,7 @@ from services.executor.known_models import resolve_known_model
 from services.executor.loaders import load_encoder
 from services.executor.nn_task import PairStats, nn_error
 from services.executor.phases import Phases
-from services.executor.proxies import get_proxy
+from services.executor.proxies import ProxyInputs, get_proxy
 from services.executor.segments import Segment, SegmentReader, describe
 from services.runtime.errors import Cancelled, InvalidArgument
 
@@ -209,7 +209,8 @@ def run_score(
         train_x, train_y = store.gather(blocks(train_segments, counts, chunk_size))
         env.progress("proxy", 0, 1, f"computing {proxy.name}")
         with env.phases.timed("proxy"):
-            error = proxy.compute(train_x, train_y, test_x, test_y, **resolved).error  # type: ignore[arg-type]
+            data = ProxyInputs((train_x, train_y), (test_x, test_y), None, env.should_stop)
+            error = proxy.compute_on(data, resolved).error
         test_count = len(test_y)
     result = {
         "error": float(error),

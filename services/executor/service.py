@@ -8,7 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import grpc
 
@@ -31,7 +31,7 @@ from services.executor.runner import (
     run_score,
 )
 from services.executor.segments import SegmentReader
-from services.runtime.errors import InvalidArgument, ResourceExhausted, ShiftError
+from services.runtime.errors import InvalidArgument, ResourceExhausted, ShiftError, Unavailable
 from services.runtime.server import Registration
 from services.runtime.values import params_from_proto
 from shift.v1 import executor_pb2, executor_pb2_grpc
@@ -60,6 +60,7 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
         self._reader = SegmentReader()
         self._encoders = EncoderPool(self.device)
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified whenever a slot frees
         self._running: dict[str, threading.Event] = {}
         self._busy = 0
         # long-lived workers: a new thread per task would redo per-thread GPU set-up (cuBLAS)
@@ -87,7 +88,12 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
 
         env = TaskEnv(self._cache, self._reader, self._encoders, progress, stop.is_set)
         try:
-            self._workers.submit(self._work, request, env, events)
+            work = self._workers.submit(self._work, task_id, request, env, events)
+        except RuntimeError:  # the worker pool is shut down: this executor is stopping
+            self._release_slot(task_id)
+            raise Unavailable("the executor is shutting down") from None
+        work.add_done_callback(lambda done: self._never_ran(done, task_id, events))
+        try:
             while True:
                 item = events.get()
                 if item is _DONE:
@@ -100,12 +106,16 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
                     item.seconds = time.perf_counter() - started
                     yield executor_pb2.TaskEvent(task_id=task_id, result=item)
         finally:
-            stop.set()
-            self._release_slot(task_id)
+            stop.set()  # done, or the caller went away: the worker stops between batches
 
     def _work(
-        self, request: executor_pb2.RunTaskRequest, env: TaskEnv, events: queue.Queue[object]
+        self,
+        task_id: str,
+        request: executor_pb2.RunTaskRequest,
+        env: TaskEnv,
+        events: queue.Queue[object],
     ) -> None:
+        """Run one task; its slot is held until the work itself ends, not only its call."""
         try:
             result = run_request(request, env)
             result.phase_seconds.update(env.phases.seconds)
@@ -116,6 +126,14 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
             log.exception("task failed")
             events.put(ShiftError(f"task failed: {type(err).__name__}: {err}"))
         finally:
+            self._release_slot(task_id)
+            events.put(_DONE)
+
+    def _never_ran(self, work: Future[None], task_id: str, events: queue.Queue[object]) -> None:
+        """A task dropped from the queue at shutdown: free its slot and end its call."""
+        if work.cancelled():
+            self._release_slot(task_id)
+            events.put(Unavailable("the executor is shutting down"))
             events.put(_DONE)
 
     def CancelTask(
@@ -160,11 +178,16 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
         with self._lock:
             self._busy -= 1
             self._running.pop(task_id, None)
+            self._idle.notify_all()
 
-    def close(self) -> None:
-        for stop in list(self._running.values()):
-            stop.set()
+    def close(self, wait_seconds: float = 10.0) -> None:
+        """Stop running tasks (between batches), give them `wait_seconds` to end, then close."""
+        with self._lock:
+            for stop in self._running.values():
+                stop.set()
         self._workers.shutdown(wait=False, cancel_futures=True)
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout=wait_seconds)
         self._cache.close()
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from services.executor.linear_probe import Optimizer, linear_probe_error
-from services.runtime.errors import InvalidArgument
+from services.runtime.errors import Cancelled, InvalidArgument
 
 
 def blobs(
@@ -51,3 +51,17 @@ def test_bad_hyperparameters_are_invalid() -> None:
         linear_probe_error(x, y, x, y, optimizer="lbfgs")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument, match="lr"):
         linear_probe_error(x, y, x, y, lr=-1.0)
+
+
+def test_a_stop_request_ends_training_with_cancelled() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 2, 40)
+    checks: list[int] = []
+
+    def stop_on_second_check() -> bool:
+        checks.append(1)
+        return len(checks) > 1
+
+    with pytest.raises(Cancelled):
+        linear_probe_error(x, y, x, y, epochs=10_000, should_stop=stop_on_second_check)
+    assert len(checks) == 2  # checked every STOP_CHECK_EVERY steps, not every step

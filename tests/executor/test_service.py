@@ -8,6 +8,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,6 +328,28 @@ def test_a_task_beyond_the_slots_is_refused(
     running.join()
     assert running.error is None and result_of(running.events).embed.samples == 40
     assert capacity(services).busy == 0
+
+
+def test_a_slot_is_held_until_the_work_ends_not_only_its_call(
+    services: Services,
+    gate: Gate,
+    gated_model: ModelRecord,
+    model: ModelRecord,
+    data: dict[str, DatasetRecord],
+) -> None:
+    call = services.executor.RunTask(embed_request(gated_model, data["train"]), timeout=WAIT)
+    assert gate.entered.wait(WAIT)
+    call.cancel()  # the caller goes away while the forward pass is still running
+    assert capacity(services).busy == 1
+    with pytest.raises(grpc.RpcError) as refused:
+        run(services, embed_request(model, data["test"]))
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    gate.released.set()  # the worker stops at the next batch and frees its slot
+    deadline = time.monotonic() + WAIT
+    while capacity(services).busy and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert capacity(services).busy == 0
+    assert result_of(run(services, embed_request(model, data["test"]))).embed.samples == 12
 
 
 def test_cancelling_a_finetune_leaves_no_model_and_no_folder(
