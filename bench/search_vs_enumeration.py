@@ -45,7 +45,15 @@ from bench.svse_run import (
     enumerate_pool,
     run_strategies,
 )
-from bench.svse_table import Finetuned, Scored, enumeration_table, goals, score, table
+from bench.svse_table import (
+    Finetuned,
+    Outcome,
+    Scored,
+    enumeration_table,
+    goals,
+    score,
+    table,
+)
 from services.cache.records import DatasetRecord, ModelRecord
 from services.runtime.settings import shift_home
 
@@ -140,11 +148,18 @@ def run_dataset(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
-    """What follows from one dataset's measurements alone: the pool table and the goals."""
+    """What follows from one dataset's measurements alone (the enumeration's accuracies and
+    seconds, each strategy's candidates and search seconds): every strategy priced against the
+    enumeration, the tables and the goals."""
+    enumeration = {n: Finetuned(**f) for n, f in measured["enumeration"].items()}
+    scored = [score(_outcome(s), enumeration) for s in measured["strategies"]]
+    strategies = [_strategy(s) for s in scored]
     return {
+        "strategies": strategies,
+        "table": table(scored, enumeration),
         "enumeration_table": enumeration_table(measured["enumeration"]),
         "goals": goals(
-            measured["strategies"],
+            strategies,
             measured["enumeration"],
             (measured["train"], measured["test"]),
             int(measured["finetune_params"]["epochs"]),
@@ -152,8 +167,25 @@ def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_PRICED = {"returned", "accuracy", "regret_points", "total_seconds", "speedup"}
+
+
+def _outcome(recorded: Mapping[str, Any]) -> Outcome:
+    """A strategy's recorded search, without what pricing it against the enumeration added."""
+    fixed = {"strategy", "ao", "candidates", "search_seconds"}
+    detail = {k: v for k, v in recorded.items() if k not in fixed | _PRICED}
+    return Outcome(
+        recorded["strategy"],
+        recorded["ao"],
+        tuple(recorded["candidates"]),
+        float(recorded["search_seconds"]),
+        detail,
+    )
+
+
 def rederive(args: argparse.Namespace) -> dict[str, Any]:
-    """Recompute the derived figures of the recorded results, measuring nothing."""
+    """Recompute the derived figures of the recorded results, measuring nothing (after a
+    fine-tune was re-measured, say)."""
     out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
     result = json.loads(out.read_text())
     for name, measured in result["datasets"].items():

@@ -191,3 +191,22 @@ def test_rederive_recomputes_goals_from_the_recorded_results(
         assert "search_floor_in_finetunes" in measured["goals"]
         assert len(measured["enumeration_table"]["rows"]) == measured["models_finetuned"]
     assert json.loads((tmp_path / recorded_file.name).read_text()) == result
+
+
+def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    recorded = json.loads(recorded_file.read_text())
+    data = recorded["datasets"]["tweets"]
+    q1 = next(s for s in data["strategies"] if s["strategy"] == "Q1 task-agnostic")
+    model = q1["returned"]
+    data["enumeration"][model]["seconds"] += 100.0
+    (tmp_path / recorded_file.name).write_text(json.dumps(recorded))
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    again = svse.main(["--rederive"])["datasets"]["tweets"]
+    q1_again = next(s for s in again["strategies"] if s["strategy"] == "Q1 task-agnostic")
+    assert q1_again["total_seconds"] == pytest.approx(q1["total_seconds"] + 100.0)
+    assert q1_again["search_seconds"] == q1["search_seconds"] and q1_again["returned"] == model
+    row = next(r for r in again["table"]["rows"] if r[0] == "Q1 task-agnostic")
+    assert row[6] == round(q1_again["total_seconds"], 2)
