@@ -210,3 +210,13 @@ def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
     assert q1_again["search_seconds"] == q1["search_seconds"] and q1_again["returned"] == model
     row = next(r for r in again["table"]["rows"] if r[0] == "Q1 task-agnostic")
     assert row[6] == round(q1_again["total_seconds"], 2)
+
+
+def test_remeasuring_an_unknown_model_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    with pytest.raises(SystemExit, match="tweets has no fine-tune of nope to remeasure"):
+        svse.main(["--remeasure-models", "nope", "--datasets", "tweets"])
