@@ -106,12 +106,7 @@ def svse_section(path: Path) -> str:
                 f" {goals['hybrid_ao_search_seconds']} s ="
                 f" {goals.get('hybrid_ao_search_in_finetunes', '?')} mean fine-tunes (goal < 1:"
                 f" {_met(goals['hybrid_ao_search_lt_one_finetune'])}).",
-                f"- Floor under any search with this protocol:"
-                f" {goals.get('search_floor_in_finetunes', '?')} fine-tunes (every model embeds"
-                " the test set once).",
             ]
-            if "reading" in goals:
-                lines.append(f"- Why: {goals['reading']}.")
         if "enumeration_table" in data:
             lines += ["", "<details><summary>The pool, fine-tuned</summary>", ""]
             lines += [*markdown_table(data["enumeration_table"]), "", "</details>"]

@@ -164,12 +164,7 @@ def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
         "strategies": strategies,
         "table": table(scored, enumeration),
         "enumeration_table": enumeration_table(measured["enumeration"]),
-        "goals": goals(
-            strategies,
-            measured["enumeration"],
-            (measured["train"], measured["test"]),
-            int(measured["finetune_params"]["epochs"]),
-        ),
+        "goals": goals(strategies, measured["enumeration"]),
     }
 
 
