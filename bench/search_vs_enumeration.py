@@ -157,8 +157,7 @@ def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
     """What follows from one dataset's measurements alone (the enumeration's accuracies and
     seconds, each strategy's candidates and search seconds): every strategy priced against the
     enumeration, the tables and the goals."""
-    enumeration = {n: Finetuned(**f) for n, f in measured["enumeration"].items()}
-    scored = [score(_outcome(s), enumeration) for s in measured["strategies"]]
+    scored, enumeration = priced(measured)
     strategies = [_strategy(s) for s in scored]
     return {
         "strategies": strategies,
@@ -166,6 +165,12 @@ def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
         "enumeration_table": enumeration_table(measured["enumeration"]),
         "goals": goals(strategies, measured["enumeration"]),
     }
+
+
+def priced(measured: Mapping[str, Any]) -> tuple[list[Scored], dict[str, Finetuned]]:
+    """The recorded strategies priced against the recorded enumeration."""
+    enumeration = {n: Finetuned(**f) for n, f in measured["enumeration"].items()}
+    return [score(_outcome(s), enumeration) for s in measured["strategies"]], enumeration
 
 
 _PRICED = {"returned", "accuracy", "regret_points", "total_seconds", "speedup"}
@@ -192,6 +197,12 @@ def rederive(args: argparse.Namespace) -> dict[str, Any]:
     for name, measured in result["datasets"].items():
         if "strategies" in measured:
             result["datasets"][name] = measured | derived(measured)
+            if measured.get("plot"):  # the plot shows the new prices too
+                title = (
+                    f"{name}: {measured['train']:,} train / {measured['test']:,} test,"
+                    f" {measured['pool_size']} models, {result['device']}"
+                )
+                plot(RESULTS / Path(measured["plot"]).name, title, *priced(measured))
     out.write_text(json.dumps(result, indent=2))
     log(f"rederived {out.name}")
     return dict(result)
