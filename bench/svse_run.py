@@ -34,7 +34,9 @@ NN = task_aware.Proxy("euclidean_nn", {}, "Euclidean NN")
 LINEAR = task_aware.Proxy("linear", {"lr": 0.1, "epochs": 100}, "Linear(lr=0.1)")
 FINETUNE_PARAMS: Mapping[str, Mapping[str, Any]] = {
     "text": {"epochs": 1, "batch_size": 32, "lr": 5e-5, "optimizer": "adamw", "seed": 0},
-    "image": {"epochs": 1, "batch_size": 32, "lr": 1e-3, "optimizer": "adamw", "seed": 0},
+    # 3 epochs: one epoch of 400 digits is 13 steps, too few to train (accuracies of 0.11-0.47
+    # where a linear probe on the frozen features reaches 0.85), so it ranked optimisation speed
+    "image": {"epochs": 3, "batch_size": 32, "lr": 1e-3, "optimizer": "adamw", "seed": 0},
 }
 
 
