@@ -43,10 +43,7 @@ def tables(result: dict[str, Any], prefix: str = "") -> list[str]:
         if not isinstance(value, dict):
             continue
         if key == "table" and {"columns", "rows"} <= set(value):
-            out += ["", f"### {prefix.rstrip('.') or 'table'}", ""]
-            out.append("| " + " | ".join(map(str, value["columns"])) + " |")
-            out.append("|" + "---|" * len(value["columns"]))
-            out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in value["rows"]]
+            out += ["", f"### {prefix.rstrip('.') or 'table'}", "", *markdown_table(value)]
         else:
             out += tables(value, f"{prefix}{key}.")
     return out

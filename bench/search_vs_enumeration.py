@@ -131,8 +131,6 @@ def run_dataset(name: str, args: argparse.Namespace) -> dict[str, Any]:
         outcomes = run_strategies(setting, log)
     scored = [score(o, enumeration) for o in outcomes]
     png = RESULTS / f"search_vs_enumeration-{_tag(args)}-{name}.png"
-    title = f"{name}: {n_train:,} train / {n_test:,} test, {len(models)} models, {args.device}"
-    plot(png, title, scored, enumeration)
     measured = {
         "train": n_train,
         "test": n_test,
@@ -145,19 +143,19 @@ def run_dataset(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "models": {m.name: _version(m) for m in models},
         "finetune_params": dict(params),
         "enumeration": {n: asdict(f) for n, f in enumeration.items()},
-        "strategies": [_strategy(s) for s in scored],
-        "table": table(scored, enumeration),
         "plot": str(png.relative_to(RESULTS.parent.parent)),
         "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
-    return measured | derived(measured)
+    _plot(name, measured, scored, enumeration, args.device)
+    return measured | derived(measured, scored, enumeration)
 
 
-def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
-    """What follows from one dataset's measurements alone (the enumeration's accuracies and
-    seconds, each strategy's candidates and search seconds): every strategy priced against the
-    enumeration, the tables and the goals."""
-    scored, enumeration = priced(measured)
+def derived(
+    measured: Mapping[str, Any], scored: Sequence[Scored], enumeration: Mapping[str, Finetuned]
+) -> dict[str, Any]:
+    """What follows from one dataset's measurements (the enumeration's accuracies and seconds,
+    each strategy's candidates and search seconds, priced by `priced`): the strategies, the
+    tables and the goals."""
     strategies = [_strategy(s) for s in scored]
     return {
         "strategies": strategies,
@@ -165,6 +163,20 @@ def derived(measured: Mapping[str, Any]) -> dict[str, Any]:
         "enumeration_table": enumeration_table(measured["enumeration"]),
         "goals": goals(strategies, measured["enumeration"]),
     }
+
+
+def _plot(
+    name: str,
+    measured: Mapping[str, Any],
+    scored: Sequence[Scored],
+    enumeration: Mapping[str, Finetuned],
+    device: str,
+) -> None:
+    title = (
+        f"{name}: {measured['train']:,} train / {measured['test']:,} test,"
+        f" {measured['pool_size']} models, {device}"
+    )
+    plot(RESULTS / Path(measured["plot"]).name, title, scored, enumeration)
 
 
 def priced(measured: Mapping[str, Any]) -> tuple[list[Scored], dict[str, Finetuned]]:
@@ -192,27 +204,14 @@ def _outcome(recorded: Mapping[str, Any]) -> Outcome:
 def rederive(args: argparse.Namespace) -> dict[str, Any]:
     """Recompute the derived figures of the recorded results, measuring nothing (after a
     fine-tune was re-measured, say)."""
-    out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
-    result = json.loads(out.read_text())
-    for name, measured in result["datasets"].items():
-        if "strategies" in measured:
-            result["datasets"][name] = measured | derived(measured)
-            if measured.get("plot"):  # the plot shows the new prices too
-                title = (
-                    f"{name}: {measured['train']:,} train / {measured['test']:,} test,"
-                    f" {measured['pool_size']} models, {result['device']}"
-                )
-                plot(RESULTS / Path(measured["plot"]).name, title, *priced(measured))
-    out.write_text(json.dumps(result, indent=2))
-    log(f"rederived {out.name}")
-    return dict(result)
+    out, result = _recorded(args)
+    return _rewrite(out, result)
 
 
 def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
     """Fine-tune the named models again on a fresh store (for times another load disturbed),
     record their new seconds for the datasets asked for, and re-price everything."""
-    out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
-    result = json.loads(out.read_text())
+    out, result = _recorded(args)
     for dataset in [n.strip() for n in args.datasets.split(",") if n.strip()]:
         measured = result["datasets"].get(dataset, {})
         if "enumeration" not in measured:
@@ -231,8 +230,25 @@ def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str
                 f"{again.seconds:.1f}s (accuracy {again.accuracy:.4f})"
             )
             measured["enumeration"][name] = asdict(again)
+    return _rewrite(out, result)
+
+
+def _recorded(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+    return out, json.loads(out.read_text())
+
+
+def _rewrite(out: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Re-price every measured dataset of `result`, redraw its plot, and write it to `out`."""
+    for name, measured in result["datasets"].items():
+        if "strategies" in measured:
+            scored, enumeration = priced(measured)
+            result["datasets"][name] = measured | derived(measured, scored, enumeration)
+            if measured.get("plot"):
+                _plot(name, measured, scored, enumeration, result["device"])
     out.write_text(json.dumps(result, indent=2))
-    return rederive(args)
+    log(f"rederived {out.name}")
+    return result
 
 
 def _enumerate(

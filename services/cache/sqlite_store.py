@@ -29,7 +29,7 @@ from services.cache.store import (
     unavailable,
 )
 from services.runtime.errors import InvalidArgument
-from services.runtime.settings import cache_max_bytes
+from services.runtime.settings import Settings
 
 FILE_NAME = "shift.sqlite3"
 _SCHEMA = (
@@ -75,6 +75,17 @@ def _prefix_where(prefix: str) -> tuple[str, list[str | int]]:
     return "key >= ? AND key < ?", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
 
 
+def _in_batches(keys: Sequence[str], size: int = 500) -> Iterator[tuple[Sequence[str], str]]:
+    """Keys in runs short enough for one `IN (…)` clause, each with its `?` placeholders."""
+    for start in range(0, len(keys), size):
+        batch = keys[start : start + size]
+        yield batch, ",".join("?" * len(batch))
+
+
+def _evictable_total(cur: sqlite3.Cursor) -> int:
+    return int(cur.execute("SELECT COALESCE(SUM(size), 0) FROM usage").fetchone()[0])
+
+
 class SQLiteStore:
     """Store on one SQLite file; safe to share between threads and processes."""
 
@@ -85,14 +96,11 @@ class SQLiteStore:
         max_bytes: int | Literal["env"] | None = "env",
     ) -> None:
         """`max_bytes`: the cap on evictable values (None: no cap; "env": from the
-        environment, see `cache_max_bytes`)."""
+        environment, `Settings.cache_max_bytes`)."""
         self._path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
         if max_bytes == "env":
-            try:
-                max_bytes = cache_max_bytes()
-            except ValueError as exc:
-                raise InvalidArgument(str(exc)) from None
+            max_bytes = Settings().cache_max_bytes
         if max_bytes is not None and max_bytes < 1:
             raise InvalidArgument(f"max_bytes must be a positive size or None, got {max_bytes}")
         self.max_bytes: int | None = max_bytes
@@ -146,9 +154,7 @@ class SQLiteStore:
         found: dict[str, bytes] = {}
         evictable: list[str] = []
         with self._cursor("get_many") as cur:
-            for start in range(0, len(wanted), 500):
-                batch = wanted[start : start + 500]
-                marks = ",".join("?" * len(batch))
+            for batch, marks in _in_batches(wanted):
                 sql = f"SELECT key, value, evictable FROM kv WHERE key IN ({marks})"
                 for k, v, e in cur.execute(sql, batch):
                     found[k] = bytes(v)
@@ -162,9 +168,7 @@ class SQLiteStore:
         """Mark evictable values as used now (at most once a minute each)."""
         now = time.time()
         with self._cursor("touch", write=True) as cur:
-            for start in range(0, len(keys), 500):
-                batch = keys[start : start + 500]
-                marks = ",".join("?" * len(batch))
+            for batch, marks in _in_batches(keys):
                 cur.execute(
                     f"UPDATE usage SET used_at = ? WHERE key IN ({marks}) AND used_at < ?",
                     [now, *batch, now - _TOUCH_EVERY_SECONDS],
@@ -192,13 +196,13 @@ class SQLiteStore:
     def evictable_bytes(self) -> int:
         """Total size of the evictable values held now."""
         with self._cursor("evictable_bytes") as cur:
-            return int(cur.execute("SELECT COALESCE(SUM(size), 0) FROM usage").fetchone()[0])
+            return _evictable_total(cur)
 
     def _evict(self, cur: sqlite3.Cursor, keep: set[str]) -> None:
         """Over the cap: drop least recently used evictable values (not `keep`) to 90% of it."""
         if self.max_bytes is None:
             return
-        total = int(cur.execute("SELECT COALESCE(SUM(size), 0) FROM usage").fetchone()[0])
+        total = _evictable_total(cur)
         if total <= self.max_bytes:
             return
         target = int(self.max_bytes * _EVICT_DOWN_TO)

@@ -264,16 +264,22 @@ def _set_operation(s: ast.SetOperation) -> pb.SetOperation:
     )
 
 
-def _set_operand(q: ast.SetOperand) -> pb.SetOperand:
+def _operand_fields(q: ast.SetOperand) -> dict[str, Any]:
+    """The oneof field for a select, set operation or variable: what pb.SetOperand and pb.Query
+    share."""
     match q:
         case ast.Select():
-            return pb.SetOperand(select=select_to_proto(q))
+            return {"select": select_to_proto(q)}
         case ast.SetOperation():
-            return pb.SetOperand(set_operation=_set_operation(q))
+            return {"set_operation": _set_operation(q)}
         case ast.VariableRef():
-            return pb.SetOperand(variable=pb.VariableRef(name=q.name, pos=_pos(q.pos)))
+            return {"variable": pb.VariableRef(name=q.name, pos=_pos(q.pos))}
         case _:
             assert_never(q)
+
+
+def _set_operand(q: ast.SetOperand) -> pb.SetOperand:
+    return pb.SetOperand(**_operand_fields(q))
 
 
 def _select_vec(q: ast.SelectVec) -> pb.SelectVec:
@@ -286,12 +292,8 @@ def _rank(q: ast.Rank) -> pb.Rank:
 
 def query_to_proto(q: ast.Query) -> pb.Query:
     match q:
-        case ast.Select():
-            return pb.Query(select=select_to_proto(q))
-        case ast.SetOperation():
-            return pb.Query(set_operation=_set_operation(q))
-        case ast.VariableRef():
-            return pb.Query(variable=pb.VariableRef(name=q.name, pos=_pos(q.pos)))
+        case ast.Select() | ast.SetOperation() | ast.VariableRef():
+            return pb.Query(**_operand_fields(q))
         case ast.SelectVec():
             return pb.Query(select_vec=_select_vec(q))
         case ast.Rank():
@@ -545,8 +547,16 @@ def _set_operation_from(m: pb.SetOperation) -> ast.SetOperation:
 
 
 def _set_operand_from(m: pb.SetOperand) -> ast.SetOperand:
-    kind = m.WhichOneof("kind")
-    match kind:
+    operand = _operand_from(m)
+    if operand is None:
+        raise InvalidArgument(f"set operand without a kind: {m.WhichOneof('kind')}")
+    return operand
+
+
+def _operand_from(m: pb.SetOperand | pb.Query) -> ast.SetOperand | None:
+    """A select, set operation or variable from the oneof pb.SetOperand and pb.Query share;
+    None for any other kind."""
+    match m.WhichOneof("kind"):
         case "select":
             return select_from_proto(m.select)
         case "set_operation":
@@ -554,7 +564,7 @@ def _set_operand_from(m: pb.SetOperand) -> ast.SetOperand:
         case "variable":
             return ast.VariableRef(m.variable.name, _pos_of(m.variable))
         case _:
-            raise InvalidArgument(f"set operand without a kind: {kind}")
+            return None
 
 
 def _select_vec_from(m: pb.SelectVec) -> ast.SelectVec:
@@ -566,14 +576,11 @@ def _rank_from(m: pb.Rank) -> ast.Rank:
 
 
 def query_from_proto(m: pb.Query) -> ast.Query:
+    operand = _operand_from(m)
+    if operand is not None:
+        return operand
     kind = m.WhichOneof("kind")
     match kind:
-        case "select":
-            return select_from_proto(m.select)
-        case "set_operation":
-            return _set_operation_from(m.set_operation)
-        case "variable":
-            return ast.VariableRef(m.variable.name, _pos_of(m.variable))
         case "select_vec":
             return _select_vec_from(m.select_vec)
         case "rank":

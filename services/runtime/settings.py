@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from services.runtime.errors import InvalidArgument
+
 DEFAULT_PORT = 50051
 CACHE_MAX_BYTES_ENV = "SHIFT_CACHE_MAX_BYTES"
 DEFAULT_CACHE_MAX_BYTES = 20 * 2**30
@@ -37,6 +39,30 @@ def shift_home() -> Path:
     return path
 
 
+def parse_size(text: str, what: str) -> int | None:
+    """Bytes from `10GiB`, `500 MB`, `1048576`; None for `0`, `none` or `unlimited` (no cap).
+    A malformed size raises InvalidArgument naming `what`."""
+    if text.strip().lower() in ("none", "unlimited"):
+        return None
+    match = _SIZE.fullmatch(text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise InvalidArgument(
+            f"{what}: {text!r} is not a size; write bytes with an optional unit "
+            "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), or 0 / unlimited for no cap"
+        )
+    size = int(float(match.group(1)) * _UNITS[unit])
+    return size or None
+
+
+def _cache_max_bytes() -> int | None:
+    """$SHIFT_CACHE_MAX_BYTES, else DEFAULT_CACHE_MAX_BYTES; None means no cap."""
+    configured = os.environ.get(CACHE_MAX_BYTES_ENV)
+    if configured is None or not configured.strip():
+        return DEFAULT_CACHE_MAX_BYTES
+    return parse_size(configured, CACHE_MAX_BYTES_ENV)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Service settings; environment variables override the defaults."""
@@ -47,27 +73,4 @@ class Settings:
     )
     device: str | None = field(default_factory=lambda: os.environ.get("SHIFT_DEVICE") or None)
     chunk_size: int = field(default_factory=lambda: int(os.environ.get("SHIFT_CHUNK_SIZE", "1024")))
-
-
-def parse_size(text: str, what: str) -> int | None:
-    """Bytes from `10GiB`, `500 MB`, `1048576`; None for `0`, `none` or `unlimited` (no cap).
-    A malformed size raises ValueError naming `what`."""
-    if text.strip().lower() in ("none", "unlimited"):
-        return None
-    match = _SIZE.fullmatch(text)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in _UNITS:
-        raise ValueError(
-            f"{what}: {text!r} is not a size; write bytes with an optional unit "
-            "(KB, MB, GB, TB, KiB, MiB, GiB, TiB), or 0 / unlimited for no cap"
-        )
-    size = int(float(match.group(1)) * _UNITS[unit])
-    return size or None
-
-
-def cache_max_bytes() -> int | None:
-    """$SHIFT_CACHE_MAX_BYTES, else DEFAULT_CACHE_MAX_BYTES; None means no cap."""
-    configured = os.environ.get(CACHE_MAX_BYTES_ENV)
-    if configured is None or not configured.strip():
-        return DEFAULT_CACHE_MAX_BYTES
-    return parse_size(configured, CACHE_MAX_BYTES_ENV)
+    cache_max_bytes: int | None = field(default_factory=_cache_max_bytes)
