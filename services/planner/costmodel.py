@@ -9,8 +9,11 @@ proxy cost per test sample (constants from the paper, which gives them in ms).
 - With SH, as our executor runs it: every model embeds the full test set once (in its round-0
   task), then round k costs
   S_k · mean_i(T_O + T_load + L_i + I_i · ΔC_k + T_proxy N_te) / min(D, S_k),
-  where ΔC_k = min(C R_k, N_tr) − min(C R_{k−1}, N_tr) are the samples new in round k: earlier
-  chunks' embeddings are cached. The paper's formula (`cost_with_sh_paper`) charges the whole
+  where ΔC_k are the samples round k embeds. Features are cached per storage chunk (1,024 rows)
+  and keyed by the rows they hold, so the whole storage chunks of round k − 1's slice are reused
+  while its last, partial one is embedded again as part of a bigger one:
+  ΔC_k = min(C R_k, N_tr) − G · floor(min(C R_{k−1}, N_tr) / G) for storage chunk G (0 when the
+  slice did not grow). The paper's formula (`cost_with_sh_paper`) charges the whole
   cumulative slice C · R_k again every round, as the authors' per-slice cache did.
 
 Cached work costs zero: cached embeddings are not recomputed, a model whose embeddings are all
@@ -54,6 +57,8 @@ class CostConstants:
     )
     unknown_proxy_per_test_sample: float = 5e-3
     """Used for proxies missing from the table (plug-in scorers): priced like a linear probe."""
+    storage_chunk: int = 1024
+    """Rows per cached feature chunk: SH re-embeds the partial last chunk of each round."""
 
     def proxy_seconds(self, proxy: str) -> float:
         return self.proxy_per_test_sample.get(proxy, self.unknown_proxy_per_test_sample)
@@ -117,9 +122,17 @@ class _Workload:
         return 0 if work.proxy_done else max(0, self.n_train - work.train_samples)
 
     def new_train(self, i: int, before: int, upto: int) -> int:
-        """Samples of the slice (before, upto] that model i still has to embed."""
+        """Samples model i embeds to grow its slice from `before` to `upto` samples.
+
+        Only whole storage chunks of the old slice (or of the cached prefix) are reused; a partial
+        last chunk is embedded again inside the bigger one.
+        """
         work = self.cached[i]
-        return 0 if work.proxy_done else max(0, upto - max(before, work.train_samples))
+        done = max(before, work.train_samples)
+        if work.proxy_done or upto <= done:
+            return 0
+        chunk = self.constants.storage_chunk
+        return upto - done // chunk * chunk
 
     def task_seconds(self, i: int) -> float:
         """T_O + T_proxy · N_te: what every task that scores model i costs."""

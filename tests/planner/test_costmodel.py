@@ -51,11 +51,25 @@ def test_paper_sh_formula_matches_hand_computation(devices: int, expected: float
     assert cost == pytest.approx(expected)
 
 
-def test_our_sh_embeds_only_new_samples_each_round() -> None:
-    # As the paper's, but round 1 embeds 20 new samples, not 30: 2 · (4.0 + 0.02 · 20) = 8.8.
-    cost = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+def test_our_sh_embeds_only_new_whole_storage_chunks_each_round() -> None:
+    # Storage chunks of 10 rows: round 0's 10 samples are one whole cached chunk, so round 1
+    # embeds 20 new samples, not 30: 2 · (4.0 + 0.02 · 20) = 8.8.
+    tens = CostConstants(storage_chunk=10)
+    cost = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE, constants=tens)
     assert cost == pytest.approx(8.0 + 16.8 + 8.8)
     assert cost < cost_with_sh_paper(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE)
+
+
+def test_our_sh_re_embeds_the_partial_storage_chunk_of_the_last_round() -> None:
+    # Storage chunks of 1,024 rows: round 0's 10 samples are part of a chunk, so round 1 embeds
+    # all 30 again, as the paper's formula charges: 2 · (4.0 + 0.02 · 30) = 9.2.
+    assert cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE) == pytest.approx(
+        8.0 + 16.8 + 9.2
+    )
+    # Chunks of 8: round 0 leaves one whole chunk (8 rows) cached; round 1 embeds 30 − 8 = 22.
+    eights = CostConstants(storage_chunk=8)
+    cost = cost_with_sh(SMALL, 1_000, 100, "linear", 1, SMALL_SCHEDULE, constants=eights)
+    assert cost == pytest.approx(8.0 + 16.8 + 2 * (4.0 + 0.02 * 22))
 
 
 def test_fully_cached_results_cost_nothing() -> None:
