@@ -321,7 +321,9 @@ SetOperand: TypeAlias = "Select | SetOperation | VariableRef"
 
 @dataclass(frozen=True, slots=True)
 class SelectVec:
-    """`SELECT vec FROM datasets WHERE probe = models`: a dataset-similarity matrix."""
+    """`SELECT vec FROM datasets WHERE probe = models`: a dataset-similarity matrix. `datasets` is
+    a variable or `datasets` (every registered dataset, also spelled `readers`); `probe` is a
+    models variable (never a quoted name: the two would be indistinguishable here)."""
 
     datasets: str
     probe: str

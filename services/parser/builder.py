@@ -14,7 +14,7 @@ from lark import Token, Transformer
 
 from services.parser import ast, checks, names
 from services.parser.errors import Problem
-from services.parser.literals import read_number, unquote
+from services.parser.literals import quote, read_number, unquote
 
 Children = list[Any]
 
@@ -42,6 +42,15 @@ class Lit(NamedTuple):
 class Clause(NamedTuple):
     name: str
     value: Any
+    pos: ast.Pos
+
+
+class Param(NamedTuple):
+    """`name=value`: the canonical name, as written, the value, where."""
+
+    name: str
+    spelling: str
+    value: ast.Value
     pos: ast.Pos
 
 
@@ -137,6 +146,7 @@ class AstBuilder(Transformer[Token, Any]):
     def use(self, c: Children) -> ast.Use:
         target = c[1]
         text = unquote(target) if target.type == "STRING" else str(target)
+        self.problems_from(checks.check_use_target(text, self.pos(target)))
         return ast.Use(text, self.index, self.pos(c[0]))
 
     def print(self, c: Children) -> ast.Print:
@@ -150,6 +160,9 @@ class AstBuilder(Transformer[Token, Any]):
 
     def set_op(self, c: Children) -> ast.SetOperation:
         left, op, right = c
+        for operand in (left, right):
+            if isinstance(operand, ast.SelectVec):
+                self.problem(operand.pos, f"SELECT vec cannot be combined with {str(op).upper()}")
         return ast.SetOperation(str(op).upper(), left, right, self.index, left.pos)  # type: ignore[arg-type]
 
     def variable_ref(self, c: Children) -> ast.VariableRef:
@@ -158,7 +171,45 @@ class AstBuilder(Transformer[Token, Any]):
     def select(self, c: Children) -> ast.Select | ast.SelectVec:
         keyword, columns, table, where, *clauses = c
         select = self._select(keyword, columns, table, where, clauses)
-        return _as_select_vec(select) or select
+        if isinstance(columns, tuple) and any(item.column.name == "vec" for item in columns):
+            return self._select_vec(select, clauses)
+        return select
+
+    def _select_vec(self, select: ast.Select, clauses: list[Clause]) -> ast.Select | ast.SelectVec:
+        """`SELECT vec FROM v WHERE probe = m` and nothing more; anything else with a `vec`
+        column is an error (no catalog table has one), not a plain SELECT."""
+        assert isinstance(select.columns, tuple)
+        found = len(self.problems)
+        vec = next(i for i in select.columns if i.column.name == "vec")
+        extra = [i for i in select.columns if i is not vec]
+        where = select.where
+        if extra:
+            self._vec_problem(extra[0].pos, "takes no other column")
+        if vec.alias is not None:
+            self._vec_problem(vec.pos, "takes no AS alias")
+        if not select.table.variable and select.table.name != "datasets":
+            self._vec_problem(select.table.pos, f"reads datasets, not {select.table.name}")
+        if where is None:
+            self._vec_problem(vec.pos, "needs WHERE probe = <models variable>")
+        elif not (isinstance(where, ast.Comparison) and where.column.name == "probe"):
+            self._vec_problem(where.pos, "takes the one condition probe = <models variable>")
+        elif where.op != "=":
+            self._vec_problem(where.pos, f"takes probe = …, not probe {where.op} …")
+        elif isinstance(where.value, str):
+            # A quoted model name would read the same as a variable once converted.
+            wanted = f"a models variable as probe, not the string {quote(where.value)}"
+            self._vec_problem(where.pos, f"takes {wanted} (DECLARE one)")
+        elif not isinstance(where.value, ast.Identifier):
+            self._vec_problem(where.pos, "takes a models variable as probe")
+        if clauses:
+            self._vec_problem(clauses[0].pos, f"takes no {clauses[0].name}")
+        if len(self.problems) > found or not isinstance(where, ast.Comparison):
+            return select
+        assert isinstance(where.value, ast.Identifier)
+        return ast.SelectVec(select.table.name, where.value.name, self.index, select.pos)
+
+    def _vec_problem(self, pos: ast.Pos, what: str) -> None:
+        self.problem(pos, f"SELECT vec {what}; its form is `{_VEC_FORM}`")
 
     def rank(self, c: Children) -> ast.Rank:
         keyword, columns, table, where, *clauses, scorer = c
@@ -294,10 +345,12 @@ class AstBuilder(Transformer[Token, Any]):
         return c[0]
 
     def params(self, c: Children) -> tuple[tuple[str, ast.Value], ...]:
-        return tuple(c)
+        params: list[Param] = c
+        self.problems_from(checks.repeated_params([(p.name, p.spelling, p.pos) for p in params]))
+        return tuple((p.name, p.value) for p in params)
 
-    def param(self, c: Children) -> tuple[str, ast.Value]:
-        return names.param_name(c[0]), c[1].value
+    def param(self, c: Children) -> Param:
+        return Param(names.param_name(c[0]), str(c[0]), c[1].value, self.pos(c[0]))
 
     def proxy(self, c: Children) -> ast.ProxySpec:
         head = c[0]
@@ -388,6 +441,8 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.Change(indices, source, source_indices, self.pos(keyword))
 
     def index_list(self, c: Children) -> tuple[int, ...]:
+        for token in c:
+            self.problems_from(checks.check_index(int(token), self.pos(token)))
         return tuple(int(t) for t in c)
 
     # --- values ---------------------------------------------------------------------------
@@ -437,20 +492,4 @@ _CLAUSE_FIELDS = {
 }
 
 
-def _as_select_vec(select: ast.Select) -> ast.SelectVec | None:
-    """`SELECT vec FROM v WHERE probe = m` (nothing more) is a dataset-similarity query."""
-    where = select.where
-    if (
-        not isinstance(select.columns, tuple)
-        or [item.column.name for item in select.columns] != ["vec"]
-        or not isinstance(where, ast.Comparison)
-        or where.column.name != "probe"
-        or where.op != "="
-        or not isinstance(where.value, ast.Identifier | str)
-    ):
-        return None
-    bare = ast.Select(select.columns, select.table, select.where, index=select.index)
-    if select != bare:
-        return None
-    probe = where.value.name if isinstance(where.value, ast.Identifier) else where.value
-    return ast.SelectVec(select.table.name, probe, select.index, select.pos)
+_VEC_FORM = "SELECT vec FROM <datasets variable> WHERE probe = <models variable>"

@@ -1,4 +1,5 @@
-"""Static checks that need no catalog: repeated clauses, bad counts and sizes, index lists.
+"""Static checks that need no catalog: repeated clauses and parameters, bad counts and sizes,
+index lists, numbers too large for the protobuf AST, `USE` targets.
 
 The clause checks run while a statement is built (they know the clause's position);
 `check_statement` runs on a finished statement.
@@ -6,11 +7,13 @@ The clause checks run while a statement is built (they know the clause's positio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import assert_never
 
 from services.parser import ast
 from services.parser.errors import Problem
+from services.parser.literals import quote
 
 
 def repeated_clauses(clauses: Sequence[tuple[str, ast.Pos]]) -> list[Problem]:
@@ -24,16 +27,58 @@ def repeated_clauses(clauses: Sequence[tuple[str, ast.Pos]]) -> list[Problem]:
     return problems
 
 
+def repeated_params(params: Sequence[tuple[str, str, ast.Pos]]) -> list[Problem]:
+    """A problem at every parameter (canonical name, spelling, position) given before."""
+    seen: dict[str, str] = {}
+    problems = []
+    for name, spelling, pos in params:
+        if name in seen:
+            also = "" if seen[name] == spelling else f" (as `{seen[name]}` and `{spelling}`)"
+            problems.append(Problem(pos, f"parameter `{name}` is given twice{also}"))
+        seen.setdefault(name, spelling)
+    return problems
+
+
+# LIMIT, CHUNK / BUDGET counts and CHANGE indices are int64 fields of the protobuf AST.
+INT64_MAX = 2**63 - 1
+
+
+def _out_of_range(what: str, value: int, pos: ast.Pos) -> list[Problem]:
+    if value <= INT64_MAX:
+        return []
+    return [Problem(pos, f"{what} {value} is out of range; the largest is {INT64_MAX}")]
+
+
 def check_limit(limit: int, pos: ast.Pos) -> list[Problem]:
-    """LIMIT must be a positive number of models."""
-    return [] if limit >= 1 else [Problem(pos, f"LIMIT must be at least 1, not {limit}")]
+    """LIMIT must be a positive number of models that fits in 64 bits."""
+    if limit < 1:
+        return [Problem(pos, f"LIMIT must be at least 1, not {limit}")]
+    return _out_of_range("LIMIT", limit, pos)
 
 
 def check_amount(clause: str, amount: int | ast.Auto, pos: ast.Pos) -> list[Problem]:
-    """CHUNK and BUDGET must be at least 1 (or AUTO)."""
+    """CHUNK and BUDGET must be at least 1 (or AUTO) and fit in 64 bits."""
     if isinstance(amount, int) and amount < 1:
         return [Problem(pos, f"{clause} must be at least 1 or AUTO, not {amount}")]
-    return []
+    return _out_of_range(clause, amount, pos) if isinstance(amount, int) else []
+
+
+def check_index(index: int, pos: ast.Pos) -> list[Problem]:
+    """A CHANGE sample index must fit in 64 bits."""
+    return _out_of_range("sample index", index, pos)
+
+
+_HOST_PORT = re.compile(
+    r"(?: \[[0-9a-f:.]+\] | [a-z0-9_](?:[a-z0-9_.\-]*[a-z0-9_])? ) : ([0-9]{1,5}) \Z", re.I | re.X
+)
+
+
+def check_use_target(target: str, pos: ast.Pos) -> list[Problem]:
+    """USE takes `host:port` (a name, an IPv4 or a bracketed IPv6 address; port 1 to 65535)."""
+    match = _HOST_PORT.match(target)
+    if match is not None and 1 <= int(match.group(1)) <= 65535:
+        return []
+    return [Problem(pos, f"USE takes host:port, such as localhost:50051, not {quote(target)}")]
 
 
 def check_statement(stmt: ast.Statement) -> list[Problem]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.parser.ast import Pos
+from services.parser.ast import Pos, Statement
 from services.runtime.errors import PositionedError, SourcePosition
 
 # Keywords that only ever start a two-word phrase are shown as the phrase.
@@ -64,10 +64,13 @@ def describe_expected(terminals: Iterable[str]) -> tuple[str, ...]:
 
 def excerpt(text: str, line: int, column: int) -> str:
     """The source line and a caret under `column`. Lines end at `\n` only, as the lexer counts
-    them (a `\r` before it is dropped; a lone `\r` or form feed is not a line break)."""
+    them (a `\r` before it is dropped; a lone `\r` or form feed is not a line break). Tabs
+    before the caret are repeated in its padding, so it lines up however tabs are shown."""
     lines = text.split("\n")
     source_line = lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else ""
-    return f"{source_line}\n{' ' * max(column - 1, 0)}^"
+    before = source_line[: max(column - 1, 0)]
+    padding = "".join("\t" if c == "\t" else " " for c in before)
+    return f"{source_line}\n{padding}{' ' * (max(column - 1, 0) - len(before))}^"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +115,14 @@ class ParseError:
 
 
 class ParseErrors(PositionedError):
-    """Every error found in a script (parsing goes on after an error, from the next `;`)."""
+    """Every error found in a script (parsing goes on after an error, from the next `;`), and
+    the script's statements that had none (`statements`, in order)."""
 
-    def __init__(self, errors: tuple[ParseError, ...]) -> None:
+    def __init__(
+        self, errors: tuple[ParseError, ...], statements: tuple[Statement, ...] = ()
+    ) -> None:
         super().__init__(
             "\n".join(e.describe() for e in errors), tuple(e.position() for e in errors)
         )
         self.errors = errors
+        self.statements = statements

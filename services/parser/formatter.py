@@ -1,6 +1,7 @@
 """Canonical SHiFT-QL text for an AST: upper-case keywords, one clause per line.
 
 For every valid script, `parse(format_script(parse(x))) == parse(x)` (positions aside).
+`format_text` also keeps the script's comments (placed as `comments.py` says).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 from typing import assert_never
 
 from services.parser import ast
+from services.parser.comments import Comments, find_comments
 from services.parser.literals import is_bare_word, quote, write_number
+from services.parser.parsing import parse
 
 _INDENT = "  "
 
@@ -28,9 +31,23 @@ _OR, _AND, _NOT, _ATOM = 1, 2, 3, 4
 _UNION, _INTERSECT, _OPERAND = 1, 2, 3
 
 
-def format_script(script: ast.Script) -> str:
-    """Every statement, each ended by `;` on its own lines."""
-    return "".join(f"{format_statement(s)};\n" for s in script.statements)
+def format_script(script: ast.Script, comments: Comments | None = None) -> str:
+    """Every statement, each ended by `;` on its own lines, with `comments` (of the text
+    `script` was parsed from) each on its own line, or after the `;` of the statement it trails."""
+    if comments is None:
+        return "".join(f"{format_statement(s)};\n" for s in script.statements)
+    parts = zip(script.statements, comments.leading, comments.trailing, strict=True)
+    lines: list[str] = []
+    for stmt, leading, trailing in parts:
+        lines.extend(leading)
+        lines.append(f"{format_statement(stmt)};" + (f" {trailing}" if trailing else ""))
+    lines.extend(comments.end)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def format_text(text: str, source: str = "<query>") -> str:
+    """The canonical form of a script, comments kept; raises `ParseErrors` when it has errors."""
+    return format_script(parse(text, source), find_comments(text))
 
 
 def format_statement(stmt: ast.Statement) -> str:

@@ -1,19 +1,21 @@
 """`parse`: script text to a `Script`, reporting every error of every statement.
 
 Each statement is parsed on its own by an LALR parser that builds the AST as it reduces; after a
-syntax error parsing resumes at the next statement. One parser per thread (the builder holds the
-current statement's state).
+syntax error parsing resumes at the next statement, so a statement reports at most one syntax
+error (and every static problem found while building it). One parser per thread (the builder
+holds the current statement's state).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from services.parser import ast, checks
+from services.parser import ast, checks, nesting
 from services.parser.builder import AstBuilder
 from services.parser.errors import (
     ParseError,
@@ -28,6 +30,10 @@ from services.parser.splitter import Chunk, split_statements
 GRAMMAR = Path(__file__).with_name("shiftql.lark").read_text()
 
 _QUOTES = "\"'`"
+
+# A word that starts like a number (`1.5e`, `10KB`, `1e+`, `1_000`), and what a number is.
+_NUMBERISH = re.compile(r"(?<![\w.])(?:[0-9]|\.[0-9])[\w.]*(?:(?<=[eE])[+-][\w.]*)?")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?[kmb]?\Z", re.I)
 
 
 class _StatementParser(threading.local):
@@ -61,7 +67,7 @@ def parse(text: str, source: str = "<query>") -> ast.Script:
         if statement is not None and not problems:
             statements.append(statement)
     if errors:
-        raise ParseErrors(tuple(errors))
+        raise ParseErrors(tuple(errors), tuple(statements))
     return ast.Script(tuple(statements), source)
 
 
@@ -73,10 +79,32 @@ def _parse_statement(chunk: Chunk, index: int) -> tuple[ast.Statement | None, li
     except UnexpectedInput as error:
         builder.muted = True
         return None, [*builder.problems, _syntax_problem(error, chunk, builder)]
+    too_deep = nesting.nesting_problem(statement)
+    if too_deep is not None:  # the checks recurse: spare them what may be too deep for that
+        return statement, [*builder.problems, too_deep]
     return statement, [*builder.problems, *checks.check_statement(statement)]
 
 
 def _syntax_problem(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem:
+    return _bad_number(error, chunk, builder) or _unexpected(error, chunk, builder)
+
+
+def _bad_number(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem | None:
+    """A problem at a malformed number (`1.5e`, `10KB`) that the error falls in, if any."""
+    line, column = error.line, error.column
+    if not isinstance(line, int) or not isinstance(column, int) or line < 1:
+        return None
+    text = chunk.text.split("\n")[line - 1] if line <= chunk.text.count("\n") + 1 else ""
+    for match in _NUMBERISH.finditer(text):
+        if match.start() < column <= match.end() and not _NUMBER.match(match.group()):
+            pos = builder.pos(Token("NUMBER", "", line=line, column=match.start() + 1))
+            return Problem(
+                pos, f"`{match.group()}` is not a number; numbers read like 7, 1.5, 2e-5 or 10M"
+            )
+    return None
+
+
+def _unexpected(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem:
     match error:
         case UnexpectedToken() if error.token.type != "$END":
             expected = describe_expected(error.accepts or error.expected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from services.parser.convert import script_to_proto
-from services.parser.formatter import format_script
+from services.parser.formatter import format_text
 from services.parser.parsing import parse
 from services.runtime.server import Registration
 from shift.v1 import parser_pb2, parser_pb2_grpc
@@ -21,7 +21,9 @@ class ParserServicer(parser_pb2_grpc.ParserServiceServicer):
     def Format(
         self, request: parser_pb2.FormatRequest, context: grpc.ServicerContext
     ) -> parser_pb2.FormatResponse:
-        return parser_pb2.FormatResponse(text=format_script(parse(request.text)))
+        return parser_pb2.FormatResponse(
+            text=format_text(request.text, request.source_name or "<query>")
+        )
 
 
 def registration() -> Registration:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 # Strings stop at a newline (an unterminated string ends its line), comments run to the end of
 # the line; a `;` matched here is a statement end.
-_PIECES = re.compile(
+PIECES = re.compile(
     r"""
       "(?:[^"\\\n]|\\.)*"?
     | '(?:[^'\\\n]|\\.)*'?
@@ -35,7 +35,7 @@ def split_statements(script: str) -> Iterator[Chunk]:
     start = 0
     line = 1
     line_start = 0
-    for match in _PIECES.finditer(script):
+    for match in PIECES.finditer(script):
         if match.group() != ";":
             continue
         end = match.end()
@@ -50,11 +50,11 @@ def split_statements(script: str) -> Iterator[Chunk]:
 
 def _chunk(script: str, start: int, end: int, line: int, column: int) -> Iterator[Chunk]:
     text = script[start:end]
-    if not _is_blank(text):
+    if not is_blank(text):
         yield Chunk(text, line, column)
 
 
-def _is_blank(text: str) -> bool:
+def is_blank(text: str) -> bool:
     """Only whitespace, comments and at most the `;` (a string is never blank)."""
     if any(q in text for q in "\"'`"):
         return False

@@ -51,3 +51,22 @@ def test_parse_errors_is_a_positioned_shift_error() -> None:
     assert isinstance(errors, PositionedError)
     assert [(p.statement, p.line) for p in errors.positions] == [(0, 1), (2, 3)]
     assert "(statement 3)" in errors.message
+
+
+def test_caret_keeps_the_tabs_of_the_line() -> None:
+    error = _errors("\tSELECT * FRM m;").errors[0]
+    assert (error.line, error.column) == (1, 11)
+    assert error.excerpt == "\tSELECT * FRM m;\n\t         ^"
+    error = _errors("SELECT *\n \t\tFROM m LIMT 1;").errors[0]
+    assert error.excerpt == " \t\tFROM m LIMT 1;\n \t\t       ^"
+
+
+def test_errors_keep_the_statements_that_parsed() -> None:
+    errors = _errors("PURGE;\nSELECT * FRM m;\nPRINT *;")
+    assert [type(s).__name__ for s in errors.statements] == ["Purge", "Print"]
+    assert [s.index for s in errors.statements] == [0, 2]
+
+
+def test_a_statement_reports_one_syntax_error_then_parsing_resumes_at_the_next() -> None:
+    errors = _errors("SELECT * FRM m WHERE a = = 1; SELECT * FROM m LIMT 1;").errors
+    assert [(e.statement, e.column) for e in errors] == [(0, 10), (1, 47)]

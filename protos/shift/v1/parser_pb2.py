@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from shift.v1 import ast_pb2 as shift_dot_v1_dot_ast__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15shift/v1/parser.proto\x12\x08shift.v1\x1a\x12shift/v1/ast.proto\"1\n\x0cParseRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bsource_name\x18\x02 \x01(\t\"1\n\rParseResponse\x12 \n\x06script\x18\x01 \x01(\x0b\x32\x10.shift.v1.Script\"\x1d\n\rFormatRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x1e\n\x0e\x46ormatResponse\x12\x0c\n\x04text\x18\x01 \x01(\t2\x86\x01\n\rParserService\x12\x38\n\x05Parse\x12\x16.shift.v1.ParseRequest\x1a\x17.shift.v1.ParseResponse\x12;\n\x06\x46ormat\x12\x17.shift.v1.FormatRequest\x1a\x18.shift.v1.FormatResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15shift/v1/parser.proto\x12\x08shift.v1\x1a\x12shift/v1/ast.proto\"1\n\x0cParseRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bsource_name\x18\x02 \x01(\t\"1\n\rParseResponse\x12 \n\x06script\x18\x01 \x01(\x0b\x32\x10.shift.v1.Script\"2\n\rFormatRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bsource_name\x18\x02 \x01(\t\"\x1e\n\x0e\x46ormatResponse\x12\x0c\n\x04text\x18\x01 \x01(\t2\x86\x01\n\rParserService\x12\x38\n\x05Parse\x12\x16.shift.v1.ParseRequest\x1a\x17.shift.v1.ParseResponse\x12;\n\x06\x46ormat\x12\x17.shift.v1.FormatRequest\x1a\x18.shift.v1.FormatResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PARSERESPONSE']._serialized_start=106
   _globals['_PARSERESPONSE']._serialized_end=155
   _globals['_FORMATREQUEST']._serialized_start=157
-  _globals['_FORMATREQUEST']._serialized_end=186
-  _globals['_FORMATRESPONSE']._serialized_start=188
-  _globals['_FORMATRESPONSE']._serialized_end=218
-  _globals['_PARSERSERVICE']._serialized_start=221
-  _globals['_PARSERSERVICE']._serialized_end=355
+  _globals['_FORMATREQUEST']._serialized_end=207
+  _globals['_FORMATRESPONSE']._serialized_start=209
+  _globals['_FORMATRESPONSE']._serialized_end=239
+  _globals['_PARSERSERVICE']._serialized_start=242
+  _globals['_PARSERSERVICE']._serialized_end=376
 # @@protoc_insertion_point(module_scope)

@@ -21,10 +21,12 @@ class ParseResponse(_message.Message):
     def __init__(self, script: _Optional[_Union[_ast_pb2.Script, _Mapping]] = ...) -> None: ...
 
 class FormatRequest(_message.Message):
-    __slots__ = ("text",)
+    __slots__ = ("text", "source_name")
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
     text: str
-    def __init__(self, text: _Optional[str] = ...) -> None: ...
+    source_name: str
+    def __init__(self, text: _Optional[str] = ..., source_name: _Optional[str] = ...) -> None: ...
 
 class FormatResponse(_message.Message):
     __slots__ = ("text",)

@@ -1,3 +1,3 @@
 -- SELECT vec FROM datasets WHERE probe = models (Task2Vec-style similarity).
 SELECT vec FROM benchmarks WHERE probe = probe_model;
-select VEC from readers where PROBE = "resnet-50";
+select VEC from readers where PROBE = resnet_probe;

@@ -1,0 +1,5 @@
+SELECT * FROM m WHERE a = 1.5e;
+SELECT * FROM m WHERE a = 1e+ AND b = 2;
+SELECT * FROM m WHERE num_params < 10KB;
+SELECT * FROM m WHERE a = 1_000;
+SELECT * FROM m WHERE a = 1..2;

@@ -1,0 +1,3 @@
+-- TESTED ON BENCHMARK with aggregates (AVG in capitals), paper dialect.
+SELECT ModelId FROM Models WHERE Input = Text ORDER BY AVG(err) ASC TESTED ON BENCHMARK [CoLA, SST2] CLASSIFIED BY CosineNN LIMIT 3;
+SELECT ModelId FROM Models ORDER BY MIN(acc) DESC TESTED ON BENCHMARK [CoLA] CLASSIFIED BY [Linear(lr=0.1), kNN(k=5)];
