@@ -60,6 +60,14 @@ class RedisServer:
                 self._proc.wait()
         self._proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown and no final write; what survives is what the AOF already holds
+        (with appendfsync always, every acknowledged write)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
     def _wait_until_ready(self) -> None:
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
         deadline = time.monotonic() + STARTUP_SECONDS

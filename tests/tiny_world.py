@@ -1,5 +1,6 @@
 """A tiny, real world for service tests: a randomly initialised BERT built from a config and
-small labelled CSV files whose classes use different words (so proxies can tell them apart)."""
+small labelled CSV files whose classes use different words (so proxies can tell them apart), or
+mostly different words (`noise`: so 1-NN errors are strictly between 0 and 1)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,22 @@ def make_tiny_bert(folder: Path, seed: int = 0, layers: int = 2) -> Path:
     return folder
 
 
-def write_reviews(path: Path, rows: int, seed: int = 0) -> Path:
-    """A CSV of short reviews (column `text`) labelled pos/neg (column `label`)."""
+def make_tiny_tokenizer(folder: Path, seed: int) -> Path:
+    """Save a word-level tokenizer for `make_tiny_bert` models whose words take other ids (the
+    same vocabulary size, shuffled): the same model gives other features through it."""
+    import transformers
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = POSITIVE + NEGATIVE
+    random.Random(seed).shuffle(words)
+    (folder / "vocab.txt").write_text("\n".join(SPECIALS + words) + "\n")
+    transformers.BertTokenizer(vocab=str(folder / "vocab.txt")).save_pretrained(folder)
+    return folder
+
+
+def write_reviews(path: Path, rows: int, seed: int = 0, noise: float = 0.0) -> Path:
+    """A CSV of short reviews (column `text`) labelled pos/neg (column `label`); with `noise`,
+    each word comes from the other class's words with that probability."""
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
@@ -43,6 +58,11 @@ def write_reviews(path: Path, rows: int, seed: int = 0) -> Path:
         writer.writerow(["text", "label"])
         for i in range(rows):
             label = "pos" if i % 2 == 0 else "neg"
-            words = POSITIVE if label == "pos" else NEGATIVE
-            writer.writerow([" ".join(rng.choice(words) for _ in range(rng.randint(3, 8))), label])
+            own, other = (POSITIVE, NEGATIVE) if label == "pos" else (NEGATIVE, POSITIVE)
+            count = rng.randint(3, 8)
+            if noise:
+                words = [rng.choice(other if rng.random() < noise else own) for _ in range(count)]
+            else:
+                words = [rng.choice(own) for _ in range(count)]
+            writer.writerow([" ".join(words), label])
     return path

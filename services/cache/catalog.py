@@ -112,16 +112,22 @@ class _Shelf(Generic[R]):
         return record
 
     def find(self, key_or_name: str) -> R | None:
+        found = self._locate(key_or_name)
+        return None if found is None else found[1]
+
+    def _locate(self, key_or_name: str) -> tuple[str, R] | None:
+        """The record a name or key stands for, with the key it is stored under (a record
+        written by an older release may sit under a key its fields no longer produce)."""
         by_name, by_key = self._store.get_many(
             [self._kind.name_key(key_or_name), self._kind.record_key(key_or_name)]
         )
         if by_name is not None:
             record = self._load(by_name.decode())
             if record is not None:
-                return record
+                return by_name.decode(), record
         if by_key is not None:
             record = self._kind.decode(load_json(by_key))
-            return record if self._owns_name(record) else None
+            return (key_or_name, record) if self._owns_name(record, key_or_name) else None
         return None
 
     def get(self, key_or_name: str) -> R:
@@ -132,29 +138,34 @@ class _Shelf(Generic[R]):
 
     def list(self) -> list[R]:
         record_keys = self._store.scan(self._kind.records)
-        records = [
-            self._kind.decode(load_json(raw))
-            for raw in self._store.get_many(record_keys)
+        stored = [
+            (key, self._kind.decode(load_json(raw)))
+            for key, raw in zip(record_keys, self._store.get_many(record_keys), strict=True)
             if raw is not None
         ]
-        owners = self._store.get_many([self._kind.name_key(r.name) for r in records])
-        live = [r for r, owner in zip(records, owners, strict=True) if owner == r.key.encode()]
+        owners = self._store.get_many([self._kind.name_key(r.name) for _, r in stored])
+        live = [
+            record
+            for (key, record), owner in zip(stored, owners, strict=True)
+            if owner is not None and self._kind.record_key(owner.decode()) == key
+        ]
         return sorted(live, key=lambda r: r.name)
 
     def delete(self, key_or_name: str) -> bool:
-        record = self.find(key_or_name)
-        if record is None:
+        found = self._locate(key_or_name)
+        if found is None:
             return False
+        stored_key, record = found
         self._store.delete(self._kind.name_key(record.name))
-        self._store.delete(self._kind.record_key(record.key))
+        self._store.delete(self._kind.record_key(stored_key))
         return True
 
     def _load(self, record_key: str) -> R | None:
         raw = self._store.get(self._kind.record_key(record_key))
         return None if raw is None else self._kind.decode(load_json(raw))
 
-    def _owns_name(self, record: R) -> bool:
-        return self._store.get(self._kind.name_key(record.name)) == record.key.encode()
+    def _owns_name(self, record: R, stored_key: str) -> bool:
+        return self._store.get(self._kind.name_key(record.name)) == stored_key.encode()
 
     def _suggest(self, wanted: str) -> tuple[str, ...]:
         records = self.list()

@@ -16,6 +16,11 @@ component can contain the ``:`` separator and two different tuples never share a
     lease:{task}                                   "compute once" leases
     session:{id}                                   a client session's DECLAREd variables
 
+{model} is ``ModelRecord.key``, ``models/{source}/{name}@{revision}~{outputs digest}``: the digest
+covers every field that changes the model's outputs (``records.MODEL_OUTPUT_FIELDS``), so data
+derived from a model is never read back for a model that computes something else, while a
+metadata change (costs, tags, sizes) keeps it. The successive-halving run id hashes the same keys.
+
 PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
 """
 

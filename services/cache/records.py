@@ -15,6 +15,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 MODALITIES = ("text", "image")
+MODEL_OUTPUT_FIELDS = ("source", "uri", "revision", "modality", "pooling", "tokenizer")
+"""The ModelRecord fields that change what a model computes, so its key (and with it every
+feature, 1-NN summary, proxy and fine-tune result and SH state derived from it) changes with
+them: `source` picks the loader, `uri` and `revision` the weights, `modality` the input
+pipeline, `pooling` how token states become one vector, `tokenizer` how text becomes tokens.
+Weights rewritten in place at the same `uri` are not detected: give them a new `revision`."""
+MODEL_METADATA_FIELDS = (
+    "name",
+    "num_params",
+    "upstream_accuracy",
+    "dimension",
+    "inference_cost",
+    "load_cost",
+    "finetuned",
+    "date_added",
+    "parent",
+    "tags",
+)
+"""The other fields: facts about the model that change none of its outputs, so re-registering
+with new values keeps every cached result. `name` stays in the key as the catalog identity;
+`dimension` and `num_params` follow from the weights; `inference_cost` and `load_cost` are
+measurements (profiling rewrites them); `finetuned`, `parent`, `date_added` and `tags` describe
+where the model came from."""
 MODEL_SOURCES = ("huggingface", "onnx", "efficientnet", "local")
 DATASET_FORMATS = ("csv", "jsonl", "parquet", "imagefolder", "hf_disk", "numpy", "builtin")
 
@@ -46,8 +69,19 @@ class ModelRecord:
 
     @property
     def key(self) -> str:
-        """Stable, content-based identifier: models/{source}/{name}@{revision}."""
-        return f"models/{self.source}/{self.name}@{self.revision}"
+        """Stable, content-based identifier: models/{source}/{name}@{revision}~{outputs digest}.
+
+        Derived data is stored under this key, so a change to any of `MODEL_OUTPUT_FIELDS`
+        gives a new key (nothing stale is read) and a metadata change keeps it (nothing is
+        recomputed). The catalog keeps one record per name either way."""
+        return f"models/{self.source}/{self.name}@{self.revision}~{self.outputs_digest}"
+
+    @property
+    def outputs_digest(self) -> str:
+        """sha256 (16 hex digits) of the fields that change the model's outputs."""
+        fields = {name: getattr(self, name) for name in MODEL_OUTPUT_FIELDS}
+        text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)

@@ -236,3 +236,34 @@ def test_overlays_pin_the_released_image(cpu: list[Obj], gpu: list[Obj]) -> None
     for objs in (cpu, gpu):
         for deployment in deployments(objs):
             assert {c["image"] for c in containers(deployment)} == {IMAGE}
+
+
+REDIS_UNITS = {"": 1} | {p: 1000**n for n, p in ((1, "k"), (2, "m"), (3, "g"))}
+REDIS_UNITS |= {f"{p}b": 1024**n for n, p in ((1, "k"), (2, "m"), (3, "g"))}
+KUBERNETES_UNITS = {p: 1000**n for n, p in ((1, "K"), (2, "M"), (3, "G"))}
+KUBERNETES_UNITS |= {f"{p}i": 1024**n for n, p in ((1, "K"), (2, "M"), (3, "G"))}
+
+
+def redis_bytes(size: str) -> int:
+    """A Redis memory size ("2gb", "1500mb", "100000") in bytes."""
+    match = re.fullmatch(r"(\d+)([a-z]*)", size.lower())
+    assert match is not None and match.group(2) in REDIS_UNITS, size
+    return int(match.group(1)) * REDIS_UNITS[match.group(2)]
+
+
+def kubernetes_bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity ("4Gi", "512Mi") in bytes."""
+    match = re.fullmatch(r"(\d+)([A-Za-z]*)", quantity)
+    assert match is not None and (match.group(2) in KUBERNETES_UNITS or not match.group(2))
+    return int(match.group(1)) * KUBERNETES_UNITS.get(match.group(2), 1)
+
+
+def test_redis_caps_memory_below_its_limit_and_evicts_only_features(objs: list[Obj]) -> None:
+    (container,) = containers(named(objs, "StatefulSet", "redis"))
+    args = container["args"]
+    flags = dict(zip(args[0::2], args[1::2], strict=True))
+    # only feature chunks carry a TTL (services/cache/redis_store.py): volatile-* evicts them alone
+    assert flags["--maxmemory-policy"] == "volatile-lru"
+    limit = kubernetes_bytes(container["resources"]["limits"]["memory"])
+    # an AOF rewrite forks: leave the copy-on-write pages and client buffers room under the limit
+    assert 0 < redis_bytes(flags["--maxmemory"]) <= limit * 3 // 4
