@@ -41,5 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for event in client.execute(text, session_id=args.session, source=source):
             printer.event(event)
     finally:
+        if isinstance(printer, HumanPrinter):
+            printer.close()  # an error message must not land on a live progress line
         client.close()
     return 0

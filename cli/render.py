@@ -43,9 +43,10 @@ def result_rows(table: query_pb2.ResultTable) -> list[list[Any]]:
 class HumanPrinter:
     """Tables on stdout; plans, notes and live progress on stderr."""
 
-    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
-        self.out, self.err = out, err
-        self._live = err.isatty()
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        # the streams of the moment (not of import time), so redirecting sys.stdout works
+        self.out, self.err = out or sys.stdout, err or sys.stderr
+        self._live = self.err.isatty()
 
     def event(self, event: query_pb2.QueryEvent) -> None:
         kind = event.WhichOneof("event")
@@ -83,6 +84,10 @@ class HumanPrinter:
             leaders = ", ".join(event.top_k.models)
             self._progress(f"leaders: {leaders}", keep=True)
 
+    def close(self) -> None:
+        """End the display: wipe a live progress line, so what follows starts on a clean line."""
+        self._clear()
+
     def _progress(self, text: str, keep: bool = False) -> None:
         if self._live and not keep:
             print(f"\r\033[K{text}", end="", file=self.err, flush=True)
@@ -98,8 +103,8 @@ class HumanPrinter:
 class JsonPrinter:
     """One JSON object per result table on stdout."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
 
     def event(self, event: query_pb2.QueryEvent) -> None:
         kind = event.WhichOneof("event")

@@ -29,6 +29,7 @@ from services.executor.proxies_params import (
     whole_number,
 )
 from services.runtime.errors import InvalidArgument
+from services.runtime.proxy_names import EXECUTOR_PROXIES
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,11 @@ _REGISTRY: tuple[Proxy, ...] = (
 )
 
 PROXIES: Mapping[str, Proxy] = {proxy.name: proxy for proxy in _REGISTRY}
+if set(PROXIES) != set(EXECUTOR_PROXIES):  # the planner binds names against that list
+    raise RuntimeError(
+        f"proxy registry {sorted(PROXIES)} differs from runtime.proxy_names "
+        f"{sorted(EXECUTOR_PROXIES)}"
+    )
 
 
 def get_proxy(name: str) -> Proxy:

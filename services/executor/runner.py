@@ -20,7 +20,7 @@ from services.cache.client import CacheClient
 from services.cache.codec import dump_json, load_json
 from services.cache.records import DatasetRecord, ModelRecord
 from services.executor.encoders import Encoder
-from services.executor.feature_store import FeatureStore, blocks
+from services.executor.feature_store import Block, FeatureStore, blocks
 from services.executor.known_models import resolve_known_model
 from services.executor.loaders import load_encoder
 from services.executor.nn_task import PairStats, nn_error
@@ -137,16 +137,24 @@ class TaskEnv:
 
 
 def selected_counts(segments: Sequence[Segment], selection: Sequence[int] | None) -> list[int]:
-    """Samples used per segment: all of them unless a selection says fewer."""
+    """Samples used per segment: all of every segment without a selection; with one, exactly the
+    count it gives each segment (0 takes none of that segment; more than it holds takes all)."""
     if not selection:
         return [s.size for s in segments]
     if len(selection) != len(segments):
         raise InvalidArgument(
             f"selection names {len(selection)} segments but the dataset has {len(segments)}"
         )
-    return [
-        min(max(n, 0), s.size) if n else s.size for n, s in zip(selection, segments, strict=True)
-    ]
+    if any(n < 0 for n in selection):
+        raise InvalidArgument(f"a selection cannot take a negative number of samples: {selection}")
+    return [min(n, s.size) for n, s in zip(selection, segments, strict=True)]
+
+
+def selected_blocks(
+    segments: Sequence[Segment], counts: Sequence[int] | None, chunk_size: int
+) -> list[Block]:
+    """The blocks holding the selected rows (a segment that gives none gives no block)."""
+    return [b for b in blocks(segments, counts, chunk_size) if len(b.rows)]
 
 
 def score_key(
@@ -195,8 +203,8 @@ def run_score(
     if proxy.name in NN_METRICS:
         summary = nn_error(
             model.key,
-            blocks(train_segments, counts, chunk_size),
-            blocks(test_segments, None, chunk_size),
+            selected_blocks(train_segments, counts, chunk_size),
+            selected_blocks(test_segments, None, chunk_size),
             NN_METRICS[proxy.name],
             store.rows,
             env.cache.get_values,
@@ -205,8 +213,8 @@ def run_score(
         )
         error, test_count = summary.error(), len(summary)
     else:
-        test_x, test_y = store.gather(blocks(test_segments, None, chunk_size))
-        train_x, train_y = store.gather(blocks(train_segments, counts, chunk_size))
+        test_x, test_y = store.gather(selected_blocks(test_segments, None, chunk_size))
+        train_x, train_y = store.gather(selected_blocks(train_segments, counts, chunk_size))
         env.progress("proxy", 0, 1, f"computing {proxy.name}")
         with env.phases.timed("proxy"):
             data = ProxyInputs((train_x, train_y), (test_x, test_y), None, env.should_stop)
@@ -248,7 +256,7 @@ def run_embed(
     counts = selected_counts(segments, selection)
     store = env.features(model, chunk_size)
     total, dimension, done = sum(counts), 0, 0
-    for block in blocks(segments, counts, chunk_size):
+    for block in selected_blocks(segments, counts, chunk_size):
         dimension = store.rows(block.segment, block.rows).shape[1]
         done += len(block.rows)
         env.progress("embed", done, total, f"{done} of {total} samples")
@@ -260,8 +268,10 @@ def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcom
     started = time.perf_counter()
     encoder = open_encoder(model, env.encoders.device)
     load_seconds = time.perf_counter() - started
+    env.check()
     inputs = _profile_inputs(encoder.modality, max(samples, 8))
     encoder.embed(inputs[:4])  # warm-up
+    env.check()
     started = time.perf_counter()
     encoder.embed(inputs, batch_size=32)
     per_sample = (time.perf_counter() - started) / len(inputs)

@@ -1,5 +1,5 @@
 """Binding names in a query against the catalog and the session: tables, columns, datasets,
-variables. Unknown names fail with NotFound and the closest known names."""
+variables, proxies. Unknown names fail with NotFound and the closest known names."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from services.planner.tables import (
     model_row,
 )
 from services.runtime.errors import FailedPrecondition, NotFound
+from services.runtime.proxy_names import PROXY_NAMES
 
 Describe = Callable[[DatasetRecord], DatasetRecord]
 
@@ -154,6 +155,20 @@ class Binder:
             return record
         filled = self._describe(record)
         return self.cache.register_dataset(filled)
+
+
+def bind_proxy(name: str, spelling: str) -> None:
+    """NotFound for a proxy SHiFT does not compute (`name` canonical, `spelling` as written),
+    with the closest known spellings."""
+    if name in PROXY_NAMES:
+        return
+    known = list(PROXY_NAMES.values())
+    by_lower = {k.lower(): k for k in known}
+    closest = difflib.get_close_matches(spelling.lower(), list(by_lower), n=3, cutoff=0.5)
+    raise NotFound(
+        f"unknown proxy {spelling!r} (known: {', '.join(known)})",
+        tuple(by_lower[c] for c in closest),
+    )
 
 
 def _mutated(base: DatasetRecord, changes: Sequence[ast.Change], binder: Binder) -> DatasetRecord:

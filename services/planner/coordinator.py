@@ -19,26 +19,28 @@ from typing import Any, assert_never
 from services.cache import keys
 from services.cache.client import CacheClient
 from services.cache.convert import dataset_from_proto, dataset_to_proto
-from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.records import DatasetRecord
 from services.parser import ast, format_statement, parse
-from services.planner import registration, task_aware
-from services.planner.benchmark import run_benchmark
+from services.planner import analyze, benchmark, explain_script, registration, task_aware
+from services.planner.benchmark import Benchmark
 from services.planner.binder import Binder, BoundTable
+from services.planner.cached import stored_work
 from services.planner.events import (
     Event,
     Finished,
     Note,
     PlanInfo,
     Planned,
-    Step,
     Table,
 )
 from services.planner.executors import ExecutorPool
-from services.planner.finetune_ranking import rank_by_finetuning
+from services.planner.finetune_ranking import FinetuneRanking
 from services.planner.finetuning import run_finetune
+from services.planner.plans import Planner, candidates, is_task_aware
 from services.planner.profiling import profiled
 from services.planner.session import Session, Sessions, Variable, VariableKind
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
+from services.planner.waiting import await_work
 from services.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 from shift.v1 import executor_pb2
 
@@ -82,18 +84,15 @@ class Coordinator:
             yield from self._statement(stmt, session, cancelled)
 
     def explain(self, text: str, session_id: str = "") -> list[PlanInfo]:
+        """Plans of a script's statements, run nowhere; variables it declares are bound as
+        `explain_script` says, in a copy of the session (EXPLAIN declares nothing)."""
         script = parse(text)
         session = self.sessions.open(session_id)
-        plans = []
-        for stmt in script.statements:
-            query = stmt.query if isinstance(stmt, ast.Explain) else stmt
-            if not isinstance(
-                query, ast.Select | ast.SetOperation | ast.VariableRef | ast.Finetune
-            ):
-                continue  # statements without a plan (REGISTER, PRINT, …)
-            run = Run(session, self._binder(session), lambda e: None, threading.Event())
-            plans.append(self._plan(query, run))
-        return plans
+        scratch = Session(session.id, dict(session.variables))
+        run = Run(scratch, self._binder(scratch), lambda e: None, threading.Event())
+        return explain_script.plans(
+            script.statements, run.binder, lambda query: self._plan(query, run)
+        )
 
     def _binder(self, session: Session) -> Binder:
         return Binder(self.cache, session, self.describe)
@@ -225,44 +224,52 @@ class Coordinator:
 
     def _select(self, select: ast.Select, run: Run) -> QueryResult:
         table, rows = _bind(select, run)
-        if not _is_task_aware(select):
+        if not is_task_aware(select):
             if isinstance(select.columns, tuple):
                 run.binder.check_columns([i.column.name for i in select.columns], table)
             if select.order is not None and isinstance(select.order.key, ast.Column):
                 run.binder.check_columns([select.order.key.name], table)
             return metadata_select(select, table, rows)
-        models = _candidates(table, rows)
+        models = candidates(table, rows)
+        proxies = task_aware.proxies_of(select)  # bound before any work
         if not models:
             return QueryResult("models", (), ("name",), ())
-        proxies = task_aware.proxies_of(select)
+        models = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
         if select.test_mode == "BENCHMARK":
-            return run_benchmark(select, models, proxies[0], run.binder, self.executors, run.emit)
+            pairs = benchmark.pairs(select, run.binder)
+            bench = Benchmark(select, models, proxies[0], pairs, self.executors, run.emit)
+            run.emit(Planned(self._planner(run).benchmark(select, models, proxies[0])))
+            self._await(bench.start(), select, run)
+            return bench.result()
+        spec = self._search_spec(select, run, models)
         if proxies[0].name == "finetune":
-            spec = self._search_spec(select, run, models)
-            return rank_by_finetuning(
+            ranking = FinetuneRanking(
                 models, spec.train, spec.test, proxies[0], self.executors, run.emit, select.limit
             )
-        models = profiled(models, self.executors, self.cache, run.emit)
-        spec = self._search_spec(select, run, models)
-        info, decision = task_aware.plan(spec, self.executors.capacity())
+            run.emit(Planned(self._planner(run).finetune_ranking(spec, proxies[0])))
+            self._await(ranking.start(), select, run)
+            return ranking.result()
+        stored = stored_work(self.cache, spec)
+        info, decision = task_aware.plan(spec, self.executors.capacity(), stored)
         run.emit(Planned(info))
         search = task_aware.Search(
             spec, self.executors, decision, run.emit, self._state_writer(spec)
         ).start()
-        wait = select.wait or run.analyze
-        deadline = None if wait else time.monotonic() + NO_WAIT_SECONDS
-        while not search.done.wait(0.1):
-            if run.cancelled.is_set():
-                search.cancel()
-                raise Cancelled("query cancelled")
-            if deadline is not None and time.monotonic() > deadline:
-                break  # without WAIT: report what is known, the work goes on
-        if search.error is not None:
-            raise search.error
+        self._await(search, select, run)
         if run.analyze:
             _attach_measured(info, search.measured)
             _attach_task_seconds(info, search.task_seconds)
         return _ranking_result(select, spec, search, table)
+
+    def _await(
+        self, work: Benchmark | FinetuneRanking | task_aware.Search, select: ast.Select, run: Run
+    ) -> None:
+        """Wait for a strategy's work (to the end with WAIT or ANALYZE, else a short while: the
+        answer then holds what is known and the work goes on); cancelling the run stops it."""
+        wait = select.wait or run.analyze
+        finished = await_work(work, run.cancelled, None if wait else NO_WAIT_SECONDS)
+        if finished and work.error is not None:
+            raise work.error
 
     def _state_writer(self, spec: task_aware.SearchSpec) -> task_aware.StateWriter:
         """Where a successive-halving run records its rounds (survivors, scores)."""
@@ -294,29 +301,17 @@ class Coordinator:
             descending=descending,
         )
 
+    def _planner(self, run: Run) -> Planner:
+        return Planner(
+            run.binder,
+            self.executors.capacity(),
+            lambda select, models: self._search_spec(select, run, models),
+            self.cache,
+        )
+
     def _plan(self, query: ast.Query | ast.Finetune, run: Run) -> PlanInfo:
-        match query:
-            case ast.Select() if _is_task_aware(query):
-                table, rows = _bind(query, run)
-                spec = self._search_spec(query, run, _candidates(table, rows))
-                return task_aware.plan(spec, self.executors.capacity())[0]
-            case ast.Select():
-                table, rows = _bind(query, run)
-                kind = "rank by metadata" if query.order else "restrict by metadata"
-                return PlanInfo(
-                    "task_agnostic" if query.order else "restrict",
-                    [Step(kind, f"{len(rows)} of {len(table.rows)} {table.kind}; no GPU work")],
-                )
-            case ast.SetOperation(op=op, left=left, right=right):
-                plans = [self._plan(left, run), self._plan(right, run)]
-                steps = [s for p in plans for s in p.steps]
-                return PlanInfo(f"set_operation ({op})", steps, {"operands": "2"})
-            case ast.VariableRef(name=name):
-                return self._plan(run.session.get(name).query, run)
-            case ast.Finetune():
-                return PlanInfo("finetune", [Step("fine-tune", format_statement(query))])
-            case _:
-                return PlanInfo(type(query).__name__.lower(), [])
+        """The priced plan of a query as it would run now (cached work costs nothing)."""
+        return self._planner(run).plan(query)
 
     def _explain(self, mode: str, query: ast.Query | ast.Finetune, run: Run) -> int:
         if mode != "ANALYZE" or isinstance(query, ast.Finetune):
@@ -334,10 +329,15 @@ class Coordinator:
             emit(event)
 
         run.emit = capture
+        estimate = self._plan(query, run)  # shown when the run itself plans nothing
+        started = time.perf_counter()
         try:
             result = self._query(query, run)
         finally:
             run.emit, run.analyze = emit, False
+        if not captured:
+            analyze.attach_whole_run(estimate, time.perf_counter() - started)
+            captured.append(estimate)
         self._show(result, run, "EXPLAIN ANALYZE")
         for info in captured:  # again, now with measured seconds beside the estimates
             run.emit(Planned(info))
@@ -351,35 +351,9 @@ def _bind(select: ast.Select, run: Run) -> tuple[BoundTable, list[dict[str, Any]
     return table, run.binder.filter(select, table)
 
 
-def _candidates(table: BoundTable, rows: list[dict[str, Any]]) -> list[ModelRecord]:
-    """The models a task-aware ranking ranks: it must read a table of models."""
-    if table.kind != "models":
-        raise FailedPrecondition("a task-aware ranking selects from a table of models")
-    return [table.models[r["name"]] for r in rows]
-
-
-def _is_task_aware(select: ast.Select) -> bool:
-    order_key = select.order.key if select.order is not None else None
-    return bool(
-        select.classified_by
-        or select.trained_on is not None
-        or select.tested_on is not None
-        or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
-    )
-
-
-def _attach_measured(info: PlanInfo, measured: dict[str, float]) -> None:
-    """Put measured seconds beside the estimates (rounds by name, else the whole run)."""
-    by_name = {s.name: s for s in info.steps}
-    unmatched = dict(measured)
-    for name, seconds in measured.items():
-        if name in by_name:
-            by_name[name].measured_seconds = seconds
-            unmatched.pop(name)
-    if unmatched:
-        info.steps.append(
-            Step("measured (whole run)", "all steps together", 0.0, sum(unmatched.values()))
-        )
+def _attach_measured(info: PlanInfo, measured: analyze.Measured) -> None:
+    """Put measured seconds beside every estimated step (see `analyze`)."""
+    analyze.attach(info, measured)
 
 
 def _attach_task_seconds(info: PlanInfo, seconds: dict[str, float]) -> None:
@@ -400,7 +374,7 @@ def _ranking_result(
     sources, headers = output_columns(select.columns, "models")
     rows, names = [], []
     for proxy in spec.proxies:
-        scores = search.ranking.scores.get(proxy.label, {})
+        scores = dict(search.ranking.scores.get(proxy.label, {}))  # a copy: tasks still add
         order = search.ranking.order.get(proxy.label) or task_aware.best_first(
             scores, spec.descending
         )

@@ -231,6 +231,66 @@ def _steps_with_sh(w: _Workload, schedule: Schedule) -> list[StepEstimate]:
     return steps
 
 
+PARTS = ("features", "proxy", "other")
+"""What an estimate is made of, in the executor's terms (its task phases): `features` (reading
+data, loading the model, forward passes, feature cache reads and writes; the executor loads a
+model inside its `extract` phase), `proxy` (the proxy itself) and `other` (per-task overhead)."""
+
+
+def _parts_without_sh(w: _Workload) -> list[dict[str, float]]:
+    steps = _steps_without_sh(w)
+    todo = sum(not work.proxy_done for work in w.cached)
+    overhead = todo * w.constants.task_overhead / w.devices
+    first, *rest = steps
+    kinds = {"load models": "features", "embed train": "features", "embed test": "features"}
+    return [
+        {"other": overhead, "features": first.seconds - overhead},
+        *({kinds.get(s.name, "proxy"): s.seconds} for s in rest),
+    ]
+
+
+def _round_model_parts(w: _Workload, schedule: Schedule, k: int, i: int) -> dict[str, float]:
+    """`_round_model_seconds` split into PARTS (they sum to it)."""
+    before = schedule.samples[k - 1] if k else 0
+    new = w.new_train(i, before, schedule.samples[k])
+    embeds = new > 0 or (k == 0 and w.missing_test(i) > 0)
+    model = w.models[i]
+    done = w.cached[i].proxy_done
+    load = w.constants.load_overhead + model.load_seconds if embeds else 0.0
+    return {
+        "features": load + model.infer_seconds_per_sample * new,
+        "proxy": 0.0 if done else w.proxy_seconds * w.n_test,
+        "other": 0.0 if done else w.constants.task_overhead,
+    }
+
+
+def _parts_with_sh(w: _Workload, schedule: Schedule) -> list[dict[str, float]]:
+    steps = _steps_with_sh(w, schedule)
+    m = len(w.models)
+    parts = [{"features": steps[0].seconds}]
+    for k, survivors in enumerate(schedule.survivors):
+        per_model = [_round_model_parts(w, schedule, k, i) for i in range(m)]
+        scale = survivors / m / min(w.devices, survivors)
+        parts.append({kind: scale * sum(p[kind] for p in per_model) for kind in PARTS})
+    return parts
+
+
+def estimate_parts(
+    models: Sequence[ModelCost],
+    n_train: int,
+    n_test: int,
+    proxy: str,
+    devices: int,
+    schedule: Schedule | None,
+    cached: Sequence[CachedWork] | None = None,
+    constants: CostConstants = DEFAULT_CONSTANTS,
+) -> list[dict[str, float]]:
+    """What each of `estimate_steps`' steps is made of (seconds per PARTS kind, summing to the
+    step): EXPLAIN ANALYZE splits measured time over the steps the same way."""
+    w = _workload(models, n_train, n_test, proxy, devices, cached, constants)
+    return _parts_without_sh(w) if schedule is None else _parts_with_sh(w, schedule)
+
+
 def cost_without_sh(
     models: Sequence[ModelCost],
     n_train: int,
@@ -332,11 +392,12 @@ def decide(
     schedule = make_schedule(m, budget_used, chunk_used, n_train)
     with_sh = cost_with_sh(models, n_train, n_test, proxy, devices, schedule, cached, constants)
     fixed = chunk is not None or budget is not None
-    use_sh, reason = _choose(schedule, with_sh, without, fixed)
+    use_sh, reason = choose(schedule, with_sh, without, fixed)
     return Decision(use_sh, chunk_used, budget_used, with_sh, without, reason, schedule)
 
 
-def _choose(schedule: Schedule, with_sh: float, without: float, fixed: bool) -> tuple[bool, str]:
+def choose(schedule: Schedule, with_sh: float, without: float, fixed: bool) -> tuple[bool, str]:
+    """AO's rule on two priced totals: SH when fixed by the query, else when it is cheaper."""
     costs = f"estimated {with_sh:,.1f} s with SH, {without:,.1f} s without"
     if fixed:
         return True, f"CHUNK/BUDGET fixed by the query; {costs}"

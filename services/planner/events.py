@@ -15,6 +15,10 @@ class Step:
     estimated_seconds: float = 0.0
     measured_seconds: float | None = None
     tasks: int = 0
+    span: str = ""
+    """The measured span the step belongs to (a full-data pass, an SH round): EXPLAIN ANALYZE."""
+    parts: dict[str, float] = field(default_factory=dict)
+    """Estimated seconds per kind of work (`costmodel.PARTS`), to split measured time by."""
 
 
 @dataclass

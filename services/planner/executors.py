@@ -3,6 +3,10 @@
 One shared queue feeds one worker thread per executor slot (the capacity each executor
 reports), so concurrent queries share the devices fairly. A task whose executor becomes
 UNAVAILABLE is retried on another; one refused with RESOURCE_EXHAUSTED waits and retries.
+
+Capacity is probed when the pool starts and again every `CAPACITY_REFRESH_SECONDS` (and at once
+when an executor that was unreachable answers a task again): workers are added when an executor
+reports more slots, and retire when it reports fewer.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ log = logging.getLogger("shift.planner.executors")
 
 MAX_ATTEMPTS = 4
 RETRY_PAUSE_SECONDS = 0.5
+CAPACITY_REFRESH_SECONDS = 30.0
+PROBE_TIMEOUT_SECONDS = 5.0
 
 ProgressCallback = Callable[[int, executor_pb2.TaskProgress], None]
 ResultCallback = Callable[[int, "executor_pb2.TaskResult | ShiftError"], None]
@@ -80,21 +86,40 @@ class _Job:
 class ExecutorPool:
     """Every executor this planner may use, and the workers that feed them."""
 
-    def __init__(self, addresses: Sequence[str], *, default_slots: int = 1) -> None:
+    def __init__(
+        self,
+        addresses: Sequence[str],
+        *,
+        default_slots: int = 1,
+        refresh_seconds: float = CAPACITY_REFRESH_SECONDS,
+    ) -> None:
         if not addresses:
             raise ValueError("an executor pool needs at least one address")
         self.addresses = tuple(addresses)
         self._stubs = {a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a)) for a in addresses}
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._default_slots = default_slots
+        self._refresh_seconds = refresh_seconds
         self._slots: dict[str, int] = {}
+        self._workers: dict[str, set[int]] = {a: set() for a in addresses}  # live worker indices
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._started = False
 
     def capacity(self) -> int:
         """Total device slots across executors (unreachable ones count with the default)."""
         self._start()
-        return sum(self._slots.values())
+        with self._lock:
+            return sum(self._slots.values())
+
+    def refresh_capacity(self) -> None:
+        """Probe every executor now (waiting a little for one that is reconnecting) and add or
+        retire workers to match the slots each reports; an unreachable one keeps its slots."""
+        self._start()
+        for address in self.addresses:
+            slots = self._probe_slots(address, wait_for_ready=True)
+            if slots is not None:
+                self._set_slots(address, slots)
 
     def submit(
         self,
@@ -124,31 +149,69 @@ class ExecutorPool:
         raise last
 
     def _start(self) -> None:
-        with self._lock:
+        with self._start_lock:
             if self._started:
                 return
+            for address in self.addresses:
+                slots = self._probe_slots(address, wait_for_ready=False)
+                if slots is None:
+                    log.warning(
+                        "executor %s unreachable; assuming %d slot(s)", address, self._default_slots
+                    )
+                self._set_slots(address, self._default_slots if slots is None else slots)
             self._started = True
-            for address, stub in self._stubs.items():
-                slots = self._probe_slots(address, stub)
-                self._slots[address] = slots
-                for n in range(slots):
-                    threading.Thread(
-                        target=self._work, args=(address,), name=f"exec-{address}-{n}", daemon=True
-                    ).start()
+        if self._refresh_seconds > 0:
+            threading.Thread(
+                target=self._refresh_periodically, name="exec-capacity", daemon=True
+            ).start()
 
-    def _probe_slots(self, address: str, stub: executor_pb2_grpc.ExecutorServiceStub) -> int:
-        try:
-            reply = stub.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
-            return max(1, reply.slots)
-        except grpc.RpcError:
-            log.warning(
-                "executor %s unreachable; assuming %d slot(s)", address, self._default_slots
-            )
-            return self._default_slots
-
-    def _work(self, address: str) -> None:
+    def _refresh_periodically(self) -> None:
         while True:
-            job = self._queue.get()
+            time.sleep(self._refresh_seconds)
+            try:
+                self.refresh_capacity()
+            except Exception:  # never let the refresher die; the next round tries again
+                log.exception("refreshing executor capacity failed")
+
+    def _probe_slots(self, address: str, *, wait_for_ready: bool) -> int | None:
+        """The slots an executor reports, or None when it does not answer."""
+        try:
+            reply = self._stubs[address].GetCapacity(
+                executor_pb2.GetCapacityRequest(),
+                timeout=PROBE_TIMEOUT_SECONDS,
+                wait_for_ready=wait_for_ready,
+            )
+        except grpc.RpcError:
+            return None
+        return max(1, reply.slots)
+
+    def _set_slots(self, address: str, slots: int) -> None:
+        """Record an executor's slots; start a worker for every slot that has none."""
+        with self._lock:
+            if self._slots.get(address) not in (None, slots):
+                log.info("executor %s now has %d slot(s)", address, slots)
+            self._slots[address] = slots
+            missing = [n for n in range(slots) if n not in self._workers[address]]
+            self._workers[address].update(missing)
+        for n in missing:
+            threading.Thread(
+                target=self._work, args=(address, n), name=f"exec-{address}-{n}", daemon=True
+            ).start()
+
+    def _retired(self, address: str, n: int) -> bool:
+        """True (and forgotten) when worker `n` is beyond the executor's slots."""
+        with self._lock:
+            if n < self._slots[address]:
+                return False
+            self._workers[address].discard(n)
+            return True
+
+    def _work(self, address: str, n: int) -> None:
+        while not self._retired(address, n):
+            try:
+                job = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                continue
             if job.batch.cancelled.is_set():
                 job.batch.finish(job.index, Cancelled("query cancelled"))
                 continue
@@ -164,6 +227,8 @@ class ExecutorPool:
             call = self._stubs[address].RunTask(batch.requests[index])
             with batch._done:
                 batch._calls[index] = call
+            if batch.cancelled.is_set():  # cancelled while the call was being made
+                call.cancel()
             for event in call:
                 if event.HasField("progress") and batch.on_progress is not None:
                     batch.on_progress(index, event.progress)

@@ -5,6 +5,7 @@ with twice as many, until the survivors train for the full `epochs`."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 
 from services.cache.convert import dataset_to_proto, model_to_proto
@@ -12,10 +13,10 @@ from services.cache.records import ModelRecord
 from services.planner import halving
 from services.planner.binder import BoundDataset
 from services.planner.events import Eliminated, Event, Leaders, TaskFinished
-from services.planner.executors import ExecutorPool
+from services.planner.executors import Batch, ExecutorPool
 from services.planner.statements import QueryResult
 from services.planner.task_aware import Proxy, best_first
-from services.runtime.errors import ShiftError
+from services.runtime.errors import Cancelled, ShiftError
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
 
@@ -28,76 +29,127 @@ def epoch_schedule(num_models: int, epochs: int) -> list[int]:
     return [max(1, math.ceil(epochs / 2 ** (rounds - 1 - k))) for k in range(rounds)]
 
 
-def rank_by_finetuning(
-    models: Sequence[ModelRecord],
-    train: BoundDataset,
-    test: BoundDataset,
-    proxy: Proxy,
-    pool: ExecutorPool,
-    emit: Callable[[Event], None],
-    limit: int | None,
-) -> QueryResult:
-    params = dict(proxy.params)
-    epochs = int(params.pop("epochs", DEFAULT_EPOCHS))
-    survivors = list(models)
-    errors: dict[str, float] = {}
-    eliminated: list[str] = []
-    schedule = epoch_schedule(len(models), epochs)
-    for k, round_epochs in enumerate(schedule):
-        scores = _round(survivors, train, test, {**params, "epochs": round_epochs}, pool, emit)
-        errors.update(scores)
-        keep = math.ceil(len(survivors) / 2) if k + 1 < len(schedule) else len(survivors)
-        kept = halving.eliminate(scores, keep)
-        for name in best_first(scores, False):
-            if name not in kept:
-                emit(Eliminated(name, k, scores[name]))
-        eliminated = [n for n in best_first(scores, False) if n not in kept] + eliminated
-        survivors = [m for m in survivors if m.name in kept]
-        emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
-    order = best_first({m.name: errors[m.name] for m in survivors}, False) + eliminated
-    if limit is not None:
-        order = order[:limit]
-    rows = tuple((name, proxy.label, errors[name]) for name in order)
-    return QueryResult("models", tuple(order), ("name", "proxy", "error"), rows)
+class FinetuneRanking:
+    """Successive halving over fine-tuning epochs, running on the executors in its own thread;
+    `result()` says what is known at any time."""
 
+    def __init__(
+        self,
+        models: Sequence[ModelRecord],
+        train: BoundDataset,
+        test: BoundDataset,
+        proxy: Proxy,
+        pool: ExecutorPool,
+        emit: Callable[[Event], None],
+        limit: int | None,
+    ) -> None:
+        self.models = list(models)
+        self.train, self.test, self.proxy = train, test, proxy
+        self.pool, self.emit, self.limit = pool, emit, limit
+        self.params = dict(proxy.params)
+        self.epochs = int(self.params.pop("epochs", DEFAULT_EPOCHS))
+        self.schedule = epoch_schedule(len(self.models), self.epochs)
+        self.done = threading.Event()
+        self.error: ShiftError | None = None
+        self._errors: dict[str, float] = {}  # the latest error of every model that has one
+        self._survivors = [m.name for m in self.models]
+        self._eliminated: list[str] = []  # best first
+        self._batch: Batch | None = None
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
 
-def _round(
-    models: Sequence[ModelRecord],
-    train: BoundDataset,
-    test: BoundDataset,
-    params: dict[str, object],
-    pool: ExecutorPool,
-    emit: Callable[[Event], None],
-) -> dict[str, float]:
-    requests = [
-        executor_pb2.RunTaskRequest(
+    def start(self) -> FinetuneRanking:
+        threading.Thread(target=self._run, name="finetune-ranking", daemon=True).start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            batch = self._batch
+        if batch is not None:
+            batch.cancel()
+
+    def result(self) -> QueryResult:
+        """Survivors best first, then the eliminated; models without a score yet are left out."""
+        with self._lock:
+            errors = dict(self._errors)
+            survivors = [n for n in self._survivors if n in errors]
+            order = best_first({n: errors[n] for n in survivors}, False) + self._eliminated
+            batch = self._batch
+        if self.limit is not None:
+            order = order[: self.limit]
+        rows = tuple((name, self.proxy.label, errors[name]) for name in order)
+        remaining = 0
+        if not self.done.is_set():
+            remaining = max(1, batch.remaining if batch is not None else len(self.models))
+        return QueryResult("models", tuple(order), ("name", "proxy", "error"), rows, remaining)
+
+    def _run(self) -> None:
+        try:
+            for k, epochs in enumerate(self.schedule):
+                scores = self._round({**self.params, "epochs": epochs})
+                last = k + 1 == len(self.schedule)
+                keep = len(self._survivors) if last else math.ceil(len(self._survivors) / 2)
+                kept = halving.eliminate(scores, keep)
+                out = [n for n in best_first(scores, False) if n not in kept]
+                for name in out:
+                    self.emit(Eliminated(name, k, scores[name]))
+                with self._lock:
+                    self._eliminated = out + self._eliminated
+                    self._survivors = [n for n in self._survivors if n in kept]
+                self.emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
+        except ShiftError as err:
+            self.error = err
+        except Exception as err:  # keep the planner alive; report the failure to the client
+            self.error = ShiftError(f"fine-tune ranking failed: {type(err).__name__}: {err}")
+        finally:
+            self.done.set()
+
+    def _round(self, params: dict[str, object]) -> dict[str, float]:
+        if self._cancelled.is_set():
+            raise Cancelled("query cancelled")
+        models = [m for m in self.models if m.name in self._survivors]
+        requests = [self._request(m, params) for m in models]
+        finished = 0
+
+        def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+            nonlocal finished
+            if isinstance(outcome, ShiftError):
+                return
+            error = 1.0 - outcome.finetune.test_accuracy
+            with self._lock:
+                self._errors[models[index].name] = error
+                finished += 1
+                done = finished
+            self.emit(
+                TaskFinished(
+                    "", models[index].name, "finetune", error, outcome.from_cache, done, len(models)
+                )
+            )
+
+        batch = self.pool.submit(requests, on_result=on_result)
+        with self._lock:
+            self._batch = batch
+        if self._cancelled.is_set():  # cancelled while the batch was being submitted
+            batch.cancel()
+        batch.wait()
+        failures = [r for r in batch.results.values() if isinstance(r, ShiftError)]
+        if failures:
+            raise failures[0]
+        return {m.name: self._errors[m.name] for m in models}
+
+    def _request(
+        self, model: ModelRecord, params: dict[str, object]
+    ) -> executor_pb2.RunTaskRequest:
+        return executor_pb2.RunTaskRequest(
             finetune=executor_pb2.FinetuneTask(
-                model=model_to_proto(m),
-                train=dataset_to_proto(train.record),
-                test=dataset_to_proto(test.record),
+                model=model_to_proto(model),
+                train=dataset_to_proto(self.train.record),
+                test=dataset_to_proto(self.test.record),
                 params=params_to_proto(params),
                 register=False,
             )
         )
-        for m in models
-    ]
-    batch = pool.submit(requests)
-    batch.wait()
-    scores = {}
-    for index, model in enumerate(models):
-        outcome = batch.results[index]
-        if isinstance(outcome, ShiftError):
-            raise outcome
-        scores[model.name] = 1.0 - outcome.finetune.test_accuracy
-        emit(
-            TaskFinished(
-                "",
-                model.name,
-                "finetune",
-                scores[model.name],
-                outcome.from_cache,
-                index + 1,
-                len(models),
-            )
-        )
-    return scores

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 from services.cache.convert import dataset_to_proto, model_to_proto
@@ -13,7 +12,8 @@ from services.planner.binder import Binder
 from services.planner.events import Event, Note, Table, TaskFinished
 from services.planner.executors import ExecutorPool
 from services.planner.predicates import literal
-from services.runtime.errors import Cancelled, ShiftError
+from services.planner.waiting import await_work
+from services.runtime.errors import ShiftError
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
 
@@ -75,13 +75,8 @@ def run_finetune(
             )
 
     batch = pool.submit(requests, on_result=on_result)
-    deadline = None if stmt.wait else time.monotonic() + no_wait_seconds
-    while not batch.wait(0.2):
-        if cancelled.is_set() and stmt.wait:
-            batch.cancel()
-            raise Cancelled("query cancelled")
-        if deadline is not None and time.monotonic() > deadline:
-            break  # without WAIT: say what is done; the fine-tunes go on and register themselves
+    # without WAIT: say what is done after a while; the fine-tunes go on and register themselves
+    await_work(batch, cancelled, None if stmt.wait else no_wait_seconds)
     rows = []
     for index, model in enumerate(models):
         outcome = batch.results.get(index)

@@ -12,6 +12,11 @@ embeddings round k only embeds the C · (R_k − R_{k−1}) samples that are new
 C = ceil(N / Σ_k R_k), the authors' rule, which reproduces their published queries
 (M = 65: B = 455, C = 51 on CoLA and 399 on SST-2; M = 235: B = 1,880, C = 112 on CIFAR-100 and
 3 on Flowers).
+
+A CHUNK or BUDGET the user gives is honoured exactly, not rounded to storage chunks: round k
+takes exactly min(C · R_k, N) samples, split over the segments by `proportional_slices` (a small
+segment may give none), and the executor takes exactly those counts. Storage chunks (the
+executor's unit of cached features) only decide which features are reused between rounds.
 """
 
 from __future__ import annotations
@@ -152,17 +157,3 @@ def proportional_slices(segment_sizes: Sequence[int], samples: int) -> list[int]
     for j in order[: wanted - sum(shares)]:
         shares[j] += 1
     return shares
-
-
-def snap_to_chunks(samples: int, storage_chunk: int) -> int:
-    """Round a sample count to the nearest whole number of storage chunks (at least one).
-
-    A user's CHUNK is thereby honoured to within one storage chunk; 0 stays 0.
-    """
-    if storage_chunk < 1:
-        raise InvalidArgument(f"storage chunk must be positive, got {storage_chunk}")
-    if samples < 0:
-        raise InvalidArgument(f"sample count cannot be negative, got {samples}")
-    if samples == 0:
-        return 0
-    return max(1, (2 * samples + storage_chunk) // (2 * storage_chunk)) * storage_chunk

@@ -3,6 +3,7 @@ time, inference seconds per sample on a few batches) and the figures are stored 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -11,6 +12,7 @@ from services.cache.convert import model_to_proto
 from services.cache.records import ModelRecord
 from services.planner.events import Event, Note
 from services.planner.executors import ExecutorPool
+from services.planner.waiting import await_work
 from services.runtime.errors import ShiftError
 from shift.v1 import executor_pb2
 
@@ -26,8 +28,10 @@ def profiled(
     pool: ExecutorPool,
     cache: CacheClient,
     emit: Callable[[Event], None],
+    cancelled: threading.Event | None = None,
 ) -> list[ModelRecord]:
-    """The models with measured costs; unprofiled ones are measured now and stored."""
+    """The models with measured costs; unprofiled ones are measured now and stored. Once
+    `cancelled` is set the profiling tasks are cancelled and Cancelled is raised."""
     missing = [m for m in models if needs_profile(m)]
     if not missing:
         return list(models)
@@ -38,7 +42,7 @@ def profiled(
         for m in missing
     ]
     batch = pool.submit(requests)
-    batch.wait()
+    await_work(batch, cancelled or threading.Event(), None)
     updated: dict[str, ModelRecord] = {}
     for index, model in enumerate(missing):
         outcome = batch.results[index]

@@ -1,7 +1,8 @@
 """Sessions: the DECLAREd variables of each client, many sessions at once.
 
-Variables live in the cache service (one value per session), so any planner replica can serve
-any session; a variable keeps its members and the canonical text of its query.
+Variables live in the cache service, one value per variable (under the session's key), so any
+planner replica can serve any session and two DECLAREs running at once in one session never
+overwrite each other; a variable keeps its members and the canonical text of its query.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import difflib
 import json
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
+from urllib.parse import quote
 
 from services.cache import keys
 from services.parser import ast, parse
@@ -26,7 +29,20 @@ class ValueStore(Protocol):
 
     def get_value(self, key: str) -> bytes | None: ...
 
+    def get_values(self, keys: Sequence[str]) -> list[bytes | None]: ...
+
     def put_values(self, items: dict[str, bytes], *, evictable: bool = False) -> None: ...
+
+    def scan(self, prefix: str) -> list[str]: ...
+
+
+def variables_prefix(session_id: str) -> str:
+    """Where a session's variables are stored, one key each (variable names ignore case)."""
+    return f"{keys.session(session_id)}:var:"
+
+
+def variable_key(session_id: str, name: str) -> str:
+    return variables_prefix(session_id) + quote(name.lower(), safe="")
 
 
 @dataclass(frozen=True)
@@ -70,11 +86,14 @@ class Session:
         return any(key.lower() == name.lower() for key in self.variables)
 
     def declare(self, variable: Variable) -> None:
-        """Keep a variable, in this session and in the cache."""
+        """Keep a variable (replacing one of the same name, in any case), in this session and in
+        the cache; only this variable's own key is written."""
+        for key in [k for k in self.variables if k.lower() == variable.name.lower()]:
+            del self.variables[key]
         self.variables[variable.name] = variable
         if self.store is not None:
-            body = [v.to_json() for v in self.variables.values()]
-            self.store.put_values({keys.session(self.id): json.dumps(body).encode()})
+            value = json.dumps(variable.to_json()).encode()
+            self.store.put_values({variable_key(self.id, variable.name): value})
 
 
 def _closest(name: str, known: dict[str, Variable]) -> tuple[str, ...]:
@@ -94,6 +113,15 @@ class Sessions:
         if self._store is None:
             with self._lock:
                 return self._local.setdefault(sid, Session(sid))
-        raw = self._store.get_value(keys.session(sid)) if session_id else None
-        variables = [Variable.from_json(v) for v in json.loads(raw)] if raw else []
+        variables = _load(self._store, sid) if session_id else []
         return Session(sid, {v.name: v for v in variables}, self._store)
+
+
+def _load(store: ValueStore, session_id: str) -> list[Variable]:
+    """A session's variables: those of the older single-value layout, then one key each."""
+    legacy = store.get_value(keys.session(session_id))
+    data = json.loads(legacy) if legacy else []
+    names = sorted(store.scan(variables_prefix(session_id)))
+    data += [json.loads(raw) for raw in store.get_values(names) if raw]
+    latest = {str(v["name"]).lower(): v for v in data}  # a per-variable value wins
+    return [Variable.from_json(v) for v in latest.values()]

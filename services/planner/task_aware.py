@@ -16,10 +16,12 @@ from services.cache.convert import dataset_to_proto, model_to_proto
 from services.cache.records import ModelRecord
 from services.parser import ast
 from services.planner import costmodel, halving
-from services.planner.binder import BoundDataset
+from services.planner.analyze import Measured
+from services.planner.binder import BoundDataset, bind_proxy
 from services.planner.events import Eliminated, Event, Leaders, PlanInfo, Step, TaskFinished
 from services.planner.executors import Batch, ExecutorPool
 from services.planner.predicates import literal
+from services.planner.search_cost import Stored, price_search
 from services.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
@@ -27,6 +29,7 @@ from shift.v1 import executor_pb2
 STORAGE_CHUNK = 1024
 DEFAULT_LOAD_SECONDS = 2.0
 DEFAULT_INFER_SECONDS = 5e-3  # per sample, when a model was never profiled
+LEADERS = 5  # models in a current top-k event
 
 
 @dataclass(frozen=True)
@@ -73,43 +76,69 @@ def model_cost(record: ModelRecord) -> costmodel.ModelCost:
     return costmodel.ModelCost(load, per_sample)
 
 
-def plan(spec: SearchSpec, devices: int) -> tuple[PlanInfo, costmodel.Decision]:
-    """Decide SH or not (AUTO) and price every step for EXPLAIN."""
+def plan(
+    spec: SearchSpec, devices: int, stored: Stored | None = None
+) -> tuple[PlanInfo, costmodel.Decision]:
+    """Decide SH or not (AUTO, over every proxy) and price every step for EXPLAIN; `stored`
+    is what the cache already holds (it costs nothing)."""
     costs = [model_cost(m) for m in spec.models]
-    proxy = spec.proxies[0].name
-    decision = costmodel.decide(
-        costs,
-        spec.train.size,
-        spec.test.size,
-        proxy,
-        devices,
-        chunk=spec.chunk,
-        budget=spec.budget,
-    )
-    schedule = decision.schedule if decision.use_sh else None
-    steps = costmodel.estimate_steps(
-        costs, spec.train.size, spec.test.size, proxy, devices, schedule
-    )
+    names = [p.name for p in spec.proxies]
+    n_train, n_test = spec.train.size, spec.test.size
+    priced = price_search(costs, n_train, n_test, names, devices, spec.chunk, spec.budget, stored)
+    decision = priced.decision
+    steps = [
+        Step(
+            span_name(spec, proxy, est.name),
+            est.detail,
+            est.seconds,
+            span=span_name(spec, proxy, _span_of(est.name, decision.use_sh)),
+            parts=parts,
+        )
+        for proxy, cost in zip(spec.proxies, priced.proxies, strict=True)
+        for est, parts in zip(cost.steps, cost.parts, strict=True)
+    ]
     info = PlanInfo(
         strategy="task_aware",
-        steps=[Step(s.name, s.detail, s.seconds) for s in steps],
+        steps=steps,
         decisions={
             "models": str(len(spec.models)),
             "proxies": ", ".join(p.label for p in spec.proxies),
-            "trained_on": f"{spec.train.label} ({spec.train.size:,} samples)",
-            "tested_on": f"{spec.test.label} ({spec.test.size:,} samples)",
+            "trained_on": f"{spec.train.label} ({n_train:,} samples)",
+            "tested_on": f"{spec.test.label} ({n_test:,} samples)",
             "devices": str(devices),
             "successive_halving": str(decision.use_sh).lower(),
             "chunk": str(decision.chunk) if decision.use_sh else "-",
             "budget": str(decision.budget) if decision.use_sh else "-",
             "reason": decision.reason,
-            "costs": _cost_source(spec.models),
+            "costs": cost_source(spec.models),
         },
     )
+    if len(spec.proxies) > 1:
+        info.decisions["features"] = (
+            f"embedded once, shared by the {len(spec.proxies)} proxies run one after the other; "
+            "a later proxy pays its tasks and the proxy"
+        )
+    schedule = decision.schedule if decision.use_sh else None
+    cached = stored.summary(schedule.samples[0] if schedule else n_train) if stored else ""
+    if cached:
+        info.decisions["cached"] = cached
     return info, decision
 
 
-def _cost_source(models: Sequence[ModelRecord]) -> str:
+def span_name(spec: SearchSpec, proxy: Proxy, name: str) -> str:
+    """A step or measured span of `proxy`: named after it when the search computes several."""
+    return f"{proxy.label}: {name}" if len(spec.proxies) > 1 else name
+
+
+def _span_of(step: str, use_sh: bool) -> str:
+    """The measured span a step's time falls in: the full-data pass, or its SH round (the test
+    set is embedded in round 0's tasks)."""
+    if not use_sh:
+        return "full data"
+    return "round 0" if step == "embed test" else step
+
+
+def cost_source(models: Sequence[ModelRecord]) -> str:
     unprofiled = sum(m.inference_cost is None for m in models)
     if not unprofiled:
         return "measured"
@@ -151,7 +180,7 @@ class Search:
         self.ranking = Ranking()
         self.done = threading.Event()
         self.error: ShiftError | None = None
-        self.measured: dict[str, float] = {}
+        self.measured = Measured()  # per span (full data, round k): wall and task phases
         self.task_seconds: dict[str, float] = {}  # executors' own time, per phase, all tasks
         self._cancelled = threading.Event()
         self._batches: list[Batch] = []
@@ -161,6 +190,10 @@ class Search:
     def start(self) -> Search:
         threading.Thread(target=self._run, name="search", daemon=True).start()
         return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the search finished (check `error`); False when `timeout` passed first."""
+        return self.done.wait(timeout)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -184,11 +217,12 @@ class Search:
             self.done.set()
 
     def _full(self, proxy: Proxy) -> None:
+        """Every model on all the data; the current top-k is sent as results arrive."""
         started = time.perf_counter()
-        models = list(self.spec.models)
-        scores = self._round(proxy, models, None)
+        span = span_name(self.spec, proxy, "full data")
+        scores = self._round(proxy, list(self.spec.models), None, span, live=True)
         self.ranking.order[proxy.label] = best_first(scores, self.spec.descending)
-        self.measured["full data"] = time.perf_counter() - started
+        self.measured.wall[span] = time.perf_counter() - started
 
     def _halving(self, proxy: Proxy, schedule: halving.Schedule) -> None:
         survivors = [m.name for m in self.spec.models]
@@ -197,7 +231,8 @@ class Search:
         for k in range(schedule.num_rounds):
             started = time.perf_counter()
             counts = halving.proportional_slices(self.spec.train.segment_sizes, schedule.samples[k])
-            scores = self._round(proxy, [by_name[n] for n in survivors], counts)
+            span = span_name(self.spec, proxy, f"round {k}")
+            scores = self._round(proxy, [by_name[n] for n in survivors], counts, span)
             keep = schedule.keep_after(k) if k + 1 < schedule.num_rounds else len(survivors)
             kept = halving.eliminate(scores, keep)
             for name in survivors:
@@ -205,7 +240,8 @@ class Search:
                     self.emit(Eliminated(name, k, scores.get(name, math.nan)))
             eliminated = [n for n in best_first(scores, False) if n not in kept] + eliminated
             survivors = kept
-            self.emit(Leaders(tuple(kept[:5]), tuple(scores.get(n, math.nan) for n in kept[:5])))
+            top = kept[:LEADERS]
+            self.emit(Leaders(tuple(top), tuple(scores.get(n, math.nan) for n in top)))
             self.save_state(
                 {
                     "proxy": proxy.label,
@@ -217,18 +253,27 @@ class Search:
                     "scores": scores,
                 }
             )
-            self.measured[f"round {k}"] = time.perf_counter() - started
+            self.measured.wall[span] = time.perf_counter() - started
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated
 
-    def _add_task_seconds(self, outcome: executor_pb2.TaskResult) -> None:
-        """Sum where a task spent its time into `task_seconds` (its total under "task")."""
+    def _add_task_seconds(self, outcome: executor_pb2.TaskResult, span: str) -> None:
+        """Sum where a task spent its time into `task_seconds` (its total under "task") and
+        into its span's measurement."""
         for phase, seconds in [*outcome.phase_seconds.items(), ("task", outcome.seconds)]:
             self.task_seconds[phase] = self.task_seconds.get(phase, 0.0) + seconds
+        self.measured.add_task(span, outcome.phase_seconds, outcome.seconds)
 
     def _round(
-        self, proxy: Proxy, models: Sequence[ModelRecord], counts: Sequence[int] | None
+        self,
+        proxy: Proxy,
+        models: Sequence[ModelRecord],
+        counts: Sequence[int] | None,
+        span: str,
+        live: bool = False,
     ) -> dict[str, float]:
+        """Score `models` on `counts` samples per segment (None: all); `live` sends the current
+        top-k (Leaders) after every result."""
         if self._cancelled.is_set():
             raise Cancelled("query cancelled")
         requests = [self._request(m, proxy, counts) for m in models]
@@ -239,11 +284,13 @@ class Search:
             model = models[index]
             if isinstance(outcome, ShiftError):
                 return
-            scores[model.name] = outcome.score.error
             with self._lock:
+                scores[model.name] = outcome.score.error
                 self._finished_tasks += 1
-                self._add_task_seconds(outcome)
+                self._add_task_seconds(outcome, span)
                 self.ranking.remaining = max(0, self.ranking.remaining - 1)
+                top = best_first(scores, self.spec.descending)[:LEADERS]
+                leaders = Leaders(tuple(top), tuple(scores[n] for n in top))
             self.emit(
                 TaskFinished(
                     task_id=outcome.score.result_key,
@@ -255,12 +302,16 @@ class Search:
                     total=total,
                 )
             )
+            if live:
+                self.emit(leaders)
 
         with self._lock:
             self.ranking.remaining += total
         batch = self.pool.submit(requests, on_result=on_result)
         with self._lock:
             self._batches.append(batch)
+        if self._cancelled.is_set():  # cancelled while the batch was being submitted
+            batch.cancel()
         batch.wait()
         failures = [r for r in batch.results.values() if isinstance(r, ShiftError)]
         if failures:
@@ -294,11 +345,17 @@ def best_first(scores: Mapping[str, float], descending: bool) -> list[str]:
 
 
 def proxies_of(select: ast.Select) -> list[Proxy]:
-    """The proxies a task-aware SELECT asks for (CLASSIFIED BY, or written in ORDER BY)."""
+    """The proxies a task-aware SELECT asks for (CLASSIFIED BY, or written in ORDER BY), each
+    bound: NotFound with the closest names for one SHiFT does not compute."""
+    proxies = []
     if select.order is not None and isinstance(select.order.key, ast.ProxyOrdering):
-        return [Proxy.of(select.order.key.proxy)]
-    if select.classified_by:
-        return [Proxy.of(p) for p in select.classified_by]
+        proxies = [Proxy.of(select.order.key.proxy)]
+    elif select.classified_by:
+        proxies = [Proxy.of(p) for p in select.classified_by]
+    for proxy in proxies:
+        bind_proxy(proxy.name, proxy.label)
+    if proxies:
+        return proxies
     raise FailedPrecondition(
         'a task-aware ranking needs a proxy: CLASSIFIED BY ["Euclidean NN"] or ORDER BY CosineNN'
     )

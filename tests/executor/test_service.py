@@ -295,6 +295,37 @@ def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
     assert again.score.result_key == first.score.result_key
 
 
+@pytest.mark.parametrize("proxy", ["euclidean_nn", "linear"])
+def test_a_selection_takes_exactly_its_counts_and_zero_takes_none(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord], proxy: str
+) -> None:
+    # a large segment and a small one, as successive halving slices them: the small one may
+    # give 0 samples, which must mean none of it, never all of it
+    first, second = data["train"].uri, data["test"].uri
+    two_parts = DatasetRecord(
+        name="two-parts",
+        uri=first,
+        format="csv",
+        input_column="text",
+        label_column="label",
+        segments=(
+            SegmentRecord(uri=first, format="csv", size=0, fingerprint=""),
+            SegmentRecord(uri=second, format="csv", size=0, fingerprint=""),
+        ),
+    )
+    reply = services.executor.DescribeDataset(
+        executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(two_parts)), timeout=WAIT
+    )
+    described = dataset_from_proto(reply.dataset)
+    for counts, expected in (([6, 0], 6), ([0, 4], 4), ([100, 12], 52)):
+        request = score_request(model, described, data["test"], proxy)
+        request.score.selection.samples_per_segment.extend(counts)
+        assert result_of(run(services, request)).score.train_samples == expected
+    embed = embed_request(model, described)
+    embed.embed.selection.samples_per_segment.extend([0, 5])
+    assert result_of(run(services, embed)).embed.samples == 5
+
+
 def test_task_ids_are_content_hashes(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
 ) -> None:

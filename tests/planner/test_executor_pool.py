@@ -1,9 +1,12 @@
 """The planner's executor pool: a task that meets an unreachable executor is retried on one that
-answers, and every task finishes."""
+answers, every task finishes, and capacity follows what executors report after the start."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
 
 from cli.serve import build
 from services.cache.convert import model_to_proto
@@ -31,5 +34,56 @@ def test_unavailable_executor_is_skipped(tmp_path: Path) -> None:
         outcomes = list(batch.results.values())
         assert not [o for o in outcomes if isinstance(o, ShiftError)]
         assert all(o.profile.dimension == 32 for o in outcomes)
+    finally:
+        server.stop(grace=0.5)
+
+
+def profile_request(folder: Path) -> executor_pb2.RunTaskRequest:
+    model = ModelRecord(name="bert", source="huggingface", uri=str(folder))
+    return executor_pb2.RunTaskRequest(
+        profile=executor_pb2.ProfileTask(model=model_to_proto(model), samples=8)
+    )
+
+
+@pytest.mark.parametrize("refresh", ["periodic", "on request"])
+def test_capacity_is_refreshed_when_an_executor_comes_back(tmp_path: Path, refresh: str) -> None:
+    make_tiny_bert(tmp_path / "bert")
+    port = free_port()
+    pool = ExecutorPool([f"127.0.0.1:{port}"], refresh_seconds=0.2 if refresh == "periodic" else 0)
+    assert pool.capacity() == 1  # unreachable at start: the default
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    server = build(serve_args(store, port=port, slots=2)).start()
+    try:
+        deadline = time.monotonic() + 60
+        while pool.capacity() != 2 and time.monotonic() < deadline:
+            if refresh == "on request":
+                pool.refresh_capacity()
+            time.sleep(0.1)
+        assert pool.capacity() == 2
+        batch = pool.submit([profile_request(tmp_path / "bert")] * 3)
+        assert batch.wait(timeout=120)
+        assert not [o for o in batch.results.values() if isinstance(o, ShiftError)]
+    finally:
+        server.stop(grace=0.5)
+
+
+def test_capacity_shrinks_when_an_executor_comes_back_smaller(tmp_path: Path) -> None:
+    make_tiny_bert(tmp_path / "bert")
+    port = free_port()
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    server = build(serve_args(store, port=port, slots=2)).start()
+    pool = ExecutorPool([f"127.0.0.1:{port}"], refresh_seconds=0)
+    try:
+        assert pool.capacity() == 2
+        server.stop(grace=0.5)
+        server = build(serve_args(store, port=port, slots=1)).start()
+        deadline = time.monotonic() + 60
+        while pool.capacity() != 1 and time.monotonic() < deadline:
+            pool.refresh_capacity()
+            time.sleep(0.1)
+        assert pool.capacity() == 1
+        batch = pool.submit([profile_request(tmp_path / "bert")] * 2)
+        assert batch.wait(timeout=120)
+        assert not [o for o in batch.results.values() if isinstance(o, ShiftError)]
     finally:
         server.stop(grace=0.5)

@@ -1,6 +1,7 @@
 """Golden EXPLAIN plans over a fixed test catalog (fixed costs, described datasets, so no
 model or data is touched). Add a case: write explain/NAME.sql, then regenerate with
-SHIFT_REGEN_GOLDEN=1 pytest tests/planner/test_explain_golden.py and review NAME.plan."""
+SHIFT_REGEN_GOLDEN=1 pytest tests/planner/test_explain_golden.py and review NAME.plan. A case
+whose first line is `-- devices: N` is explained by a server with N executor slots."""
 
 from __future__ import annotations
 
@@ -68,10 +69,9 @@ def _models() -> list[ModelRecord]:
     return out
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
+def _serve(tmp_path_factory: pytest.TempPathFactory, slots: int) -> ServiceServer:
     store = f"sqlite:///{tmp_path_factory.mktemp('explain') / 'store.sqlite3'}"
-    server = build(serve_args(store)).start()
+    server = build(serve_args(store, slots=slots)).start()
     cache = CacheClient(server.address)
     for model in _models():
         cache.register_model(model)
@@ -85,13 +85,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
     ):
         cache.register_dataset(_dataset(name, size))
     cache.close()
+    return server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
+    server = _serve(tmp_path_factory, slots=1)
+    yield server
+    server.stop(grace=0.5)
+
+
+@pytest.fixture(scope="module")
+def server4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
+    server = _serve(tmp_path_factory, slots=4)
     yield server
     server.stop(grace=0.5)
 
 
 @pytest.mark.parametrize("case", sorted(p.stem for p in CASES.glob("*.sql")))
-def test_explain_matches_golden(server: ServiceServer, case: str) -> None:
+def test_explain_matches_golden(request: pytest.FixtureRequest, case: str) -> None:
     script = (CASES / f"{case}.sql").read_text()
+    four = script.startswith("-- devices: 4\n")
+    server: ServiceServer = request.getfixturevalue("server4" if four else "server")
     with grpc.insecure_channel(server.address) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
         reply = stub.Explain(query_pb2.ExplainRequest(script=script), timeout=30)

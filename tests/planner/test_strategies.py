@@ -1,13 +1,15 @@
 """Every strategy end to end through QueryService on tiny real models: successive halving,
-BENCHMARK aggregates, the hybrid Q4, CHANGE, FINETUNE and ORDER BY FineTune, no-WAIT answers,
-and cancellation that leaves no task running."""
+BENCHMARK aggregates, the hybrid Q4, INTERSECT and EXCEPT, CHANGE, FINETUNE and ORDER BY
+FineTune, no-WAIT answers, and cancellation that leaves no task running."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -17,6 +19,7 @@ from cli.serve import build
 from services.cache import keys
 from services.cache.client import CacheClient
 from services.cache.records import DatasetRecord, ModelRecord
+from services.planner import coordinator
 from services.runtime.server import ServiceServer
 from services.runtime.values import value_from_proto
 from shift.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
@@ -46,6 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("test", 40, 1),
         ("train2", 120, 2),
         ("test2", 30, 3),
+        ("fresh0", 1000, 10),  # embedded by one test only, so its work cannot be cached yet
+        ("fresh1", 1000, 11),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
         cache.register_dataset(
@@ -141,6 +146,11 @@ def test_benchmark_aggregates_per_model(server: ServiceServer) -> None:
         trained on ["train", "train2"] tested on benchmark ["test", "test2"]
         classified by ["Cosine NN"] wait;""",
     )
+    (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    assert plan.strategy == "benchmark" and plan.steps[-1].name == "aggregate"
+    pairs = {s.name.split(":")[0] for s in plan.steps[:-1]}
+    assert pairs == {"pair 1", "pair 2"}  # one full-data search per benchmark pair
+    assert plan.estimated_seconds > 0 and not any(s.measured_seconds for s in plan.steps)
     rows = rows_of(events)
     assert len(rows) == 4
     for row in rows:
@@ -198,44 +208,134 @@ def test_order_by_finetune_halves_over_epochs(server: ServiceServer) -> None:
         """select name from models where name like 'm_' and not finetuned
         order by FineTune(epochs=2, lr=0.001) asc trained on "train2" tested on "test2" wait;""",
     )
+    (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    assert plan.strategy == "finetune_ranking" and plan.decisions["epochs"] == "1 → 2"
+    assert [s.tasks for s in plan.steps] == [4, 2]  # halving over epochs
     eliminated = [e.eliminated.model for e in events if e.WhichOneof("event") == "eliminated"]
     ranking = [r["name"] for r in rows_of(events)]
     assert len(ranking) == 4 and len(eliminated) == 2  # the last round ranks the survivors
     assert ranking[0] not in eliminated
 
 
-def test_without_wait_the_answer_says_what_is_still_running(server: ServiceServer) -> None:
-    query = """select name from models where not finetuned order by err trained on "train2"
-        tested on "test" classified by [kNN(k=3)];"""
-    events = execute(server, query)
-    done = [e.finished for e in events if e.WhichOneof("event") == "finished"]
-    deadline = time.monotonic() + 120
-    while done[-1].remaining_tasks and time.monotonic() < deadline:
+def kinds_of(events: list[query_pb2.QueryEvent]) -> list[str]:
+    return [str(e.WhichOneof("event")) for e in events]
+
+
+def remaining_of(events: list[query_pb2.QueryEvent]) -> int:
+    (finished,) = [e.finished for e in events if e.WhichOneof("event") == "finished"]
+    return finished.remaining_tasks
+
+
+def test_intersect_and_except_combine_a_ranking_with_a_restriction(server: ServiceServer) -> None:
+    left = "SELECT name FROM models WHERE name LIKE 'm_' ORDER BY name ASC"
+    right = """SELECT name FROM models WHERE name LIKE 'm_' ORDER BY EuclideanNN ASC LIMIT 2
+        TRAINED ON "train2" TESTED ON "test2" WAIT"""
+    best = [r["name"] for r in rows_of(execute(server, f"{right};"))]
+    assert len(best) == 2
+    both = [r["name"] for r in rows_of(execute(server, f"{left} INTERSECT {right};"))]
+    assert both == sorted(best)
+    rest = [r["name"] for r in rows_of(execute(server, f"{left} EXCEPT {right};"))]
+    assert rest == sorted({"m0", "m1", "m2", "m3"} - set(best))
+    events = execute(
+        server, f"best := {right}; ({left}) EXCEPT best; PRINT best;", session="set-ops"
+    )
+    results = [e.result for e in events if e.WhichOneof("event") == "result"]
+    assert [value_from_proto(r.cells[0]) for r in results[-2].rows] == rest
+    assert value_from_proto(results[-1].rows[0].cells[2]).split(", ") == best
+
+
+NO_WAIT_QUERIES = {
+    "task-aware": """select name from models where not finetuned order by err
+        trained on "fresh0" tested on "test" classified by [kNN(k=3)]""",
+    "benchmark": """select name from models where not finetuned order by avg(err) asc
+        trained on ["fresh1", "train2"] tested on benchmark ["test", "test2"]
+        classified by [kNN(k=2)]""",
+    "order by finetune": "select name from models where name like 'm_' and not finetuned"
+    ' order by FineTune(epochs=2, lr=0.002) asc trained on "train2" tested on "test2"',
+}
+
+
+@pytest.mark.parametrize("query", NO_WAIT_QUERIES.values(), ids=NO_WAIT_QUERIES)
+def test_without_wait_the_answer_says_what_is_still_running(
+    server: ServiceServer, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    # answer right away: four models on one executor slot, each with new data to embed or a
+    # model to fine-tune, cannot all be done by then
+    monkeypatch.setattr(coordinator, "NO_WAIT_SECONDS", 0.0)
+    events = execute(server, f"{query};")
+    kinds = kinds_of(events)
+    assert kinds.index("planned") < kinds.index("result")
+    assert "planned" not in kinds[kinds.index("result") :]
+    first = [e.result for e in events if e.WhichOneof("event") == "result"][-1]
+    assert first.remaining_tasks > 0 and remaining_of(events) == first.remaining_tasks
+    assert len(first.rows) < 4
+    # the work goes on without the client: once it is done, asking again finds it all
+    monkeypatch.setattr(coordinator, "NO_WAIT_SECONDS", 10.0)
+    deadline = time.monotonic() + 240
+    while remaining_of(events) and time.monotonic() < deadline:
         time.sleep(0.5)
-        events = execute(server, query)
-        done = [e.finished for e in events if e.WhichOneof("event") == "finished"]
-    assert done[-1].remaining_tasks == 0
-    assert len(rows_of(events)) == 4
+        events = execute(server, f"{query};")
+    assert remaining_of(events) == 0
+    again = execute(server, f"{query} wait;")
+    done = [e.task_done for e in again if e.WhichOneof("event") == "task_done"]
+    assert done and all(t.from_cache for t in done)
+    assert len(rows_of(again)) == 4 and remaining_of(again) == 0
 
 
-def test_cancelled_query_leaves_no_running_task(server: ServiceServer) -> None:
+def capacity(server: ServiceServer) -> executor_pb2.GetCapacityResponse:
     with grpc.insecure_channel(server.address) as channel:
-        stub = query_pb2_grpc.QueryServiceStub(channel)
-        call = stub.Execute(
-            query_pb2.ExecuteRequest(
-                script="""select name from models
-            order by Linear(lr=0.01, epochs=20000) trained on "train" tested on "test" wait;"""
-            )
-        )
-        for event in call:
-            if event.WhichOneof("event") == "planned":
-                break
-        call.cancel()
         executor = executor_pb2_grpc.ExecutorServiceStub(channel)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            capacity = executor.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
-            if capacity.busy == 0:
-                break
-            time.sleep(0.2)
-        assert capacity.busy == 0 and not capacity.running_tasks
+        return executor.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
+
+
+def eventually(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def idle(server: ServiceServer) -> bool:
+    reply = capacity(server)
+    return reply.busy == 0 and not reply.running_tasks
+
+
+LONG_QUERIES = {
+    "task-aware": """select name from models where not finetuned
+        order by Linear(lr=0.01, epochs=5000000) trained on "train" tested on "test" wait;""",
+    "benchmark": """select name from models where not finetuned order by avg(err) asc
+        trained on ["train", "train2"] tested on benchmark ["test", "test2"]
+        classified by [Linear(lr=0.02, epochs=5000000)] wait;""",
+    "order by finetune": """select name from models where name like 'm_' and not finetuned
+        order by FineTune(epochs=20000, lr=0.001) asc trained on "train" tested on "test" wait;""",
+    "finetune": """FINETUNE "m1" WITH "train" USING lr=0.001, epochs=20000, test="test" WAIT;""",
+}
+
+
+@pytest.mark.parametrize("script", LONG_QUERIES.values(), ids=LONG_QUERIES)
+def test_cancelled_query_leaves_no_running_task(server: ServiceServer, script: str) -> None:
+    assert eventually(lambda: idle(server), 120), "an earlier test left work running"
+    events: list[query_pb2.QueryEvent] = []
+    with grpc.insecure_channel(server.address) as channel:
+        call = query_pb2_grpc.QueryServiceStub(channel).Execute(
+            query_pb2.ExecuteRequest(script=script)
+        )
+
+        def read() -> None:
+            with contextlib.suppress(grpc.RpcError):  # the cancellation below ends the call
+                events.extend(call)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        planned = "FINETUNE" in script or eventually(lambda: "planned" in kinds_of(events), 120)
+        assert planned, "the query never planned"
+        assert eventually(lambda: not idle(server), 120), "no task ever ran"
+        call.cancel()
+        reader.join(30)
+    assert "result" not in kinds_of(events)
+    assert eventually(lambda: idle(server), 60), "tasks still run after the cancel"
+    for _ in range(10):  # and nothing of the cancelled query starts again
+        time.sleep(0.1)
+        assert idle(server)

@@ -1,8 +1,10 @@
-"""QueryService end to end on one in-process server: metadata queries, variables, set
-operations, task-aware ranking on tiny real models, EXPLAIN, and error codes."""
+"""QueryService end to end on one in-process server: metadata queries, variables (many sessions
+at once), set operations, task-aware ranking on tiny real models, EXPLAIN, and error codes."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
@@ -75,6 +77,45 @@ def test_variables_live_in_their_session(stack: Stack) -> None:
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_many_sessions_at_once_keep_their_own_variables(stack: Stack) -> None:
+    names = ["bert-a", "bert-b", "cnn-c"]
+    barrier = threading.Barrier(6)
+
+    def session(i: int) -> list[str]:
+        barrier.wait()
+        script = f"""DECLARE mine AS SELECT name FROM models WHERE name = '{names[i % 3]}';
+            SELECT name FROM models WHERE name IN mine;"""
+        (rows,) = tables(run(stack, script, session=f"many-{i}"))
+        barrier.wait()  # every session has declared its own `mine` by now
+        (again,) = tables(run(stack, "PRINT mine;", session=f"many-{i}"))
+        return [r["name"] for r in rows] + [again[0]["members"]]
+
+    with ThreadPoolExecutor(6) as pool:
+        seen = list(pool.map(session, range(6)))
+    assert seen == [[names[i % 3]] * 2 for i in range(6)]
+
+
+def test_declares_running_at_once_in_one_session_all_stay(stack: Stack) -> None:
+    barrier = threading.Barrier(8)
+
+    def declare(i: int) -> None:
+        barrier.wait()
+        run(stack, f"DECLARE v{i} AS SELECT name FROM models LIMIT {1 + i % 3};", session="busy")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(declare, range(8)))
+    (rows,) = tables(run(stack, "PRINT *;", session="busy"))
+    assert sorted(r["variable"] for r in rows) == sorted(f"v{i}" for i in range(8))
+    assert {r["variable"]: len(r["members"].split(", ")) for r in rows} == {
+        f"v{i}": 1 + i % 3 for i in range(8)
+    }
+    # a name is one variable in any case: declaring V0 replaces v0
+    run(stack, "DECLARE V0 AS SELECT name FROM models WHERE name = 'cnn-c';", session="busy")
+    (rows,) = tables(run(stack, "PRINT *;", session="busy"))
+    members = {r["variable"].lower(): r["members"] for r in rows}
+    assert len(rows) == 8 and members["v0"] == "cnn-c"
+
+
 def test_task_aware_ranking_on_real_tiny_models(stack: Stack) -> None:
     script = """
     select name from text_models order by err asc
@@ -125,6 +166,42 @@ def test_unknown_names_are_not_found_with_suggestions(stack: Stack) -> None:
     )
     assert err.code() == grpc.StatusCode.NOT_FOUND
     assert '"reviews-train"' in (err.details() or "")
+
+
+@pytest.mark.parametrize("explain", ["", "EXPLAIN "])
+def test_unknown_proxy_is_not_found_whether_run_or_explained(stack: Stack, explain: str) -> None:
+    err = error_of(
+        stack,
+        f'{explain}SELECT * FROM text_models ORDER BY err ASC TRAINED ON "reviews-train" '
+        'TESTED ON "reviews-test" CLASSIFIED BY ["Euclidian NN"] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert "Euclidian NN" in (err.details() or "") and '"Euclidean NN"' in (err.details() or "")
+    err = error_of(
+        stack,
+        f'{explain}SELECT * FROM text_models ORDER BY err ASC TRAINED ON "reviews-train" '
+        'TESTED ON "reviews-test" CLASSIFIED BY ["Cosine NN", Linaer(lr=0.1)] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.NOT_FOUND and '"Linear"' in (err.details() or "")
+    err = error_of(
+        stack,
+        f"{explain}SELECT * FROM text_models ORDER BY avg(err) ASC "
+        'TRAINED ON "reviews-train" TESTED ON BENCHMARK ["reviews-test"] '
+        'CLASSIFIED BY ["Euclidian NN"] WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.NOT_FOUND and '"Euclidean NN"' in (err.details() or "")
+
+
+def test_explain_rpc_binds_proxies(stack: Stack) -> None:
+    stub = query_pb2_grpc.QueryServiceStub(stack.channel)
+    script = (
+        'SELECT * FROM text_models ORDER BY err ASC TRAINED ON "reviews-train" '
+        'TESTED ON "reviews-test" CLASSIFIED BY ["Cosine NN", "Euclidian NN"];'
+    )
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Explain(query_pb2.ExplainRequest(script=script), timeout=60)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert '"Euclidean NN"' in (err.value.details() or "")
 
 
 def test_bad_proxy_is_invalid_argument(stack: Stack) -> None:

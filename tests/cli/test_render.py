@@ -1,0 +1,114 @@
+"""The CLI's live progress display: the planner's real events, converted as the server sends them,
+printed for a terminal (one live line that each task overwrites) and for a pipe or a file (one
+line per event, no control characters)."""
+
+from __future__ import annotations
+
+import io
+
+from cli.render import HumanPrinter, table_text
+from services.planner.convert import event_to_proto
+from services.planner.events import (
+    Eliminated,
+    Event,
+    Finished,
+    Leaders,
+    Note,
+    PlanInfo,
+    Planned,
+    Step,
+    Table,
+    TaskFinished,
+)
+from shift.v1 import query_pb2
+
+LIVE = "\r\033[K"  # back to the start of the line, and wipe it
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+PLAN = PlanInfo(
+    "task_aware",
+    [Step("round 0", "4 models on 30 samples", 1.5, tasks=4)],
+    {"successive_halving": "true", "chunk": "30", "reason": "SH is cheaper"},
+)
+RANKING = Table(
+    "SELECT name",
+    ("name", "proxy", "error"),
+    (("m0", "Euclidean NN", 0.25), ("m2", "Euclidean NN", 0.3)),
+)
+QUERY: list[Event] = [
+    Planned(PLAN),
+    TaskFinished("t0", "m0", "euclidean_nn", 0.25, False, 1, 4),
+    TaskFinished("t1", "m1", "euclidean_nn", 0.5, True, 2, 4),
+    Eliminated("m1", 0, 0.5),
+    Leaders(("m0", "m2"), (0.25, 0.3)),
+    RANKING,
+    Finished(0, 1.5),
+]
+PLAN_LINE = "plan: task_aware (chunk=30, successive_halving=true); estimated 1.5s"
+RANKING_TEXT = table_text(RANKING.columns, RANKING.rows)
+
+
+def show(events: list[Event], out: io.StringIO, err: io.StringIO) -> HumanPrinter:
+    printer = HumanPrinter(out, err)
+    for event in events:
+        printer.event(event_to_proto(0, event))
+    return printer
+
+
+def test_a_pipe_gets_one_plain_line_per_event() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    show(QUERY, out, err).close()
+    assert err.getvalue().splitlines() == [
+        PLAN_LINE,
+        "[1/4] m0: euclidean_nn = 0.2500",
+        "[2/4] m1: euclidean_nn = 0.5000 (cached)",
+        "round 0: eliminated m1 (0.5000)",
+        "leaders: m0, m2",
+    ]
+    assert "\033" not in err.getvalue() and "\r" not in err.getvalue()
+    assert out.getvalue() == RANKING_TEXT + "\n\n"  # the final ranking, on stdout only
+    assert RANKING_TEXT.splitlines()[0].split() == ["name", "proxy", "error"]
+    assert RANKING_TEXT.splitlines()[2].split() == ["m0", "Euclidean", "NN", "0.2500"]
+
+
+def test_a_terminal_gets_a_live_line_that_each_task_overwrites() -> None:
+    out, err = io.StringIO(), Terminal()
+    show(QUERY, out, err).close()
+    assert err.getvalue() == (
+        f"{LIVE}{PLAN_LINE}\n"
+        f"{LIVE}[1/4] m0: euclidean_nn = 0.2500"  # live: no newline, the next task overwrites it
+        f"{LIVE}[2/4] m1: euclidean_nn = 0.5000 (cached)"
+        f"{LIVE}round 0: eliminated m1 (0.5000)\n"  # kept: eliminations and leaders stay
+        f"{LIVE}leaders: m0, m2\n"
+        f"{LIVE}"  # the ranking wipes the live line before it prints
+        f"{LIVE}"  # and so does closing the display
+    )
+    assert out.getvalue() == RANKING_TEXT + "\n\n"
+
+
+def test_an_unfinished_answer_says_how_many_tasks_still_run() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    partial = Table(RANKING.title, RANKING.columns, RANKING.rows[:1], remaining_tasks=3)
+    show([Note("profiled 4 model(s) once"), partial], out, err)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "profiled 4 model(s) once"
+    assert "(3 task(s) still running; run the query again later, or add WAIT)" in lines
+    assert err.getvalue() == ""
+
+
+def test_an_error_after_live_progress_starts_on_a_clean_line() -> None:
+    out, err = io.StringIO(), Terminal()
+    printer = show([Planned(PLAN), TaskFinished("t0", "m0", "knn", 0.1, False, 1, 4)], out, err)
+    printer.close()  # what `shift query` does when the server answers with an error
+    print("shift: CANCELLED: query cancelled", file=err)
+    last = err.getvalue().split("\n")[-2]
+    assert last == f"{LIVE}[1/4] m0: knn = 0.1000{LIVE}shift: CANCELLED: query cancelled"
+    printer.event(query_pb2.QueryEvent())  # an event without a kind prints nothing
+    assert out.getvalue() == ""

@@ -1,0 +1,166 @@
+"""EXPLAIN and EXPLAIN ANALYZE end to end on tiny real models: measured seconds on every step
+(with and without successive halving), the current top-k during a full-data search, cached work
+costing nothing, and scripts whose EXPLAIN reads variables they declare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+from cli.serve import build
+from services.cache.client import CacheClient
+from services.cache.records import DatasetRecord, ModelRecord
+from services.runtime.server import ServiceServer
+from shift.v1 import query_pb2, query_pb2_grpc
+from tests.services.conftest import serve_args
+from tests.tiny_world import make_tiny_bert, write_reviews
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
+    root = tmp_path_factory.mktemp("analyze")
+    server = build(serve_args(f"sqlite:///{root / 'store.sqlite3'}")).start()
+    cache = CacheClient(server.address)
+    for i in range(3):
+        make_tiny_bert(root / f"m{i}", seed=i, layers=1 + i % 2)
+        cache.register_model(
+            ModelRecord(
+                name=f"m{i}",
+                source="huggingface",
+                uri=str(root / f"m{i}"),
+                upstream_accuracy=0.5 + i / 10,
+            )
+        )
+    for name, rows, seed in (
+        ("train", 240, 0),
+        ("test", 40, 1),
+        ("train2", 120, 2),
+        ("test2", 30, 3),
+        ("train3", 240, 4),
+        ("test3", 40, 5),
+    ):
+        write_reviews(root / f"{name}.csv", rows, seed=seed)
+        cache.register_dataset(
+            DatasetRecord(
+                name=name,
+                uri=str(root / f"{name}.csv"),
+                format="csv",
+                input_column="text",
+                label_column="label",
+            )
+        )
+    cache.close()
+    yield server
+    server.stop(grace=0.5)
+
+
+def execute(server: ServiceServer, script: str, session: str = "") -> list[query_pb2.QueryEvent]:
+    with grpc.insecure_channel(server.address) as channel:
+        stub = query_pb2_grpc.QueryServiceStub(channel)
+        request = query_pb2.ExecuteRequest(script=script, session_id=session)
+        return list(stub.Execute(request, timeout=300))
+
+
+def explain(server: ServiceServer, script: str, session: str = "") -> list[query_pb2.Plan]:
+    with grpc.insecure_channel(server.address) as channel:
+        stub = query_pb2_grpc.QueryServiceStub(channel)
+        request = query_pb2.ExplainRequest(script=script, session_id=session)
+        return list(stub.Explain(request, timeout=60).plans)
+
+
+def of_kind(events: list[query_pb2.QueryEvent], kind: str) -> list[query_pb2.QueryEvent]:
+    return [e for e in events if e.WhichOneof("event") == kind]
+
+
+def test_analyze_without_halving_measures_every_step(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """explain analyze select name from models order by err
+        trained on "train" tested on "test" classified by ["Cosine NN"];""",
+    )
+    analyzed = of_kind(events, "planned")[-1].planned
+    assert analyzed.decisions["successive_halving"] == "false"
+    names = [s.name for s in analyzed.steps]
+    assert names == ["task overhead", "load models", "embed train", "embed test", "proxy"]
+    assert all(s.estimated_seconds > 0 and s.measured_seconds > 0 for s in analyzed.steps)
+    total = sum(s.measured_seconds for s in analyzed.steps)
+    assert analyzed.measured_seconds == pytest.approx(total)
+    assert "measured" in analyzed.decisions and "executor time" in analyzed.decisions
+
+
+def test_analyze_with_halving_measures_every_round(server: ServiceServer) -> None:
+    # train3 / test3: nothing else embeds them, so every step has work to measure.
+    events = execute(
+        server,
+        """explain analyze select name from models order by err trained on "train3"
+        tested on "test3" classified by ["Euclidean NN"] chunk 30 budget 6;""",
+    )
+    analyzed = of_kind(events, "planned")[-1].planned
+    assert [s.name for s in analyzed.steps] == ["embed test", "round 0", "round 1"]
+    assert all(s.measured_seconds > 0 for s in analyzed.steps)
+
+
+def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """explain analyze select name from models order by err trained on "train2"
+        tested on "test" classified by ["Cosine NN", "Euclidean NN"];""",
+    )
+    analyzed = of_kind(events, "planned")[-1].planned
+    for label in ("Cosine NN", "Euclidean NN"):
+        steps = [s for s in analyzed.steps if s.name.startswith(f"{label}: ")]
+        assert len(steps) == 5 and sum(s.measured_seconds for s in steps) > 0
+    assert not any(s.name.startswith("measured") for s in analyzed.steps)
+
+
+def test_full_data_search_sends_the_current_top_k(server: ServiceServer) -> None:
+    events = execute(
+        server,
+        """select name from models order by err trained on "train"
+        tested on "test" classified by [kNN(k=3)] wait;""",
+    )
+    assert of_kind(events, "planned")[0].planned.decisions["successive_halving"] == "false"
+    leaders = [e.top_k for e in of_kind(events, "top_k")]
+    assert [len(t.models) for t in leaders] == [1, 2, 3]  # one per result, as they arrive
+    (table,) = [e.result for e in of_kind(events, "result")]
+    ranking = [row.cells[0].string_value for row in table.rows]
+    assert list(leaders[-1].models) == ranking
+    assert list(leaders[-1].errors) == sorted(leaders[-1].errors)
+
+
+def test_explain_after_a_run_prices_cached_work_at_nothing(server: ServiceServer) -> None:
+    query = """select name from models order by err trained on "train2" tested on "test2"
+        classified by ["Euclidean NN"]"""
+    # (test2: no other test scores this search)
+    (before,) = explain(server, query + ";")
+    assert before.estimated_seconds > 0 and "cached" not in before.decisions
+    execute(server, query + " wait;")
+    (after,) = explain(server, query + ";")
+    assert after.estimated_seconds == 0.0
+    assert after.decisions["cached"].startswith("results of 3 of 3 models, features of 3")
+    (other,) = explain(server, query.replace("Euclidean NN", "Cosine NN") + ";")
+    by_name = {s.name: s.estimated_seconds for s in other.steps}
+    assert by_name["embed train"] == by_name["embed test"] == by_name["load models"] == 0.0
+    assert other.estimated_seconds > 0  # its tasks and the proxy are still to run
+
+
+def test_explain_binds_the_variables_a_script_declares(server: ServiceServer) -> None:
+    plans = explain(
+        server,
+        """Q1 := SELECT name FROM models ORDER BY upstream_accuracy DESC LIMIT 1;
+        Q4 := Q1 UNION SELECT name FROM models WHERE name NOT IN Q1
+              ORDER BY EuclideanNN ASC LIMIT 1 TESTED ON "test" TRAINED ON "train";
+        PRINT Q4;
+        SELECT name FROM models WHERE name IN Q4 ORDER BY name;""",
+        session="explained",
+    )
+    declared, hybrid, reader = plans
+    assert declared.decisions["declares"] == "Q1 := 1 models (exact, no GPU work run)"
+    assert hybrid.decisions["right.models"] == "2"  # NOT IN Q1 left out the top model
+    assert hybrid.decisions["declares"].startswith("Q4 := 2 models (stand-in")
+    assert "Q4" in reader.decisions["stand-ins"]
+    assert reader.steps[0].detail.startswith("2 of 3 models")
+    printed = execute(server, "PRINT *;", session="explained")
+    assert not of_kind(printed, "result")[0].result.rows  # EXPLAIN declared nothing
