@@ -1,10 +1,12 @@
 """With and without successive halving on a dataset whose training set is much larger than its
 test set (CrowdFlower tweet sentiment: 30k train / 2k test), through the real services.
 
-Run `python -m bench.halving [--quick] [--device cpu|cuda] [--models N]`. Each arm runs on a
-fresh store, so neither benefits from the other's cache. Reports the time ratio, whether the same
-model wins, the top-3 overlap, and the cost model's estimate against the measured time for both
-arms. The last line is `RESULT {json}`; the JSON also goes to bench/results/halving-<device>.json.
+Run `python -m bench.halving [--quick] [--device cpu|cuda] [--models N]`. The models' costs are
+profiled once on this machine first (costs stored by `bench.zoo` may come from another machine or
+a busy one), then each arm runs on a fresh store, so neither benefits from the other's cache.
+Reports the time ratio, whether the same model wins, the top-3 overlap, and the cost model's
+estimate against the measured time for both arms. The last line is `RESULT {json}`; the JSON
+also goes to bench/results/halving-<device>.json.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import platform
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +62,20 @@ def serve(store: Path, device: str) -> ServiceServer:
     return build(args).start()
 
 
+def profile_here(models: list[ModelRecord], device: str, workdir: Path) -> list[ModelRecord]:
+    """The models with load and inference costs measured now, on this machine's executor."""
+    server = serve(workdir / "profile.sqlite3", device)
+    try:
+        cache = CacheClient(server.address, timeout=3600)
+        pool = ExecutorPool([server.address])
+        bare = [replace(m, inference_cost=None, load_cost=None) for m in models]
+        measured = profiled([cache.register_model(m) for m in bare], pool, cache, lambda e: None)
+        cache.close()
+        return measured
+    finally:
+        server.stop(grace=1.0)
+
+
 def run_arm(
     use_sh: bool,
     models: list[ModelRecord],
@@ -76,14 +93,15 @@ def run_arm(
         from services.planner.session import Sessions
 
         coordinator = Coordinator(cache, pool, Sessions())
-        models = profiled([cache.register_model(m) for m in models], pool, cache, lambda e: None)
+        models = [cache.register_model(m) for m in models]
         bound = [
             BoundDataset(d.name, coordinator.describe(cache.register_dataset(d)))
             for d in (train, test)
         ]
         spec = task_aware.SearchSpec(models, bound[0], bound[1], [PROXY], None, None)
         devices = pool.capacity()
-        costs = [task_aware.model_cost(m) for m in models]
+        scale = task_aware.text_length_scale(*bound)
+        costs = [task_aware.model_cost(m, scale) for m in models]
         auto = costmodel.decide(costs, bound[0].size, bound[1].size, PROXY.name, devices)
         decision = auto if auto.use_sh == use_sh else _forced(use_sh, costs, spec, devices)
         estimate = decision.cost_with_sh if use_sh else decision.cost_without_sh
@@ -107,6 +125,8 @@ def run_arm(
             "ranking": ranking,
             "winner": ranking[0],
             "errors": search.ranking.scores[PROXY.label],
+            "text_length_scale": scale,
+            "executor_phase_seconds": dict(search.task_seconds),
         }
     finally:
         server.stop(grace=1.0)
@@ -138,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
+        models = profile_here(models, args.device, Path(tmp))
         arms = {}
         for use_sh in (True, False):
             label = "with SH" if use_sh else "without SH"
@@ -160,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "test": SIZES[mode][1],
         },
         "models": [m.name for m in models],
+        "profiled_ms_per_sample": {m.name: m.inference_cost for m in models},
         "proxy": PROXY.name,
         "time_ratio_without_over_with": full["seconds"] / sh["seconds"],
         "same_winner": sh["winner"] == full["winner"],

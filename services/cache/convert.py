@@ -106,6 +106,8 @@ def dataset_to_proto(record: DatasetRecord) -> catalog_pb2.Dataset:
         msg.size = record.size
     if record.num_classes is not None:
         msg.num_classes = record.num_classes
+    if record.mean_input_chars is not None:
+        msg.mean_input_chars = record.mean_input_chars
     return msg
 
 
@@ -122,6 +124,7 @@ def dataset_from_proto(msg: catalog_pb2.Dataset) -> DatasetRecord:
         size=msg.size if msg.HasField("size") else None,
         modality=msg.modality or "text",
         num_classes=msg.num_classes if msg.HasField("num_classes") else None,
+        mean_input_chars=msg.mean_input_chars if msg.HasField("mean_input_chars") else None,
         fingerprint=msg.fingerprint,
         segments=tuple(segment_from_proto(s) for s in msg.segments),
         tags=dict(msg.tags),

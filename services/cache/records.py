@@ -141,6 +141,9 @@ class DatasetRecord:
     date_added: str = field(default_factory=_now)
     tags: Mapping[str, str] = field(default_factory=dict)
     changes: tuple[ChangeRecord, ...] = ()
+    mean_input_chars: float | None = None
+    """Mean characters per input of a text dataset (from its content; the cost model scales a
+    text model's profiled inference cost by it)."""
 
     @property
     def key(self) -> str:
@@ -149,7 +152,8 @@ class DatasetRecord:
         return f"datasets/{self.name}@{self.fingerprint or self.description_hash()}"
 
     def description_hash(self) -> str:
-        desc = {k: v for k, v in self.to_dict().items() if k not in ("date_added", "tags")}
+        skipped = ("date_added", "tags", "mean_input_chars")
+        desc = {k: v for k, v in self.to_dict().items() if k not in skipped}
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:

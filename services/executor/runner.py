@@ -28,6 +28,7 @@ from services.executor.phases import Phases
 from services.executor.proxies import ProxyInputs, get_proxy
 from services.executor.segments import Segment, SegmentReader, describe
 from services.runtime.errors import Cancelled, InvalidArgument
+from services.runtime.profile_inputs import profile_texts
 
 PACKAGED = "pypi:"
 NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
@@ -288,8 +289,7 @@ def _profile_inputs(modality: str, count: int) -> list[Any]:
     if modality == "image":
         rng = np.random.default_rng(0)
         return [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(count)]
-    sentence = "a typical review of a product that someone bought and wrote a few words about"
-    return [f"{sentence} {i}" for i in range(count)]
+    return profile_texts(count)
 
 
 def run_describe(env: TaskEnv, dataset: DatasetRecord) -> DatasetRecord:

@@ -190,10 +190,25 @@ def describe(dataset: DatasetRecord, segments: list[Segment]) -> DatasetRecord:
         "+".join(s.record.fingerprint for s in segments).encode()
     ).hexdigest()
     classes = segments[0].data.classes if segments else ()
+    size = sum(s.size for s in segments)
     return replace(
         dataset,
         segments=tuple(s.record for s in segments),
-        size=sum(s.size for s in segments),
+        size=size,
         num_classes=len(classes),
         fingerprint=fingerprint_,
+        mean_input_chars=_mean_chars(segments, size) if dataset.modality == "text" else None,
     )
+
+
+def _mean_chars(segments: list[Segment], size: int) -> float | None:
+    """Mean characters per text input (None when empty or the inputs are not text)."""
+    if not size:
+        return None
+    total = 0
+    for segment in segments:
+        for text in segment.data.inputs:
+            if not isinstance(text, str):
+                return None
+            total += len(text)
+    return total / size

@@ -14,9 +14,8 @@ from services.planner.events import Event, Note
 from services.planner.executors import ExecutorPool
 from services.planner.waiting import await_work
 from services.runtime.errors import ShiftError
+from services.runtime.profile_inputs import PROFILE_SAMPLES
 from shift.v1 import executor_pb2
-
-PROFILE_SAMPLES = 64
 
 
 def needs_profile(model: ModelRecord) -> bool:

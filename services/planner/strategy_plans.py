@@ -21,7 +21,7 @@ from services.planner.finetune_ranking import DEFAULT_EPOCHS, epoch_schedule
 from services.planner.finetuning import models_of
 from services.planner.predicates import literal
 from services.planner.search_cost import Stored
-from services.planner.task_aware import Proxy, cost_source, model_cost
+from services.planner.task_aware import Proxy, cost_source, model_cost, text_length_scale
 
 FINETUNE_COST = (
     f"{FINETUNE_FACTOR:g}× the measured inference cost per training sample (forward + backward)"
@@ -38,7 +38,7 @@ def benchmark_plan(
 ) -> PlanInfo:
     """One priced full-data search per (train, test) pair, then `func` per model. A dataset
     embedded for an earlier pair is cached for the later ones (features are keyed by content)."""
-    costs = [model_cost(m) for m in models]
+    costs = [model_cost(m, text_length_scale(*(d for pair in pairs for d in pair))) for m in models]
     steps: list[Step] = []
     seen: set[str] = set()
     for j, (train, test) in enumerate(pairs, 1):
@@ -88,7 +88,7 @@ def finetune_ranking_plan(
     """ORDER BY FineTune: a step per halving round, priced from the epoch schedule."""
     epochs = int(proxy.params.get("epochs", DEFAULT_EPOCHS))
     schedule = epoch_schedule(len(models), epochs)
-    costs = [model_cost(m) for m in models]
+    costs = [model_cost(m, text_length_scale(train, test)) for m in models]
     estimates = halving_steps(costs, train.size, test.size, schedule, devices)
     alive = survivors(len(models), len(schedule))
     decisions = {
@@ -118,7 +118,7 @@ def finetune_plan(stmt: ast.Finetune, binder: Binder, devices: int) -> PlanInfo:
     test = binder.dataset(ast.DatasetName(str(test_name))) if test_name else train
     models = models_of(stmt.models, binder)
     epochs = int(params.get("epochs", DEFAULT_EPOCHS))
-    costs = [model_cost(m) for m in models]
+    costs = [model_cost(m, text_length_scale(train, test)) for m in models]
     estimates = finetune_steps(costs, train.size, test.size, epochs, devices)
     tested = f"{test.label} ({test.size:,} samples)" if test_name else "the training data"
     decisions = {

@@ -23,6 +23,7 @@ from services.planner.executors import Batch, ExecutorPool
 from services.planner.predicates import literal
 from services.planner.search_cost import Stored, price_search
 from services.runtime.errors import Cancelled, FailedPrecondition, ShiftError
+from services.runtime.profile_inputs import PROFILE_TEXT_CHARS
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
 
@@ -66,14 +67,39 @@ class Ranking:
     remaining: int = 0
 
 
-def model_cost(record: ModelRecord) -> costmodel.ModelCost:
+def model_cost(record: ModelRecord, text_scale: float = 1.0) -> costmodel.ModelCost:
+    """A model's load and per-sample cost; a text model's is scaled by `text_scale`, how much
+    longer the query's texts are than the ones it was profiled on (`text_length_scale`)."""
     per_sample = (
         record.inference_cost / 1000.0
         if record.inference_cost is not None
         else DEFAULT_INFER_SECONDS
     )
+    if record.modality == "text":
+        per_sample *= text_scale
     load = record.load_cost if record.load_cost is not None else DEFAULT_LOAD_SECONDS
     return costmodel.ModelCost(load, per_sample)
+
+
+MIN_TEXT_SCALE, MAX_TEXT_SCALE = 0.25, 8.0
+
+
+def text_length_scale(*datasets: BoundDataset) -> float:
+    """Mean text length of the datasets (weighted by size) over the profiling texts' length,
+    clipped to [0.25, 8]: a transformer's work per sample grows about linearly with its tokens
+    at these lengths. 1 when a dataset's text length is unknown (not described yet)."""
+    lengths = [(d.size, d.record.mean_input_chars) for d in datasets]
+    samples = sum(size for size, _ in lengths)
+    if not samples or any(chars is None for _, chars in lengths):
+        return 1.0
+    mean = sum(size * (chars or 0.0) for size, chars in lengths) / samples
+    return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, mean / PROFILE_TEXT_CHARS))
+
+
+def describe_scale(scale: float) -> str:
+    """EXPLAIN's line for the text-length scaling of inference costs."""
+    profiled = f"{PROFILE_TEXT_CHARS:.0f}"
+    return f"inference costs ×{scale:.2f}: the texts' mean length over {profiled} characters"
 
 
 def plan(
@@ -81,7 +107,8 @@ def plan(
 ) -> tuple[PlanInfo, costmodel.Decision]:
     """Decide SH or not (AUTO, over every proxy) and price every step for EXPLAIN; `stored`
     is what the cache already holds (it costs nothing)."""
-    costs = [model_cost(m) for m in spec.models]
+    scale = text_length_scale(spec.train, spec.test)
+    costs = [model_cost(m, scale) for m in spec.models]
     names = [p.name for p in spec.proxies]
     n_train, n_test = spec.train.size, spec.test.size
     priced = price_search(costs, n_train, n_test, names, devices, spec.chunk, spec.budget, stored)
@@ -113,6 +140,8 @@ def plan(
             "costs": cost_source(spec.models),
         },
     )
+    if scale != 1.0:
+        info.decisions["text length"] = describe_scale(scale)
     if len(spec.proxies) > 1:
         info.decisions["features"] = (
             f"embedded once, shared by the {len(spec.proxies)} proxies run one after the other; "

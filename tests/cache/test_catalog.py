@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from services.cache.catalog import Catalog, DatasetFilter, ModelFilter
+from services.cache.convert import dataset_from_proto, dataset_to_proto
 from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from services.cache.store import Store
 from services.runtime.errors import AlreadyExists, InvalidArgument, NotFound
@@ -134,7 +135,9 @@ def test_dataset_round_trip_with_segments(catalog: Catalog) -> None:
         SegmentRecord(uri="/d/a.csv", format="csv", size=100, fingerprint="fa"),
         SegmentRecord(uri="/d/b.csv", format="csv", size=10, fingerprint="fb", slice="0:10"),
     )
-    record = dataset("sst2", size=110, num_classes=2, fingerprint="v2", segments=segments)
+    record = dataset(
+        "sst2", size=110, num_classes=2, fingerprint="v2", segments=segments, mean_input_chars=61.5
+    )
     catalog.register_dataset(record)
     assert catalog.get_dataset("sst2") == record
     assert catalog.get_dataset("datasets/sst2@v2") == record
@@ -184,3 +187,11 @@ def test_models_and_datasets_are_separate_namespaces(catalog: Catalog) -> None:
     catalog.register_dataset(dataset("same"))
     assert catalog.get_model("same").uri == "same"
     assert catalog.get_dataset("same").uri == "/data/same"
+
+
+def test_dataset_survives_the_protobuf_round_trip() -> None:
+    segments = (SegmentRecord(uri="/d/a.csv", format="csv", size=100, fingerprint="fa"),)
+    record = dataset("d", size=100, num_classes=3, segments=segments, mean_input_chars=42.25)
+    assert dataset_from_proto(dataset_to_proto(record)) == record
+    bare = dataset("e")
+    assert dataset_from_proto(dataset_to_proto(bare)).mean_input_chars is None

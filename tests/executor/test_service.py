@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -324,6 +325,18 @@ def test_a_selection_takes_exactly_its_counts_and_zero_takes_none(
     embed = embed_request(model, described)
     embed.embed.selection.samples_per_segment.extend([0, 5])
     assert result_of(run(services, embed)).embed.samples == 5
+
+
+def test_describe_measures_the_mean_text_length(
+    services: Services, data: dict[str, DatasetRecord]
+) -> None:
+    reply = services.executor.DescribeDataset(
+        executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(data["train"])), timeout=WAIT
+    )
+    described = dataset_from_proto(reply.dataset)
+    with open(data["train"].uri, newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    assert described.mean_input_chars == pytest.approx(sum(map(len, texts)) / len(texts))
 
 
 def test_task_ids_are_content_hashes(

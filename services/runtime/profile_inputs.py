@@ -1,0 +1,17 @@
+"""The inputs models are profiled on, shared by the executor (which measures on them) and the
+planner (which scales the measured cost to a dataset's texts). Torch-free."""
+
+from __future__ import annotations
+
+PROFILE_SENTENCE = "a typical review of a product that someone bought and wrote a few words about"
+PROFILE_SAMPLES = 64
+
+
+def profile_texts(count: int = PROFILE_SAMPLES) -> list[str]:
+    """`count` short texts of about `PROFILE_TEXT_CHARS` characters each."""
+    return [f"{PROFILE_SENTENCE} {i}" for i in range(count)]
+
+
+PROFILE_TEXT_CHARS = sum(map(len, profile_texts())) / PROFILE_SAMPLES
+"""Mean characters of the profiling texts: a text model's measured cost per sample holds for
+texts this long, and the planner scales it linearly to a dataset's mean text length."""
