@@ -143,8 +143,20 @@ def lease(task: str) -> str:
 
 
 def session(session_id: str) -> str:
-    """The variables of one client session (so any planner replica can serve it)."""
+    """The variables of one client session, all in one value (the layout before each variable
+    had its own key; still read)."""
     return _join(SESSIONS, session_id)
+
+
+def session_variables(session_id: str) -> str:
+    """The prefix under which a session keeps its variables, one key each (so any planner
+    replica can serve it, and two DECLAREs at once both stay)."""
+    return f"{session(session_id)}:var:"
+
+
+def session_variable(session_id: str, name: str) -> str:
+    """One variable of a session; names ignore case."""
+    return session_variables(session_id) + quote(name.lower(), safe="")
 
 
 def params_hash(params: Mapping[str, Any]) -> str:

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
-from urllib.parse import quote
 
 from services.cache import keys
 from services.parser import ast, parse
@@ -34,15 +33,6 @@ class ValueStore(Protocol):
     def put_values(self, items: dict[str, bytes], *, evictable: bool = False) -> None: ...
 
     def scan(self, prefix: str) -> list[str]: ...
-
-
-def variables_prefix(session_id: str) -> str:
-    """Where a session's variables are stored, one key each (variable names ignore case)."""
-    return f"{keys.session(session_id)}:var:"
-
-
-def variable_key(session_id: str, name: str) -> str:
-    return variables_prefix(session_id) + quote(name.lower(), safe="")
 
 
 @dataclass(frozen=True)
@@ -93,7 +83,7 @@ class Session:
         self.variables[variable.name] = variable
         if self.store is not None:
             value = json.dumps(variable.to_json()).encode()
-            self.store.put_values({variable_key(self.id, variable.name): value})
+            self.store.put_values({keys.session_variable(self.id, variable.name): value})
 
 
 def _closest(name: str, known: dict[str, Variable]) -> tuple[str, ...]:
@@ -121,7 +111,7 @@ def _load(store: ValueStore, session_id: str) -> list[Variable]:
     """A session's variables: those of the older single-value layout, then one key each."""
     legacy = store.get_value(keys.session(session_id))
     data = json.loads(legacy) if legacy else []
-    names = sorted(store.scan(variables_prefix(session_id)))
+    names = sorted(store.scan(keys.session_variables(session_id)))
     data += [json.loads(raw) for raw in store.get_values(names) if raw]
     latest = {str(v["name"]).lower(): v for v in data}  # a per-variable value wins
     return [Variable.from_json(v) for v in latest.values()]

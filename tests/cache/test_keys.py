@@ -90,3 +90,11 @@ def test_params_hash_is_canonical() -> None:
 def test_bad_components_are_refused(build: object) -> None:
     with pytest.raises(InvalidArgument):
         build()  # type: ignore[operator]
+
+
+def test_session_variables_have_a_key_each_under_their_session() -> None:
+    key = keys.session_variable("s1", "Q1")
+    assert key == keys.session_variable("s1", "q1")  # names ignore case
+    assert key.startswith(keys.session_variables("s1"))
+    assert not key.startswith(keys.session_variables("s2"))
+    assert keys.session_variable("s1", "a/b") != keys.session_variable("s1", "a")
