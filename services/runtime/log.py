@@ -8,6 +8,8 @@ import os
 from services.runtime.context import request_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+QUIET = ("faiss.loader",)
+"""Libraries whose INFO lines say nothing to an operator (faiss lists every CPU build it tries)."""
 
 
 class RequestIdFilter(logging.Filter):
@@ -28,3 +30,5 @@ def configure_logging(level: str | None = None) -> None:
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level or os.environ.get("SHIFT_LOG_LEVEL", "INFO"))
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
