@@ -15,6 +15,7 @@ lint:
 # Every benchmark in full mode, then docs/benchmarks.md from the results.
 bench:
 	$(PY) -m bench.parser
+	$(PY) -m bench.service
 	$(PY) -m bench.executor
 	$(PY) -m bench.incremental
 	$(PY) -m bench.zoo
@@ -23,5 +24,5 @@ bench:
 	$(PY) -m bench.report
 
 bench-quick:
-	for b in parser executor incremental halving search_vs_enumeration; do $(PY) -m bench.$$b --quick || exit 1; done
+	for b in parser service executor incremental halving search_vs_enumeration; do $(PY) -m bench.$$b --quick || exit 1; done
 	$(PY) -m bench.report
