@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 
 from services.runtime.server import Registration, ServiceServer
 from services.runtime.settings import DEFAULT_PORT, Settings
 
 SERVICES = ("all", "parser", "planner", "executor", "cache")
+INTERNAL = ("shift.v1.CacheService", "shift.v1.ExecutorService")
+"""What the planner calls: served to it on the loopback server of `shift serve` (all)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,12 +43,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build(args: argparse.Namespace) -> ServiceServer:
-    """Bind, register the chosen services, and return the server (not started)."""
+    """Bind, register the chosen services, and return the server (not started).
+
+    With all four services in one process, the planner reaches the cache and executor through a
+    second, loopback-only server with its own threads: a query holds a server thread while it
+    runs, so on one shared pool as many queries as threads would leave none for the calls they
+    wait on, and every query would stall until its deadline.
+    """
     server = ServiceServer(host=args.host, port=args.port)
     settings = Settings()
-    own = f"127.0.0.1:{server.port}"
-    registrations: list[Registration] = []
     service = args.service
+    internal = ServiceServer(host="127.0.0.1", port=0) if service == "all" else None
+    own = f"127.0.0.1:{(internal or server).port}"
+    registrations: list[Registration] = []
     if service in ("all", "cache"):
         registrations.append(_cache(args.store or settings.redis_url))
     if service in ("all", "parser"):
@@ -72,6 +82,10 @@ def build(args: argparse.Namespace) -> ServiceServer:
                 _required(args.executors, "--executors", service).split(","),
                 with_parser=True,
             )
+    if internal is not None:
+        # the same servicers; the public server alone runs their shutdown hooks
+        internal.add(*(replace(r, on_stop=None) for r in registrations if r.name in INTERNAL))
+        server.attach(internal)
     server.add(*registrations)
     return server
 

@@ -65,6 +65,14 @@ class ServiceServer:
         self._health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         self._stopped = threading.Event()
+        self._inner: list[ServiceServer] = []
+
+    def attach(self, inner: ServiceServer) -> ServiceServer:
+        """Start `inner` with this server and stop it once this one has drained (before this
+        one's services stop). `shift serve` gives the planner's own calls to the cache and
+        executor such a loopback server, so they never wait for threads held by queries."""
+        self._inner.append(inner)
+        return self
 
     def add(self, *registrations: Registration) -> ServiceServer:
         """Host more services (before `start`)."""
@@ -79,6 +87,8 @@ class ServiceServer:
         return f"{host}:{self.port}"
 
     def start(self) -> ServiceServer:
+        for inner in self._inner:
+            inner.start()
         names = [reg.name for reg in self._registrations]
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
         reflection.enable_server_reflection(
@@ -97,6 +107,8 @@ class ServiceServer:
         self._stopped.set()
         self._health.enter_graceful_shutdown()
         self._server.stop(grace).wait()
+        for inner in self._inner:
+            inner.stop(grace)
         for reg in self._registrations:
             if reg.on_stop is not None:
                 reg.on_stop()
