@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 base = levels[0]["queries_per_s"] or 1.0
                 queries[name] = {
                     "latency_one_client": single,
-                    "load": levels,
+                    "load": {f"{level['clients']} clients": level for level in levels},
                     "throughput_over_one_client": {
                         str(level["clients"]): round(level["queries_per_s"] / base, 2)
                         for level in levels
