@@ -53,7 +53,11 @@ def build(args: argparse.Namespace) -> ServiceServer:
     server = ServiceServer(host=args.host, port=args.port)
     settings = Settings()
     service = args.service
-    internal = ServiceServer(host="127.0.0.1", port=0) if service == "all" else None
+    internal = (
+        ServiceServer(host="127.0.0.1", port=0, role="for the planner's own calls")
+        if service == "all"
+        else None
+    )
     own = f"127.0.0.1:{(internal or server).port}"
     registrations: list[Registration] = []
     if service in ("all", "cache"):

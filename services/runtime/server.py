@@ -44,8 +44,12 @@ class Registration:
 class ServiceServer:
     """A running gRPC server hosting one or more SHiFT services."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, max_workers: int = 32) -> None:
-        """Bind the port at once, so `address` is known before services are added."""
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, max_workers: int = 32, role: str = ""
+    ) -> None:
+        """Bind the port at once, so `address` is known before services are added; `role` says
+        in the logs what the server is for, when it is not the public one."""
+        self._role = f" ({role})" if role else ""
         self._registrations: list[Registration] = []
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
@@ -97,7 +101,8 @@ class ServiceServer:
         self._server.start()
         for name in ("", *(reg.name for reg in self._registrations)):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving %s on %s", ", ".join(r.name for r in self._registrations), self.address)
+        served = ", ".join(names)
+        log.info("serving %s on %s%s", served, self.address, self._role)
         return self
 
     def stop(self, grace: float = DRAIN_SECONDS) -> None:
