@@ -162,13 +162,19 @@ def bind_proxy(name: str, spelling: str) -> None:
     with the closest known spellings."""
     if name in PROXY_NAMES:
         return
-    known = list(PROXY_NAMES.values())
-    by_lower = {k.lower(): k for k in known}
-    closest = difflib.get_close_matches(spelling.lower(), list(by_lower), n=3, cutoff=0.5)
-    raise NotFound(
-        f"unknown proxy {spelling!r} (known: {', '.join(known)})",
-        tuple(by_lower[c] for c in closest),
-    )
+    known = ", ".join(PROXY_NAMES.values())
+    raise NotFound(f"unknown proxy {spelling!r} (known: {known})", closest_proxies(spelling))
+
+
+def closest_proxies(spelling: str) -> tuple[str, ...]:
+    """The known proxy spellings closest to `spelling` (case, spaces, `_` and `-` ignored)."""
+
+    def squash(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    by_squashed = {squash(k): k for k in PROXY_NAMES.values()}
+    closest = difflib.get_close_matches(squash(spelling), list(by_squashed), n=3, cutoff=0.6)
+    return tuple(by_squashed[c] for c in closest)
 
 
 def _mutated(base: DatasetRecord, changes: Sequence[ast.Change], binder: Binder) -> DatasetRecord:

@@ -36,7 +36,7 @@ from services.planner.events import (
 from services.planner.executors import ExecutorPool
 from services.planner.finetune_ranking import FinetuneRanking
 from services.planner.finetuning import run_finetune
-from services.planner.plans import Planner, candidates, is_task_aware
+from services.planner.plans import Planner, candidates, check_metadata_columns, is_task_aware
 from services.planner.profiling import profiled
 from services.planner.session import Session, Sessions, Variable, VariableKind
 from services.planner.statements import QueryResult, combine, metadata_select, output_columns
@@ -225,10 +225,7 @@ class Coordinator:
     def _select(self, select: ast.Select, run: Run) -> QueryResult:
         table, rows = _bind(select, run)
         if not is_task_aware(select):
-            if isinstance(select.columns, tuple):
-                run.binder.check_columns([i.column.name for i in select.columns], table)
-            if select.order is not None and isinstance(select.order.key, ast.Column):
-                run.binder.check_columns([select.order.key.name], table)
+            check_metadata_columns(select, table, run.binder)
             return metadata_select(select, table, rows)
         models = candidates(table, rows)
         proxies = task_aware.proxies_of(select)  # bound before any work

@@ -38,6 +38,15 @@ def is_task_aware(select: ast.Select) -> bool:
     )
 
 
+def check_metadata_columns(select: ast.Select, table: BoundTable, binder: Binder) -> None:
+    """NotFound for a selected or ORDER BY column the table does not have (WHERE's columns are
+    checked by `Binder.filter`)."""
+    if isinstance(select.columns, tuple):
+        binder.check_columns([item.column.name for item in select.columns], table)
+    if select.order is not None and isinstance(select.order.key, ast.Column):
+        binder.check_columns([select.order.key.name], table)
+
+
 def candidates(table: BoundTable, rows: list[dict[str, Any]]) -> list[ModelRecord]:
     """The models a task-aware ranking ranks: `rows` of a table of models that passed WHERE
     and OTHER THAN."""
@@ -74,6 +83,7 @@ class Planner:
     def _metadata(self, select: ast.Select) -> PlanInfo:
         table = self.binder.table(select.table)
         rows = self.binder.filter(select, table)
+        check_metadata_columns(select, table, self.binder)
         kind = "rank by metadata" if select.order else "restrict by metadata"
         detail = f"{len(rows)} of {len(table.rows)} {table.kind}; no GPU work"
         return PlanInfo("task_agnostic" if select.order else "restrict", [Step(kind, detail)])

@@ -17,12 +17,12 @@ from services.cache.records import ModelRecord
 from services.parser import ast
 from services.planner import costmodel, halving
 from services.planner.analyze import Measured
-from services.planner.binder import BoundDataset, bind_proxy
+from services.planner.binder import BoundDataset, bind_proxy, closest_proxies
 from services.planner.events import Eliminated, Event, Leaders, PlanInfo, Step, TaskFinished
 from services.planner.executors import Batch, ExecutorPool
 from services.planner.predicates import literal
 from services.planner.search_cost import Stored, price_search
-from services.runtime.errors import Cancelled, FailedPrecondition, ShiftError
+from services.runtime.errors import Cancelled, FailedPrecondition, NotFound, ShiftError
 from services.runtime.profile_inputs import PROFILE_TEXT_CHARS
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
@@ -385,6 +385,10 @@ def proxies_of(select: ast.Select) -> list[Proxy]:
         bind_proxy(proxy.name, proxy.label)
     if proxies:
         return proxies
+    key = select.order.key if select.order is not None else None
+    if isinstance(key, ast.Column) and (near := closest_proxies(key.name)):
+        # `ORDER BY CosinNN`: the parser reads an unknown word as a column; here it is a proxy
+        raise NotFound(f"unknown proxy {key.name!r} in ORDER BY", near)
     raise FailedPrecondition(
         'a task-aware ranking needs a proxy: CLASSIFIED BY ["Euclidean NN"] or ORDER BY CosineNN'
     )

@@ -190,6 +190,25 @@ def test_unknown_proxy_is_not_found_whether_run_or_explained(stack: Stack, expla
         'CLASSIFIED BY ["Euclidian NN"] WAIT;',
     )
     assert err.code() == grpc.StatusCode.NOT_FOUND and '"Euclidean NN"' in (err.details() or "")
+    err = error_of(  # a misspelt proxy in ORDER BY reads as a column until it is bound
+        stack,
+        f'{explain}SELECT * FROM text_models ORDER BY CosinNN TRAINED ON "reviews-train" '
+        'TESTED ON "reviews-test" WAIT;',
+    )
+    assert err.code() == grpc.StatusCode.NOT_FOUND and '"Cosine NN"' in (err.details() or "")
+
+
+@pytest.mark.parametrize("explain", ["", "EXPLAIN "])
+def test_unknown_metadata_column_is_not_found_whether_run_or_explained(
+    stack: Stack, explain: str
+) -> None:
+    for query in (
+        "SELECT * FROM models ORDER BY num_paramz;",
+        "SELECT name, num_paramz FROM models;",
+    ):
+        err = error_of(stack, explain + query)
+        assert err.code() == grpc.StatusCode.NOT_FOUND
+        assert '"num_params"' in (err.details() or "")
 
 
 def test_explain_rpc_binds_proxies(stack: Stack) -> None:
