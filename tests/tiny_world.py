@@ -8,6 +8,8 @@ import csv
 import random
 from pathlib import Path
 
+from services.cache.records import DatasetRecord
+
 POSITIVE = ["good", "great", "fine", "nice", "love", "best", "happy", "tasty"]
 NEGATIVE = ["bad", "awful", "poor", "hate", "worst", "sad", "stale", "bland"]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -66,3 +68,10 @@ def write_reviews(path: Path, rows: int, seed: int = 0, noise: float = 0.0) -> P
                 words = [rng.choice(own) for _ in range(count)]
             writer.writerow([" ".join(words), label])
     return path
+
+
+def reviews_dataset(name: str, uri: str | Path) -> DatasetRecord:
+    """The catalog record of a `write_reviews` CSV."""
+    return DatasetRecord(
+        name=name, uri=str(uri), format="csv", input_column="text", label_column="label"
+    )

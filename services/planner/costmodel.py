@@ -196,12 +196,7 @@ def _steps_without_sh(w: _Workload) -> list[StepEstimate]:
 
 def _round_model_seconds(w: _Workload, schedule: Schedule, k: int, i: int) -> float:
     """What scoring model i in round k costs, test-set embedding excepted."""
-    before = schedule.samples[k - 1] if k else 0
-    new = w.new_train(i, before, schedule.samples[k])
-    embeds = new > 0 or (k == 0 and w.missing_test(i) > 0)
-    model = w.models[i]
-    load = w.constants.load_overhead + model.load_seconds if embeds else 0.0
-    return w.task_seconds(i) + load + model.infer_seconds_per_sample * new
+    return sum(_round_model_parts(w, schedule, k, i).values())
 
 
 def _steps_with_sh(w: _Workload, schedule: Schedule) -> list[StepEstimate]:
@@ -250,7 +245,7 @@ def _parts_without_sh(w: _Workload) -> list[dict[str, float]]:
 
 
 def _round_model_parts(w: _Workload, schedule: Schedule, k: int, i: int) -> dict[str, float]:
-    """`_round_model_seconds` split into PARTS (they sum to it)."""
+    """What scoring model i in round k costs, test-set embedding excepted, split into PARTS."""
     before = schedule.samples[k - 1] if k else 0
     new = w.new_train(i, before, schedule.samples[k])
     embeds = new > 0 or (k == 0 and w.missing_test(i) > 0)

@@ -5,7 +5,6 @@ with twice as many, until the survivors train for the full `epochs`."""
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 
 from services.cache.convert import dataset_to_proto, model_to_proto
@@ -13,9 +12,10 @@ from services.cache.records import ModelRecord
 from services.planner import halving
 from services.planner.binder import BoundDataset
 from services.planner.events import Eliminated, Event, Leaders, TaskFinished
-from services.planner.executors import Batch, ExecutorPool
+from services.planner.executors import ExecutorPool
 from services.planner.statements import QueryResult
 from services.planner.task_aware import Proxy, best_first
+from services.planner.waiting import BackgroundJob
 from services.runtime.errors import Cancelled, ShiftError
 from services.runtime.values import params_to_proto
 from shift.v1 import executor_pb2
@@ -29,9 +29,11 @@ def epoch_schedule(num_models: int, epochs: int) -> list[int]:
     return [max(1, math.ceil(epochs / 2 ** (rounds - 1 - k))) for k in range(rounds)]
 
 
-class FinetuneRanking:
+class FinetuneRanking(BackgroundJob):
     """Successive halving over fine-tuning epochs, running on the executors in its own thread;
     `result()` says what is known at any time."""
+
+    what = "fine-tune ranking"
 
     def __init__(
         self,
@@ -43,34 +45,16 @@ class FinetuneRanking:
         emit: Callable[[Event], None],
         limit: int | None,
     ) -> None:
+        super().__init__(pool)
         self.models = list(models)
         self.train, self.test, self.proxy = train, test, proxy
-        self.pool, self.emit, self.limit = pool, emit, limit
+        self.emit, self.limit = emit, limit
         self.params = dict(proxy.params)
         self.epochs = int(self.params.pop("epochs", DEFAULT_EPOCHS))
         self.schedule = epoch_schedule(len(self.models), self.epochs)
-        self.done = threading.Event()
-        self.error: ShiftError | None = None
         self._errors: dict[str, float] = {}  # the latest error of every model that has one
         self._survivors = [m.name for m in self.models]
         self._eliminated: list[str] = []  # best first
-        self._batch: Batch | None = None
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()
-
-    def start(self) -> FinetuneRanking:
-        threading.Thread(target=self._run, name="finetune-ranking", daemon=True).start()
-        return self
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.done.wait(timeout)
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-        with self._lock:
-            batch = self._batch
-        if batch is not None:
-            batch.cancel()
 
     def result(self) -> QueryResult:
         """Survivors best first, then the eliminated; models without a score yet are left out."""
@@ -78,7 +62,7 @@ class FinetuneRanking:
             errors = dict(self._errors)
             survivors = [n for n in self._survivors if n in errors]
             order = best_first({n: errors[n] for n in survivors}, False) + self._eliminated
-            batch = self._batch
+        batch = self._current_batch()
         if self.limit is not None:
             order = order[: self.limit]
         rows = tuple((name, self.proxy.label, errors[name]) for name in order)
@@ -87,26 +71,19 @@ class FinetuneRanking:
             remaining = max(1, batch.remaining if batch is not None else len(self.models))
         return QueryResult("models", tuple(order), ("name", "proxy", "error"), rows, remaining)
 
-    def _run(self) -> None:
-        try:
-            for k, epochs in enumerate(self.schedule):
-                scores = self._round({**self.params, "epochs": epochs})
-                last = k + 1 == len(self.schedule)
-                keep = len(self._survivors) if last else math.ceil(len(self._survivors) / 2)
-                kept = halving.eliminate(scores, keep)
-                out = [n for n in best_first(scores, False) if n not in kept]
-                for name in out:
-                    self.emit(Eliminated(name, k, scores[name]))
-                with self._lock:
-                    self._eliminated = out + self._eliminated
-                    self._survivors = [n for n in self._survivors if n in kept]
-                self.emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
-        except ShiftError as err:
-            self.error = err
-        except Exception as err:  # keep the planner alive; report the failure to the client
-            self.error = ShiftError(f"fine-tune ranking failed: {type(err).__name__}: {err}")
-        finally:
-            self.done.set()
+    def _work(self) -> None:
+        for k, epochs in enumerate(self.schedule):
+            scores = self._round({**self.params, "epochs": epochs})
+            last = k + 1 == len(self.schedule)
+            keep = len(self._survivors) if last else math.ceil(len(self._survivors) / 2)
+            kept = halving.eliminate(scores, keep)
+            out = [n for n in best_first(scores, False) if n not in kept]
+            for name in out:
+                self.emit(Eliminated(name, k, scores[name]))
+            with self._lock:
+                self._eliminated = out + self._eliminated
+                self._survivors = [n for n in self._survivors if n in kept]
+            self.emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
 
     def _round(self, params: dict[str, object]) -> dict[str, float]:
         if self._cancelled.is_set():
@@ -130,15 +107,7 @@ class FinetuneRanking:
                 )
             )
 
-        batch = self.pool.submit(requests, on_result=on_result)
-        with self._lock:
-            self._batch = batch
-        if self._cancelled.is_set():  # cancelled while the batch was being submitted
-            batch.cancel()
-        batch.wait()
-        failures = [r for r in batch.results.values() if isinstance(r, ShiftError)]
-        if failures:
-            raise failures[0]
+        self._submit(requests, on_result)
         return {m.name: self._errors[m.name] for m in models}
 
     def _request(

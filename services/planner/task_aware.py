@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ from services.planner import costmodel, halving
 from services.planner.analyze import Measured
 from services.planner.binder import BoundDataset, bind_proxy, closest_proxies
 from services.planner.events import Eliminated, Event, Leaders, PlanInfo, Step, TaskFinished
-from services.planner.executors import Batch, ExecutorPool
+from services.planner.executors import ExecutorPool
 from services.planner.predicates import literal
 from services.planner.search_cost import Stored, price_search
+from services.planner.waiting import BackgroundJob
 from services.runtime.errors import Cancelled, FailedPrecondition, NotFound, ShiftError
 from services.runtime.profile_inputs import PROFILE_TEXT_CHARS
 from services.runtime.values import params_to_proto
@@ -190,8 +190,10 @@ def run_id(spec: SearchSpec) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-class Search:
+class Search(BackgroundJob):
     """One task-aware search running on the executors; emits events while it goes."""
+
+    what = "search"
 
     def __init__(
         self,
@@ -201,49 +203,22 @@ class Search:
         emit: Callable[[Event], None],
         save_state: StateWriter | None = None,
     ) -> None:
+        super().__init__(pool)
         self.spec = spec
         self.save_state = save_state or (lambda state: None)
-        self.pool = pool
         self.decision = decision
         self.emit = emit
         self.ranking = Ranking()
-        self.done = threading.Event()
-        self.error: ShiftError | None = None
         self.measured = Measured()  # per span (full data, round k): wall and task phases
         self.task_seconds: dict[str, float] = {}  # executors' own time, per phase, all tasks
-        self._cancelled = threading.Event()
-        self._batches: list[Batch] = []
-        self._lock = threading.Lock()
         self._finished_tasks = 0
 
-    def start(self) -> Search:
-        threading.Thread(target=self._run, name="search", daemon=True).start()
-        return self
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """True once the search finished (check `error`); False when `timeout` passed first."""
-        return self.done.wait(timeout)
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-        with self._lock:
-            batches = list(self._batches)
-        for batch in batches:
-            batch.cancel()
-
-    def _run(self) -> None:
-        try:
-            for proxy in self.spec.proxies:
-                if self.decision.use_sh and self.decision.schedule is not None:
-                    self._halving(proxy, self.decision.schedule)
-                else:
-                    self._full(proxy)
-        except ShiftError as err:
-            self.error = err
-        except Exception as err:  # keep the planner alive; report the failure to the client
-            self.error = ShiftError(f"search failed: {type(err).__name__}: {err}")
-        finally:
-            self.done.set()
+    def _work(self) -> None:
+        for proxy in self.spec.proxies:
+            if self.decision.use_sh and self.decision.schedule is not None:
+                self._halving(proxy, self.decision.schedule)
+            else:
+                self._full(proxy)
 
     def _full(self, proxy: Proxy) -> None:
         """Every model on all the data; the current top-k is sent as results arrive."""
@@ -336,15 +311,7 @@ class Search:
 
         with self._lock:
             self.ranking.remaining += total
-        batch = self.pool.submit(requests, on_result=on_result)
-        with self._lock:
-            self._batches.append(batch)
-        if self._cancelled.is_set():  # cancelled while the batch was being submitted
-            batch.cancel()
-        batch.wait()
-        failures = [r for r in batch.results.values() if isinstance(r, ShiftError)]
-        if failures:
-            raise failures[0]
+        self._submit(requests, on_result)
         return {m.name: scores[m.name] for m in models}
 
     def _request(

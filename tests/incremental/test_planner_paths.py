@@ -24,6 +24,7 @@ from services.runtime.server import ServiceServer
 from services.runtime.values import value_from_proto
 from shift.v1 import query_pb2, query_pb2_grpc
 from tests.services.conftest import serve_args
+from tests.tiny_world import reviews_dataset
 
 MODELS = ("bert-a", "bert-b")
 DERIVED = (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS, keys.SH_STATES)
@@ -72,15 +73,7 @@ def register(cache: CacheClient, world: Path) -> None:
             )
         )
     for name, file in [("train", "train"), ("extra", "extra"), ("test", "test")]:
-        cache.register_dataset(
-            DatasetRecord(
-                name=f"reviews-{name}",
-                uri=str(world / f"{file}.csv"),
-                format="csv",
-                input_column="text",
-                label_column="label",
-            )
-        )
+        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(world / f"{file}.csv")))
     cache.register_dataset(  # labels only: a CHANGE that fixes labels
         DatasetRecord(
             name="relabel", uri=str(world / "relabel.csv"), format="csv", label_column="label"

@@ -11,11 +11,11 @@ import pytest
 
 from cli.serve import build
 from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.records import ModelRecord
 from services.runtime.server import ServiceServer
 from shift.v1 import query_pb2, query_pb2_grpc
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, write_reviews
+from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("test3", 40, 5),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(
-            DatasetRecord(
-                name=name,
-                uri=str(root / f"{name}.csv"),
-                format="csv",
-                input_column="text",
-                label_column="label",
-            )
-        )
+        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
     cache.close()
     yield server
     server.stop(grace=0.5)

@@ -24,7 +24,7 @@ from services.runtime.server import ServiceServer
 from services.runtime.values import value_from_proto
 from shift.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, write_reviews
+from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("fresh1", 1000, 11),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(
-            DatasetRecord(
-                name=name,
-                uri=str(root / f"{name}.csv"),
-                format="csv",
-                input_column="text",
-                label_column="label",
-            )
-        )
+        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
     with (root / "flip.csv").open("w", newline="") as f:
         csv.writer(f).writerows([["label"], *[["neg"]] * 240])
     cache.register_dataset(

@@ -13,9 +13,9 @@ import pytest
 
 from cli.serve import build
 from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.records import ModelRecord
 from services.runtime.server import ServiceServer
-from tests.tiny_world import make_tiny_bert, write_reviews
+from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 
 @dataclass
@@ -87,15 +87,7 @@ def register_world(cache: CacheClient, root: Path) -> None:
         )
     )
     for name in ("train", "test"):
-        cache.register_dataset(
-            DatasetRecord(
-                name=f"reviews-{name}",
-                uri=str(root / f"{name}.csv"),
-                format="csv",
-                input_column="text",
-                label_column="label",
-            )
-        )
+        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(root / f"{name}.csv")))
 
 
 @pytest.fixture(scope="module")

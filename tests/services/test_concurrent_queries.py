@@ -11,11 +11,11 @@ import grpc
 
 from cli.serve import build
 from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
+from services.cache.records import ModelRecord
 from services.runtime.values import value_from_proto
 from shift.v1 import query_pb2, query_pb2_grpc
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, write_reviews
+from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 QUERY = """SELECT name FROM models ORDER BY err ASC TRAINED ON "train" TESTED ON TASK "test"
   CLASSIFIED BY ["Cosine NN"] WAIT;"""
@@ -41,15 +41,7 @@ def test_more_queries_than_server_threads_all_finish(tmp_path: Path) -> None:
             )
         for name, rows in (("train", 64), ("test", 16)):
             write_reviews(tmp_path / f"{name}.csv", rows, seed=rows)
-            cache.register_dataset(
-                DatasetRecord(
-                    name=name,
-                    uri=str(tmp_path / f"{name}.csv"),
-                    format="csv",
-                    input_column="text",
-                    label_column="label",
-                )
-            )
+            cache.register_dataset(reviews_dataset(name, str(tmp_path / f"{name}.csv")))
         cache.close()
         expected = ranking(server.address)  # fills the cache
         assert sorted(expected) == ["m0", "m1"]
