@@ -36,10 +36,16 @@ _NUMBERISH = re.compile(r"(?<![\w.])(?:[0-9]|\.[0-9])[\w.]*(?:(?<=[eE])[+-][\w.]
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?[kmb]?\Z", re.I)
 
 
+_BUILDING = threading.Lock()
+"""Lark loads a grammar with `ast.literal_eval`, which CPython 3.11 does not make thread-safe
+("AST constructor recursion depth mismatch" when threads build parsers at once)."""
+
+
 class _StatementParser(threading.local):
     def __init__(self) -> None:
         self.builder = AstBuilder()
-        self.lark = Lark(GRAMMAR, parser="lalr", transformer=self.builder)
+        with _BUILDING:
+            self.lark = Lark(GRAMMAR, parser="lalr", transformer=self.builder)
 
 
 _parsers = _StatementParser()
