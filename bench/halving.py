@@ -23,15 +23,15 @@ from typing import Any
 
 from bench.data import tweet_split
 from bench.pool import text_pool
-from cli.serve import build
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
-from services.planner import costmodel, halving, task_aware
-from services.planner.binder import BoundDataset
-from services.planner.executors import ExecutorPool
-from services.planner.profiling import profiled
-from services.runtime.server import ServiceServer
-from services.runtime.settings import shift_home
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.serve import build
+from shift_search.planner import costmodel, halving, task_aware
+from shift_search.planner.binder import BoundDataset
+from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.profiling import profiled
+from shift_search.runtime.server import ServiceServer
+from shift_search.runtime.settings import shift_home
 
 RESULTS = Path(__file__).parent / "results"
 OUT = Path(__file__).parent / "out"
@@ -89,8 +89,8 @@ def run_arm(
     try:
         cache = CacheClient(server.address, timeout=3600)
         pool = ExecutorPool([server.address])
-        from services.planner.coordinator import Coordinator
-        from services.planner.session import Sessions
+        from shift_search.planner.coordinator import Coordinator
+        from shift_search.planner.session import Sessions
 
         coordinator = Coordinator(cache, pool, Sessions())
         models = [cache.register_model(m) for m in models]

@@ -38,16 +38,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from services.cache.client import CacheClient
-from services.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
-from services.cache.service import registration as cache_registration
-from services.cache.stores import open_store
-from services.executor.datasets_builtin import read_builtin
-from services.executor.feature_store import Block, blocks
-from services.executor.nn_summary_search import nn_search
-from services.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
-from services.executor.segments import Segment, SegmentReader
-from services.runtime.server import ServiceServer
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cache.service import registration as cache_registration
+from shift_search.cache.stores import open_store
+from shift_search.executor.datasets.builtin import read_builtin
+from shift_search.executor.datasets.segments import Segment, SegmentReader
+from shift_search.executor.features.store import Block, blocks
+from shift_search.executor.nearest_neighbour.search import nn_search
+from shift_search.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
+from shift_search.runtime.server import ServiceServer
 
 L3 = ModelRecord(
     name="paraphrase-MiniLM-L3-v2",

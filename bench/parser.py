@@ -14,7 +14,7 @@ from pathlib import Path
 
 import lark
 
-from services.parser import format_script, parse
+from shift_search.parser import format_script, parse
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "parser" / "golden"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from cli.demo import MODELS as DEMO_MODELS
-from services.cache.records import ModelRecord
-from services.runtime.settings import shift_home
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.demo import MODELS as DEMO_MODELS
+from shift_search.runtime.settings import shift_home
 
 PACKAGED_TEXT = tuple(m for m in DEMO_MODELS if m.modality == "text")
 """The packaged pretrained text models (the ones `shift demo` registers)."""

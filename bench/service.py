@@ -27,10 +27,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cli.client import ShiftClient
-from cli.demo import DATASETS, MODELS
-from services.cache.client import CacheClient
-from services.runtime.errors import ShiftError
+from shift_search.cache.client import CacheClient
+from shift_search.cli.client import ShiftClient
+from shift_search.cli.demo import DATASETS, MODELS
+from shift_search.runtime.errors import ShiftError
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OUT = Path(__file__).resolve().parent / "out"
@@ -58,7 +58,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "SHIFT_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "shift_search.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

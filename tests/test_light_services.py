@@ -23,10 +23,10 @@ def test_light_services_never_import_the_heavy_libraries() -> None:
                 return None
 
         sys.meta_path.insert(0, Block())
-        import cli.main, cli.serve
-        import services.cache.service, services.parser.service, services.planner.service
-        from services.runtime.server import ServiceServer
-        from cli.serve import build
+        import shift_search.cli.main, shift_search.cli.serve
+        import shift_search.cache.service, shift_search.parser.service, shift_search.planner.service
+        from shift_search.runtime.server import ServiceServer
+        from shift_search.cli.serve import build
         import argparse
         for service in ("parser", "cache", "planner"):
             args = argparse.Namespace(service=service, host="127.0.0.1", port=0,

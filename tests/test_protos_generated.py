@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / "protos" / "shift" / "v1"
+CONTRACTS = ROOT / "protos" / "shift" / "v1"
+GENERATED = ROOT / "shift_search" / "proto" / "v1"
 
 
 def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
@@ -16,7 +17,7 @@ def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    fresh = {p.name: p.read_bytes() for p in (tmp_path / "shift" / "v1").glob("*_pb2*")}
+    fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*_pb2*")}
     checked_in = {p.name: p.read_bytes() for p in GENERATED.glob("*_pb2*")}
     assert sorted(fresh) == sorted(checked_in), "a contract was added or removed: regenerate"
     stale = [name for name in fresh if fresh[name] != checked_in[name]]
@@ -24,5 +25,7 @@ def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
 
 
 def test_every_contract_uses_package_shift_v1() -> None:
-    for proto in GENERATED.glob("*.proto"):
+    contracts = list(CONTRACTS.glob("*.proto"))
+    assert contracts
+    for proto in contracts:
         assert "package shift.v1;" in proto.read_text(), proto.name

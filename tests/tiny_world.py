@@ -8,7 +8,7 @@ import csv
 import random
 from pathlib import Path
 
-from services.cache.records import DatasetRecord
+from shift_search.cache.records import DatasetRecord
 
 POSITIVE = ["good", "great", "fine", "nice", "love", "best", "happy", "tasty"]
 NEGATIVE = ["bad", "awful", "poor", "hate", "worst", "sad", "stale", "bland"]

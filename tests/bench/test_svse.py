@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bench.search_vs_enumeration as svse
-from bench.search_vs_enumeration import (
+import bench.search_vs_enumeration.command as svse
+from bench.search_vs_enumeration.command import (
     CPU_SIZES,
     QUICK_MODELS,
     QUICK_SIZES,
@@ -23,9 +23,9 @@ from bench.search_vs_enumeration import (
     run_dataset,
     sizes,
 )
-from bench.svse_data import capped, digits_split, seeded_split
-from bench.svse_run import task_agnostic_query
-from bench.svse_table import (
+from bench.search_vs_enumeration.data import capped, digits_split, seeded_split
+from bench.search_vs_enumeration.run import task_agnostic_query
+from bench.search_vs_enumeration.table import (
     COLUMNS,
     Finetuned,
     Outcome,
@@ -36,9 +36,9 @@ from bench.svse_table import (
     score,
     table,
 )
-from bench.svse_table import speedup as speed_up
-from services.cache.records import ModelRecord
-from services.executor.datasets import read_dataset
+from bench.search_vs_enumeration.table import speedup as speed_up
+from shift_search.cache.records import ModelRecord
+from shift_search.executor.datasets.reader import read_dataset
 
 ENUMERATION = {
     "a": Finetuned("a", 0.80, 100.0),
@@ -176,7 +176,7 @@ def test_a_dataset_without_a_pool_is_skipped(
 def test_rederive_recomputes_goals_from_the_recorded_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
     (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
     result = svse.main(["--rederive"])
@@ -189,7 +189,7 @@ def test_rederive_recomputes_goals_from_the_recorded_results(
 def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
     recorded = json.loads(recorded_file.read_text())
     data = recorded["datasets"]["tweets"]
     q1 = next(s for s in data["strategies"] if s["strategy"] == "Q1 task-agnostic")
@@ -208,7 +208,7 @@ def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
 def test_remeasuring_an_unknown_model_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent / "results" / "search_vs_enumeration-cpu.json"
+    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
     (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
     with pytest.raises(SystemExit, match="tweets has no fine-tune of nope to remeasure"):

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from bench.zoo import register, write_yaml
-from bench.zoo_build import BuildContext, Built, Measured, Measurement, Outcome, build_pool
-from bench.zoo_data import FORBIDDEN, text_split
-from bench.zoo_manifest import MANIFEST_FILE, Spec, file_sha256
-from bench.zoo_measure import onnx_param_count
-from bench.zoo_pool import pool_specs
-from bench.zoo_text import copy_tokenizer, random_init, truncate_layers
-from cli.register import records_from_yaml
-from cli.serve import build
-from services.cache.client import CacheClient
-from services.cache.records import ModelRecord
-from services.executor.finetune import finetune
-from services.executor.loaders import load_encoder
+from bench.zoo.build import BuildContext, Built, Measured, Measurement, Outcome, build_pool
+from bench.zoo.command import register, write_yaml
+from bench.zoo.data import FORBIDDEN, text_split
+from bench.zoo.manifest import MANIFEST_FILE, Spec, file_sha256
+from bench.zoo.measure import onnx_param_count
+from bench.zoo.pool import pool_specs
+from bench.zoo.text import copy_tokenizer, random_init, truncate_layers
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.register import records_from_yaml
+from shift_search.cli.serve import build
+from shift_search.executor.finetuning.train import finetune
+from shift_search.executor.loaders.registry import load_encoder
 from tests.tiny_world import make_tiny_bert
 
 

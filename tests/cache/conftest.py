@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.cache.redis_store import RedisStore
-from services.cache.sqlite_store import SQLiteStore
-from services.cache.store import Store
+from shift_search.cache.redis_store import RedisStore
+from shift_search.cache.sqlite_store import SQLiteStore
+from shift_search.cache.store import Store
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from services.cache.catalog import Catalog, DatasetFilter, ModelFilter
-from services.cache.convert import dataset_from_proto, dataset_to_proto
-from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
-from services.cache.store import Store
-from services.runtime.errors import AlreadyExists, InvalidArgument, NotFound
+from shift_search.cache.catalog import Catalog, DatasetFilter, ModelFilter
+from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
+from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cache.store import Store
+from shift_search.runtime.errors import AlreadyExists, InvalidArgument, NotFound
 
 
 def model(name: str, **fields: Any) -> ModelRecord:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from services.cache import keys
-from services.cache.catalog import Catalog
-from services.cache.history import History
-from services.cache.purge import purge
-from services.cache.records import ModelRecord
-from services.cache.store import Store
+from shift_search.cache import keys
+from shift_search.cache.catalog import Catalog
+from shift_search.cache.history import History
+from shift_search.cache.purge import purge
+from shift_search.cache.records import ModelRecord
+from shift_search.cache.store import Store
 
 
 def test_history_is_append_only_and_ordered(store: Store) -> None:

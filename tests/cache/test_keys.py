@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.cache import keys
-from services.runtime.errors import InvalidArgument
+from shift_search.cache import keys
+from shift_search.runtime.errors import InvalidArgument
 
 parts = st.text(min_size=1, max_size=12)
 

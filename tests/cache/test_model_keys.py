@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from services.cache import keys
-from services.cache.catalog import Catalog
-from services.cache.codec import dump_json
-from services.cache.records import MODEL_METADATA_FIELDS, MODEL_OUTPUT_FIELDS, ModelRecord
-from services.cache.store import Store
+from shift_search.cache import keys
+from shift_search.cache.catalog import Catalog
+from shift_search.cache.codec import dump_json
+from shift_search.cache.records import MODEL_METADATA_FIELDS, MODEL_OUTPUT_FIELDS, ModelRecord
+from shift_search.cache.store import Store
 
 BASE = ModelRecord(name="bert", source="huggingface", uri="/models/bert")
 OTHER_OUTPUTS: dict[str, Any] = {

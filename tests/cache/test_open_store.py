@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from services.cache.redis_store import RedisStore, glob_escape, redact
-from services.cache.sqlite_store import SQLiteStore
-from services.cache.stores import REDIS_URL_ENV, open_store
-from services.runtime.errors import InvalidArgument, Unavailable
+from shift_search.cache.redis_store import RedisStore, glob_escape, redact
+from shift_search.cache.sqlite_store import SQLiteStore
+from shift_search.cache.stores import REDIS_URL_ENV, open_store
+from shift_search.runtime.errors import InvalidArgument, Unavailable
 
 
 def test_default_is_sqlite_under_shift_home(

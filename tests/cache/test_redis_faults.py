@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.cache.catalog import Catalog
-from services.cache.records import ModelRecord
-from services.cache.redis_store import RedisStore
-from services.runtime.errors import Unavailable
+from shift_search.cache.catalog import Catalog
+from shift_search.cache.records import ModelRecord
+from shift_search.cache.redis_store import RedisStore
+from shift_search.runtime.errors import Unavailable
 from tests.redis_server import RedisServer
 
 

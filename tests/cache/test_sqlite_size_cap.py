@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.cache.sqlite_store import SQLiteStore
-from services.cache.stores import open_store
-from services.runtime.errors import InvalidArgument
-from services.runtime.settings import DEFAULT_CACHE_MAX_BYTES, parse_size
+from shift_search.cache.sqlite_store import SQLiteStore
+from shift_search.cache.stores import open_store
+from shift_search.runtime.errors import InvalidArgument
+from shift_search.runtime.settings import DEFAULT_CACHE_MAX_BYTES, parse_size
 
 KB = 1_000
 
@@ -34,7 +34,7 @@ def test_evictable_values_stay_under_the_cap_and_results_are_kept(tmp_path: Path
 
 def test_the_least_recently_used_go_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter(float(t) for t in range(1_000, 100_000, 100))  # 100 s per call: every read counts
-    monkeypatch.setattr("services.cache.sqlite_store.time.time", lambda: next(clock))
+    monkeypatch.setattr("shift_search.cache.sqlite_store.time.time", lambda: next(clock))
     store = SQLiteStore(tmp_path / "s.sqlite3", max_bytes=10 * KB)
     for i in range(10):
         store.put(*chunk(i), evictable=True)

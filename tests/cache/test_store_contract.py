@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.cache.store import Store
-from services.runtime.errors import InvalidArgument
+from shift_search.cache.store import Store
+from shift_search.runtime.errors import InvalidArgument
 
 
 def test_put_get_delete(store: Store) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
-from cli.render import HumanPrinter, table_text
-from services.planner.convert import event_to_proto
-from services.planner.events import (
+from shift_search.cli.render import HumanPrinter, table_text
+from shift_search.planner.convert import event_to_proto
+from shift_search.planner.events import (
     Eliminated,
     Event,
     Finished,
@@ -20,7 +20,7 @@ from services.planner.events import (
     Table,
     TaskFinished,
 )
-from shift.v1 import query_pb2
+from shift_search.proto.v1 import query_pb2
 
 LIVE = "\r\033[K"  # back to the start of the line, and wipe it
 

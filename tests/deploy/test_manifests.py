@@ -262,7 +262,7 @@ def test_redis_caps_memory_below_its_limit_and_evicts_only_features(objs: list[O
     (container,) = containers(named(objs, "StatefulSet", "redis"))
     args = container["args"]
     flags = dict(zip(args[0::2], args[1::2], strict=True))
-    # only feature chunks carry a TTL (services/cache/redis_store.py): volatile-* evicts them alone
+    # only feature chunks carry a TTL (cache/redis_store.py): volatile-* evicts them alone
     assert flags["--maxmemory-policy"] == "volatile-lru"
     limit = kubernetes_bytes(container["resources"]["limits"]["memory"])
     # an AOF rewrite forks: leave the copy-on-write pages and client buffers room under the limit

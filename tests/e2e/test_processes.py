@@ -23,7 +23,7 @@ class Service:
         self.name = name
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", name, "--port", "0", *args],
+            [sys.executable, "-m", "shift_search.cli.main", "serve", name, "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=log.open("w"),
             text=True,
@@ -47,7 +47,7 @@ class Service:
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "shift_search.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -3,7 +3,7 @@ naming Redis, the services recover by themselves when it returns, nothing stored
 a restart or a SIGKILL with persistence (AOF, appendfsync always), and a restart in the middle
 of a query fails that query cleanly: no partial entry, and the same query then succeeds.
 
-Design (services/planner/executors.py): a task that fails UNAVAILABLE is retried a few times,
+Design (shift_search/planner/executors.py): a task that fails UNAVAILABLE is retried a few times,
 half a second apart, then the query fails with the task's error. A Redis outage longer than
 those retries therefore ends the query with UNAVAILABLE; nothing waits for Redis to return."""
 
@@ -18,16 +18,16 @@ from pathlib import Path
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache import keys
-from services.cache.client import CacheClient
-from services.cache.records import ModelRecord
-from services.executor.feature_store import blocks
-from services.executor.segments import SegmentReader
-from services.planner.task_aware import STORAGE_CHUNK
-from services.runtime.errors import Unavailable
-from services.runtime.server import ServiceServer
-from shift.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.serve import build
+from shift_search.executor.datasets.segments import SegmentReader
+from shift_search.executor.features.store import blocks
+from shift_search.planner.task_aware import STORAGE_CHUNK
+from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.runtime.errors import Unavailable
+from shift_search.runtime.server import ServiceServer
 from tests.conftest import StartRedis
 from tests.redis_server import RedisServer
 from tests.services.conftest import register_world, serve_args

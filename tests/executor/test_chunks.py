@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.executor.chunks import chunk_indices, num_chunks, proportional_take
-from services.runtime.errors import InvalidArgument
+from shift_search.executor.datasets.chunks import chunk_indices, num_chunks, proportional_take
+from shift_search.runtime.errors import InvalidArgument
 
 
 def test_chunks_partition_the_segment_in_a_shuffled_order() -> None:

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from services.executor.datasets import encode_labels, parse_slice, read_dataset
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from shift_search.executor.datasets.reader import encode_labels, parse_slice, read_dataset
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 ROWS: list[dict[str, object]] = [
     {"text": "good food", "label": "pos"},

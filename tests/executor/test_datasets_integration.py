@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.executor.datasets import read_dataset
+from shift_search.executor.datasets.reader import read_dataset
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from services.executor.features import extract_features, from_float16_blob, to_float16_blob
-from services.runtime.errors import (
+from shift_search.executor.features.extract import (
+    extract_features,
+    from_float16_blob,
+    to_float16_blob,
+)
+from shift_search.runtime.errors import (
     Cancelled,
     FailedPrecondition,
     InvalidArgument,

@@ -19,9 +19,9 @@ import pytest
 import torch
 import transformers
 
-from services.executor.features import extract_features
-from services.executor.loaders import load_encoder, pick_device
-from services.runtime.errors import ResourceExhausted
+from shift_search.executor.features.extract import extract_features
+from shift_search.executor.loaders.registry import load_encoder, pick_device
+from shift_search.runtime.errors import ResourceExhausted
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 

@@ -17,8 +17,8 @@ import torch
 from safetensors.torch import load_file
 from transformers import BertConfig, BertModel
 
-from services.executor.finetune import FinetuneProgress, finetune
-from services.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
+from shift_search.executor.finetuning.train import FinetuneProgress, finetune
+from shift_search.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
 
 
 class MlpEncoder:

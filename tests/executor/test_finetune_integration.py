@@ -11,11 +11,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np
 import pytest
 
-from services.executor.encoders import Encoder
-from services.executor.finetune import finetune
-from services.executor.known_models import resolve_known_model
-from services.executor.loaders import load_encoder
-from services.runtime.errors import FailedPrecondition, NotFound
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.finetuning.train import finetune
+from shift_search.executor.loaders.known_models import resolve_known_model
+from shift_search.executor.loaders.registry import load_encoder
+from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 pytestmark = pytest.mark.integration
 

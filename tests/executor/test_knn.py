@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from services.executor import knn_index
-from services.executor.knn import knn_error, knn_predict, majority_vote
-from services.executor.nn_summary import Metric
-from services.runtime.errors import InvalidArgument
+from shift_search.executor.nearest_neighbour import index as knn_index
+from shift_search.executor.nearest_neighbour.knn import knn_error, knn_predict, majority_vote
+from shift_search.executor.nearest_neighbour.summary import Metric
+from shift_search.runtime.errors import InvalidArgument
 
 
 def reference_predict(

@@ -13,18 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.cache import keys
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord
-from services.cache.service import registration as cache_registration
-from services.cache.stores import open_store
-from services.executor.encoders import Encoder
-from services.executor.feature_store import Block, FeatureStore, blocks
-from services.executor.features import from_float16_blob
-from services.executor.loaders import load_encoder
-from services.executor.segments import SegmentReader
-from services.runtime.errors import Unavailable
-from services.runtime.server import ServiceServer
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord
+from shift_search.cache.service import registration as cache_registration
+from shift_search.cache.stores import open_store
+from shift_search.executor.datasets.segments import SegmentReader
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.extract import from_float16_blob
+from shift_search.executor.features.store import Block, FeatureStore, blocks
+from shift_search.executor.loaders.registry import load_encoder
+from shift_search.runtime.errors import Unavailable
+from shift_search.runtime.server import ServiceServer
 from tests.conftest import StartRedis
 from tests.tiny_world import make_tiny_bert, write_reviews
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.executor.linear_probe import Optimizer, linear_probe_error
-from services.runtime.errors import Cancelled, InvalidArgument
+from shift_search.executor.proxies.linear_probe import Optimizer, linear_probe_error
+from shift_search.runtime.errors import Cancelled, InvalidArgument
 
 
 def blobs(

@@ -16,10 +16,15 @@ import torch
 import transformers
 from PIL import Image
 
-from services.executor.encoders import Encoder
-from services.executor.loaders import load_encoder, loader_sources, pick_device, register_loader
-from services.executor.loaders_onnx import OnnxTextEncoder
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.loaders.onnx import OnnxTextEncoder
+from shift_search.executor.loaders.registry import (
+    load_encoder,
+    loader_sources,
+    pick_device,
+    register_loader,
+)
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 WORDS = [
     *("the", "a", "cat", "dog", "sat", "on", "mat", "runs"),

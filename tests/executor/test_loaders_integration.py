@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from services.executor.datasets import read_dataset
-from services.executor.encoders import Encoder
-from services.executor.known_models import known_model_names, resolve_known_model
-from services.executor.loaders import load_encoder
-from services.runtime.errors import FailedPrecondition, NotFound
+from shift_search.executor.datasets.reader import read_dataset
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.loaders.known_models import known_model_names, resolve_known_model
+from shift_search.executor.loaders.registry import load_encoder
+from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 pytestmark = pytest.mark.integration
 

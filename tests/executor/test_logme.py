@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.executor.logme import logme_error, logme_score
-from services.runtime.errors import InvalidArgument
+from shift_search.executor.proxies.logme import logme_error, logme_score
+from shift_search.runtime.errors import InvalidArgument
 
 
 @pytest.mark.parametrize(("n", "dims"), [(400, 24), (40, 64)])

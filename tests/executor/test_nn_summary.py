@@ -7,7 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from services.executor.nn_summary import (
+from shift_search.executor.nearest_neighbour.search import nn_search
+from shift_search.executor.nearest_neighbour.summary import (
     Metric,
     NNSummary,
     concat_test,
@@ -16,8 +17,7 @@ from services.executor.nn_summary import (
     relabel,
     restrict_test,
 )
-from services.executor.nn_summary_search import nn_search
-from services.runtime.errors import InvalidArgument
+from shift_search.runtime.errors import InvalidArgument
 
 METRICS: tuple[Metric, ...] = ("euclidean", "cosine")
 

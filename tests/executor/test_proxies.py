@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from services.executor.knn import knn_error
-from services.executor.linear_probe import linear_probe_error
-from services.executor.logme import logme_score
-from services.executor.nn_summary_search import nn_search
-from services.executor.proxies import PROXIES, compute_proxy, get_proxy
-from services.runtime.errors import InvalidArgument
+from shift_search.executor.nearest_neighbour.knn import knn_error
+from shift_search.executor.nearest_neighbour.search import nn_search
+from shift_search.executor.proxies.linear_probe import linear_probe_error
+from shift_search.executor.proxies.logme import logme_score
+from shift_search.executor.proxies.registry import PROXIES, compute_proxy, get_proxy
+from shift_search.runtime.errors import InvalidArgument
 
 Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 

@@ -20,22 +20,23 @@ import pytest
 import torch
 import transformers
 
-from services.cache import keys
-from services.cache.client import CacheClient
-from services.cache.convert import dataset_from_proto, dataset_to_proto, model_to_proto
-from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
-from services.cache.service import registration as cache_registration
-from services.cache.stores import open_store
-from services.executor.encoders import Encoder
-from services.executor.features import extract_features
-from services.executor.loaders import LoadOptions, register_loader
-from services.executor.loaders_huggingface import load_huggingface
-from services.executor.service import registration as executor_registration
-from services.executor.service import task_id_of
-from services.runtime.errors import NotFound
-from services.runtime.server import ServiceServer
-from services.runtime.values import params_to_proto
-from shift.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.convert import dataset_from_proto, dataset_to_proto, model_to_proto
+from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cache.service import registration as cache_registration
+from shift_search.cache.stores import open_store
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.extract import extract_features
+from shift_search.executor.loaders.huggingface import load_huggingface
+from shift_search.executor.loaders.options import LoadOptions
+from shift_search.executor.loaders.registry import register_loader
+from shift_search.executor.service import registration as executor_registration
+from shift_search.executor.service import task_id_of
+from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.runtime.errors import NotFound
+from shift_search.runtime.server import ServiceServer
+from shift_search.runtime.values import params_to_proto
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 GOOD = ["good", "great", "fine", "nice"]

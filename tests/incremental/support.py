@@ -7,13 +7,13 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
-from services.cache.service import registration as cache_registration
-from services.cache.stores import open_store
-from services.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
-from services.executor.segments import SegmentReader
-from services.runtime.server import ServiceServer
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cache.service import registration as cache_registration
+from shift_search.cache.stores import open_store
+from shift_search.executor.datasets.segments import SegmentReader
+from shift_search.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
+from shift_search.runtime.server import ServiceServer
 
 CHUNK = 64
 NOISE = 0.3  # classes share words, so 1-NN errors are strictly between 0 and 1

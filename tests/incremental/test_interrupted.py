@@ -13,14 +13,14 @@ from pathlib import Path
 import grpc
 import pytest
 
-from services.cache import keys
-from services.cache.client import BLOB_PIECE_BYTES
-from services.executor.feature_store import blocks
-from services.executor.features import from_float16_blob
-from services.executor.runner import run_score
-from services.executor.segments import SegmentReader
-from services.runtime.errors import Cancelled
-from shift.v1 import cache_pb2, cache_pb2_grpc
+from shift_search.cache import keys
+from shift_search.cache.client import BLOB_PIECE_BYTES
+from shift_search.executor.datasets.segments import SegmentReader
+from shift_search.executor.features.extract import from_float16_blob
+from shift_search.executor.features.store import blocks
+from shift_search.executor.runner import run_score
+from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
+from shift_search.runtime.errors import Cancelled
 from tests.incremental.support import Env, data, exact, informative, model, run
 
 BIG_CHUNK = 256  # so a chunk takes several batches of 64: one batch runs, then the cancel

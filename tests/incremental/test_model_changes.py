@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.cache.records import ModelRecord
+from shift_search.cache.records import ModelRecord
 from tests.incremental.support import Env, data, exact, model, run
 
 CHUNKS = 5 + 2  # 300 training and 90 test rows in chunks of 64

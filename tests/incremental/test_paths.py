@@ -8,8 +8,8 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from services.cache.records import ChangeRecord, DatasetRecord
-from services.executor.runner import ScoreOutcome
+from shift_search.cache.records import ChangeRecord, DatasetRecord
+from shift_search.executor.runner import ScoreOutcome
 from tests.incremental.support import Env, data, exact, informative, model, run
 
 PROXIES = ("euclidean_nn", "cosine_nn", "linear", "knn", "logme")

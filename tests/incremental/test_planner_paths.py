@@ -13,16 +13,16 @@ from typing import Any
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache import keys
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
-from services.executor.feature_store import blocks
-from services.executor.segments import SegmentReader
-from services.planner.task_aware import STORAGE_CHUNK
-from services.runtime.server import ServiceServer
-from services.runtime.values import value_from_proto
-from shift.v1 import query_pb2, query_pb2_grpc
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.serve import build
+from shift_search.executor.datasets.segments import SegmentReader
+from shift_search.executor.features.store import blocks
+from shift_search.planner.task_aware import STORAGE_CHUNK
+from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.server import ServiceServer
+from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import serve_args
 from tests.tiny_world import reviews_dataset
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from services.parser import ParseErrors, parse, script_to_json
+from shift_search.parser import ParseErrors, parse, script_to_json
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

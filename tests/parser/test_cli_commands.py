@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from services.parser import parse
+from shift_search.cli.main import main
+from shift_search.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,7 +119,7 @@ def test_fmt_errors_exit_2_and_print_nothing_for_that_file(
 
 
 def test_the_real_command_line(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "cli.main", "parse", "-"]
+    command = [sys.executable, "-m", "shift_search.cli.main", "parse", "-"]
     done = subprocess.run(
         command, input="PURGE;\nSELECT * FRM m;", capture_output=True, text=True, cwd=ROOT
     )

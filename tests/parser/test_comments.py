@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.parser import format_text, parse
-from services.parser.comments import Comments, find_comments
+from shift_search.parser import format_text, parse
+from shift_search.parser.comments import Comments, find_comments
 from tests.parser.goldens import golden_queries
 
 SCRIPT = """-- head

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.parser import ParseErrors, parse
-from services.runtime.errors import PositionedError
+from shift_search.parser import ParseErrors, parse
+from shift_search.runtime.errors import PositionedError
 from tests.parser.goldens import actual_errors, error_queries, expected
 
 CASES = error_queries()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.parser import format_script, parse
-from services.parser.convert import script_from_proto, script_to_proto
-from services.parser.parsing import GRAMMAR
-from shift.v1 import ast_pb2 as pb
+from shift_search.parser import format_script, parse
+from shift_search.parser.convert import script_from_proto, script_to_proto
+from shift_search.parser.parsing import GRAMMAR
+from shift_search.proto.v1 import ast_pb2 as pb
 from tests.parser.goldens import GOLDEN, actual_statements, expected, golden_queries
 
 CASES = golden_queries()
@@ -43,7 +43,7 @@ def test_proto_round_trip_keeps_tree_and_positions(path: Path) -> None:
 
 
 def repr_with_positions(script: object) -> str:
-    from services.parser.json_view import script_to_json
+    from shift_search.parser.json_view import script_to_json
 
     assert hasattr(script, "statements")
     return repr(script_to_json(script))  # type: ignore[arg-type]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from google.protobuf.message import Message
 
-from services.parser import ParseErrors, parse
-from services.parser.convert import script_from_proto, script_to_proto
-from services.parser.nesting import BASE_DEPTH, MAX_NESTING
-from shift.v1 import ast_pb2 as pb
+from shift_search.parser import ParseErrors, parse
+from shift_search.parser.convert import script_from_proto, script_to_proto
+from shift_search.parser.nesting import BASE_DEPTH, MAX_NESTING
+from shift_search.proto.v1 import ast_pb2 as pb
 
 LEVELS = MAX_NESTING
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser import ParseErrors, ast, parse, statement_to_json
+from shift_search.parser import ParseErrors, ast, parse, statement_to_json
 
 
 def one(text: str) -> ast.Statement:

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.parser import ParseErrors, format_script, format_text, parse
-from services.parser.convert import script_from_proto, script_to_proto
-from services.parser.nesting import MAX_NESTING
-from shift.v1 import ast_pb2 as pb
+from shift_search.parser import ParseErrors, format_script, format_text, parse
+from shift_search.parser.convert import script_from_proto, script_to_proto
+from shift_search.parser.nesting import MAX_NESTING
+from shift_search.proto.v1 import ast_pb2 as pb
 from tests.parser.goldens import golden_queries
 
 TOKENS = [

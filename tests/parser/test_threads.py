@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from services.parser import parse
+from shift_search.parser import parse
 
 
 def test_threads_that_start_parsing_together_all_succeed() -> None:

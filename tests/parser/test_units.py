@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.parser import names
-from services.parser.literals import quote, read_number, unquote
-from services.parser.splitter import split_statements
+from shift_search.parser import names
+from shift_search.parser.literals import quote, read_number, unquote
+from shift_search.parser.splitter import split_statements
 
 
 def test_proxy_aliases() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.planner.analyze import Measured, attach, shares, split
-from services.planner.events import PlanInfo, Step
+from shift_search.planner.analyze import Measured, attach, shares, split
+from shift_search.planner.events import PlanInfo, Step
 
 
 def _steps() -> list[Step]:

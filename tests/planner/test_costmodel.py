@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.planner.costmodel import (
+from shift_search.planner.costmodel import (
     CachedWork,
     CostConstants,
     ModelCost,
@@ -14,8 +14,8 @@ from services.planner.costmodel import (
     decide,
     estimate_steps,
 )
-from services.planner.halving import make_schedule
-from services.runtime.errors import FailedPrecondition, InvalidArgument
+from shift_search.planner.halving import make_schedule
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument
 
 # Inference ms per sample of the paper's 65 NLP models (data/paper_nlp_pool_65.csv, 2017 GPU).
 PAPER_NLP_MS = (

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cli.serve import build
-from services.cache.convert import model_to_proto
-from services.cache.records import ModelRecord
-from services.planner.executors import ExecutorPool
-from services.runtime.errors import ShiftError
-from shift.v1 import executor_pb2
+from shift_search.cache.convert import model_to_proto
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.serve import build
+from shift_search.planner.executors import ExecutorPool
+from shift_search.proto.v1 import executor_pb2
+from shift_search.runtime.errors import ShiftError
 from tests.redis_server import free_port
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert

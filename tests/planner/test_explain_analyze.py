@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache.client import CacheClient
-from services.cache.records import ModelRecord
-from services.runtime.server import ServiceServer
-from shift.v1 import query_pb2, query_pb2_grpc
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.serve import build
+from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.server import ServiceServer
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord, SegmentRecord
-from services.runtime.server import ServiceServer
-from shift.v1 import query_pb2, query_pb2_grpc
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cli.serve import build
+from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.server import ServiceServer
 from tests.services.conftest import serve_args
 
 CASES = Path(__file__).parent / "explain"

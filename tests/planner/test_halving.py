@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.planner.halving import (
+from shift_search.planner.halving import (
     auto_chunk,
     auto_parameters,
     eliminate,
@@ -17,7 +17,7 @@ from services.planner.halving import (
     proportional_slices,
     rounds,
 )
-from services.runtime.errors import FailedPrecondition, InvalidArgument
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from services.planner.costmodel import (
+from shift_search.planner.costmodel import (
     CachedWork,
     ModelCost,
     decide,
     estimate_parts,
     estimate_steps,
 )
-from services.planner.finetune_cost import finetune_steps, halving_steps, survivors
-from services.planner.halving import Schedule, make_schedule
-from services.planner.search_cost import Stored, price_search
+from shift_search.planner.finetune_cost import finetune_steps, halving_steps, survivors
+from shift_search.planner.halving import Schedule, make_schedule
+from shift_search.planner.search_cost import Stored, price_search
 
 # Mean load 2 s, mean inference 0.02 s per sample (as in test_costmodel).
 SMALL = [ModelCost(1.0, 0.01), ModelCost(3.0, 0.03), ModelCost(1.0, 0.01), ModelCost(3.0, 0.03)]

@@ -15,14 +15,14 @@ from typing import Any
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache import keys
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
-from services.planner import coordinator
-from services.runtime.server import ServiceServer
-from services.runtime.values import value_from_proto
-from shift.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.serve import build
+from shift_search.planner import coordinator
+from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.runtime.server import ServiceServer
+from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 

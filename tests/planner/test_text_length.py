@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.cache.records import DatasetRecord, ModelRecord
-from services.planner.binder import BoundDataset
-from services.planner.task_aware import model_cost, text_length_scale
-from services.runtime.profile_inputs import PROFILE_TEXT_CHARS, profile_texts
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.planner.binder import BoundDataset
+from shift_search.planner.task_aware import model_cost, text_length_scale
+from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS, profile_texts
 
 
 def bound(name: str, size: int, chars: float | None) -> BoundDataset:

@@ -11,10 +11,10 @@ from pathlib import Path
 import grpc
 import pytest
 
-from cli.serve import build
-from services.cache.client import CacheClient
-from services.cache.records import ModelRecord
-from services.runtime.server import ServiceServer
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import ModelRecord
+from shift_search.cli.serve import build
+from shift_search.runtime.server import ServiceServer
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from services.cache.client import CacheClient
-from services.cache.records import DatasetRecord, ModelRecord
-from services.runtime.errors import InvalidArgument, NotFound
-from shift.v1 import cache_pb2, cache_pb2_grpc
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
+from shift_search.runtime.errors import InvalidArgument, NotFound
 from tests.services.conftest import Stack
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.main import main
+from shift_search.cli.main import main
 from tests.services.conftest import Stack
 
 RANKING = """select name from text_models order by err asc trained on "reviews-train"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from services.runtime.log import QUIET, configure_logging
+from shift_search.runtime.log import QUIET, configure_logging
 
 
 def test_library_chatter_is_kept_below_warning() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from services.parser import parse
-from services.parser.convert import script_from_proto
-from services.runtime.status import details_of
-from shift.v1 import parser_pb2, parser_pb2_grpc
+from shift_search.parser import parse
+from shift_search.parser.convert import script_from_proto
+from shift_search.proto.v1 import parser_pb2, parser_pb2_grpc
+from shift_search.runtime.status import details_of
 from tests.services.conftest import Stack
 
 

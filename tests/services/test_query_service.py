@@ -10,9 +10,9 @@ from typing import Any
 import grpc
 import pytest
 
-from services.runtime.status import details_of
-from services.runtime.values import value_from_proto
-from shift.v1 import query_pb2, query_pb2_grpc
+from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.status import details_of
+from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import Stack
 
 

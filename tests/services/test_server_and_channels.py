@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from services.cache.client import CacheClient
-from services.cache.service import registration
-from services.cache.stores import open_store
-from services.runtime.errors import FailedPrecondition, Unavailable
-from services.runtime.server import ServiceServer
+from shift_search.cache.client import CacheClient
+from shift_search.cache.service import registration
+from shift_search.cache.stores import open_store
+from shift_search.runtime.errors import FailedPrecondition, Unavailable
+from shift_search.runtime.server import ServiceServer
 
 
 def cache_server(path: Path, port: int = 0) -> ServiceServer:

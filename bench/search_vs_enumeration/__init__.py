@@ -1,0 +1,1 @@
+"""Search against fine-tuning everything: data, driving the services, pricing, the report."""

@@ -1,0 +1,187 @@
+"""Every key SHiFT stores, built in one place.
+
+Layout (all under the versioned prefix ``shift:v1:``; components are percent-quoted so that no
+component can contain the ``:`` separator and two different tuples never share a key):
+
+    catalog:model:{model key}                      ModelRecord JSON (durable)
+    catalog:model-name:{name}                      model key of the record holding that name
+    catalog:dataset:{dataset key}                  DatasetRecord JSON (durable)
+    catalog:dataset-name:{name}                    dataset key of the record holding that name
+    feat:{model}:{rows fp}                              features of rows, by content (evictable)
+    nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
+    res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             proxy result JSON
+    res:finetune:{model}:{dataset fps}:{params hash}                  fine-tune result JSON
+    sh:{run id}                                    successive-halving state JSON
+    history:seq / history:entry:{seq}              query history (append-only)
+    lease:{task}                                   "compute once" leases
+    session:{id}                                   a client session's DECLAREd variables
+
+{model} is ``ModelRecord.key``, ``models/{source}/{name}@{revision}~{outputs digest}``: the digest
+covers every field that changes the model's outputs (``records.MODEL_OUTPUT_FIELDS``), so data
+derived from a model is never read back for a model that computes something else, while a
+metadata change (costs, tags, sizes) keeps it. The successive-halving run id hashes the same keys.
+
+PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from shift_search.runtime.errors import InvalidArgument
+
+PREFIX = "shift:v1:"
+
+CATALOG = f"{PREFIX}catalog:"
+MODELS = f"{CATALOG}model:"
+MODEL_NAMES = f"{CATALOG}model-name:"
+DATASETS = f"{CATALOG}dataset:"
+DATASET_NAMES = f"{CATALOG}dataset-name:"
+FEATURES = f"{PREFIX}feat:"
+NN_SUMMARIES = f"{PREFIX}nn:"
+RESULTS = f"{PREFIX}res:"
+PROXY_RESULTS = f"{RESULTS}proxy:"
+FINETUNE_RESULTS = f"{RESULTS}finetune:"
+SH_STATES = f"{PREFIX}sh:"
+HISTORY = f"{PREFIX}history:"
+HISTORY_ENTRIES = f"{HISTORY}entry:"
+LEASES = f"{PREFIX}lease:"
+SESSIONS = f"{PREFIX}session:"
+
+PURGE_PREFIXES: tuple[str, ...] = (FEATURES, NN_SUMMARIES, RESULTS, SH_STATES)
+"""What PURGE drops: derived data only, never the catalog, the history or leases."""
+
+HISTORY_SEQ_WIDTH = 12  # zero padding, so that sorted keys are in sequence order
+
+_SAFE = "/@._-=~"  # kept readable; ':', '+', '%' and everything else are quoted
+
+
+def _part(value: str | int) -> str:
+    text = str(value)
+    if not text:
+        raise InvalidArgument("a cache key component is empty")
+    return quote(text, safe=_SAFE)
+
+
+def _join(prefix: str, *parts: str | int) -> str:
+    return prefix + ":".join(_part(p) for p in parts)
+
+
+def _fingerprints(fingerprints: Sequence[str]) -> str:
+    if isinstance(fingerprints, str) or not fingerprints:
+        raise InvalidArgument("dataset fingerprints must be a non-empty sequence of strings")
+    return "+".join(_part(f) for f in fingerprints)
+
+
+def model(model_key: str) -> str:
+    """A catalog model record, by ``ModelRecord.key``."""
+    return _join(MODELS, model_key)
+
+
+def model_name(name: str) -> str:
+    """The name index of models: holds the key of the record that owns ``name``."""
+    return _join(MODEL_NAMES, name)
+
+
+def dataset(dataset_key: str) -> str:
+    """A catalog dataset record, by ``DatasetRecord.key``."""
+    return _join(DATASETS, dataset_key)
+
+
+def dataset_name(name: str) -> str:
+    """The name index of datasets: holds the key of the record that owns ``name``."""
+    return _join(DATASET_NAMES, name)
+
+
+def features(model_key: str, rows_fingerprint: str) -> str:
+    """Features of some rows of a segment, keyed by their content (positions and inputs)."""
+    return _join(FEATURES, model_key, rows_fingerprint)
+
+
+def nn_pair(model_key: str, train_rows: str, test_rows: str, metric: str) -> str:
+    """1-NN of a block of test rows among a block of training rows (content-keyed both sides)."""
+    return _join(NN_SUMMARIES, model_key, train_rows, test_rows, metric)
+
+
+def proxy_result(
+    model_key: str, dataset_fingerprints: Sequence[str], proxy: str, params_digest: str
+) -> str:
+    """A proxy score of a model on dataset versions (e.g. train then test fingerprints)."""
+    fps = _fingerprints(dataset_fingerprints)
+    return f"{PROXY_RESULTS}{_part(model_key)}:{fps}:{_part(proxy)}:{_part(params_digest)}"
+
+
+def finetune_result(model_key: str, dataset_fingerprints: Sequence[str], params_digest: str) -> str:
+    """The outcome of fine-tuning a model on dataset versions with given hyper-parameters."""
+    fps = _fingerprints(dataset_fingerprints)
+    return f"{FINETUNE_RESULTS}{_part(model_key)}:{fps}:{_part(params_digest)}"
+
+
+def sh_state(run_id: str) -> str:
+    """State of one successive-halving run (named by the content hash of its plan)."""
+    return _join(SH_STATES, run_id)
+
+
+def history_seq() -> str:
+    """The counter that numbers query-history entries."""
+    return f"{HISTORY}seq"
+
+
+def history_entry(seq: int) -> str:
+    """One query-history entry; zero-padded so that a sorted scan is in sequence order."""
+    return f"{HISTORY_ENTRIES}{_index(seq):0{HISTORY_SEQ_WIDTH}d}"
+
+
+def lease(task: str) -> str:
+    """The lease that lets one worker compute ``task`` while the others wait."""
+    return _join(LEASES, task)
+
+
+def session(session_id: str) -> str:
+    """The variables of one client session, all in one value (the layout before each variable
+    had its own key; still read)."""
+    return _join(SESSIONS, session_id)
+
+
+def session_variables(session_id: str) -> str:
+    """The prefix under which a session keeps its variables, one key each (so any planner
+    replica can serve it, and two DECLAREs at once both stay)."""
+    return f"{session(session_id)}:var:"
+
+
+def session_variable(session_id: str, name: str) -> str:
+    """One variable of a session; names ignore case."""
+    return session_variables(session_id) + quote(name.lower(), safe="")
+
+
+def params_hash(params: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of ``params`` (sorted keys; integral floats as ints)."""
+    text = json.dumps(_canonical(params), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    match value:
+        case bool() | None | str() | int():
+            return value
+        case float() if not math.isfinite(value):
+            raise InvalidArgument(f"parameter value {value!r} is not finite")
+        case float():
+            return int(value) if value.is_integer() else value
+        case Mapping():
+            return {str(k): _canonical(v) for k, v in value.items()}
+        case list() | tuple():
+            return [_canonical(v) for v in value]
+        case _:
+            raise InvalidArgument(f"parameter value {value!r} is not JSON-serialisable")
+
+
+def _index(value: int) -> int:
+    if value < 0:
+        raise InvalidArgument(f"index must be non-negative, got {value}")
+    return value

@@ -1,0 +1,62 @@
+"""The `shift` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from shift_search.runtime.errors import ShiftError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from shift_search.cli import demo, parse_commands, query, register, serve
+
+    parser = argparse.ArgumentParser(
+        prog="shift", description="SHiFT: a search engine for transfer learning"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Command]] = [
+        ("serve", "run the services (all four by default)", serve.add_arguments, serve.run),
+        ("query", "run SHiFT-QL on a server", query.add_arguments, query.run),
+        (
+            "parse",
+            "parse SHiFT-QL files to JSON",
+            parse_commands.add_arguments,
+            parse_commands.run_parse,
+        ),
+        (
+            "fmt",
+            "print SHiFT-QL in canonical form",
+            parse_commands.add_arguments,
+            parse_commands.run_fmt,
+        ),
+        ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
+        ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
+    ]
+    for name, help_text, add, run in commands:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        add(command)
+        command.set_defaults(run=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except ShiftError as err:
+        first, *rest = err.message.splitlines() or [""]
+        print(f"shift: {err.code.name}: {first}", file=sys.stderr)
+        for line in rest:
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`shift register`: add models or datasets from the command line or a YAML file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import yaml
+
+from shift_search.cache.client import CacheClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.query import add_server_argument
+from shift_search.runtime.errors import InvalidArgument
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "kind", nargs="?", choices=("model", "dataset"), help="what to register (or use -f FILE)"
+    )
+    parser.add_argument("name", nargs="?")
+    parser.add_argument("-f", "--file", help="YAML file with `models:` and `datasets:` lists")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a field of the record (repeatable), e.g. --set uri=/models/bert",
+    )
+    add_server_argument(parser)
+
+
+def records_from_yaml(text: str, origin: str) -> list[ModelRecord | DatasetRecord]:
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise InvalidArgument(f"{origin}: expected a mapping with `models:` and/or `datasets:`")
+    unknown = sorted(set(data) - {"models", "datasets"})
+    if unknown:
+        raise InvalidArgument(f"{origin}: unknown section(s) {', '.join(unknown)}")
+    out: list[ModelRecord | DatasetRecord] = []
+    for kind, cls in (("models", ModelRecord), ("datasets", DatasetRecord)):
+        for index, entry in enumerate(data.get(kind) or []):
+            try:
+                out.append(cls.from_dict(entry))
+            except (TypeError, ValueError) as err:
+                raise InvalidArgument(f"{origin}: {kind}[{index}]: {err}") from None
+    return out
+
+
+def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord | DatasetRecord:
+    values: dict[str, Any] = {"name": name}
+    for item in fields:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidArgument(f"--set {item!r}: expected FIELD=VALUE")
+        values[key.strip()] = yaml.safe_load(value)  # numbers, booleans, null as YAML reads them
+    try:
+        return ModelRecord.from_dict(values) if kind == "model" else DatasetRecord.from_dict(values)
+    except (TypeError, ValueError) as err:
+        raise InvalidArgument(f"{kind} {name!r}: {err}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file:
+        with open(args.file, encoding="utf-8") as f:
+            records = records_from_yaml(f.read(), args.file)
+    elif args.kind and args.name:
+        records = [record_from_fields(args.kind, args.name, args.set)]
+    else:
+        raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
+    cache = CacheClient(args.server)
+    try:
+        for record in records:
+            if isinstance(record, ModelRecord):
+                cache.register_model(record)
+                print(f'registered model "{record.name}"')
+            else:
+                cache.register_dataset(record)
+                print(f'registered dataset "{record.name}"')
+    finally:
+        cache.close()
+    return 0

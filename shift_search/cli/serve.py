@@ -1,0 +1,134 @@
+"""`shift serve`: all four services in one process, or one service alone."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import replace
+
+from shift_search.runtime.server import Registration, ServiceServer
+from shift_search.runtime.settings import DEFAULT_PORT, Settings
+
+SERVICES = ("all", "parser", "planner", "executor", "cache")
+INTERNAL = ("shift.v1.CacheService", "shift.v1.ExecutorService")
+"""What the planner calls: served to it on the loopback server of `shift serve` (all)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "service",
+        nargs="?",
+        default="all",
+        choices=SERVICES,
+        help="run one service alone (default: all four on one port)",
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("SHIFT_HOST", "127.0.0.1"),
+        help="address to listen on (0.0.0.0 in containers)",
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--cache", help="cache service address (planner, executor)")
+    parser.add_argument("--executors", help="comma-separated executor addresses (planner)")
+    parser.add_argument(
+        "--parser", help="parser service address (planner; parsing also runs in-process)"
+    )
+    parser.add_argument(
+        "--store",
+        help="store URL for the cache: redis://… or sqlite:///… "
+        "(default: $SHIFT_REDIS_URL, else the embedded SQLite)",
+    )
+    parser.add_argument("--slots", type=int, help="executor tasks at once (default: 1)")
+    parser.add_argument("--device", help="executor device: cpu, cuda, cuda:1 (default: auto)")
+
+
+def build(args: argparse.Namespace) -> ServiceServer:
+    """Bind, register the chosen services, and return the server (not started).
+
+    With all four services in one process, the planner reaches the cache and executor through a
+    second, loopback-only server with its own threads: a query holds a server thread while it
+    runs, so on one shared pool as many queries as threads would leave none for the calls they
+    wait on, and every query would stall until its deadline.
+    """
+    server = ServiceServer(host=args.host, port=args.port)
+    settings = Settings()
+    service = args.service
+    internal = (
+        ServiceServer(host="127.0.0.1", port=0, role="for the planner's own calls")
+        if service == "all"
+        else None
+    )
+    own = f"127.0.0.1:{(internal or server).port}"
+    registrations: list[Registration] = []
+    if service in ("all", "cache"):
+        registrations.append(_cache(args.store or settings.redis_url))
+    if service in ("all", "parser"):
+        from shift_search.parser.service import registration as parser_registration
+
+        registrations.append(parser_registration())
+    if service in ("all", "executor"):
+        from shift_search.executor.service import registration as executor_registration
+
+        cache = own if service == "all" else _required(args.cache, "--cache", service)
+        registrations.append(
+            executor_registration(
+                cache,
+                slots=args.slots or settings.executor_slots,
+                device=args.device or settings.device,
+            )
+        )
+    if service in ("all", "planner"):
+        if service == "all":
+            registrations += _planner(own, [own], with_parser=False)
+        else:
+            registrations += _planner(
+                _required(args.cache, "--cache", service),
+                _required(args.executors, "--executors", service).split(","),
+                with_parser=True,
+            )
+    if internal is not None:
+        # the same servicers; the public server alone runs their shutdown hooks
+        internal.add(*(replace(r, on_stop=None) for r in registrations if r.name in INTERNAL))
+        server.attach(internal)
+    server.add(*registrations)
+    return server
+
+
+def _cache(store_url: str | None) -> Registration:
+    from shift_search.cache.service import registration as cache_registration
+    from shift_search.cache.stores import open_store
+
+    return cache_registration(open_store(store_url))
+
+
+def _planner(cache_address: str, executors: list[str], *, with_parser: bool) -> list[Registration]:
+    """The QueryService; a planner alone also answers ParserService (it parses in-process)."""
+    from shift_search.cache.client import CacheClient
+    from shift_search.parser.service import registration as parser_registration
+    from shift_search.planner.coordinator import Coordinator
+    from shift_search.planner.executors import ExecutorPool
+    from shift_search.planner.service import registration as planner_registration
+    from shift_search.planner.session import Sessions
+
+    cache = CacheClient(cache_address)
+    coordinator = Coordinator(cache, ExecutorPool(executors), Sessions(cache))
+    regs = [planner_registration(coordinator)]
+    return [*regs, parser_registration()] if with_parser else regs
+
+
+def _required(value: str | None, flag: str, service: str) -> str:
+    if not value:
+        raise SystemExit(f"shift serve {service}: {flag} is required")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from shift_search.runtime.log import configure_logging
+
+    configure_logging()
+    server = build(args)
+    server.start()
+    server.stop_on_signals()
+    print(f"SHiFT {args.service} listening on {server.address}", flush=True)
+    server.wait()
+    return 0

@@ -1,0 +1,1 @@
+"""Labelled data: readers for every format, fingerprints, segments and their chunk order."""

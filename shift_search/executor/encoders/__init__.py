@@ -1,0 +1,1 @@
+"""The `Encoder` protocol every loaded model offers, image inputs and token pooling."""

@@ -1,0 +1,1 @@
+"""Feature extraction from an encoder, and features cached per (model, segment chunk)."""

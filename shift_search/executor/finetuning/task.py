@@ -1,0 +1,137 @@
+"""The fine-tune task: train a model on a dataset and register the result with its lineage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shift_search.cache import keys
+from shift_search.cache.codec import dump_json, load_json
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.executor.finetuning.train import FinetuneProgress, finetune
+from shift_search.executor.loaders.known_models import resolve_known_model
+from shift_search.executor.runner import PACKAGED, TaskEnv, open_encoder
+from shift_search.runtime.errors import FailedPrecondition
+from shift_search.runtime.settings import shift_home
+
+HYPER_PARAMETERS = ("lr", "epochs", "batch_size", "optimizer", "weight_decay", "seed")
+
+
+@dataclass(frozen=True)
+class FinetuneOutcome:
+    model: ModelRecord | None
+    test_accuracy: float
+    head_accuracy_before: float
+    train_loss: float
+    steps: int
+    from_cache: bool
+
+
+def run_finetune(
+    env: TaskEnv,
+    model: ModelRecord,
+    train: DatasetRecord,
+    test: DatasetRecord,
+    params: Mapping[str, Any],
+    output_name: str,
+    register: bool,
+) -> FinetuneOutcome:
+    """Fine-tune `model` on `train`, evaluate on `test`; register the result when asked."""
+    hyper = {k: v for k, v in params.items() if k in HYPER_PARAMETERS}
+    unknown = sorted(set(params) - set(HYPER_PARAMETERS))
+    if unknown:
+        raise FailedPrecondition(
+            f"unknown fine-tuning parameter(s) {', '.join(unknown)}; "
+            f"known: {', '.join(HYPER_PARAMETERS)}"
+        )
+    train_segments, test_segments = env.reader.read(train), env.reader.read(test)
+    fingerprints = [s.record.fingerprint for s in [*train_segments, *test_segments]]
+    key = keys.finetune_result(model.key, fingerprints, keys.params_hash(hyper))
+    cached = env.cache.get_value(key)
+    if cached is not None:
+        stored = load_json(cached)
+        found = env.cache.get_model(stored["model"]) if stored.get("model") else None
+        if found is not None or not register:
+            return FinetuneOutcome(
+                found,
+                stored["test_accuracy"],
+                stored["head_accuracy_before"],
+                stored["train_loss"],
+                stored["steps"],
+                True,
+            )
+    train_x = [x for s in train_segments for x in s.data.inputs]
+    test_x = [x for s in test_segments for x in s.data.inputs]
+    train_y = [int(y) for s in train_segments for y in s.data.labels]
+    test_y = [int(y) for s in test_segments for y in s.data.labels]
+    classes = train_segments[0].data.classes if train_segments else ()
+    name = output_name or f"{model.name}-ft-{train.name}"
+    folder = shift_home() / "models" / re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    encoder = open_encoder(model, env.encoders.device)  # fresh weights: training changes them
+
+    def progress(p: FinetuneProgress) -> None:
+        env.progress("train", p.step, p.total_steps, f"epoch {p.epoch} loss {p.loss:.4f}")
+
+    result = finetune(
+        encoder,
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+        num_classes=len(classes),
+        progress=progress,
+        should_stop=env.should_stop,
+        output_dir=folder if register else None,
+        lineage={"parent": model.key, "train": train.name, "params": hyper},
+        **hyper,
+    )
+    record = None
+    if register:
+        record = env.cache.register_model(
+            _finetuned_record(model, name, str(folder), result.test_accuracy)
+        )
+    env.cache.put_values(
+        {
+            key: dump_json(
+                {
+                    "model": record.name if record else None,
+                    "test_accuracy": result.test_accuracy,
+                    "head_accuracy_before": result.head_accuracy_before,
+                    "train_loss": result.train_loss,
+                    "steps": result.steps,
+                    "seconds": result.seconds,
+                }
+            )
+        }
+    )
+    return FinetuneOutcome(
+        record,
+        result.test_accuracy,
+        result.head_accuracy_before,
+        result.train_loss,
+        result.steps,
+        False,
+    )
+
+
+def _finetuned_record(parent: ModelRecord, name: str, folder: str, accuracy: float) -> ModelRecord:
+    """The catalog entry of a fine-tuned model: loadable from `folder`, tagged with its lineage."""
+    source, tokenizer = parent.source, parent.tokenizer or parent.uri
+    if parent.uri.startswith(PACKAGED):
+        known = resolve_known_model(parent.uri.removeprefix(PACKAGED))
+        source, tokenizer = known.source, known.tokenizer or known.uri
+    if source == "onnx":
+        raise FailedPrecondition(f"model {parent.name!r} is ONNX and cannot be fine-tuned")
+    return replace(
+        parent,
+        name=name,
+        uri=folder,
+        source=source,
+        tokenizer=tokenizer if source == "huggingface" else parent.tokenizer,
+        finetuned=True,
+        parent=parent.name,
+        upstream_accuracy=None,
+        tags={**parent.tags, "finetune_test_accuracy": f"{accuracy:.4f}"},
+    )

@@ -1,0 +1,225 @@
+"""Fine-tuning: an encoder plus a linear classification head, trained end to end.
+
+The encoder's weights change in place: reload it before using it for frozen features again.
+Weights are written only when training and evaluation complete (see `finetune_store`), so a
+cancelled or failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, assert_never, get_args
+
+import numpy as np
+import torch
+
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.finetuning.store import save_finetuned
+from shift_search.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
+
+FinetuneOptimizer = Literal["adamw", "sgd"]
+FINETUNE_OPTIMIZERS: tuple[FinetuneOptimizer, ...] = get_args(FinetuneOptimizer)
+_MAX_GRAD_NORM = 1.0
+
+
+@dataclass(frozen=True)
+class FinetuneProgress:
+    """Reported every few steps: optimiser steps done, of how many, and the running mean loss."""
+
+    step: int
+    total_steps: int
+    epoch: int
+    loss: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FinetuneResult:
+    """Outcome of a completed fine-tune; `saved_to` is None when no output folder was asked for."""
+
+    test_accuracy: float
+    train_loss: float  # mean loss over the last epoch
+    steps: int
+    seconds: float
+    head_accuracy_before: float  # test accuracy of the untrained head on the frozen encoder
+    saved_to: Path | None
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Hyper-parameters of one run."""
+
+    num_classes: int
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 2e-5
+    optimizer: FinetuneOptimizer = "adamw"
+    weight_decay: float = 0.01
+    seed: int = 0
+    progress_every: int = 10
+
+    def check(self) -> None:
+        """InvalidArgument naming the first bad hyper-parameter."""
+        positive = {"num_classes": self.num_classes, "epochs": self.epochs, "lr": self.lr}
+        positive |= {"batch_size": self.batch_size, "progress_every": self.progress_every}
+        for name, value in positive.items():
+            if not value > 0:
+                raise InvalidArgument(f"fine-tuning needs {name} > 0, not {value}")
+        if self.weight_decay < 0:
+            raise InvalidArgument("fine-tuning needs weight_decay >= 0")
+        if self.optimizer not in FINETUNE_OPTIMIZERS:
+            known = ", ".join(FINETUNE_OPTIMIZERS)
+            raise InvalidArgument(f"unknown optimizer {self.optimizer!r}; known: {known}")
+
+
+def finetune(
+    encoder: Encoder,
+    train_inputs: Sequence[Any],
+    train_labels: Sequence[int] | np.ndarray,
+    test_inputs: Sequence[Any],
+    test_labels: Sequence[int] | np.ndarray,
+    *,
+    num_classes: int,
+    epochs: int = 3,
+    batch_size: int = 32,
+    lr: float = 2e-5,
+    optimizer: FinetuneOptimizer = "adamw",
+    weight_decay: float = 0.01,
+    seed: int = 0,
+    progress: Callable[[FinetuneProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    output_dir: Path | None = None,
+    lineage: Mapping[str, Any] | None = None,
+    progress_every: int = 10,
+) -> FinetuneResult:
+    """Train `encoder.trainable()` and a fresh linear head on the training data; report accuracy.
+
+    `should_stop` is polled before every batch; when it returns True, Cancelled is raised before
+    the next batch runs. FailedPrecondition if the encoder cannot be trained (e.g. ONNX).
+    """
+    config = FinetuneConfig(
+        num_classes, epochs, batch_size, lr, optimizer, weight_decay, seed, progress_every
+    )
+    config.check()
+    train_y = _labels(train_labels, len(train_inputs), num_classes, "training")
+    test_y = _labels(test_labels, len(test_inputs), num_classes, "test")
+    module = _trainable(encoder)
+    run = _Run(encoder, module, config, should_stop or (lambda: False), progress)
+    start = time.perf_counter()
+    with torch.random.fork_rng(devices=_cuda_devices(encoder.device)):
+        torch.manual_seed(seed)
+        head = torch.nn.Linear(encoder.dimension, num_classes).to(encoder.device)
+        before = run.accuracy(head, test_inputs, test_y)
+        steps, train_loss = run.train(head, train_inputs, train_y, start)
+        after = run.accuracy(head, test_inputs, test_y)
+    saved_to = None
+    if output_dir is not None:
+        summary = {"test_accuracy": after, "train_loss": train_loss, "steps": steps}
+        saved_to = save_finetuned(
+            output_dir, module, head, encoder, asdict(config) | summary, lineage or {}
+        )
+    return FinetuneResult(after, train_loss, steps, time.perf_counter() - start, before, saved_to)
+
+
+@dataclass
+class _Run:
+    """One fine-tuning run's moving parts."""
+
+    encoder: Encoder
+    module: torch.nn.Module
+    config: FinetuneConfig
+    should_stop: Callable[[], bool]
+    progress: Callable[[FinetuneProgress], None] | None
+
+    def batches(self, count: int, order: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Row positions per batch, checking for cancellation before each one."""
+        rows = np.arange(count) if order is None else order
+        for begin in range(0, count, self.config.batch_size):
+            if self.should_stop():
+                raise Cancelled("fine-tuning was cancelled")
+            yield rows[begin : begin + self.config.batch_size]
+
+    def logits(
+        self, head: torch.nn.Module, inputs: Sequence[Any], rows: np.ndarray
+    ) -> torch.Tensor:
+        batch = self.encoder.prepare([inputs[int(i)] for i in rows])
+        return head(self.encoder.forward(batch))
+
+    def accuracy(self, head: torch.nn.Module, inputs: Sequence[Any], labels: np.ndarray) -> float:
+        """Share of correctly classified rows, with the encoder in eval mode."""
+        self.module.eval()
+        correct = 0
+        with torch.no_grad():
+            for rows in self.batches(len(labels)):
+                predicted = self.logits(head, inputs, rows).argmax(dim=1).cpu().numpy()
+                correct += int((predicted == labels[rows]).sum())
+        return correct / len(labels)
+
+    def train(
+        self, head: torch.nn.Module, inputs: Sequence[Any], labels: np.ndarray, start: float
+    ) -> tuple[int, float]:
+        """Run all epochs; return (optimiser steps, mean loss of the last epoch)."""
+        params = [*self.module.parameters(), *head.parameters()]
+        optimiser = _optimiser(self.config, params)
+        shuffler = np.random.default_rng(self.config.seed)
+        per_epoch = -(-len(labels) // self.config.batch_size)
+        total = per_epoch * self.config.epochs
+        targets = torch.as_tensor(labels, dtype=torch.long)
+        step, epoch_loss, seen = 0, torch.zeros(()), 0
+        self.module.train()
+        for epoch in range(self.config.epochs):
+            epoch_loss, seen = torch.zeros((), device=self.encoder.device), 0
+            for rows in self.batches(len(labels), shuffler.permutation(len(labels))):
+                logits = self.logits(head, inputs, rows)
+                loss = torch.nn.functional.cross_entropy(logits, targets[rows].to(logits.device))
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, _MAX_GRAD_NORM)
+                optimiser.step()
+                epoch_loss += loss.detach() * len(rows)
+                step, seen = step + 1, seen + len(rows)
+                if self.progress and (step % self.config.progress_every == 0 or step == total):
+                    elapsed = time.perf_counter() - start
+                    mean = float(epoch_loss) / seen
+                    self.progress(FinetuneProgress(step, total, epoch, mean, elapsed))
+        return step, float(epoch_loss) / len(labels)
+
+
+def _optimiser(config: FinetuneConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    match config.optimizer:
+        case "adamw":
+            return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        case "sgd":
+            return torch.optim.SGD(
+                params, lr=config.lr, momentum=0.9, weight_decay=config.weight_decay
+            )
+        case _:
+            assert_never(config.optimizer)
+
+
+def _trainable(encoder: Encoder) -> torch.nn.Module:
+    """The encoder's trainable module, or FailedPrecondition saying why there is none."""
+    try:
+        return encoder.trainable()
+    except FailedPrecondition:
+        raise
+    except (NotImplementedError, TypeError, ValueError, RuntimeError) as exc:
+        raise FailedPrecondition(f"this model cannot be fine-tuned: {exc}") from exc
+
+
+def _labels(
+    labels: Sequence[int] | np.ndarray, count: int, num_classes: int, what: str
+) -> np.ndarray:
+    array = np.asarray(labels)
+    if array.ndim != 1 or len(array) != count or count == 0:
+        raise InvalidArgument(f"fine-tuning needs one label per {what} input, and some inputs")
+    if not np.issubdtype(array.dtype, np.integer) or array.min() < 0 or array.max() >= num_classes:
+        raise InvalidArgument(f"{what} labels must be class ids in [0, {num_classes})")
+    return array.astype(np.int64)
+
+
+def _cuda_devices(device: torch.device) -> list[int]:
+    return [device.index or 0] if device.type == "cuda" else []

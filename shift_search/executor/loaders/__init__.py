@@ -1,0 +1,1 @@
+"""Model families: one loader per `source`, found through a registry; packaged weights."""

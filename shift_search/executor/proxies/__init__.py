@@ -1,0 +1,1 @@
+"""The proxy registry, their parameters and devices, the linear probe and LogME."""

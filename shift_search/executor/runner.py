@@ -1,0 +1,297 @@
+"""The executor's tasks, transport-free: embed, score (proxy), profile, describe.
+
+Each task is idempotent and keyed by content: a result already in the cache is returned without
+work, and every stored value is complete before it becomes visible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shift_search.cache import keys
+from shift_search.cache.client import CacheClient
+from shift_search.cache.codec import dump_json, load_json
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.executor.datasets.segments import Segment, SegmentReader, describe
+from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.store import Block, FeatureStore, blocks
+from shift_search.executor.loaders.known_models import resolve_known_model
+from shift_search.executor.loaders.registry import load_encoder
+from shift_search.executor.nearest_neighbour.task import PairStats, nn_error
+from shift_search.executor.phases import Phases
+from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
+from shift_search.runtime.errors import Cancelled, InvalidArgument
+from shift_search.runtime.profile_inputs import profile_texts
+
+PACKAGED = "pypi:"
+NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
+"""URI scheme of models that ship inside a PyPI package (see known_models.py)."""
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    error: float
+    train_samples: int
+    test_samples: int
+    result_key: str
+    from_cache: bool
+    chunks_computed: int = 0
+    chunks_cached: int = 0
+    pairs_searched: int = 0
+    pairs_reused: int = 0
+
+
+@dataclass(frozen=True)
+class EmbedOutcome:
+    chunks_computed: int
+    chunks_cached: int
+    samples: int
+    dimension: int
+
+
+@dataclass(frozen=True)
+class ProfileOutcome:
+    load_seconds: float
+    infer_seconds_per_sample: float
+    dimension: int
+    num_params: int
+    device: str
+
+
+class EncoderPool:
+    """Recently loaded encoders (loading dominates small tasks), keyed by model key."""
+
+    def __init__(self, device: str | None, capacity: int = 2) -> None:
+        self.device = device
+        self._loaded: OrderedDict[str, Encoder] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def get(self, model: ModelRecord) -> Encoder:
+        with self._lock:
+            if model.key in self._loaded:
+                self._loaded.move_to_end(model.key)
+                return self._loaded[model.key]
+        encoder = open_encoder(model, self.device)
+        with self._lock:
+            self._loaded[model.key] = encoder
+            while len(self._loaded) > self._capacity:
+                self._loaded.popitem(last=False)
+        return encoder
+
+
+def open_encoder(model: ModelRecord, device: str | None) -> Encoder:
+    """Load a catalog model; `pypi:NAME` URIs resolve to the packaged models."""
+    if model.uri.startswith(PACKAGED):
+        known = resolve_known_model(model.uri.removeprefix(PACKAGED))
+        return load_encoder(
+            known.source,
+            known.uri,
+            modality=known.modality,
+            pooling=known.pooling,
+            tokenizer=known.tokenizer,
+            device=device,
+        )
+    return load_encoder(
+        model.source,
+        model.uri,
+        modality=model.modality,
+        pooling=model.pooling,
+        tokenizer=model.tokenizer,
+        device=device,
+    )
+
+
+@dataclass
+class TaskEnv:
+    """What every task runs with."""
+
+    cache: CacheClient
+    reader: SegmentReader
+    encoders: EncoderPool
+    progress: Progress = lambda stage, done, total, message: None
+    should_stop: Callable[[], bool] = lambda: False
+    phases: Phases = field(default_factory=Phases)
+
+    def check(self) -> None:
+        if self.should_stop():
+            raise Cancelled("task cancelled")
+
+    def features(self, model: ModelRecord, chunk_size: int) -> FeatureStore:
+        return FeatureStore(
+            self.cache,
+            model.key,
+            lambda: self.encoders.get(model),
+            chunk_size,
+            self.should_stop,
+            phases=self.phases,
+        )
+
+
+def selected_counts(segments: Sequence[Segment], selection: Sequence[int] | None) -> list[int]:
+    """Samples used per segment: all of every segment without a selection; with one, exactly the
+    count it gives each segment (0 takes none of that segment; more than it holds takes all)."""
+    if not selection:
+        return [s.size for s in segments]
+    if len(selection) != len(segments):
+        raise InvalidArgument(
+            f"selection names {len(selection)} segments but the dataset has {len(segments)}"
+        )
+    if any(n < 0 for n in selection):
+        raise InvalidArgument(f"a selection cannot take a negative number of samples: {selection}")
+    return [min(n, s.size) for n, s in zip(selection, segments, strict=True)]
+
+
+def selected_blocks(
+    segments: Sequence[Segment], counts: Sequence[int] | None, chunk_size: int
+) -> list[Block]:
+    """The blocks holding the selected rows (a segment that gives none gives no block)."""
+    return [b for b in blocks(segments, counts, chunk_size) if len(b.rows)]
+
+
+def score_key(
+    model: ModelRecord,
+    train: Sequence[Segment],
+    counts: Sequence[int],
+    test: Sequence[Segment],
+    proxy: str,
+    params: Mapping[str, Any],
+    chunk_size: int,
+) -> str:
+    """Where a proxy score is stored: model, data versions, proxy and everything that matters."""
+    fingerprints = [s.record.fingerprint for s in train] + [s.record.fingerprint for s in test]
+    digest = keys.params_hash(
+        {"params": dict(params), "samples": list(counts), "chunk_size": chunk_size}
+    )
+    return keys.proxy_result(model.key, fingerprints, proxy, digest)
+
+
+def run_score(
+    env: TaskEnv,
+    model: ModelRecord,
+    train: DatasetRecord,
+    test: DatasetRecord,
+    proxy_name: str,
+    params: Mapping[str, Any],
+    selection: Sequence[int] | None,
+    chunk_size: int,
+) -> ScoreOutcome:
+    """Score `model` with a proxy trained on (a selection of) `train`, tested on `test`."""
+    proxy = get_proxy(proxy_name)
+    resolved = proxy.resolve(params)
+    env.progress("read", 0, 2, "reading data")
+    with env.phases.timed("read"):
+        train_segments, test_segments = env.reader.read(train), env.reader.read(test)
+    counts = selected_counts(train_segments, selection)
+    key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
+    cached = env.cache.get_value(key)
+    if cached is not None:
+        stored = load_json(cached)
+        return ScoreOutcome(stored["error"], sum(counts), stored["test_samples"], key, True)
+    store = env.features(model, chunk_size)
+    env.progress("embed", 0, sum(counts), "embedding training data")
+    started = time.perf_counter()
+    pairs = PairStats()
+    if proxy.name in NN_METRICS:
+        summary = nn_error(
+            model.key,
+            selected_blocks(train_segments, counts, chunk_size),
+            selected_blocks(test_segments, None, chunk_size),
+            NN_METRICS[proxy.name],
+            store.rows,
+            env.cache.get_values,
+            env.cache.put_values,
+            pairs,
+        )
+        error, test_count = summary.error(), len(summary)
+    else:
+        test_x, test_y = store.gather(selected_blocks(test_segments, None, chunk_size))
+        train_x, train_y = store.gather(selected_blocks(train_segments, counts, chunk_size))
+        env.progress("proxy", 0, 1, f"computing {proxy.name}")
+        with env.phases.timed("proxy"):
+            data = ProxyInputs((train_x, train_y), (test_x, test_y), None, env.should_stop)
+            error = proxy.compute_on(data, resolved).error
+        test_count = len(test_y)
+    result = {
+        "error": float(error),
+        "proxy": proxy.name,
+        "params": resolved,
+        "model": model.key,
+        "train_samples": int(sum(counts)),
+        "test_samples": test_count,
+        "seconds": time.perf_counter() - started,
+    }
+    env.cache.put_values({key: dump_json(result)})
+    return ScoreOutcome(
+        float(error),
+        int(sum(counts)),
+        test_count,
+        key,
+        False,
+        store.stats.computed,
+        store.stats.cached,
+        pairs.searched,
+        pairs.reused,
+    )
+
+
+def run_embed(
+    env: TaskEnv,
+    model: ModelRecord,
+    dataset: DatasetRecord,
+    selection: Sequence[int] | None,
+    chunk_size: int,
+) -> EmbedOutcome:
+    """Embed (a selection of) a dataset with a model into the feature cache."""
+    with env.phases.timed("read"):
+        segments = env.reader.read(dataset)
+    counts = selected_counts(segments, selection)
+    store = env.features(model, chunk_size)
+    total, dimension, done = sum(counts), 0, 0
+    for block in selected_blocks(segments, counts, chunk_size):
+        dimension = store.rows(block.segment, block.rows).shape[1]
+        done += len(block.rows)
+        env.progress("embed", done, total, f"{done} of {total} samples")
+    return EmbedOutcome(store.stats.computed, store.stats.cached, total, dimension)
+
+
+def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcome:
+    """Measure load time and inference time per sample on this executor's device."""
+    started = time.perf_counter()
+    encoder = open_encoder(model, env.encoders.device)
+    load_seconds = time.perf_counter() - started
+    env.check()
+    inputs = _profile_inputs(encoder.modality, max(samples, 8))
+    encoder.embed(inputs[:4])  # warm-up
+    env.check()
+    started = time.perf_counter()
+    encoder.embed(inputs, batch_size=32)
+    per_sample = (time.perf_counter() - started) / len(inputs)
+    try:
+        num_params = sum(p.numel() for p in encoder.trainable().parameters())
+    except Exception:  # ONNX models cannot expose parameters
+        num_params = model.num_params or 0
+    return ProfileOutcome(
+        load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device)
+    )
+
+
+def _profile_inputs(modality: str, count: int) -> list[Any]:
+    if modality == "image":
+        rng = np.random.default_rng(0)
+        return [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(count)]
+    return profile_texts(count)
+
+
+def run_describe(env: TaskEnv, dataset: DatasetRecord) -> DatasetRecord:
+    """Fill in sizes, fingerprints and the class count from the dataset's content."""
+    return describe(dataset, env.reader.read(dataset))

@@ -1,0 +1,124 @@
+"""ORDER BY FineTune(...): rank by real fine-tuned accuracy, with successive halving over
+fine-tuning epochs (the paper had none): every model gets a few epochs, the better half goes on
+with twice as many, until the survivors train for the full `epochs`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from shift_search.cache.convert import dataset_to_proto, model_to_proto
+from shift_search.cache.records import ModelRecord
+from shift_search.planner import halving
+from shift_search.planner.binder import BoundDataset
+from shift_search.planner.events import Eliminated, Event, Leaders, TaskFinished
+from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.statements import QueryResult
+from shift_search.planner.task_aware import Proxy, best_first
+from shift_search.planner.waiting import BackgroundJob
+from shift_search.proto.v1 import executor_pb2
+from shift_search.runtime.errors import Cancelled, ShiftError
+from shift_search.runtime.values import params_to_proto
+
+DEFAULT_EPOCHS = 3
+
+
+def epoch_schedule(num_models: int, epochs: int) -> list[int]:
+    """Epochs per round: halving rounds end at the full `epochs`, each round doubling."""
+    rounds = halving.rounds(num_models) if num_models > 1 else 1
+    return [max(1, math.ceil(epochs / 2 ** (rounds - 1 - k))) for k in range(rounds)]
+
+
+class FinetuneRanking(BackgroundJob):
+    """Successive halving over fine-tuning epochs, running on the executors in its own thread;
+    `result()` says what is known at any time."""
+
+    what = "fine-tune ranking"
+
+    def __init__(
+        self,
+        models: Sequence[ModelRecord],
+        train: BoundDataset,
+        test: BoundDataset,
+        proxy: Proxy,
+        pool: ExecutorPool,
+        emit: Callable[[Event], None],
+        limit: int | None,
+    ) -> None:
+        super().__init__(pool)
+        self.models = list(models)
+        self.train, self.test, self.proxy = train, test, proxy
+        self.emit, self.limit = emit, limit
+        self.params = dict(proxy.params)
+        self.epochs = int(self.params.pop("epochs", DEFAULT_EPOCHS))
+        self.schedule = epoch_schedule(len(self.models), self.epochs)
+        self._errors: dict[str, float] = {}  # the latest error of every model that has one
+        self._survivors = [m.name for m in self.models]
+        self._eliminated: list[str] = []  # best first
+
+    def result(self) -> QueryResult:
+        """Survivors best first, then the eliminated; models without a score yet are left out."""
+        with self._lock:
+            errors = dict(self._errors)
+            survivors = [n for n in self._survivors if n in errors]
+            order = best_first({n: errors[n] for n in survivors}, False) + self._eliminated
+        batch = self._current_batch()
+        if self.limit is not None:
+            order = order[: self.limit]
+        rows = tuple((name, self.proxy.label, errors[name]) for name in order)
+        remaining = 0
+        if not self.done.is_set():
+            remaining = max(1, batch.remaining if batch is not None else len(self.models))
+        return QueryResult("models", tuple(order), ("name", "proxy", "error"), rows, remaining)
+
+    def _work(self) -> None:
+        for k, epochs in enumerate(self.schedule):
+            scores = self._round({**self.params, "epochs": epochs})
+            last = k + 1 == len(self.schedule)
+            keep = len(self._survivors) if last else math.ceil(len(self._survivors) / 2)
+            kept = halving.eliminate(scores, keep)
+            out = [n for n in best_first(scores, False) if n not in kept]
+            for name in out:
+                self.emit(Eliminated(name, k, scores[name]))
+            with self._lock:
+                self._eliminated = out + self._eliminated
+                self._survivors = [n for n in self._survivors if n in kept]
+            self.emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
+
+    def _round(self, params: dict[str, object]) -> dict[str, float]:
+        if self._cancelled.is_set():
+            raise Cancelled("query cancelled")
+        models = [m for m in self.models if m.name in self._survivors]
+        requests = [self._request(m, params) for m in models]
+        finished = 0
+
+        def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+            nonlocal finished
+            if isinstance(outcome, ShiftError):
+                return
+            error = 1.0 - outcome.finetune.test_accuracy
+            with self._lock:
+                self._errors[models[index].name] = error
+                finished += 1
+                done = finished
+            self.emit(
+                TaskFinished(
+                    "", models[index].name, "finetune", error, outcome.from_cache, done, len(models)
+                )
+            )
+
+        self._submit(requests, on_result)
+        return {m.name: self._errors[m.name] for m in models}
+
+    def _request(
+        self, model: ModelRecord, params: dict[str, object]
+    ) -> executor_pb2.RunTaskRequest:
+        return executor_pb2.RunTaskRequest(
+            finetune=executor_pb2.FinetuneTask(
+                model=model_to_proto(model),
+                train=dataset_to_proto(self.train.record),
+                test=dataset_to_proto(self.test.record),
+                params=params_to_proto(params),
+                register=False,
+            )
+        )

@@ -1,0 +1,43 @@
+"""The QueryService gRPC handler: the public entry of SHiFT."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import grpc
+
+from shift_search.planner.convert import event_to_proto, plan_to_proto
+from shift_search.planner.coordinator import Coordinator
+from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.server import Registration
+
+
+class QueryServicer(query_pb2_grpc.QueryServiceServicer):
+    def __init__(self, coordinator: Coordinator) -> None:
+        self.coordinator = coordinator
+
+    def Execute(
+        self, request: query_pb2.ExecuteRequest, context: grpc.ServicerContext
+    ) -> Iterator[query_pb2.QueryEvent]:
+        cancelled = threading.Event()
+        context.add_callback(cancelled.set)  # client gone or cancelled: stop the work
+        events = self.coordinator.execute(
+            request.script, request.session_id, request.source_name or "<query>", cancelled
+        )
+        for statement, event in events:
+            yield event_to_proto(statement, event)
+
+    def Explain(
+        self, request: query_pb2.ExplainRequest, context: grpc.ServicerContext
+    ) -> query_pb2.ExplainResponse:
+        plans = self.coordinator.explain(request.script, request.session_id)
+        return query_pb2.ExplainResponse(plans=[plan_to_proto(p) for p in plans])
+
+
+def registration(coordinator: Coordinator) -> Registration:
+    servicer = QueryServicer(coordinator)
+    return Registration(
+        name=query_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name,
+        add=lambda server: query_pb2_grpc.add_QueryServiceServicer_to_server(servicer, server),
+    )

@@ -1,0 +1,104 @@
+"""Results of statements, and the metadata-only strategies (restrict, rank by a column)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shift_search.parser import ast
+from shift_search.planner.binder import BoundTable
+from shift_search.planner.tables import DATASET_STAR, MODEL_STAR
+
+Cell = Any
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a query produced: the names it selected (in order) and the table shown."""
+
+    kind: str  # "models" | "datasets"
+    names: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    remaining_tasks: int = 0
+
+
+def output_columns(columns: ast.Columns, kind: str) -> tuple[list[str], list[str]]:
+    """(source column, header) pairs for SELECT's column list."""
+    match columns:
+        case ast.AllColumns():
+            star = list(MODEL_STAR if kind == "models" else DATASET_STAR)
+            return star, star
+        case _:
+            sources = [item.column.name for item in columns]
+            headers = [item.alias or item.column.name for item in columns]
+            return sources, headers
+
+
+def sort_rows(rows: list[dict[str, Any]], ordering: ast.Ordering | None) -> list[dict[str, Any]]:
+    """Order by a metadata column; NULLs last whatever the direction."""
+    if ordering is None or not isinstance(ordering.key, ast.Column):
+        return sorted(rows, key=lambda r: str(r.get("name")))
+    column = ordering.key.name
+
+    def key(row: dict[str, Any]) -> tuple[int, Any]:
+        value = row.get(column)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return (1, 0)
+        return (0, value if isinstance(value, int | float) else str(value).lower())
+
+    present = [r for r in rows if key(r)[0] == 0]
+    missing = [r for r in rows if key(r)[0] == 1]
+    present.sort(key=key, reverse=ordering.descending)
+    return present + missing
+
+
+def metadata_select(
+    select: ast.Select, table: BoundTable, rows: list[dict[str, Any]]
+) -> QueryResult:
+    """Restrict and rank by metadata: no GPU work."""
+    ordered = sort_rows(rows, select.order)
+    if select.limit is not None:
+        ordered = ordered[: select.limit]
+    sources, headers = output_columns(select.columns, table.kind)
+    return QueryResult(
+        table.kind,
+        tuple(str(r["name"]) for r in ordered),
+        tuple(headers),
+        tuple(tuple(r.get(c) for c in sources) for r in ordered),
+    )
+
+
+def combine(op: ast.SetOp, left: QueryResult, right: QueryResult) -> QueryResult:
+    """UNION (left's order, then right's new names), INTERSECT, EXCEPT; the table keeps the
+    left's columns, with a cell from the right where the left has no row."""
+    match op:
+        case "UNION":
+            names = list(left.names) + [n for n in right.names if n not in left.names]
+        case "INTERSECT":
+            names = [n for n in left.names if n in right.names]
+        case "EXCEPT":
+            names = [n for n in left.names if n not in right.names]
+    right = align(right, left.columns)
+    rows_by_name = _rows_by_name(right) | _rows_by_name(left)
+    columns = left.columns
+    rows = tuple(rows_by_name[n] for n in names)
+    return QueryResult(
+        left.kind, tuple(names), columns, rows, left.remaining_tasks + right.remaining_tasks
+    )
+
+
+def _rows_by_name(result: QueryResult) -> dict[str, tuple[Cell, ...]]:
+    out: dict[str, tuple[Cell, ...]] = {}
+    for name, row in zip(result.names, result.rows, strict=False):
+        out.setdefault(name, row)
+    return out
+
+
+def align(result: QueryResult, columns: Sequence[str]) -> QueryResult:
+    """The same rows under other column headers (missing columns empty)."""
+    positions = [result.columns.index(c) if c in result.columns else None for c in columns]
+    rows = tuple(tuple(row[p] if p is not None else None for p in positions) for row in result.rows)
+    return QueryResult(result.kind, result.names, tuple(columns), rows, result.remaining_tasks)

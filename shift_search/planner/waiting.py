@@ -1,0 +1,105 @@
+"""Waiting for work on the executors the way every strategy must: a cancelled run (the client
+cancelled or went away) stops the work at once; without WAIT the answer comes after a short
+while and the work goes on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Protocol, Self
+
+from shift_search.planner.executors import Batch, ExecutorPool, ResultCallback
+from shift_search.proto.v1 import executor_pb2
+from shift_search.runtime.errors import Cancelled, ShiftError
+
+POLL_SECONDS = 0.1
+
+
+class Work(Protocol):
+    """Something running on the executors: a batch of tasks, a search, a ranking."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once everything finished; False when `timeout` passed first."""
+        ...
+
+    def cancel(self) -> None:
+        """Drop queued tasks and cancel running ones."""
+        ...
+
+
+def await_work(work: Work, cancelled: threading.Event, no_wait_seconds: float | None) -> bool:
+    """Wait for `work`: True when it finished, False when `no_wait_seconds` passed first (without
+    WAIT: the caller answers with what is known while the work goes on; None waits to the end).
+    Once `cancelled` is set the work is cancelled and Cancelled is raised."""
+    deadline = None if no_wait_seconds is None else time.monotonic() + no_wait_seconds
+    while not work.wait(POLL_SECONDS):
+        if cancelled.is_set():
+            work.cancel()
+            raise Cancelled("query cancelled")
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+    return True
+
+
+class BackgroundJob:
+    """A strategy running on its own thread: started, waited for and cancelled like any `Work`;
+    `error` says how it ended. A subclass implements `_work` and runs its tasks with `_submit`."""
+
+    what = "job"
+    """Names the thread and the job in an unexpected failure's message."""
+
+    def __init__(self, pool: ExecutorPool) -> None:
+        self.pool = pool
+        self.done = threading.Event()
+        self.error: ShiftError | None = None
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._batches: list[Batch] = []
+
+    def start(self) -> Self:
+        threading.Thread(target=self._run, name=self.what, daemon=True).start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the job finished (check `error`); False when `timeout` passed first."""
+        return self.done.wait(timeout)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            batches = list(self._batches)
+        for batch in batches:
+            batch.cancel()
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except ShiftError as err:
+            self.error = err
+        except Exception as err:  # keep the planner alive; report the failure to the client
+            self.error = ShiftError(f"{self.what} failed: {type(err).__name__}: {err}")
+        finally:
+            self.done.set()
+
+    def _submit(
+        self, requests: Sequence[executor_pb2.RunTaskRequest], on_result: ResultCallback
+    ) -> Batch:
+        """Run one batch of tasks to its end; the first failed task's error is raised."""
+        batch = self.pool.submit(requests, on_result=on_result)
+        with self._lock:
+            self._batches.append(batch)
+        if self._cancelled.is_set():  # cancelled while the batch was being submitted
+            batch.cancel()
+        batch.wait()
+        failures = [r for r in batch.results.values() if isinstance(r, ShiftError)]
+        if failures:
+            raise failures[0]
+        return batch
+
+    def _current_batch(self) -> Batch | None:
+        with self._lock:
+            return self._batches[-1] if self._batches else None

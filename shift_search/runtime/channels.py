@@ -1,0 +1,55 @@
+"""Client channels between services (and from the CLI): options, interceptors, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import grpc
+
+from shift_search.runtime.errors import ShiftError, Unavailable
+from shift_search.runtime.interceptors import ClientInterceptor
+from shift_search.runtime.status import details_of, from_rpc_error
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.lb_policy_name", "round_robin"),
+    ("grpc.enable_retries", 1),
+    # each channel owns its connections: a shared (global) subchannel to an address whose old
+    # server went away stays in reconnect backoff and fails a new server on the same port at once
+    ("grpc.use_local_subchannel_pool", 1),
+]
+
+T = TypeVar("T")
+
+
+def open_channel(address: str) -> grpc.Channel:
+    """An insecure channel to `address` that propagates request ids and deadlines.
+
+    A `dns:///name:port` address with round-robin load balancing spreads calls over every pod
+    behind a headless Kubernetes Service.
+    """
+    channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+    return grpc.intercept_channel(channel, ClientInterceptor())
+
+
+def call(address: str, fn: Callable[[], T]) -> T:
+    """Run one RPC; turn its failure into the matching ShiftError, naming the address when the
+    service cannot be reached."""
+    try:
+        return fn()
+    except grpc.RpcError as err:
+        raise translate(err, address) from None
+
+
+def translate(err: grpc.RpcError, address: str) -> ShiftError:
+    """A ShiftError for a failed call; UNAVAILABLE names the address that could not be reached."""
+    shift_err = from_rpc_error(err)
+    if isinstance(shift_err, Unavailable) and not details_of(err):  # transport, not the service
+        reason = shift_err.message.split("last error:")[-1].split(": ")[-1].strip()
+        return Unavailable(f"cannot reach the SHiFT service at {address} ({reason or 'no answer'})")
+    return shift_err
