@@ -1,4 +1,9 @@
-"""`shift register`: add models or datasets from the command line or a YAML file."""
+"""`shift register`: add models or datasets from the command line or a YAML file.
+
+Records go through the SHiFT server as REGISTER statements, so a dataset is read once and
+described (sizes, fingerprints, classes, text length) when it is registered, exactly as
+`REGISTER DATASET` in a script does; a dataset that cannot be read is refused there and then.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,41 @@ from typing import Any
 
 import yaml
 
-from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.client import ShiftClient
 from shift_search.cli.query import add_server_argument
+from shift_search.parser import ast, format_statement
+from shift_search.planner.registration import DATASET_ALIASES, MODEL_ALIASES
 from shift_search.runtime.errors import InvalidArgument
+
+MODEL_FIELDS = (
+    "source",
+    "uri",
+    "modality",
+    "num_params",
+    "upstream_accuracy",
+    "dimension",
+    "inference_cost",
+    "load_cost",
+    "finetuned",
+    "revision",
+    "pooling",
+    "tokenizer",
+    "parent",
+)
+DATASET_FIELDS = (
+    "uri",
+    "format",
+    "input_column",
+    "label_column",
+    "split",
+    "slice",
+    "size",
+    "modality",
+    "num_classes",
+)
+"""The record fields a REGISTER statement carries; the others are set when it is registered
+(date_added) or read from the data (a dataset's segments, fingerprint and text length)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +95,43 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
         raise InvalidArgument(f"{kind} {name!r}: {err}") from None
 
 
+def register_statement(record: ModelRecord | DatasetRecord) -> str:
+    """The REGISTER statement that registers `record` (its tags as extra columns)."""
+    is_model = isinstance(record, ModelRecord)
+    fields = MODEL_FIELDS if is_model else DATASET_FIELDS
+    aliases = MODEL_ALIASES if is_model else DATASET_ALIASES
+    if isinstance(record, DatasetRecord) and len(record.segments) > 1:
+        raise InvalidArgument(
+            f'dataset "{record.name}": a dataset is registered from one source; register each '
+            "part and query them as a list [a, b]"
+        )
+    values = {f: getattr(record, f) for f in fields if getattr(record, f) is not None}
+    for tag, value in record.tags.items():
+        if tag.lower() in aliases or tag.lower() == "name":
+            raise InvalidArgument(
+                f'{"model" if is_model else "dataset"} "{record.name}": tag {tag!r} has the name '
+                "of a field; rename the tag"
+            )
+        values[tag] = value
+    columns, cells = tuple(values), tuple(values.values())
+    statement = (
+        ast.RegisterModel(record.name, columns, cells)
+        if is_model
+        else ast.RegisterDataset(record.name, columns, cells)
+    )
+    return format_statement(statement) + ";"
+
+
+def register(client: ShiftClient, records: list[ModelRecord | DatasetRecord]) -> list[str]:
+    """Register `records` through the server, one statement each; what it said of each."""
+    said = []
+    for record in records:
+        for event in client.execute(register_statement(record), source="shift register"):
+            if event.WhichOneof("event") == "message":
+                said.append(event.message.text)
+    return said
+
+
 def run(args: argparse.Namespace) -> int:
     if args.file:
         with open(args.file, encoding="utf-8") as f:
@@ -67,15 +140,11 @@ def run(args: argparse.Namespace) -> int:
         records = [record_from_fields(args.kind, args.name, args.set)]
     else:
         raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
-    cache = CacheClient(args.server)
+    client = ShiftClient(args.server)
     try:
-        for record in records:
-            if isinstance(record, ModelRecord):
-                cache.register_model(record)
-                print(f'registered model "{record.name}"')
-            else:
-                cache.register_dataset(record)
-                print(f'registered dataset "{record.name}"')
+        for record in records:  # one at a time: what was registered before an error stays
+            for line in register(client, [record]):
+                print(line)
     finally:
-        cache.close()
+        client.close()
     return 0

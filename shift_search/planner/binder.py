@@ -1,18 +1,27 @@
-"""Binding names in a query against the catalog and the session: tables, columns, datasets,
-variables, proxies. Unknown names fail with NotFound and the closest known names."""
+"""Binding names in a query against a catalog snapshot and the session: tables, columns,
+datasets, variables, proxies. Unknown names fail with NotFound and the closest known names.
+
+Binding reads and writes nothing: datasets were described when they were registered, and one
+that was not (written to the cache directly) is a FailedPrecondition that says how to fix it."""
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Any, assert_never
 
-from shift_search.cache.client import CacheClient
-from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord
+from shift_search.cache.dataset_versions import (
+    Replacement,
+    changed_segment_fingerprint,
+    segment_of,
+    version_fingerprint,
+)
+from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.parser import ast
 from shift_search.planner import predicates
+from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.session import Session
 from shift_search.planner.tables import (
     DATASET_COLUMNS,
@@ -24,8 +33,6 @@ from shift_search.planner.tables import (
 )
 from shift_search.runtime.errors import FailedPrecondition, NotFound
 from shift_search.runtime.proxy_names import PROXY_NAMES
-
-Describe = Callable[[DatasetRecord], DatasetRecord]
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,9 @@ class BoundDataset:
 
 
 class Binder:
-    def __init__(self, cache: CacheClient, session: Session, describe: Describe) -> None:
-        self.cache = cache
+    def __init__(self, catalog: CatalogSnapshot, session: Session) -> None:
+        self.catalog = catalog
         self.session = session
-        self._describe = describe
 
     # --- tables -------------------------------------------------------------------------------
 
@@ -66,18 +72,18 @@ class Binder:
         if self.session.has(table.name):
             var = self.session.get(table.name)
             if var.kind == "datasets":
-                records = [self.cache.get_dataset(n) for n in var.members]
+                records = [self.catalog.dataset(n) for n in var.members]
                 return BoundTable(
                     "datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {}
                 )
-            models = [self.cache.get_model(n) for n in var.members]
+            models = [self.catalog.model(n) for n in var.members]
             return self._models(models)
         name = table.name.lower()
         if name in MODEL_TABLES:
             modality = MODEL_TABLES[name]
-            return self._models(self.cache.list_models(modality=modality))
+            return self._models(self.catalog.models_of(modality))
         if name in ("datasets", "readers"):
-            records = self.cache.list_datasets()
+            records = list(self.catalog.datasets)
             return BoundTable("datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {})
         if name == "benchmark_results":
             raise FailedPrecondition(
@@ -146,15 +152,24 @@ class Binder:
             var = self.session.get(name)
             if var.kind != "datasets":
                 raise FailedPrecondition(f"variable {name!r} holds models, not datasets")
-            return [self.described(self.cache.get_dataset(n)) for n in var.members]
-        return [self.described(self.cache.get_dataset(name))]
+            return [described(self.catalog.dataset(n)) for n in var.members]
+        return [described(self.catalog.dataset(name))]
 
-    def described(self, record: DatasetRecord) -> DatasetRecord:
-        """The record with sizes and fingerprints from its content (read once, then stored)."""
-        if record.segments and record.fingerprint and record.size is not None:
-            return record
-        filled = self._describe(record)
-        return self.cache.register_dataset(filled)
+
+def is_described(record: DatasetRecord) -> bool:
+    """Whether a dataset's content was read: sizes and fingerprints are known."""
+    return bool(record.segments and record.fingerprint and record.size is not None)
+
+
+def described(record: DatasetRecord) -> DatasetRecord:
+    """The record, or FailedPrecondition for one whose content was never read."""
+    if is_described(record):
+        return record
+    raise FailedPrecondition(
+        f'dataset "{record.name}" is not described (its size and fingerprint are unknown): it was '
+        "written to the catalog without being read. Register it through the SHiFT server, which "
+        "reads it once: REGISTER DATASET in a query, or `shift register` with --server"
+    )
 
 
 def bind_proxy(name: str, spelling: str) -> None:
@@ -178,16 +193,37 @@ def closest_proxies(spelling: str) -> tuple[str, ...]:
 
 
 def _mutated(base: DatasetRecord, changes: Sequence[ast.Change], binder: Binder) -> DatasetRecord:
-    """The base with CHANGE mutations attached; its fingerprint names base and changes."""
-    records = tuple(
+    """The base with CHANGE mutations attached; every segment they replace rows of gets the
+    fingerprint the executor gives it (`dataset_versions`), so its stored work is found."""
+    records = base.changes + tuple(
         ChangeRecord(change.indices, binder.dataset(change.source).record, change.source_indices)
         for change in changes
     )
-    spec = [base.fingerprint] + [
-        f"{c.indices}>{c.source.fingerprint}{c.source_indices}" for c in records
-    ]
-    fingerprint = hashlib.sha256("|".join(spec).encode()).hexdigest()
-    return replace(base, changes=base.changes + records, fingerprint=fingerprint)
+    segments = changed_segments(base.segments, records)
+    fingerprint = version_fingerprint([s.fingerprint for s in segments])
+    return replace(base, changes=records, segments=segments, fingerprint=fingerprint)
+
+
+def changed_segments(
+    segments: Sequence[SegmentRecord], changes: Sequence[ChangeRecord]
+) -> tuple[SegmentRecord, ...]:
+    """The segments after `changes`, with the fingerprints of the ones rows were replaced in
+    (indices out of range are left to the executor, which refuses them when it reads the data)."""
+    offsets = [0, *accumulate(s.size for s in segments)]
+    replaced: list[list[Replacement]] = [[] for _ in segments]
+    for change in changes:
+        source = change.source.segments[0].fingerprint if change.source.segments else ""
+        picks = change.source_indices or change.indices
+        for target, pick in zip(change.indices, picks, strict=False):
+            if 0 <= target < offsets[-1]:
+                which, row = segment_of(offsets, target)
+                replaced[which].append((row, source or change.source.fingerprint, pick))
+    return tuple(
+        replace(seg, fingerprint=changed_segment_fingerprint(seg.fingerprint, rows))
+        if rows
+        else seg
+        for seg, rows in zip(segments, replaced, strict=True)
+    )
 
 
 def _mutation_label(expr: ast.Mutation) -> str:
@@ -206,7 +242,7 @@ def _concatenate(label: str, parts: Sequence[DatasetRecord]) -> DatasetRecord:
         for part in parts
         for seg in part.segments
     )
-    fingerprint = hashlib.sha256("+".join(s.fingerprint for s in segments).encode()).hexdigest()
+    fingerprint = version_fingerprint([s.fingerprint for s in segments])
     first = parts[0]
     return replace(
         first,

@@ -9,8 +9,8 @@ sample counts. From the results on exactly this data:
 - results: a proxy counts as scored on a slice when a result on that many training samples
   holds exactly the query's parameters. Defaults are resolved by the executor, so a proxy
   written with fewer parameters than it has is never taken as scored, only its features are.
-Datasets with CHANGE mutations are fingerprinted afresh by the executor when it reads them, so
-their results are not found here and the search is priced as uncached.
+Datasets with CHANGE mutations and dataset lists carry the segment fingerprints the executor
+gives them (`binder.changed_segments`, `cache.dataset_versions`), so their results are found too.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def stored_work(cache: CacheClient, spec: SearchSpec) -> Stored:
     m = len(spec.models)
     fingerprints = _fingerprints(spec.train.record) + _fingerprints(spec.test.record)
     empty = Stored([0] * m, [0] * m, [[frozenset()] * m for _ in spec.proxies])
-    if spec.train.record.changes or spec.test.record.changes or not all(fingerprints):
+    if not all(fingerprints):
         return empty
     found = [cache.scan(_prefix(model.key, fingerprints)) for model in spec.models]
     values = cache.get_values([k for ks in found for k in ks])

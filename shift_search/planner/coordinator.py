@@ -25,6 +25,7 @@ from shift_search.planner import analyze, benchmark, explain_script, registratio
 from shift_search.planner.benchmark import Benchmark
 from shift_search.planner.binder import Binder, BoundTable
 from shift_search.planner.cached import stored_work
+from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.events import (
     Event,
     Finished,
@@ -95,7 +96,7 @@ class Coordinator:
         )
 
     def _binder(self, session: Session) -> Binder:
-        return Binder(self.cache, session, self.describe)
+        return Binder(CatalogSnapshot.read(self.cache), session)
 
     def describe(self, record: DatasetRecord) -> DatasetRecord:
         """Read a dataset once on an executor: sizes, fingerprints, classes."""
@@ -167,7 +168,8 @@ class Coordinator:
                 run.emit(Note(f"{name} := {len(result.names)} {result.kind}"))
                 return result.remaining_tasks
             case ast.RegisterDataset():
-                record = self.cache.register_dataset(registration.dataset_record(stmt))
+                described = self.describe(registration.dataset_record(stmt))
+                record = self.cache.register_dataset(described)
                 run.emit(Note(f'registered dataset "{record.name}"'))
                 return 0
             case ast.RegisterModel():

@@ -26,7 +26,7 @@ def models_of(names: tuple[ast.ModelName, ...], binder: Binder) -> list[ModelRec
             members = binder.session.get(item.name).members
         else:
             members = (item.name,)
-        out += [binder.cache.get_model(n) for n in members if n not in {m.name for m in out}]
+        out += [binder.catalog.model(n) for n in members if n not in {m.name for m in out}]
     return out
 
 

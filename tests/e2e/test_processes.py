@@ -102,11 +102,10 @@ datasets:
 """
     )
     planner = cluster["planner"].address
-    registered = cli(
-        env, "register", "-f", str(tmp_path / "catalog.yaml"), "--server", cluster["cache"].address
-    )
+    registered = cli(env, "register", "-f", str(tmp_path / "catalog.yaml"), "--server", planner)
     assert registered.returncode == 0, registered.stderr
     assert 'registered model "tiny-bert"' in registered.stdout
+    assert 'registered dataset "train"' in registered.stdout
 
     listed = cli(env, "query", "SELECT * FROM models LIMIT 3;", "--server", planner)
     assert listed.returncode == 0, listed.stderr

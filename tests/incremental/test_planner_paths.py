@@ -24,7 +24,7 @@ from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import serve_args
-from tests.tiny_world import reviews_dataset
+from tests.tiny_world import register_datasets, reviews_dataset
 
 MODELS = ("bert-a", "bert-b")
 DERIVED = (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS, keys.SH_STATES)
@@ -72,12 +72,15 @@ def register(cache: CacheClient, world: Path) -> None:
                 load_cost=0.5,
             )
         )
-    for name, file in [("train", "train"), ("extra", "extra"), ("test", "test")]:
-        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(world / f"{file}.csv")))
-    cache.register_dataset(  # labels only: a CHANGE that fixes labels
-        DatasetRecord(
+    register_datasets(
+        cache.address,
+        *(
+            reviews_dataset(f"reviews-{name}", str(world / f"{name}.csv"))
+            for name in ("train", "extra", "test")
+        ),
+        DatasetRecord(  # labels only: a CHANGE that fixes labels
             name="relabel", uri=str(world / "relabel.csv"), format="csv", label_column="label"
-        )
+        ),
     )
 
 

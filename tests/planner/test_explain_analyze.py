@@ -15,7 +15,7 @@ from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("test2", 30, 3),
         ("train3", 240, 4),
         ("test3", 40, 5),
+        ("ctrain", 120, 6),  # only the CHANGE and list test reads these
+        ("ctest", 30, 7),
+        ("cextra", 60, 8),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
+        register_datasets(server.address, reviews_dataset(name, str(root / f"{name}.csv")))
     cache.close()
     yield server
     server.stop(grace=0.5)
@@ -156,3 +159,19 @@ def test_explain_binds_the_variables_a_script_declares(server: ServiceServer) ->
     assert reader.steps[0].detail.startswith("2 of 3 models")
     printed = execute(server, "PRINT *;", session="explained")
     assert not of_kind(printed, "result")[0].result.rows  # EXPLAIN declared nothing
+
+
+@pytest.mark.parametrize(
+    "train", ['("ctrain" CHANGE [0, 1, 2] TO "cextra" [5, 6, 7])', '["ctrain", "cextra"]']
+)
+def test_changed_and_listed_data_priced_as_cached_once_run(
+    server: ServiceServer, train: str
+) -> None:
+    query = f"""select name from models order by err trained on {train} tested on "ctest"
+        classified by ["Euclidean NN"]"""
+    (before,) = explain(server, query + ";")
+    assert before.estimated_seconds > 0
+    execute(server, query + " wait;")
+    (after,) = explain(server, query + ";")
+    assert after.estimated_seconds == 0.0
+    assert after.decisions["cached"].startswith("results of 3 of 3 models")

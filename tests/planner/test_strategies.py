@@ -24,7 +24,7 @@ from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, qu
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +53,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("fresh1", 1000, 11),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
+        register_datasets(server.address, reviews_dataset(name, str(root / f"{name}.csv")))
     with (root / "flip.csv").open("w", newline="") as f:
         csv.writer(f).writerows([["label"], *[["neg"]] * 240])
-    cache.register_dataset(
-        DatasetRecord(name="flip", uri=str(root / "flip.csv"), format="csv", label_column="label")
+    register_datasets(
+        server.address,
+        DatasetRecord(name="flip", uri=str(root / "flip.csv"), format="csv", label_column="label"),
     )
     cache.close()
     yield server

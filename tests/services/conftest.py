@@ -15,7 +15,7 @@ from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.runtime.server import ServiceServer
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @dataclass
@@ -86,8 +86,10 @@ def register_world(cache: CacheClient, root: Path) -> None:
             upstream_accuracy=0.751,
         )
     )
-    for name in ("train", "test"):
-        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(root / f"{name}.csv")))
+    register_datasets(
+        cache.address,
+        *(reviews_dataset(f"reviews-{n}", str(root / f"{n}.csv")) for n in ("train", "test")),
+    )
 
 
 @pytest.fixture(scope="module")
