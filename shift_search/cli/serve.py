@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", help="cache service address (planner, executor)")
     parser.add_argument("--executors", help="comma-separated executor addresses (planner)")
     parser.add_argument(
-        "--parser", help="parser service address (planner; parsing also runs in-process)"
+        "--parser",
+        help="parser service address (planner): parse through it (default: in the planner)",
     )
     parser.add_argument(
         "--store",
@@ -79,12 +80,13 @@ def build(args: argparse.Namespace) -> ServiceServer:
         )
     if service in ("all", "planner"):
         if service == "all":
-            registrations += _planner(own, [own], with_parser=False)
+            registrations += _planner(own, [own], with_parser=False, parser_address=args.parser)
         else:
             registrations += _planner(
                 _required(args.cache, "--cache", service),
                 _required(args.executors, "--executors", service).split(","),
                 with_parser=True,
+                parser_address=args.parser,
             )
     if internal is not None:
         # the same servicers; the public server alone runs their shutdown hooks
@@ -101,17 +103,26 @@ def _cache(store_url: str | None) -> Registration:
     return cache_registration(open_store(store_url))
 
 
-def _planner(cache_address: str, executors: list[str], *, with_parser: bool) -> list[Registration]:
-    """The QueryService; a planner alone also answers ParserService (it parses in-process)."""
+def _planner(
+    cache_address: str,
+    executors: list[str],
+    *,
+    with_parser: bool,
+    parser_address: str | None = None,
+) -> list[Registration]:
+    """The QueryService, parsing through the ParserService at `parser_address` (in-process
+    without one); a planner alone also answers ParserService itself."""
     from shift_search.cache.client import CacheClient
     from shift_search.parser.service import registration as parser_registration
     from shift_search.planner.coordinator import Coordinator
     from shift_search.planner.executors import ExecutorPool
+    from shift_search.planner.parsing import InProcessParser, ParserClient, ScriptParser
     from shift_search.planner.service import registration as planner_registration
     from shift_search.planner.session import Sessions
 
     cache = CacheClient(cache_address)
-    coordinator = Coordinator(cache, ExecutorPool(executors), Sessions(cache))
+    parser: ScriptParser = ParserClient(parser_address) if parser_address else InProcessParser()
+    coordinator = Coordinator(cache, ExecutorPool(executors), Sessions(cache), parser)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

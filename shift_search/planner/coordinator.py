@@ -20,7 +20,7 @@ from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
 from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord
-from shift_search.parser import ast, format_statement, parse
+from shift_search.parser import ast, format_statement
 from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
 from shift_search.planner.benchmark import Benchmark
 from shift_search.planner.binder import Binder, BoundTable
@@ -37,6 +37,7 @@ from shift_search.planner.events import (
 from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.finetune_ranking import FinetuneRanking
 from shift_search.planner.finetuning import run_finetune
+from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.plans import Planner, candidates, check_metadata_columns, is_task_aware
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
@@ -65,10 +66,17 @@ class Run:
 class Coordinator:
     """The planner's core: transport-free; `service.py` only converts its events."""
 
-    def __init__(self, cache: CacheClient, executors: ExecutorPool, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        cache: CacheClient,
+        executors: ExecutorPool,
+        sessions: Sessions,
+        parser: ScriptParser | None = None,
+    ) -> None:
         self.cache = cache
         self.executors = executors
         self.sessions = sessions
+        self.parser = parser or InProcessParser()
 
     def execute(
         self,
@@ -78,7 +86,7 @@ class Coordinator:
         cancelled: threading.Event | None = None,
     ) -> Iterator[tuple[int, Event]]:
         """Parse and run every statement; yields (statement index, event)."""
-        script = parse(text, source)
+        script = self.parser.parse(text, source)
         session = self.sessions.open(session_id)
         cancelled = cancelled or threading.Event()
         for stmt in script.statements:
@@ -87,7 +95,7 @@ class Coordinator:
     def explain(self, text: str, session_id: str = "") -> list[PlanInfo]:
         """Plans of a script's statements, run nowhere; variables it declares are bound as
         `explain_script` says, in a copy of the session (EXPLAIN declares nothing)."""
-        script = parse(text)
+        script = self.parser.parse(text)
         session = self.sessions.open(session_id)
         scratch = Session(session.id, dict(session.variables))
         run = Run(scratch, self._binder(scratch), lambda e: None, threading.Event())
