@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import accumulate
 from typing import Any, assert_never
 
@@ -21,7 +21,24 @@ from shift_search.cache.dataset_versions import (
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.parser import ast
 from shift_search.planner import predicates
+from shift_search.planner.bound import (
+    BoundBenchmark,
+    BoundDataset,
+    BoundFinetune,
+    BoundFinetuneRanking,
+    BoundMetadata,
+    BoundQuery,
+    BoundRanking,
+    BoundSetOperation,
+    BoundTable,
+    BoundUnsupported,
+    BoundVariable,
+    Proxy,
+    Scan,
+    SearchSpec,
+)
 from shift_search.planner.catalog import CatalogSnapshot
+from shift_search.planner.predicates import literal
 from shift_search.planner.session import Session
 from shift_search.planner.tables import (
     DATASET_COLUMNS,
@@ -35,36 +52,102 @@ from shift_search.runtime.errors import FailedPrecondition, NotFound
 from shift_search.runtime.proxy_names import PROXY_NAMES
 
 
-@dataclass(frozen=True)
-class BoundTable:
-    """A table's rows and what they are."""
-
-    kind: str  # "models" | "datasets"
-    rows: list[dict[str, Any]]
-    schema: tuple[str, ...]
-    models: dict[str, ModelRecord]
-
-
-@dataclass(frozen=True)
-class BoundDataset:
-    """Data a query trains or tests on, as one dataset version made of segments."""
-
-    label: str
-    record: DatasetRecord
-
-    @property
-    def size(self) -> int:
-        return self.record.size or 0
-
-    @property
-    def segment_sizes(self) -> list[int]:
-        return [s.size for s in self.record.segments]
-
-
 class Binder:
     def __init__(self, catalog: CatalogSnapshot, session: Session) -> None:
         self.catalog = catalog
         self.session = session
+
+    # --- statements ---------------------------------------------------------------------------
+
+    def query(self, query: ast.Query) -> BoundQuery:
+        """A query with every name resolved (errors in the order a reader meets the names)."""
+        match query:
+            case ast.Select() if is_task_aware(query):
+                return self._task_aware(query)
+            case ast.Select():
+                table = self.table(query.table)
+                rows = self.filter(query, table)
+                check_metadata_columns(query, table, self)
+                return BoundMetadata(query, Scan.of(query.table.name, table, rows))
+            case ast.SetOperation(op=op, left=left, right=right):
+                return BoundSetOperation(op, self.query(left), self.query(right))
+            case ast.VariableRef(name=name):
+                return BoundVariable(name, self.query(self.session.get(name).query))
+            case ast.Rank() | ast.SelectVec():
+                return BoundUnsupported(type(query).__name__.upper())
+            case _:
+                assert_never(query)
+
+    def _task_aware(
+        self, select: ast.Select
+    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking:
+        table = self.table(select.table)
+        rows = self.filter(select, table)
+        scan = Scan.of(select.table.name, table, rows)
+        models = candidates(table, rows)
+        proxies = proxies_of(select)
+        if select.test_mode == "BENCHMARK":
+            func, descending = aggregate_of(select)
+            pairs = tuple(self.benchmark_pairs(select))
+            return BoundBenchmark(select, scan, tuple(models), proxies[0], pairs, func, descending)
+        spec = self.search_spec(select, models, proxies)
+        if proxies[0].name == "finetune":
+            return BoundFinetuneRanking(select, scan, spec)
+        return BoundRanking(select, scan, spec)
+
+    def search_spec(
+        self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
+    ) -> SearchSpec:
+        if select.trained_on is None or select.tested_on is None:
+            raise FailedPrecondition("a task-aware ranking needs both TRAINED ON and TESTED ON")
+        descending = bool(select.order and select.order.descending)
+        if select.order is not None and isinstance(select.order.key, ast.ProxyErr):
+            descending = select.order.descending != (select.order.key.metric == "acc")
+        return SearchSpec(
+            models=list(models),
+            train=self.dataset(select.trained_on),
+            test=self.dataset(select.tested_on),
+            proxies=list(proxies),
+            chunk=None if select.chunk in (None, "AUTO") else int(select.chunk),
+            budget=None if select.budget in (None, "AUTO") else int(select.budget),
+            descending=descending,
+        )
+
+    def benchmark_pairs(self, select: ast.Select) -> list[tuple[BoundDataset, BoundDataset]]:
+        """(train, test) per benchmark dataset: the i-th test set pairs with the i-th TRAINED
+        ON dataset, or with the single one given."""
+        if select.trained_on is None or select.tested_on is None:
+            raise FailedPrecondition("TESTED ON BENCHMARK needs TRAINED ON data too")
+        trains = [self.dataset(i) for i in _items(select.trained_on)]
+        tests = [self.dataset(i) for i in _items(select.tested_on)]
+        if len(trains) == 1:
+            trains = trains * len(tests)
+        if len(trains) != len(tests):
+            raise FailedPrecondition(
+                f"TESTED ON BENCHMARK lists {len(tests)} datasets but TRAINED ON lists "
+                f"{len(trains)}: give one training dataset, or one per benchmark dataset"
+            )
+        return list(zip(trains, tests, strict=True))
+
+    def finetune(self, stmt: ast.Finetune) -> BoundFinetune:
+        """FINETUNE: `test=NAME` in USING picks the evaluation data (else the training data)."""
+        params = {k: literal(v) for k, v in stmt.params}
+        test_name = params.pop("test", None)
+        train = self.dataset(stmt.dataset)
+        test = self.dataset(ast.DatasetName(str(test_name))) if test_name else train
+        models = tuple(self.models_of(stmt.models))
+        return BoundFinetune(models, train, test, bool(test_name), params, stmt.wait)
+
+    def models_of(self, names: tuple[ast.ModelName, ...]) -> list[ModelRecord]:
+        """Model names or variables holding models, in order, without repeats."""
+        out: list[ModelRecord] = []
+        for item in names:
+            if not item.quoted and self.session.has(item.name):
+                members = self.session.get(item.name).members
+            else:
+                members = (item.name,)
+            out += [self.catalog.model(n) for n in members if n not in {m.name for m in out}]
+        return out
 
     # --- tables -------------------------------------------------------------------------------
 
@@ -170,6 +253,67 @@ def described(record: DatasetRecord) -> DatasetRecord:
         "written to the catalog without being read. Register it through the SHiFT server, which "
         "reads it once: REGISTER DATASET in a query, or `shift register` with --server"
     )
+
+
+def is_task_aware(select: ast.Select) -> bool:
+    """A SELECT that needs proxies (or fine-tuning), not only metadata."""
+    order_key = select.order.key if select.order is not None else None
+    return bool(
+        select.classified_by
+        or select.trained_on is not None
+        or select.tested_on is not None
+        or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
+    )
+
+
+def check_metadata_columns(select: ast.Select, table: BoundTable, binder: Binder) -> None:
+    """NotFound for a selected or ORDER BY column the table does not have (WHERE's columns are
+    checked by `Binder.filter`)."""
+    if isinstance(select.columns, tuple):
+        binder.check_columns([item.column.name for item in select.columns], table)
+    if select.order is not None and isinstance(select.order.key, ast.Column):
+        binder.check_columns([select.order.key.name], table)
+
+
+def candidates(table: BoundTable, rows: Sequence[dict[str, Any]]) -> list[ModelRecord]:
+    """The models a task-aware ranking ranks: `rows` of a table of models that passed WHERE
+    and OTHER THAN."""
+    if table.kind != "models":
+        raise FailedPrecondition("a task-aware ranking selects from a table of models")
+    return [table.models[r["name"]] for r in rows]
+
+
+def proxies_of(select: ast.Select) -> list[Proxy]:
+    """The proxies a task-aware SELECT asks for (CLASSIFIED BY, or written in ORDER BY), each
+    bound: NotFound with the closest names for one SHiFT does not compute."""
+    proxies = []
+    if select.order is not None and isinstance(select.order.key, ast.ProxyOrdering):
+        proxies = [Proxy.of(select.order.key.proxy)]
+    elif select.classified_by:
+        proxies = [Proxy.of(p) for p in select.classified_by]
+    for proxy in proxies:
+        bind_proxy(proxy.name, proxy.label)
+    if proxies:
+        return proxies
+    key = select.order.key if select.order is not None else None
+    if isinstance(key, ast.Column) and (near := closest_proxies(key.name)):
+        # `ORDER BY CosinNN`: the parser reads an unknown word as a column; here it is a proxy
+        raise NotFound(f"unknown proxy {key.name!r} in ORDER BY", near)
+    raise FailedPrecondition(
+        'a task-aware ranking needs a proxy: CLASSIFIED BY ["Euclidean NN"] or ORDER BY CosineNN'
+    )
+
+
+def aggregate_of(select: ast.Select) -> tuple[str, bool]:
+    """BENCHMARK's aggregate function and whether higher is better (ORDER BY avg(acc) DESC)."""
+    if select.order is not None and isinstance(select.order.key, ast.Aggregate):
+        key = select.order.key
+        return key.func, select.order.descending != (key.metric == "acc")
+    return "avg", False
+
+
+def _items(expr: ast.DatasetExpr) -> list[ast.DatasetName | ast.Mutation]:
+    return list(expr.items) if isinstance(expr, ast.DatasetList) else [expr]
 
 
 def bind_proxy(name: str, spelling: str) -> None:

@@ -12,14 +12,11 @@ from shift_search.cache.convert import model_to_proto
 from shift_search.cache.records import ModelRecord
 from shift_search.planner.events import Event, Note
 from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.model_costs import needs_profile
 from shift_search.planner.waiting import await_work
 from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
-
-
-def needs_profile(model: ModelRecord) -> bool:
-    return model.inference_cost is None or model.load_cost is None
 
 
 def profiled(

@@ -14,12 +14,11 @@ from shift_search.planner.events import (
     Finished,
     Leaders,
     Note,
-    PlanInfo,
     Planned,
-    Step,
     Table,
     TaskFinished,
 )
+from shift_search.planner.physical import Estimate, FinetuneRound, Plan
 from shift_search.proto.v1 import query_pb2
 
 LIVE = "\r\033[K"  # back to the start of the line, and wipe it
@@ -32,10 +31,20 @@ class Terminal(io.StringIO):
         return True
 
 
-PLAN = PlanInfo(
+ROUND = FinetuneRound(
+    id="1",
+    round=0,
+    survivors=4,
+    epochs=1,
+    keep=2,
+    train_samples=30,
+    test_samples=10,
+    estimate=Estimate(1.5),
+)
+PLAN = Plan(
     "task_aware",
-    [Step("round 0", "4 models on 30 samples", 1.5, tasks=4)],
-    {"successive_halving": "true", "chunk": "30", "reason": "SH is cheaper"},
+    (ROUND,),
+    (("successive_halving", "true"), ("chunk", "30"), ("reason", "SH is cheaper")),
 )
 RANKING = Table(
     "SELECT name",

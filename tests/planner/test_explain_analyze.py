@@ -14,6 +14,8 @@ from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from tests.planner.plan_view import of_kind as steps_of_kind
+from tests.planner.plan_view import walk
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -77,11 +79,14 @@ def test_analyze_without_halving_measures_every_step(server: ServiceServer) -> N
     )
     analyzed = of_kind(events, "planned")[-1].planned
     assert analyzed.decisions["successive_halving"] == "false"
-    names = [s.name for s in analyzed.steps]
+    (full,) = steps_of_kind(analyzed, "full_pass")
+    names = [s.name for s in full.children]
     assert names == ["task overhead", "load models", "embed train", "embed test", "proxy"]
-    assert all(s.estimated_seconds > 0 and s.measured_seconds > 0 for s in analyzed.steps)
+    assert all(s.estimated_seconds > 0 and s.measured_seconds > 0 for s in full.children)
+    assert full.measured_seconds == pytest.approx(sum(s.measured_seconds for s in full.children))
+    assert all(s.HasField("measured") for s in walk(analyzed))  # every step ran
     total = sum(s.measured_seconds for s in analyzed.steps)
-    assert analyzed.measured_seconds == pytest.approx(total)
+    assert analyzed.measured_seconds == pytest.approx(total) and total >= full.measured_seconds
     assert "measured" in analyzed.decisions and "executor time" in analyzed.decisions
 
 
@@ -93,8 +98,12 @@ def test_analyze_with_halving_measures_every_round(server: ServiceServer) -> Non
         tested on "test3" classified by ["Euclidean NN"] chunk 30 budget 6;""",
     )
     analyzed = of_kind(events, "planned")[-1].planned
-    assert [s.name for s in analyzed.steps] == ["embed test", "round 0", "round 1"]
-    assert all(s.measured_seconds > 0 for s in analyzed.steps)
+    (halving,) = steps_of_kind(analyzed, "halving")
+    assert [s.name for s in halving.children] == ["embed test", "round 0", "round 1"]
+    assert all(s.measured_seconds > 0 for s in halving.children)
+    for round_ in halving.children[1:]:
+        assert [s.name for s in round_.children] == ["embed train", "score"]
+        assert round_.measured.rows == round_.fields["survivors"].int_value  # models scored
 
 
 def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
@@ -104,10 +113,10 @@ def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
         tested on "test" classified by ["Cosine NN", "Euclidean NN"];""",
     )
     analyzed = of_kind(events, "planned")[-1].planned
-    for label in ("Cosine NN", "Euclidean NN"):
-        steps = [s for s in analyzed.steps if s.name.startswith(f"{label}: ")]
-        assert len(steps) == 5 and sum(s.measured_seconds for s in steps) > 0
-    assert not any(s.name.startswith("measured") for s in analyzed.steps)
+    passes = steps_of_kind(analyzed, "full_pass")
+    assert [p.fields["proxy"].string_value for p in passes] == ["Cosine NN", "Euclidean NN"]
+    for full in passes:
+        assert len(full.children) == 5 and sum(s.measured_seconds for s in full.children) > 0
 
 
 def test_full_data_search_sends_the_current_top_k(server: ServiceServer) -> None:
@@ -136,7 +145,7 @@ def test_explain_after_a_run_prices_cached_work_at_nothing(server: ServiceServer
     assert after.estimated_seconds == 0.0
     assert after.decisions["cached"].startswith("results of 3 of 3 models, features of 3")
     (other,) = explain(server, query.replace("Euclidean NN", "Cosine NN") + ";")
-    by_name = {s.name: s.estimated_seconds for s in other.steps}
+    by_name = {s.name: s.estimated_seconds for s in walk(other)}
     assert by_name["embed train"] == by_name["embed test"] == by_name["load models"] == 0.0
     assert other.estimated_seconds > 0  # its tasks and the proxy are still to run
 
