@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from shift_search.planner.convert import plan_proto_json
 from shift_search.proto.v1 import query_pb2
 from shift_search.runtime.values import value_from_proto
 
@@ -101,7 +102,8 @@ class HumanPrinter:
 
 
 class JsonPrinter:
-    """One JSON object per result table on stdout."""
+    """One JSON object per line on stdout: each result table, message and plan (a plan as
+    `planner.convert.plan_proto_json` shapes it: strategy, decisions, steps as a tree)."""
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
@@ -123,3 +125,6 @@ class JsonPrinter:
                 json.dumps({"statement": event.statement, "message": event.message.text}),
                 file=self.out,
             )
+        elif kind == "planned":
+            plan = plan_proto_json(event.planned)
+            print(json.dumps({"statement": event.statement, "plan": plan}), file=self.out)

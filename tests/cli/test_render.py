@@ -5,8 +5,9 @@ line per event, no control characters)."""
 from __future__ import annotations
 
 import io
+import json
 
-from shift_search.cli.render import HumanPrinter, table_text
+from shift_search.cli.render import HumanPrinter, JsonPrinter, table_text
 from shift_search.planner.convert import event_to_proto
 from shift_search.planner.events import (
     Eliminated,
@@ -121,3 +122,18 @@ def test_an_error_after_live_progress_starts_on_a_clean_line() -> None:
     assert last == f"{LIVE}[1/4] m0: knn = 0.1000{LIVE}shift: CANCELLED: query cancelled"
     printer.event(query_pb2.QueryEvent())  # an event without a kind prints nothing
     assert out.getvalue() == ""
+
+
+def test_json_lines_carry_the_plan_as_a_tree() -> None:
+    out = io.StringIO()
+    printer = JsonPrinter(out)
+    for event in [Planned(PLAN), RANKING]:
+        printer.event(event_to_proto(0, event))
+    plan_line, table_line = (json.loads(line) for line in out.getvalue().splitlines())
+    (step,) = plan_line["plan"]["steps"]
+    assert plan_line["plan"]["strategy"] == "task_aware"
+    assert plan_line["plan"]["decisions"]["chunk"] == "30"
+    assert step["id"] == "1" and step["kind"] == "finetune_round" and step["name"] == "round 0"
+    assert step["fields"]["survivors"] == 4 and step["fields"]["keep"] == 2
+    assert step["estimate"]["seconds"] == 1.5 and step["children"] == []
+    assert table_line["rows"][0] == {"name": "m0", "proxy": "Euclidean NN", "error": 0.25}
