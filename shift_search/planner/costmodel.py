@@ -24,7 +24,6 @@ survive, so a round prices the mean model.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -407,6 +406,7 @@ def choose(schedule: Schedule, with_sh: float, without: float, fixed: bool) -> t
     if schedule.samples[0] >= schedule.train_size:
         return False, f"the first round already covers all {schedule.train_size:,} samples"
     if with_sh < without:
-        speedup = without / with_sh if with_sh > 0 else math.inf
-        return True, f"SH is cheaper ({speedup:.1f}x): {costs}"
+        if with_sh <= 0:
+            return True, f"SH is cheaper (the cache holds its rounds): {costs}"
+        return True, f"SH is cheaper ({without / with_sh:.1f}x): {costs}"
     return False, f"SH saves nothing: {costs}"

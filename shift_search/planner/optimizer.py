@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, assert_never
 
 from shift_search.cache.records import ModelRecord
-from shift_search.planner import costmodel
+from shift_search.planner import costmodel, halving
 from shift_search.planner.bound import (
     BoundBenchmark,
     BoundDataset,
@@ -338,6 +338,8 @@ def _halving(
     sizes = spec.train.segment_sizes
     chunk = DEFAULT_CONSTANTS.storage_chunk
     steps: list[Step] = [test]
+    alive: list[str] | None = [m.name for m in spec.models]
+    """The survivors of the rounds so far, while the cache answers every one of them."""
     for k, (est, parts) in enumerate(rounds):
         counts = tuple(proportional_slices(sizes, schedule.samples[k]))
         before = proportional_slices(sizes, schedule.samples[k - 1]) if k else [0] * len(sizes)
@@ -351,7 +353,15 @@ def _halving(
             for i, m in enumerate(spec.models)
             if (hit := _hit(stored, j, i, schedule.samples[k]))
         }
+        last = k + 1 == schedule.num_rounds
+        keep = schedule.survivors[k] if last else schedule.keep_after(k)
         all_cached = len(hits) == len(spec.models)
+        if alive is not None and all(n in hits for n in alive):
+            # the cache answers every survivor: who survives is known, as the run will find
+            all_cached = True
+            alive = halving.eliminate({n: hits[n][0] for n in alive}, keep)
+        else:
+            alive = None
         extract = ExtractFeatures(
             split="train",
             dataset=spec.train.label,
@@ -369,7 +379,6 @@ def _halving(
             estimate=Estimate(sum(score_parts.values()), score_parts),
             cached=all_cached,
         )
-        last = k + 1 == schedule.num_rounds
         steps.append(
             HalvingRound(
                 round=k,
@@ -378,7 +387,7 @@ def _halving(
                 samples=schedule.samples[k],
                 new_samples=schedule.new_samples(k),
                 samples_per_segment=counts,
-                keep=schedule.survivors[k] if last else schedule.keep_after(k),
+                keep=keep,
                 cached_results=hits,
                 estimate=Estimate(est.seconds, dict(parts)),
                 cached=all_cached,
