@@ -1,15 +1,15 @@
 """A snapshot of the catalog: every model and dataset as one statement sees them.
 
 Binding and planning read this snapshot only, so naming things has no side effects and a
-statement plans against one consistent view; it is read from the cache service once per
-statement (two calls), and profiling gives a new snapshot with the measured costs.
+statement plans against one consistent view. Each kind is read from the cache service once, when
+the statement first needs it (a metadata query on models never lists the datasets).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
@@ -24,16 +24,36 @@ class CatalogSource(Protocol):
     def list_datasets(self) -> list[DatasetRecord]: ...
 
 
-@dataclass(frozen=True)
 class CatalogSnapshot:
-    """Models and datasets sorted by name, as the catalog lists them."""
+    """Models and datasets sorted by name, as the catalog lists them: given, or read from
+    `source` once each."""
 
-    models: tuple[ModelRecord, ...] = ()
-    datasets: tuple[DatasetRecord, ...] = ()
+    def __init__(
+        self,
+        models: Sequence[ModelRecord] | None = None,
+        datasets: Sequence[DatasetRecord] | None = None,
+        source: CatalogSource | None = None,
+    ) -> None:
+        self._given = (models, datasets)
+        self._source = source
 
     @classmethod
     def read(cls, source: CatalogSource) -> CatalogSnapshot:
-        return cls(tuple(source.list_models()), tuple(source.list_datasets()))
+        return cls(source=source)
+
+    @cached_property
+    def models(self) -> tuple[ModelRecord, ...]:
+        given = self._given[0]
+        if given is not None or self._source is None:
+            return tuple(given or ())
+        return tuple(self._source.list_models())
+
+    @cached_property
+    def datasets(self) -> tuple[DatasetRecord, ...]:
+        given = self._given[1]
+        if given is not None or self._source is None:
+            return tuple(given or ())
+        return tuple(self._source.list_datasets())
 
     def models_of(self, modality: str | None) -> list[ModelRecord]:
         """Models of one modality (None: all), in catalog order."""
@@ -46,11 +66,6 @@ class CatalogSnapshot:
     def dataset(self, key_or_name: str) -> DatasetRecord:
         """By name or `datasets/…` key; NotFound with the closest names, as the catalog says."""
         return _find(self.datasets, key_or_name, "dataset", "datasets/")
-
-    def with_models(self, updated: Iterable[ModelRecord]) -> CatalogSnapshot:
-        """The snapshot with these models' records replaced (same names)."""
-        by_name = {m.name: m for m in updated}
-        return CatalogSnapshot(tuple(by_name.get(m.name, m) for m in self.models), self.datasets)
 
 
 R = TypeVar("R", ModelRecord, DatasetRecord)
