@@ -101,11 +101,13 @@ class Trace:
                 into[phase] = into.get(phase, 0.0) + seconds
                 self.task_seconds[phase] = self.task_seconds.get(phase, 0.0) + seconds
 
-    def close_span(self, span: StepBase, wall: float, steps: Sequence[StepBase]) -> None:
-        """A span ended after `wall` seconds: split them over `steps` (see the docstring)."""
-        phases = self.phases.get(span.id, {})
-        for step, seconds in zip(steps, split(wall, phases, steps), strict=True):
+    def close_span(self, span: StepBase, wall: float, steps: Sequence[StepBase]) -> list[float]:
+        """A span ended after `wall` seconds: split them over `steps` (see the docstring);
+        each step's share, in order."""
+        shares = split(wall, self.phases.get(span.id, {}), steps)
+        for step, seconds in zip(steps, shares, strict=True):
             self.add(step, seconds=seconds)
+        return shares
 
     def seconds(self, step: StepBase) -> float | None:
         m = self.measured.get(step.id)

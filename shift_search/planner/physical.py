@@ -16,7 +16,7 @@ in pre-order from 1, so the same plan always has the same ids.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -332,15 +332,8 @@ class Plan:
     def estimated_seconds(self) -> float:
         return sum(s.estimate.seconds for s in self.steps)
 
-    @property
-    def decision_map(self) -> dict[str, str]:
-        return dict(self.decisions)
-
-    def with_decisions(self, **more: str) -> Plan:
-        """The plan with decisions added (replacing any of the same name)."""
-        return self.noted(more.items())
-
-    def noted(self, more: Sequence[tuple[str, str]] | Any) -> Plan:
+    def noted(self, more: Iterable[tuple[str, str]]) -> Plan:
+        """The plan with these decisions added (replacing any of the same name)."""
         merged = dict(self.decisions)
         merged.update(dict(more))
         return dataclasses.replace(self, decisions=tuple(merged.items()))
@@ -349,13 +342,6 @@ class Plan:
         """Every step, in pre-order (the order of their ids)."""
         for step in self.steps:
             yield from walk(step)
-
-    @property
-    def ids(self) -> list[str]:
-        return [s.id for s in self.walk()]
-
-    def step(self, step_id: str) -> Step:
-        return next(s for s in self.walk() if s.id == step_id)
 
 
 def walk(step: Step) -> Iterator[Step]:

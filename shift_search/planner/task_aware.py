@@ -19,7 +19,7 @@ from shift_search.planner import halving
 from shift_search.planner.bound import Proxy, SearchSpec
 from shift_search.planner.events import Eliminated, Event, Leaders, TaskFinished
 from shift_search.planner.executors import ExecutorPool
-from shift_search.planner.measurements import Trace, split
+from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     CacheLookup,
     ExtractFeatures,
@@ -113,7 +113,7 @@ class Search(BackgroundJob):
         )
         self.ranking.order[step.proxy.label] = best_first(scores, self.spec.descending)
         wall = time.perf_counter() - started
-        self._measure(step, wall, work)
+        self.trace.close_span(step, wall, work)
         self.trace.add(step, seconds=wall)
 
     def _halving(self, step: Halving) -> None:
@@ -150,19 +150,12 @@ class Search(BackgroundJob):
                 }
             )
             wall = time.perf_counter() - started
-            shares = self._measure(rnd, wall, [*(test if k == 0 else []), *rnd.children])
+            shares = self.trace.close_span(rnd, wall, [*(test if k == 0 else []), *rnd.children])
             self.trace.add(rnd, seconds=sum(shares[-len(rnd.children) :]))
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated
         parts = [*test, *rounds]
         self.trace.add(step, seconds=sum(self.trace.seconds(p) or 0.0 for p in parts))
-
-    def _measure(self, span: StepBase, wall: float, steps: Sequence[StepBase]) -> list[float]:
-        """Split a span's wall-clock seconds over the steps it ran (`measurements.split`)."""
-        shares = split(wall, self.trace.phases.get(span.id, {}), steps)
-        for step, seconds in zip(steps, shares, strict=True):
-            self.trace.add(step, seconds=seconds)
-        return shares
 
     def _round(
         self,
