@@ -24,7 +24,7 @@ def test_unavailable_executor_is_skipped(tmp_path: Path) -> None:
     server = build(serve_args(f"sqlite:///{tmp_path / 'store.sqlite3'}")).start()
     dead = f"127.0.0.1:{free_port()}"
     try:
-        pool = ExecutorPool([dead, server.address])
+        pool = ExecutorPool([dead, server.internal_address])
         model = ModelRecord(name="bert", source="huggingface", uri=str(tmp_path / "bert"))
         request = executor_pb2.RunTaskRequest(
             profile=executor_pb2.ProfileTask(model=model_to_proto(model), samples=8)
