@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import grpc
 
 from shift_search.runtime.callers import Caller, Local, Service, User
+from shift_search.runtime.errors import Cancelled
 
 T = TypeVar("T")
 
@@ -109,12 +110,19 @@ def watched(
     requests: Iterator[T], context: grpc.ServicerContext, idle_seconds: float
 ) -> Iterator[T]:
     """Yield a client stream's messages; cancel the call when none arrives for `idle_seconds`
-    (a stalled stream would otherwise hold its server thread until the client goes away)."""
+    (a stalled stream would otherwise hold its server thread until the client goes away).
+    A cancelled stream raises Cancelled rather than ending, so that its handler never takes
+    what arrived for the whole message (no partial blob is stored)."""
     timer: threading.Timer | None = None
+    silent = threading.Event()
+
+    def expire() -> None:
+        silent.set()
+        context.cancel()
 
     def arm() -> None:
         nonlocal timer
-        timer = threading.Timer(idle_seconds, context.cancel)
+        timer = threading.Timer(idle_seconds, expire)
         timer.daemon = True
         timer.start()
 
@@ -128,6 +136,8 @@ def watched(
     finally:
         if timer is not None:
             timer.cancel()
+    if silent.is_set() or not context.is_active():
+        raise Cancelled(f"the client stream sent nothing for {idle_seconds:g}s and was cancelled")
 
 
 class Malformed:
