@@ -1,8 +1,8 @@
 """How `shift serve` exposes its ports, from its flags (or the matching environment variables).
 
 - On loopback, plaintext without tokens is the single-user default, and the log says so.
-- On any other address, the public port (planner, parser, or all four) needs TLS and a token
-  file, and a cache or executor alone needs TLS with client-certificate verification (mutual
+- On any other address, the public port (planner, or all four) needs TLS and a token file, and
+  a cache, executor or parser alone needs TLS with client-certificate verification (mutual
   TLS: only SHiFT services get in); `--insecure` is the explicit way to do without.
 - `shift serve` (all four) serves the cache and executor to its planner on a private Unix
   socket only, never on the public port.
@@ -136,7 +136,8 @@ class Exposure:
         )
 
     def internal_server(self, port: int) -> ServiceServer:
-        """The port of a cache or executor running alone: only SHiFT services call it."""
+        """The port of a cache, executor or parser running alone: only SHiFT services call
+        it (the planner serves ParserService to users in-process)."""
         if not self.loopback and not self.insecure and (self.tls is None or self.tls.ca is None):
             raise FailedPrecondition(
                 f"listening on {self.host} needs mutual TLS (--tls-cert, --tls-key, and --tls-ca "

@@ -61,7 +61,7 @@ def build(args: argparse.Namespace) -> ServiceServer:
     exposure = security.Exposure.from_args(args)
     confinement.configure(exposure.roots)
     service = args.service
-    if service in ("cache", "executor"):
+    if service in ("cache", "executor", "parser"):  # called by other SHiFT services only
         server = exposure.internal_server(args.port)
     else:
         server = exposure.public_server(args.port)

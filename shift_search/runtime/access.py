@@ -87,6 +87,8 @@ INTERNAL_METHODS: Mapping[str, frozenset[Component]] = {
     "/shift.v1.ExecutorService/CancelTask": _PLANNER,
     "/shift.v1.ExecutorService/GetCapacity": _PLANNER,
     "/shift.v1.ExecutorService/DescribeDataset": _PLANNER,
+    "/shift.v1.ParserService/Parse": _PLANNER,  # a parser run alone serves the planners
+    "/shift.v1.ParserService/Format": _PLANNER,
 }
 
 

@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from shift_search.runtime.errors import NotFound, PermissionDenied
+from shift_search.runtime.errors import PermissionDenied
 
 DATA_ROOTS_ENV = "SHIFT_DATA_ROOTS"
 MODEL_ROOTS_ENV = "SHIFT_MODEL_ROOTS"
@@ -75,10 +75,8 @@ def current() -> Roots:
 
 def _root(text: str) -> tuple[Path, ...]:
     """A root as written (made absolute) and as resolved, so that paths spelt either way
-    match it."""
+    match it. It need not exist where only lexical checks run (a planner's pod)."""
     path = Path(text).expanduser()
-    if not path.is_dir():
-        raise NotFound(f"root {text} is not a folder")
     return (Path(os.path.normpath(path.absolute())), path.resolve())
 
 
