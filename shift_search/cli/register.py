@@ -93,6 +93,11 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
 def register_statement(record: ModelRecord | DatasetRecord) -> str:
     """The REGISTER statement that adds `record` (its tags as extra columns)."""
     is_model = isinstance(record, ModelRecord)
+    if isinstance(record, DatasetRecord) and (record.segments or record.fingerprint):
+        raise InvalidArgument(
+            f"dataset {record.name!r}: segments and fingerprints are read from the data by the "
+            "server; leave them out"
+        )
     known = MODEL_COLUMNS if is_model else DATASET_COLUMNS
     fields = record.to_dict()
     pairs = [(c, fields[c]) for c in known if fields.get(c) is not None]

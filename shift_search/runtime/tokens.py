@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -26,7 +27,15 @@ from pathlib import Path
 from typing import Protocol
 
 from shift_search.runtime.callers import User, parse_role
-from shift_search.runtime.errors import AlreadyExists, InvalidArgument, NotFound, Unauthenticated
+from shift_search.runtime.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
+
+log = logging.getLogger("shift.auth")
 
 TOKEN_PREFIX = "shift_"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -136,7 +145,11 @@ class TokenFile:
             self._stamp = stamp
 
     def authenticate(self, bearer: str) -> User:
-        self._refresh()
+        try:
+            self._refresh()
+        except InvalidArgument as err:  # a hand edit gone wrong: nobody gets in (fail closed)
+            log.error("%s; refusing every token until it is fixed", err.message)
+            raise Unavailable("the server cannot read its token file; tell its operator") from None
         user = self._users.get(token_digest(bearer))
         if user is None:
             raise Unauthenticated(f"unknown or revoked token ({fingerprint(bearer)})")
