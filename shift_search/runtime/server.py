@@ -95,6 +95,7 @@ class ServiceServer:
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         self._health_server = self._health_only(health_port) if health_port is not None else None
         self._stopped = threading.Event()
+        self._finished = threading.Event()
         self._inner: list[ServiceServer] = []
         self._hooks: list[Callable[[], None]] = []
         self._socket_dir: str | None = None
@@ -203,10 +204,15 @@ class ServiceServer:
                 reg.on_stop()
         for hook in self._hooks:
             hook()
+        self._finished.set()
         log.info("stopped %s", self.address)
 
     def wait(self) -> None:
+        """Until the server has stopped, and, once a stop has begun, until it has finished
+        (attached servers, shutdown hooks, the private socket's folder)."""
         self._server.wait_for_termination()
+        if self._stopped.is_set():
+            self._finished.wait()
 
     def stop_on_signals(self) -> None:
         """Drain and stop on SIGTERM or SIGINT (call from the main thread)."""
