@@ -27,9 +27,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from shift_search.cache.client import CacheClient
 from shift_search.cli.client import ShiftClient
 from shift_search.cli.demo import DATASETS, MODELS
+from shift_search.cli.register import register_all
 from shift_search.runtime.errors import ShiftError
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -141,14 +141,11 @@ def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any
 
 def fill_cache(address: str) -> float:
     """Register the packaged text models and 400 / 200 reviews, and run the query once."""
-    cache = CacheClient(address, timeout=600)
-    for model in MODELS:
-        if model.modality == "text":
-            cache.register_model(model)
     train, test = DATASETS
-    cache.register_dataset(replace(train, slice="0:400"))
-    cache.register_dataset(replace(test, slice="0:200"))
-    cache.close()
+    records = [m for m in MODELS if m.modality == "text"]
+    client = ShiftClient(address)
+    register_all(client, [*records, replace(train, slice="0:400"), replace(test, slice="0:200")])
+    client.close()
     started = time.perf_counter()
     run_query(ShiftClient(address), CACHED)
     return time.perf_counter() - started

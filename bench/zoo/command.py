@@ -46,14 +46,14 @@ def write_yaml(records: Sequence[ModelRecord], path: Path) -> Path:
 
 
 def register(records: Sequence[ModelRecord], server: str) -> None:
-    from shift_search.cache.client import CacheClient
+    from shift_search.cli.client import ShiftClient
+    from shift_search.cli.register import register_all
 
-    cache = CacheClient(server)
+    client = ShiftClient(server)
     try:
-        for record in records:
-            cache.register_model(record)
+        register_all(client, list(records))
     finally:
-        cache.close()
+        client.close()
     print(f"[zoo] registered {len(records)} models with {server}", flush=True)
 
 

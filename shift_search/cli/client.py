@@ -13,9 +13,17 @@ DEFAULT_SERVER = "localhost:50051"
 
 
 class ShiftClient:
-    def __init__(self, server: str = DEFAULT_SERVER) -> None:
+    def __init__(
+        self,
+        server: str = DEFAULT_SERVER,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        token: str | None = None,
+    ) -> None:
+        """`credentials`: TLS (`runtime.tls.channel_credentials(ca)`); `token`: a bearer token
+        from `shift token issue`, sent with every call."""
         self.server = server
-        self._channel = open_channel(server)
+        self._channel = open_channel(server, credentials, token=token)
         self._stub = query_pb2_grpc.QueryServiceStub(self._channel)
 
     def execute(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.client import ShiftClient
+from shift_search.cli.register import register_all
 from shift_search.cli.render import HumanPrinter
 
 MODELS = (
@@ -83,11 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register_demo_catalog(cache: CacheClient) -> None:
-    for model in MODELS:
-        cache.register_model(model)
-    for dataset in DATASETS:
-        cache.register_dataset(dataset)
+def register_demo_catalog(client: ShiftClient) -> None:
+    register_all(client, [*MODELS, *DATASETS])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,13 +103,11 @@ def run(args: argparse.Namespace) -> int:
     )
     server = build(serve_args).start()
     try:
-        cache = CacheClient(server.address)
-        register_demo_catalog(cache)
-        cache.close()
+        client = ShiftClient(server.address)
+        register_demo_catalog(client)
         print(f"SHiFT demo on {server.address} (embedded store)")
         print(f"registered {len(MODELS)} models and {len(DATASETS)} datasets; running:\n")
         print(QUERY)
-        client = ShiftClient(server.address)
         started = time.perf_counter()
         printer = HumanPrinter()
         for event in client.execute(QUERY, source="demo"):

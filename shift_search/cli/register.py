@@ -1,4 +1,7 @@
-"""`shift register`: add models or datasets from the command line or a YAML file."""
+"""`shift register`: add models or datasets from the command line or a YAML file.
+
+Records travel as REGISTER statements through the QueryService, like any other change of the
+catalog: the server checks the caller's role (writer) and that files lie under its roots."""
 
 from __future__ import annotations
 
@@ -7,10 +10,38 @@ from typing import Any
 
 import yaml
 
-from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.query import add_server_argument
+from shift_search.cli.client import ShiftClient
+from shift_search.cli.query import add_server_argument, client_of
+from shift_search.parser import ast, format_statement
 from shift_search.runtime.errors import InvalidArgument
+
+MODEL_COLUMNS = (
+    "source",
+    "uri",
+    "modality",
+    "num_params",
+    "upstream_accuracy",
+    "dimension",
+    "inference_cost",
+    "load_cost",
+    "finetuned",
+    "pooling",
+    "tokenizer",
+    "revision",
+    "parent",
+)
+DATASET_COLUMNS = (
+    "uri",
+    "format",
+    "input_column",
+    "label_column",
+    "split",
+    "slice",
+    "size",
+    "modality",
+    "num_classes",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +90,36 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
         raise InvalidArgument(f"{kind} {name!r}: {err}") from None
 
 
+def register_statement(record: ModelRecord | DatasetRecord) -> str:
+    """The REGISTER statement that adds `record` (its tags as extra columns)."""
+    is_model = isinstance(record, ModelRecord)
+    if isinstance(record, DatasetRecord) and (record.segments or record.fingerprint):
+        raise InvalidArgument(
+            f"dataset {record.name!r}: segments and fingerprints are read from the data by the "
+            "server; leave them out"
+        )
+    known = MODEL_COLUMNS if is_model else DATASET_COLUMNS
+    fields = record.to_dict()
+    pairs = [(c, fields[c]) for c in known if fields.get(c) is not None]
+    pairs += [(k, v) for k, v in sorted(record.tags.items()) if k not in known]
+    columns = tuple(c for c, _ in pairs)
+    values = tuple(v for _, v in pairs)
+    stmt: ast.Statement = (
+        ast.RegisterModel(record.name, columns, values)
+        if is_model
+        else ast.RegisterDataset(record.name, columns, values)
+    )
+    return format_statement(stmt) + ";"
+
+
+def register_all(client: ShiftClient, records: list[ModelRecord | DatasetRecord]) -> list[str]:
+    """Register every record in one script; returns the server's notes."""
+    script = "\n".join(register_statement(r) for r in records)
+    return [
+        e.message.text for e in client.execute(script, source="register") if e.HasField("message")
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.file:
         with open(args.file, encoding="utf-8") as f:
@@ -67,15 +128,10 @@ def run(args: argparse.Namespace) -> int:
         records = [record_from_fields(args.kind, args.name, args.set)]
     else:
         raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
-    cache = CacheClient(args.server)
+    client = client_of(args)
     try:
-        for record in records:
-            if isinstance(record, ModelRecord):
-                cache.register_model(record)
-                print(f'registered model "{record.name}"')
-            else:
-                cache.register_dataset(record)
-                print(f'registered dataset "{record.name}"')
+        for note in register_all(client, records):
+            print(note)
     finally:
-        cache.close()
+        client.close()
     return 0

@@ -53,10 +53,17 @@ def task_id_of(request: executor_pb2.RunTaskRequest) -> str:
 class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
     """Runs tasks on this process's device, at most `slots` at a time."""
 
-    def __init__(self, cache_address: str, *, slots: int = 1, device: str | None = None) -> None:
+    def __init__(
+        self,
+        cache_address: str,
+        *,
+        slots: int = 1,
+        device: str | None = None,
+        cache_credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.device = str(pick_device(device))
         self.slots = slots
-        self._cache = CacheClient(cache_address, timeout=600)
+        self._cache = CacheClient(cache_address, timeout=600, credentials=cache_credentials)
         self._reader = SegmentReader()
         self._encoders = EncoderPool(self.device)
         self._lock = threading.Lock()
@@ -274,9 +281,17 @@ def run_request(request: executor_pb2.RunTaskRequest, env: TaskEnv) -> executor_
             raise InvalidArgument("RunTask needs one of: embed, score, finetune, profile")
 
 
-def registration(cache_address: str, *, slots: int = 1, device: str | None = None) -> Registration:
-    """How `shift serve` hosts the executor."""
-    servicer = ExecutorServicer(cache_address, slots=slots, device=device)
+def registration(
+    cache_address: str,
+    *,
+    slots: int = 1,
+    device: str | None = None,
+    cache_credentials: grpc.ChannelCredentials | None = None,
+) -> Registration:
+    """How `shift serve` hosts the executor; `cache_credentials`: mutual TLS to the cache."""
+    servicer = ExecutorServicer(
+        cache_address, slots=slots, device=device, cache_credentials=cache_credentials
+    )
     return Registration(
         name=executor_pb2.DESCRIPTOR.services_by_name["ExecutorService"].full_name,
         add=lambda server: executor_pb2_grpc.add_ExecutorServiceServicer_to_server(

@@ -22,6 +22,7 @@ from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord
 from shift_search.parser import ast, format_statement, parse
 from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
+from shift_search.planner.authorization import authorize_script
 from shift_search.planner.benchmark import Benchmark
 from shift_search.planner.binder import Binder, BoundTable
 from shift_search.planner.cached import stored_work
@@ -78,6 +79,7 @@ class Coordinator:
     ) -> Iterator[tuple[int, Event]]:
         """Parse and run every statement; yields (statement index, event)."""
         script = parse(text, source)
+        authorize_script(script)
         session = self.sessions.open(session_id)
         cancelled = cancelled or threading.Event()
         for stmt in script.statements:

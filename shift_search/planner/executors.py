@@ -92,11 +92,15 @@ class ExecutorPool:
         *,
         default_slots: int = 1,
         refresh_seconds: float = CAPACITY_REFRESH_SECONDS,
+        credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
         if not addresses:
             raise ValueError("an executor pool needs at least one address")
         self.addresses = tuple(addresses)
-        self._stubs = {a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a)) for a in addresses}
+        self._stubs = {
+            a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a, credentials))
+            for a in addresses
+        }
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._default_slots = default_slots
         self._refresh_seconds = refresh_seconds

@@ -102,9 +102,7 @@ datasets:
 """
     )
     planner = cluster["planner"].address
-    registered = cli(
-        env, "register", "-f", str(tmp_path / "catalog.yaml"), "--server", cluster["cache"].address
-    )
+    registered = cli(env, "register", "-f", str(tmp_path / "catalog.yaml"), "--server", planner)
     assert registered.returncode == 0, registered.stderr
     assert 'registered model "tiny-bert"' in registered.stdout
 

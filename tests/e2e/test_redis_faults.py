@@ -51,7 +51,7 @@ def stack(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[ServiceServer, C
     write_reviews(tmp_path / "train.csv", 400, seed=0)
     write_reviews(tmp_path / "test.csv", 100, seed=1)
     server = build(serve_args(redis.url, slots=2)).start()  # both models' tasks run at once
-    cache = CacheClient(server.address, timeout=10)
+    cache = CacheClient(server.internal_address, timeout=10)
     register_world(cache, tmp_path)
     yield server, cache
     cache.close()
@@ -174,7 +174,7 @@ def test_results_survive_a_redis_restart(
 
 
 def running_tasks(server: ServiceServer) -> int:
-    with grpc.insecure_channel(server.address) as channel:
+    with grpc.insecure_channel(server.internal_address) as channel:
         stub = executor_pb2_grpc.ExecutorServiceStub(channel)
         return stub.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=10).busy
 

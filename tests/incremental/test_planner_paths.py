@@ -83,7 +83,7 @@ def register(cache: CacheClient, world: Path) -> None:
 
 def deploy(world: Path, path: Path) -> Iterator[Deployment]:
     server = build(serve_args(f"sqlite:///{path}")).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     register(cache, world)
     channel = grpc.insecure_channel(server.address)
     yield Deployment(server, channel, cache)

@@ -21,8 +21,9 @@ from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 @dataclass
 class Stack:
     server: ServiceServer
-    channel: grpc.Channel
-    cache: CacheClient
+    channel: grpc.Channel  # the public port
+    cache: CacheClient  # on the private socket, as the planner reaches it
+    internal: grpc.Channel  # the private socket
 
     @property
     def address(self) -> str:
@@ -94,10 +95,12 @@ def register_world(cache: CacheClient, root: Path) -> None:
 def stack(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     store = f"sqlite:///{tmp_path_factory.mktemp('store') / 'shift.sqlite3'}"
     server = build(serve_args(store)).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     register_world(cache, world)
     channel = grpc.insecure_channel(server.address)
-    yield Stack(server, channel, cache)
+    internal = grpc.insecure_channel(server.internal_address)
+    yield Stack(server, channel, cache, internal)
+    internal.close()
     channel.close()
     cache.close()
     server.stop(grace=0.5)

@@ -1,0 +1,41 @@
+"""Which role each statement of a script needs, checked before any of it runs.
+
+The public port admits an Execute call with the reader role; what the script then does
+decides the rest: REGISTER and FINETUNE change the catalog (writer), PURGE drops cached
+results (admin), anything else reads. A script is refused whole, so a reader's
+`SELECT …; PURGE;` runs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from shift_search.parser import ast
+from shift_search.runtime.callers import Role, require
+
+
+def authorize_script(script: ast.Script) -> None:
+    """Raise PermissionDenied unless the caller's role allows every statement of `script`."""
+    for stmt in script.statements:
+        require(statement_role(stmt), f"{type(stmt).__name__.upper()} (statement {stmt.index + 1})")
+
+
+def statement_role(stmt: ast.Statement) -> Role:
+    match stmt:
+        case ast.RegisterDataset() | ast.RegisterModel() | ast.Finetune():
+            return Role.WRITER
+        case ast.Purge():
+            return Role.ADMIN
+        case (
+            ast.Select()
+            | ast.SetOperation()
+            | ast.SelectVec()
+            | ast.Rank()
+            | ast.Declare()
+            | ast.Explain()  # plans only: EXPLAIN ANALYZE runs queries, never FINETUNE
+            | ast.Use()
+            | ast.Print()
+        ):
+            return Role.READER
+        case _:
+            assert_never(stmt)
