@@ -118,8 +118,9 @@ def _selection_of(selection: executor_pb2.SampleSelection) -> Selection:
     return tuple(selection.samples_per_segment) or None
 
 
-def _selection_to_proto(selection: Selection) -> executor_pb2.SampleSelection:
-    return executor_pb2.SampleSelection(samples_per_segment=selection or ())
+def _selection_to_proto(selection: Selection) -> executor_pb2.SampleSelection | None:
+    """None (left out of the request) for every sample, as a request that never set it."""
+    return executor_pb2.SampleSelection(samples_per_segment=selection) if selection else None
 
 
 def _embed_to_proto(task: EmbedTask) -> executor_pb2.EmbedTask:

@@ -123,3 +123,9 @@ def test_an_outcome_of_another_kind_breaks_the_contract() -> None:
     assert result.of(ScoreResult).error == 0.25
     with pytest.raises(ShiftError, match="answered ScoreResult, expected EmbedResult"):
         result.of(EmbedResult)
+
+
+def test_every_sample_is_a_request_without_a_selection() -> None:
+    """Ids stay those of requests built before tasks were domain types: no empty selection."""
+    assert not convert.task_to_proto(EmbedTask(MODEL, TRAIN)).embed.HasField("selection")
+    assert convert.task_to_proto(EmbedTask(MODEL, TRAIN, (1, 0))).embed.HasField("selection")
