@@ -29,42 +29,14 @@ from shift_search.executor.phases import Phases
 from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
 from shift_search.runtime.errors import Cancelled, InvalidArgument
 from shift_search.runtime.profile_inputs import profile_texts
+from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, TaskResult
+from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
 
 PACKAGED = "pypi:"
 NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
 
 Progress = Callable[[str, int, int, str], None]
-
-
-@dataclass(frozen=True)
-class ScoreOutcome:
-    error: float
-    train_samples: int
-    test_samples: int
-    result_key: str
-    from_cache: bool
-    chunks_computed: int = 0
-    chunks_cached: int = 0
-    pairs_searched: int = 0
-    pairs_reused: int = 0
-
-
-@dataclass(frozen=True)
-class EmbedOutcome:
-    chunks_computed: int
-    chunks_cached: int
-    samples: int
-    dimension: int
-
-
-@dataclass(frozen=True)
-class ProfileOutcome:
-    load_seconds: float
-    infer_seconds_per_sample: float
-    dimension: int
-    num_params: int
-    device: str
 
 
 class EncoderPool:
@@ -175,28 +147,21 @@ def score_key(
     return keys.proxy_result(model.key, fingerprints, proxy, digest)
 
 
-def run_score(
-    env: TaskEnv,
-    model: ModelRecord,
-    train: DatasetRecord,
-    test: DatasetRecord,
-    proxy_name: str,
-    params: Mapping[str, Any],
-    selection: Sequence[int] | None,
-    chunk_size: int,
-) -> ScoreOutcome:
-    """Score `model` with a proxy trained on (a selection of) `train`, tested on `test`."""
-    proxy = get_proxy(proxy_name)
-    resolved = proxy.resolve(params)
+def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
+    """Score a model with a proxy trained on (a selection of) `train`, tested on `test`."""
+    model, train, test, chunk_size = task.model, task.train, task.test, task.chunk_size
+    proxy = get_proxy(task.proxy.name)
+    resolved = proxy.resolve(task.proxy.params)
     env.progress("read", 0, 2, "reading data")
     with env.phases.timed("read"):
         train_segments, test_segments = env.reader.read(train), env.reader.read(test)
-    counts = selected_counts(train_segments, selection)
+    counts = selected_counts(train_segments, task.selection)
     key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
     cached = env.cache.get_value(key)
     if cached is not None:
         stored = load_json(cached)
-        return ScoreOutcome(stored["error"], sum(counts), stored["test_samples"], key, True)
+        score = ScoreResult(proxy.name, stored["error"], sum(counts), stored["test_samples"], key)
+        return TaskResult(score, from_cache=True)
     store = env.features(model, chunk_size)
     env.progress("embed", 0, sum(counts), "embedding training data")
     started = time.perf_counter()
@@ -231,41 +196,39 @@ def run_score(
         "seconds": time.perf_counter() - started,
     }
     env.cache.put_values({key: dump_json(result)})
-    return ScoreOutcome(
+    score = ScoreResult(
+        proxy.name,
         float(error),
         int(sum(counts)),
         test_count,
         key,
-        False,
         store.stats.computed,
         store.stats.cached,
         pairs.searched,
         pairs.reused,
     )
+    return TaskResult(score)
 
 
-def run_embed(
-    env: TaskEnv,
-    model: ModelRecord,
-    dataset: DatasetRecord,
-    selection: Sequence[int] | None,
-    chunk_size: int,
-) -> EmbedOutcome:
+def run_embed(env: TaskEnv, task: EmbedTask) -> TaskResult[EmbedResult]:
     """Embed (a selection of) a dataset with a model into the feature cache."""
     with env.phases.timed("read"):
-        segments = env.reader.read(dataset)
-    counts = selected_counts(segments, selection)
-    store = env.features(model, chunk_size)
+        segments = env.reader.read(task.dataset)
+    counts = selected_counts(segments, task.selection)
+    chunk_size = task.chunk_size
+    store = env.features(task.model, chunk_size)
     total, dimension, done = sum(counts), 0, 0
     for block in selected_blocks(segments, counts, chunk_size):
         dimension = store.rows(block.segment, block.rows).shape[1]
         done += len(block.rows)
         env.progress("embed", done, total, f"{done} of {total} samples")
-    return EmbedOutcome(store.stats.computed, store.stats.cached, total, dimension)
+    embedded = EmbedResult(store.stats.computed, store.stats.cached, total, dimension)
+    return TaskResult(embedded, from_cache=store.stats.computed == 0)
 
 
-def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcome:
+def run_profile(env: TaskEnv, task: ProfileTask) -> TaskResult[ProfileResult]:
     """Measure load time and inference time per sample on this executor's device."""
+    model, samples = task.model, task.samples
     started = time.perf_counter()
     encoder = open_encoder(model, env.encoders.device)
     load_seconds = time.perf_counter() - started
@@ -280,9 +243,10 @@ def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcom
         num_params = sum(p.numel() for p in encoder.trainable().parameters())
     except Exception:  # ONNX models cannot expose parameters
         num_params = model.num_params or 0
-    return ProfileOutcome(
+    measured = ProfileResult(
         load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device)
     )
+    return TaskResult(measured)
 
 
 def _profile_inputs(modality: str, count: int) -> list[Any]:
