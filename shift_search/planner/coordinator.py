@@ -18,7 +18,6 @@ from typing import Any, assert_never
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord
 from shift_search.parser import ast, format_statement, parse
 from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
@@ -41,7 +40,6 @@ from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
 from shift_search.planner.waiting import await_work
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
@@ -99,10 +97,7 @@ class Coordinator:
 
     def describe(self, record: DatasetRecord) -> DatasetRecord:
         """Read a dataset once on an executor: sizes, fingerprints, classes."""
-        reply = self.executors.describe(
-            executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record))
-        )
-        return dataset_from_proto(reply.dataset)
+        return self.executors.describe(record)
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
