@@ -49,7 +49,7 @@ from shift_search.executor.nearest_neighbour.search import nn_search
 from shift_search.executor.runner import EncoderPool, TaskEnv, run_score
 from shift_search.runtime.server import ServiceServer
 from shift_search.tasks.results import ScoreResult, TaskResult
-from shift_search.tasks.specs import ProxySpec, ScoreTask
+from shift_search.tasks.specs import CHUNK_SIZE, ProxySpec, ScoreTask
 
 L3 = ModelRecord(
     name="paraphrase-MiniLM-L3-v2",
@@ -90,7 +90,7 @@ class Plan:
 
 
 FULL = Plan(
-    train=10_000, appended=1_000, test=2_000, relabel_test=10_000, chunk_size=1024, repeats=5
+    train=10_000, appended=1_000, test=2_000, relabel_test=10_000, chunk_size=CHUNK_SIZE, repeats=5
 )
 QUICK = Plan(train=160, appended=16, test=64, relabel_test=2_000, chunk_size=64, repeats=3)
 

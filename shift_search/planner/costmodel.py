@@ -31,6 +31,7 @@ from types import MappingProxyType
 
 from shift_search.planner.halving import Schedule, auto_chunk, make_schedule, minimal_budget
 from shift_search.runtime.errors import InvalidArgument
+from shift_search.tasks.specs import CHUNK_SIZE
 
 DEFAULT_PROXY_SECONDS: Mapping[str, float] = MappingProxyType(
     {"euclidean_nn": 1e-4, "cosine_nn": 1e-4, "knn": 1e-4, "linear": 5e-3}
@@ -57,7 +58,7 @@ class CostConstants:
     )
     unknown_proxy_per_test_sample: float = 5e-3
     """Used for proxies missing from the table (plug-in scorers): priced like a linear probe."""
-    storage_chunk: int = 1024
+    storage_chunk: int = CHUNK_SIZE
     """Rows per cached feature chunk: SH re-embeds the partial last chunk of each round."""
 
     def proxy_seconds(self, proxy: str) -> float:

@@ -26,7 +26,6 @@ from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS
 from shift_search.tasks.results import Outcome, ScoreResult, TaskResult
 from shift_search.tasks.specs import ProxySpec, ScoreTask
 
-STORAGE_CHUNK = 1024
 DEFAULT_LOAD_SECONDS = 2.0
 DEFAULT_INFER_SECONDS = 5e-3  # per sample, when a model was never profiled
 LEADERS = 5  # models in a current top-k event

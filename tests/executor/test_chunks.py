@@ -33,7 +33,8 @@ def test_returned_chunks_can_be_modified_without_changing_later_calls() -> None:
 
 
 def test_num_chunks_and_bad_geometry() -> None:
-    assert num_chunks(0) == 0 and num_chunks(1024) == 1 and num_chunks(1025) == 2
+    assert num_chunks(0, 1024) == 0 and num_chunks(1024, 1024) == 1
+    assert num_chunks(1025, 1024) == 2
     with pytest.raises(InvalidArgument, match="out of range"):
         chunk_indices(100, 50, seed=0, chunk=2)
     with pytest.raises(InvalidArgument):

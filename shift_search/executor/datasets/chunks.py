@@ -13,10 +13,8 @@ import numpy as np
 
 from shift_search.runtime.errors import InvalidArgument
 
-DEFAULT_CHUNK_SIZE = 1024
 
-
-def num_chunks(segment_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+def num_chunks(segment_size: int, chunk_size: int) -> int:
     """How many chunks a segment has; the last one may be short."""
     _check_geometry(segment_size, chunk_size)
     return -(-segment_size // chunk_size)
