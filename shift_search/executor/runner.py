@@ -29,11 +29,12 @@ from shift_search.executor.phases import Phases
 from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
 from shift_search.runtime.errors import Cancelled, InvalidArgument
 from shift_search.runtime.profile_inputs import profile_texts
+from shift_search.runtime.proxy_names import COSINE_NN, EUCLIDEAN_NN
 from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, TaskResult
 from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
 
 PACKAGED = "pypi:"
-NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
+NN_METRICS = {EUCLIDEAN_NN: "euclidean", COSINE_NN: "cosine"}
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
 
 Progress = Callable[[str, int, int, str], None]

@@ -27,16 +27,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from shift_search.planner.halving import Schedule, auto_chunk, make_schedule, minimal_budget
 from shift_search.runtime.errors import InvalidArgument
+from shift_search.runtime.proxy_names import SECONDS_PER_TEST_SAMPLE as DEFAULT_PROXY_SECONDS
 from shift_search.tasks.specs import CHUNK_SIZE
-
-DEFAULT_PROXY_SECONDS: Mapping[str, float] = MappingProxyType(
-    {"euclidean_nn": 1e-4, "cosine_nn": 1e-4, "knn": 1e-4, "linear": 5e-3}
-)
-"""T_proxy per test sample: 0.1 ms for nearest-neighbour proxies, 5 ms for a linear probe."""
 
 
 @dataclass(frozen=True)

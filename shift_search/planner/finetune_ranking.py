@@ -16,6 +16,7 @@ from shift_search.planner.statements import QueryResult
 from shift_search.planner.task_aware import Proxy, best_first
 from shift_search.planner.waiting import BackgroundJob
 from shift_search.runtime.errors import Cancelled, ShiftError
+from shift_search.runtime.proxy_names import FINETUNE
 from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
 
@@ -102,7 +103,7 @@ class FinetuneRanking(BackgroundJob):
                 done = finished
             self.emit(
                 TaskFinished(
-                    "", models[index].name, "finetune", error, outcome.from_cache, done, len(models)
+                    "", models[index].name, FINETUNE, error, outcome.from_cache, done, len(models)
                 )
             )
 

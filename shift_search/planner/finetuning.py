@@ -13,6 +13,7 @@ from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.predicates import literal
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import ShiftError
+from shift_search.runtime.proxy_names import FINETUNE
 from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
 
@@ -56,7 +57,7 @@ def run_finetune(
                 TaskFinished(
                     "",
                     models[index].name,
-                    "finetune",
+                    FINETUNE,
                     1.0 - outcome.of(FinetuneResult).test_accuracy,
                     outcome.from_cache,
                     index + 1,

@@ -29,7 +29,14 @@ from shift_search.executor.proxies.params import (
     whole_number,
 )
 from shift_search.runtime.errors import InvalidArgument
-from shift_search.runtime.proxy_names import EXECUTOR_PROXIES
+from shift_search.runtime.proxy_names import (
+    COSINE_NN,
+    EUCLIDEAN_NN,
+    EXECUTOR_PROXIES,
+    KNN,
+    LINEAR,
+    LOGME,
+)
 
 
 @dataclass(frozen=True)
@@ -115,10 +122,10 @@ def _logme(data: ProxyInputs, _: Mapping[str, Any]) -> float:
 
 
 _REGISTRY: tuple[Proxy, ...] = (
-    Proxy("euclidean_nn", "1-NN test error, Euclidean distance", (), _nn("euclidean"), True),
-    Proxy("cosine_nn", "1-NN test error, cosine distance", (), _nn("cosine"), True),
+    Proxy(EUCLIDEAN_NN, "1-NN test error, Euclidean distance", (), _nn("euclidean"), True),
+    Proxy(COSINE_NN, "1-NN test error, cosine distance", (), _nn("cosine"), True),
     Proxy(
-        "knn",
+        KNN,
         "k-NN majority-vote test error",
         (
             Param("k", 5, positive_int, doc="number of neighbours"),
@@ -127,7 +134,7 @@ _REGISTRY: tuple[Proxy, ...] = (
         _knn,
     ),
     Proxy(
-        "linear",
+        LINEAR,
         "linear-probe test error (full-batch, standardised features)",
         (
             Param("lr", 0.1, positive_float, aliases=("learning_rate",)),
@@ -137,7 +144,7 @@ _REGISTRY: tuple[Proxy, ...] = (
         ),
         _linear,
     ),
-    Proxy("logme", "−LogME evidence (LogME on training features only)", (), _logme),
+    Proxy(LOGME, "−LogME evidence (LogME on training features only)", (), _logme),
 )
 
 PROXIES: Mapping[str, Proxy] = {proxy.name: proxy for proxy in _REGISTRY}
