@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,8 @@ import numpy as np
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.codec import dump_json, load_json
 from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.stored import ProxyScore
 from shift_search.executor.datasets.segments import Segment, SegmentReader, describe
 from shift_search.executor.encoders.encoder import Encoder
 from shift_search.executor.features.store import Block, FeatureStore, blocks
@@ -131,23 +131,6 @@ def selected_blocks(
     return [b for b in blocks(segments, counts, chunk_size) if len(b.rows)]
 
 
-def score_key(
-    model: ModelRecord,
-    train: Sequence[Segment],
-    counts: Sequence[int],
-    test: Sequence[Segment],
-    proxy: str,
-    params: Mapping[str, Any],
-    chunk_size: int,
-) -> str:
-    """Where a proxy score is stored: model, data versions, proxy and everything that matters."""
-    fingerprints = [s.record.fingerprint for s in train] + [s.record.fingerprint for s in test]
-    digest = keys.params_hash(
-        {"params": dict(params), "samples": list(counts), "chunk_size": chunk_size}
-    )
-    return keys.proxy_result(model.key, fingerprints, proxy, digest)
-
-
 def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
     """Score a model with a proxy trained on (a selection of) `train`, tested on `test`."""
     model, train, test, chunk_size = task.model, task.train, task.test, task.chunk_size
@@ -157,11 +140,12 @@ def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
     with env.phases.timed("read"):
         train_segments, test_segments = env.reader.read(train), env.reader.read(test)
     counts = selected_counts(train_segments, task.selection)
-    key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
+    fingerprints = [s.record.fingerprint for s in [*train_segments, *test_segments]]
+    key = keys.proxy_score(model.key, fingerprints, proxy.name, resolved, counts, chunk_size)
     cached = env.cache.get_value(key)
     if cached is not None:
-        stored = load_json(cached)
-        score = ScoreResult(proxy.name, stored["error"], sum(counts), stored["test_samples"], key)
+        stored = ProxyScore.from_json(cached)
+        score = ScoreResult(proxy.name, stored.error, sum(counts), stored.test_samples, key)
         return TaskResult(score, from_cache=True)
     store = env.features(model, chunk_size)
     env.progress("embed", 0, sum(counts), "embedding training data")
@@ -187,16 +171,11 @@ def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
             data = ProxyInputs((train_x, train_y), (test_x, test_y), None, env.should_stop)
             error = proxy.compute_on(data, resolved).error
         test_count = len(test_y)
-    result = {
-        "error": float(error),
-        "proxy": proxy.name,
-        "params": resolved,
-        "model": model.key,
-        "train_samples": int(sum(counts)),
-        "test_samples": test_count,
-        "seconds": time.perf_counter() - started,
-    }
-    env.cache.put_values({key: dump_json(result)})
+    seconds = time.perf_counter() - started
+    stored = ProxyScore(
+        float(error), proxy.name, resolved, model.key, int(sum(counts)), test_count, seconds
+    )
+    env.cache.put_values({key: stored.to_json()})
     score = ScoreResult(
         proxy.name,
         float(error),

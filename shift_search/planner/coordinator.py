@@ -5,7 +5,6 @@ parse → bind → plan → execute, one driver for every statement kind.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -19,6 +18,7 @@ from typing import Any, assert_never
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord
+from shift_search.cache.stored import HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement, parse
 from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
 from shift_search.planner.benchmark import Benchmark
@@ -133,16 +133,18 @@ class Coordinator:
         self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
     ) -> None:
         """Append the statement to the query history (never fails the query)."""
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "session": session.id,
-            "statement": format_statement(stmt),
-            "kind": type(stmt).__name__,
-            "seconds": round(seconds, 3),
-            **outcome,
-        }
+        entry = QueryLogEntry.from_dict(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "session": session.id,
+                "statement": format_statement(stmt),
+                "kind": type(stmt).__name__,
+                "seconds": round(seconds, 3),
+                **outcome,
+            }
+        )
         try:
-            self.cache.append_history(json.dumps(entry).encode())
+            self.cache.append_history(entry.to_json())
         except ShiftError as err:
             log.warning("query history not written: %s", err.message)
 
@@ -267,9 +269,9 @@ class Coordinator:
         """Where a successive-halving run records its rounds (survivors, scores)."""
         run_id = task_aware.run_id(spec)
 
-        def write(state: dict[str, object]) -> None:
+        def write(state: HalvingState) -> None:
             try:
-                self.cache.put_values({keys.sh_state(run_id): json.dumps(state).encode()})
+                self.cache.put_values({keys.sh_state(run_id): state.to_json()})
             except ShiftError as err:
                 log.warning("successive-halving state not written: %s", err.message)
 

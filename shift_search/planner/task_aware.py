@@ -3,15 +3,15 @@ without successive halving (SH) over data chunks, decided by the cost model."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shift_search.cache import keys
 from shift_search.cache.records import ModelRecord
+from shift_search.cache.stored import HalvingState
 from shift_search.parser import ast
 from shift_search.planner import costmodel, halving
 from shift_search.planner.analyze import Measured
@@ -172,20 +172,19 @@ def cost_source(models: Sequence[ModelRecord]) -> str:
     return f"defaults for {unprofiled} model(s) not yet profiled"
 
 
-StateWriter = Callable[[dict[str, Any]], None]
+StateWriter = Callable[[HalvingState], None]
 
 
 def run_id(spec: SearchSpec) -> str:
     """A successive-halving run named by what it searches."""
-    body = {
-        "models": sorted(m.key for m in spec.models),
-        "train": spec.train.record.fingerprint,
-        "test": spec.test.record.fingerprint,
-        "proxies": [(p.name, sorted(p.params.items())) for p in spec.proxies],
-        "chunk": spec.chunk,
-        "budget": spec.budget,
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return keys.sh_run_id(
+        [m.key for m in spec.models],
+        spec.train.record.fingerprint,
+        spec.test.record.fingerprint,
+        [(p.name, p.params) for p in spec.proxies],
+        spec.chunk,
+        spec.budget,
+    )
 
 
 class Search(BackgroundJob):
@@ -245,15 +244,15 @@ class Search(BackgroundJob):
             top = kept[:LEADERS]
             self.emit(Leaders(tuple(top), tuple(scores.get(n, math.nan) for n in top)))
             self.save_state(
-                {
-                    "proxy": proxy.label,
-                    "round": k,
-                    "rounds": schedule.num_rounds,
-                    "samples": schedule.samples[k],
-                    "survivors": kept,
-                    "eliminated": eliminated,
-                    "scores": scores,
-                }
+                HalvingState(
+                    proxy.label,
+                    k,
+                    schedule.num_rounds,
+                    schedule.samples[k],
+                    kept,
+                    eliminated,
+                    scores,
+                )
             )
             self.measured.wall[span] = time.perf_counter() - started
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)

@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 
 from shift_search.cache import keys
-from shift_search.cache.codec import dump_json, load_json
 from shift_search.cache.records import ModelRecord
+from shift_search.cache.stored import FinetuneScore
 from shift_search.executor.finetuning.train import FinetuneProgress, finetune
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.runner import PACKAGED, TaskEnv, open_encoder
@@ -32,18 +32,18 @@ def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]
         )
     train_segments, test_segments = env.reader.read(train), env.reader.read(test)
     fingerprints = [s.record.fingerprint for s in [*train_segments, *test_segments]]
-    key = keys.finetune_result(model.key, fingerprints, keys.params_hash(hyper))
+    key = keys.finetune_score(model.key, fingerprints, hyper)
     cached = env.cache.get_value(key)
     if cached is not None:
-        stored = load_json(cached)
-        found = env.cache.get_model(stored["model"]) if stored.get("model") else None
+        stored = FinetuneScore.from_json(cached)
+        found = env.cache.get_model(stored.model) if stored.model else None
         if found is not None or not register:
             tuned = FinetuneResult(
                 found,
-                stored["test_accuracy"],
-                stored["head_accuracy_before"],
-                stored["train_loss"],
-                stored["steps"],
+                stored.test_accuracy,
+                stored.head_accuracy_before,
+                stored.train_loss,
+                stored.steps,
             )
             return TaskResult(tuned, from_cache=True)
     train_x = [x for s in train_segments for x in s.data.inputs]
@@ -76,20 +76,15 @@ def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]
         record = env.cache.register_model(
             _finetuned_record(model, name, str(folder), result.test_accuracy)
         )
-    env.cache.put_values(
-        {
-            key: dump_json(
-                {
-                    "model": record.name if record else None,
-                    "test_accuracy": result.test_accuracy,
-                    "head_accuracy_before": result.head_accuracy_before,
-                    "train_loss": result.train_loss,
-                    "steps": result.steps,
-                    "seconds": result.seconds,
-                }
-            )
-        }
+    stored = FinetuneScore(
+        result.test_accuracy,
+        result.head_accuracy_before,
+        result.train_loss,
+        result.steps,
+        record.name if record else None,
+        result.seconds,
     )
+    env.cache.put_values({key: stored.to_json()})
     tuned = FinetuneResult(
         record, result.test_accuracy, result.head_accuracy_before, result.train_loss, result.steps
     )
