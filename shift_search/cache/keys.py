@@ -9,17 +9,19 @@ component can contain the ``:`` separator and two different tuples never share a
     catalog:dataset-name:{name}                    dataset key of the record holding that name
     feat:{model}:{rows fp}                              features of rows, by content (evictable)
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
-    res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             proxy result JSON
-    res:finetune:{model}:{dataset fps}:{params hash}                  fine-tune result JSON
-    sh:{run id}                                    successive-halving state JSON (`sh_run_id`)
-    history:seq / history:entry:{seq}              query history (append-only)
+    res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             stored.ProxyScore
+    res:finetune:{model}:{dataset fps}:{params hash}                  stored.FinetuneScore
+    sh:{run id}                                    stored.HalvingState (id: `sh_run_id`)
+    history:seq / history:entry:{seq}              query history (stored.QueryLogEntry)
     lease:{task}                                   "compute once" leases
-    session:{id}                                   a client session's DECLAREd variables
+    session:{id}:var:{name}                        stored.StoredVariable of a session
+    session:{id}                                   a session's variables, older layout (read)
 
 {model} is ``ModelRecord.key``, ``models/{source}/{name}@{revision}~{outputs digest}``: the digest
 covers every field that changes the model's outputs (``records.MODEL_OUTPUT_FIELDS``), so data
 derived from a model is never read back for a model that computes something else, while a
 metadata change (costs, tags, sizes) keeps it. The successive-halving run id hashes the same keys.
+The JSON values' layouts live in `stored.py` (one record per kind), catalog records in `records.py`.
 
 PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
 """
