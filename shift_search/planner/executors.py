@@ -26,7 +26,7 @@ from shift_search.cache.records import DatasetRecord
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
 from shift_search.runtime.channels import open_channel, translate
 from shift_search.runtime.errors import Cancelled, ShiftError, Unavailable
-from shift_search.tasks.convert import event_from_proto, task_to_proto
+from shift_search.tasks.convert import capacity_from_proto, event_from_proto, task_to_proto
 from shift_search.tasks.results import Outcome, TaskProgress, TaskResult
 from shift_search.tasks.specs import Task
 
@@ -191,7 +191,7 @@ class ExecutorPool:
             )
         except grpc.RpcError:
             return None
-        return max(1, reply.slots)
+        return max(1, capacity_from_proto(reply).slots)
 
     def _set_slots(self, address: str, slots: int) -> None:
         """Record an executor's slots; start a worker for every slot that has none."""

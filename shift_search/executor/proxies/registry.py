@@ -75,22 +75,6 @@ class Proxy:
         """Canonical parameters (aliases resolved, defaults filled); InvalidArgument if bad."""
         return resolve_params(self.name, self.params, params)
 
-    def compute(
-        self,
-        train_x: np.ndarray,
-        train_y: np.ndarray,
-        test_x: np.ndarray,
-        test_y: np.ndarray,
-        *,
-        device: DeviceLike = None,
-        should_stop: Callable[[], bool] | None = None,
-        **params: object,
-    ) -> ProxyResult:
-        """Run the proxy on features and labels; `device` picks where (default CUDA if present);
-        a proxy that trains stops with Cancelled once `should_stop()` is true."""
-        data = ProxyInputs((train_x, train_y), (test_x, test_y), device, should_stop)
-        return self.compute_on(data, params)
-
     def compute_on(self, data: ProxyInputs, params: Mapping[str, object]) -> ProxyResult:
         """Run the proxy on prepared inputs with (not yet resolved) parameters."""
         resolved = self.resolve(params)
@@ -161,18 +145,3 @@ def get_proxy(name: str) -> Proxy:
     if proxy is None:
         raise InvalidArgument(f"unknown proxy {name!r}; known proxies: {', '.join(PROXIES)}")
     return proxy
-
-
-def compute_proxy(
-    name: str,
-    train_x: np.ndarray,
-    train_y: np.ndarray,
-    test_x: np.ndarray,
-    test_y: np.ndarray,
-    *,
-    device: DeviceLike = None,
-    **params: object,
-) -> ProxyResult:
-    """Look up `name` and compute it: the one entry point the task runner needs."""
-    data = ProxyInputs((train_x, train_y), (test_x, test_y), device)
-    return get_proxy(name).compute_on(data, params)
