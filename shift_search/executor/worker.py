@@ -29,9 +29,6 @@ from shift_search.tasks.specs import Task
 
 log = logging.getLogger("shift.executor")
 
-_DONE = object()
-"""Put on a task's event queue last: nothing follows."""
-
 
 class RunningTask:
     """One claimed task: its events as they come, and how to stop it."""
@@ -39,7 +36,7 @@ class RunningTask:
     def __init__(self, task_id: str, stop: threading.Event) -> None:
         self.task_id = task_id
         self._stop = stop
-        self._events: queue.Queue[object] = queue.Queue()
+        self._events: queue.Queue[TaskEvent | ShiftError | None] = queue.Queue()  # None: the end
 
     def stop(self) -> None:
         """Stop the work at its next batch (the caller went away, or the task was cancelled)."""
@@ -48,10 +45,10 @@ class RunningTask:
     def events(self) -> Iterator[TaskEvent]:
         """Progress, then the result; the task's error is raised instead of a result."""
         try:
-            while (item := self._events.get()) is not _DONE:
+            while (item := self._events.get()) is not None:
                 if isinstance(item, ShiftError):
                     raise item
-                yield item  # type: ignore[misc]
+                yield item
         finally:
             self._stop.set()  # done, or the caller went away: the worker stops between batches
 
@@ -64,7 +61,7 @@ class RunningTask:
 
     def finish(self) -> None:
         """Nothing more follows: the caller's `events()` ends."""
-        self._events.put(_DONE)
+        self._events.put(None)
 
 
 class Executor:
