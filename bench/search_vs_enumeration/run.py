@@ -15,7 +15,6 @@ from typing import Any
 from bench.halving import serve
 from bench.search_vs_enumeration.table import Finetuned, Outcome
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.client import ShiftClient
 from shift_search.planner import costmodel, task_aware
@@ -24,10 +23,11 @@ from shift_search.planner.coordinator import Coordinator
 from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Sessions
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.server import ServiceServer
-from shift_search.runtime.values import params_to_proto, value_from_proto
+from shift_search.runtime.values import value_from_proto
+from shift_search.tasks.results import FinetuneResult
+from shift_search.tasks.specs import FinetuneTask
 
 Log = Callable[[str], None]
 NN = task_aware.Proxy("euclidean_nn", {}, "Euclidean NN")
@@ -114,22 +114,13 @@ def enumerate_pool(
 
 def _finetune(
     a: Arena, model: ModelRecord, params: Mapping[str, Any]
-) -> tuple[executor_pb2.FinetuneResult, bool]:
-    request = executor_pb2.RunTaskRequest(
-        finetune=executor_pb2.FinetuneTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(a.train.record),
-            test=dataset_to_proto(a.test.record),
-            params=params_to_proto(dict(params)),
-            register=False,
-        )
-    )
-    batch = a.pool.submit([request])
+) -> tuple[FinetuneResult, bool]:
+    batch = a.pool.submit([FinetuneTask(model, a.train.record, a.test.record, dict(params))])
     batch.wait()
     outcome = batch.results[0]
     if isinstance(outcome, ShiftError):
         raise outcome
-    return outcome.finetune, outcome.from_cache
+    return outcome.of(FinetuneResult), outcome.from_cache
 
 
 # --- strategies ----------------------------------------------------------------------------

@@ -16,23 +16,17 @@ their results are not found here and the search is priced as uncached.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.codec import load_json
 from shift_search.cache.records import DatasetRecord
+from shift_search.cache.stored import ProxyScore
 from shift_search.planner.search_cost import Stored
 from shift_search.planner.task_aware import Proxy, SearchSpec
 
 
 def _fingerprints(record: DatasetRecord) -> list[str]:
     return [s.fingerprint for s in record.segments] or [record.fingerprint]
-
-
-def _prefix(model_key: str, fingerprints: Sequence[str]) -> str:
-    """Where every proxy result of a model on these data versions is stored."""
-    return keys.proxy_result(model_key, fingerprints, "p", "d").rsplit(":", 2)[0] + ":"
 
 
 def stored_work(cache: CacheClient, spec: SearchSpec) -> Stored:
@@ -42,22 +36,22 @@ def stored_work(cache: CacheClient, spec: SearchSpec) -> Stored:
     empty = Stored([0] * m, [0] * m, [[frozenset()] * m for _ in spec.proxies])
     if spec.train.record.changes or spec.test.record.changes or not all(fingerprints):
         return empty
-    found = [cache.scan(_prefix(model.key, fingerprints)) for model in spec.models]
+    found = [cache.scan(keys.proxy_results(model.key, fingerprints)) for model in spec.models]
     values = cache.get_values([k for ks in found for k in ks])
-    results: list[list[dict[str, Any]]] = []
+    results: list[list[ProxyScore]] = []
     for ks in found:
-        results.append([load_json(v) for v in values[: len(ks)] if v])
+        results.append([ProxyScore.from_json(v) for v in values[: len(ks)] if v])
         values = values[len(ks) :]
-    trains = [max((r.get("train_samples", 0) for r in rs), default=0) for rs in results]
-    tests = [max((r.get("test_samples", 0) for r in rs), default=0) for rs in results]
+    trains = [max((r.train_samples for r in rs), default=0) for rs in results]
+    tests = [max((r.test_samples for r in rs), default=0) for rs in results]
     scored = [[_slices(rs, proxy) for rs in results] for proxy in spec.proxies]
     return Stored(trains, tests, scored)
 
 
-def _slices(results: Sequence[dict[str, Any]], proxy: Proxy) -> frozenset[int]:
+def _slices(results: Sequence[ProxyScore], proxy: Proxy) -> frozenset[int]:
     """Training-sample counts with a stored result of exactly this proxy and parameters."""
     return frozenset(
-        int(r.get("train_samples", -1))
+        int(r.train_samples)
         for r in results
-        if r.get("proxy") == proxy.name and r.get("params", {}) == dict(proxy.params)
+        if r.proxy == proxy.name and dict(r.params) == dict(proxy.params)
     )

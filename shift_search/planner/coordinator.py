@@ -5,7 +5,6 @@ parse → bind → plan → execute, one driver for every statement kind.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -18,8 +17,8 @@ from typing import Any, assert_never
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord
+from shift_search.cache.stored import HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement, parse
 from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
 from shift_search.planner.authorization import authorize_script
@@ -42,7 +41,6 @@ from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
 from shift_search.planner.waiting import await_work
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
@@ -101,10 +99,7 @@ class Coordinator:
 
     def describe(self, record: DatasetRecord) -> DatasetRecord:
         """Read a dataset once on an executor: sizes, fingerprints, classes."""
-        reply = self.executors.describe(
-            executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record))
-        )
-        return dataset_from_proto(reply.dataset)
+        return self.executors.describe(record)
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
@@ -140,16 +135,18 @@ class Coordinator:
         self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
     ) -> None:
         """Append the statement to the query history (never fails the query)."""
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "session": session.id,
-            "statement": format_statement(stmt),
-            "kind": type(stmt).__name__,
-            "seconds": round(seconds, 3),
-            **outcome,
-        }
+        entry = QueryLogEntry.from_dict(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "session": session.id,
+                "statement": format_statement(stmt),
+                "kind": type(stmt).__name__,
+                "seconds": round(seconds, 3),
+                **outcome,
+            }
+        )
         try:
-            self.cache.append_history(json.dumps(entry).encode())
+            self.cache.append_history(entry.to_json())
         except ShiftError as err:
             log.warning("query history not written: %s", err.message)
 
@@ -274,9 +271,9 @@ class Coordinator:
         """Where a successive-halving run records its rounds (survivors, scores)."""
         run_id = task_aware.run_id(spec)
 
-        def write(state: dict[str, object]) -> None:
+        def write(state: HalvingState) -> None:
             try:
-                self.cache.put_values({keys.sh_state(run_id): json.dumps(state).encode()})
+                self.cache.put_values({keys.sh_state(run_id): state.to_json()})
             except ShiftError as err:
                 log.warning("successive-halving state not written: %s", err.message)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
 from shift_search.cache.records import ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.binder import Binder
 from shift_search.planner.events import Event, Note, Table, TaskFinished
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.predicates import literal
 from shift_search.planner.waiting import await_work
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
-from shift_search.runtime.values import params_to_proto
+from shift_search.runtime.proxy_names import FINETUNE
+from shift_search.tasks.results import FinetuneResult
+from shift_search.tasks.specs import FinetuneTask
 
 
 def models_of(names: tuple[ast.ModelName, ...], binder: Binder) -> list[ModelRecord]:
@@ -46,35 +46,26 @@ def run_finetune(
     if not test_name:
         emit(Note("no test=… given: accuracy is measured on the training data"))
     models = models_of(stmt.models, binder)
-    requests = [
-        executor_pb2.RunTaskRequest(
-            finetune=executor_pb2.FinetuneTask(
-                model=model_to_proto(m),
-                train=dataset_to_proto(train.record),
-                test=dataset_to_proto(test.record),
-                params=params_to_proto(params),
-                output_name=f"{m.name}-ft-{train.label}",
-                register=True,
-            )
-        )
+    tasks = [
+        FinetuneTask(m, train.record, test.record, params, f"{m.name}-ft-{train.label}", True)
         for m in models
     ]
 
-    def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+    def on_result(index: int, outcome: TaskOutcome) -> None:
         if not isinstance(outcome, ShiftError):
             emit(
                 TaskFinished(
                     "",
                     models[index].name,
-                    "finetune",
-                    1.0 - outcome.finetune.test_accuracy,
+                    FINETUNE,
+                    1.0 - outcome.of(FinetuneResult).test_accuracy,
                     outcome.from_cache,
                     index + 1,
                     len(models),
                 )
             )
 
-    batch = pool.submit(requests, on_result=on_result)
+    batch = pool.submit(tasks, on_result=on_result)
     # without WAIT: say what is done after a while; the fine-tunes go on and register themselves
     await_work(batch, cancelled, None if stmt.wait else no_wait_seconds)
     rows = []
@@ -84,10 +75,9 @@ def run_finetune(
             continue
         if isinstance(outcome, ShiftError):
             raise outcome
-        ft = outcome.finetune
-        rows.append(
-            (ft.model.name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps)
-        )
+        ft = outcome.of(FinetuneResult)
+        name = ft.model.name if ft.model is not None else ""
+        rows.append((name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps))
     emit(
         Table(
             "FINETUNE",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -155,7 +155,3 @@ def _like(pattern: str) -> re.Pattern[str]:
         body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
         compiled = _LIKE_CACHE[pattern] = re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
     return compiled
-
-
-def project(row: Mapping[str, Any], columns: list[str]) -> list[Any]:
-    return [row.get(c) for c in columns]

@@ -3,31 +3,29 @@ without successive halving (SH) over data chunks, decided by the cost model."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
+from shift_search.cache import keys
 from shift_search.cache.records import ModelRecord
+from shift_search.cache.stored import HalvingState
 from shift_search.parser import ast
 from shift_search.planner import costmodel, halving
 from shift_search.planner.analyze import Measured
 from shift_search.planner.binder import BoundDataset, bind_proxy, closest_proxies
 from shift_search.planner.events import Eliminated, Event, Leaders, PlanInfo, Step, TaskFinished
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.predicates import literal
 from shift_search.planner.search_cost import Stored, price_search
 from shift_search.planner.waiting import BackgroundJob
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, NotFound, ShiftError
 from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS
-from shift_search.runtime.values import params_to_proto
+from shift_search.tasks.results import Outcome, ScoreResult, TaskResult
+from shift_search.tasks.specs import ProxySpec, ScoreTask
 
-STORAGE_CHUNK = 1024
 DEFAULT_LOAD_SECONDS = 2.0
 DEFAULT_INFER_SECONDS = 5e-3  # per sample, when a model was never profiled
 LEADERS = 5  # models in a current top-k event
@@ -174,20 +172,19 @@ def cost_source(models: Sequence[ModelRecord]) -> str:
     return f"defaults for {unprofiled} model(s) not yet profiled"
 
 
-StateWriter = Callable[[dict[str, Any]], None]
+StateWriter = Callable[[HalvingState], None]
 
 
 def run_id(spec: SearchSpec) -> str:
     """A successive-halving run named by what it searches."""
-    body = {
-        "models": sorted(m.key for m in spec.models),
-        "train": spec.train.record.fingerprint,
-        "test": spec.test.record.fingerprint,
-        "proxies": [(p.name, sorted(p.params.items())) for p in spec.proxies],
-        "chunk": spec.chunk,
-        "budget": spec.budget,
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return keys.sh_run_id(
+        [m.key for m in spec.models],
+        spec.train.record.fingerprint,
+        spec.test.record.fingerprint,
+        [(p.name, p.params) for p in spec.proxies],
+        spec.chunk,
+        spec.budget,
+    )
 
 
 class Search(BackgroundJob):
@@ -247,21 +244,21 @@ class Search(BackgroundJob):
             top = kept[:LEADERS]
             self.emit(Leaders(tuple(top), tuple(scores.get(n, math.nan) for n in top)))
             self.save_state(
-                {
-                    "proxy": proxy.label,
-                    "round": k,
-                    "rounds": schedule.num_rounds,
-                    "samples": schedule.samples[k],
-                    "survivors": kept,
-                    "eliminated": eliminated,
-                    "scores": scores,
-                }
+                HalvingState(
+                    proxy.label,
+                    k,
+                    schedule.num_rounds,
+                    schedule.samples[k],
+                    kept,
+                    eliminated,
+                    scores,
+                )
             )
             self.measured.wall[span] = time.perf_counter() - started
         final = best_first({n: self.ranking.scores[proxy.label][n] for n in survivors}, False)
         self.ranking.order[proxy.label] = final + eliminated
 
-    def _add_task_seconds(self, outcome: executor_pb2.TaskResult, span: str) -> None:
+    def _add_task_seconds(self, outcome: TaskResult[Outcome], span: str) -> None:
         """Sum where a task spent its time into `task_seconds` (its total under "task") and
         into its span's measurement."""
         for phase, seconds in [*outcome.phase_seconds.items(), ("task", outcome.seconds)]:
@@ -284,12 +281,13 @@ class Search(BackgroundJob):
         scores = self.ranking.scores.setdefault(proxy.label, {})
         total = len(requests)
 
-        def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+        def on_result(index: int, outcome: TaskOutcome) -> None:
             model = models[index]
             if isinstance(outcome, ShiftError):
                 return
+            score = outcome.of(ScoreResult)
             with self._lock:
-                scores[model.name] = outcome.score.error
+                scores[model.name] = score.error
                 self._finished_tasks += 1
                 self._add_task_seconds(outcome, span)
                 self.ranking.remaining = max(0, self.ranking.remaining - 1)
@@ -297,10 +295,10 @@ class Search(BackgroundJob):
                 leaders = Leaders(tuple(top), tuple(scores[n] for n in top))
             self.emit(
                 TaskFinished(
-                    task_id=outcome.score.result_key,
+                    task_id=score.result_key,
                     model=model.name,
                     kind=proxy.name,
-                    error=outcome.score.error,
+                    error=score.error,
                     from_cache=outcome.from_cache,
                     done=len(scores),
                     total=total,
@@ -314,19 +312,10 @@ class Search(BackgroundJob):
         self._submit(requests, on_result)
         return {m.name: scores[m.name] for m in models}
 
-    def _request(
-        self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None
-    ) -> executor_pb2.RunTaskRequest:
-        task = executor_pb2.ScoreTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(self.spec.train.record),
-            test=dataset_to_proto(self.spec.test.record),
-            proxy=executor_pb2.ProxySpec(name=proxy.name, params=params_to_proto(proxy.params)),
-            chunk_size=STORAGE_CHUNK,
-        )
-        if counts is not None:
-            task.selection.samples_per_segment.extend(counts)
-        return executor_pb2.RunTaskRequest(score=task)
+    def _request(self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None) -> ScoreTask:
+        spec, selection = self.spec, None if counts is None else tuple(counts)
+        proxied = ProxySpec(proxy.name, proxy.params)
+        return ScoreTask(model, spec.train.record, spec.test.record, proxied, selection)
 
 
 def best_first(scores: Mapping[str, float], descending: bool) -> list[str]:

@@ -19,10 +19,10 @@ from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.serve import build
 from shift_search.executor.datasets.segments import SegmentReader
 from shift_search.executor.features.store import blocks
-from shift_search.planner.task_aware import STORAGE_CHUNK
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
+from shift_search.tasks.specs import CHUNK_SIZE
 from tests.services.conftest import serve_args
 from tests.tiny_world import reviews_dataset
 
@@ -129,7 +129,7 @@ def test_appended_data_embeds_only_the_new_segment(
     appended = query('["reviews-train", "reviews-extra"]')
     after = inc.scores(appended)
     extra = DatasetRecord(name="extra", uri=str(world / "extra.csv"), format="csv")
-    (chunk,) = blocks(SegmentReader().read(extra), None, STORAGE_CHUNK)
+    (chunk,) = blocks(SegmentReader().read(extra), None, CHUNK_SIZE)
     embedded = inc.keys(keys.FEATURES) - before
     assert embedded == {
         keys.features(inc.cache.get_model(name).key, chunk.fingerprint) for name in MODELS
