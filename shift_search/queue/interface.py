@@ -23,7 +23,13 @@ from shift_search.queue.records import (
     QueueStats,
     Task,
 )
-from shift_search.runtime.errors import InvalidArgument
+from shift_search.runtime.errors import InvalidArgument, Unavailable
+
+
+class QueueStateLost(Unavailable):
+    """The queue no longer knows a query it should (Redis restarted without persistence):
+    waiting longer will not help; the query must be submitted again."""
+
 
 START = "0"
 """The events cursor before a query's first event."""

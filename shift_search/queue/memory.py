@@ -67,6 +67,7 @@ class InProcessQueue:
         self._done: dict[str, tuple[bytes, float]] = {}
         self._cancelled: dict[str, float] = {}
         self._reaped_at: float | None = None
+        self._watching_since = 0.0
         self._ids = itertools.count(1)
 
     @property
@@ -134,6 +135,9 @@ class InProcessQueue:
             self._cancelled[query_id] = now + self._timings.cancel_ttl_seconds
             query = self._queries.get(query_id)
             dropped = query.size() if query else 0
+            kept = deque(e for e in self._retry if e.task.query_id != query_id)
+            dropped += len(self._retry) - len(kept)
+            self._retry = kept
             if query is not None:
                 query.waiting.clear()
                 self._emit(query_id, EventKind.CANCELLED, "", "", now, message=str(dropped))
@@ -248,7 +252,10 @@ class InProcessQueue:
             previous, self._reaped_at = self._reaped_at, now
             dead_after = self._timings.dead_after_seconds
             if previous is None or now - previous > dead_after:
-                return 0  # nobody was watching: give every executor a full interval first
+                self._watching_since = now  # nobody was watching: judge no executor before
+                return 0  # it has had a full interval to heart-beat
+            if now - self._watching_since < dead_after:
+                return 0
             dead = [e for e, (_, seen) in self._executors.items() if now - seen > dead_after]
             offered = 0
             for executor_id in dead:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Sequence
 
-from shift_search.queue.interface import START, TaskQueue
+from shift_search.queue.interface import START, QueueStateLost, TaskQueue
 from shift_search.queue.records import QueueEvent, Task
-from shift_search.runtime.errors import Cancelled, DeadlineExceeded, InvalidArgument
+from shift_search.runtime.errors import Cancelled, DeadlineExceeded, InvalidArgument, Unavailable
 
 EventCallback = Callable[[QueueEvent], None]
+OUTAGE_SECONDS = 30.0
+"""How long `wait` rides out an unreachable queue (a Redis restart) before giving up."""
+OUTAGE_PAUSE_SECONDS = 0.5
 
 
 class QueryTasks:
@@ -63,13 +66,17 @@ class QueryTasks:
         task_ids: Collection[str],
         timeout: float | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        outage_seconds: float = OUTAGE_SECONDS,
     ) -> dict[str, QueueEvent]:
         """The final event of each of `task_ids`, once all have one. Cancelled when `cancelled()`
         turns true (the query is cancelled on the queue first); DeadlineExceeded after
-        `timeout` seconds (the tasks stay queued)."""
+        `timeout` seconds (the tasks stay queued); the queue's Unavailable once it has been
+        unreachable for `outage_seconds` (shorter outages, such as a Redis restart, are
+        ridden out)."""
         wanted = set(task_ids)
         deadline = None if timeout is None else time.monotonic() + timeout
         step = self.queue.timings.heartbeat_seconds
+        down_since: float | None = None
         while not wanted <= self._outcomes.keys():
             if cancelled():
                 self.cancel()
@@ -81,7 +88,17 @@ class QueryTasks:
                     f"queue: {missing} of {len(wanted)} task(s) of query {self.query_id} "
                     f"unfinished after {timeout:g} s"
                 )
-            self.poll(left)
+            try:
+                self.poll(left)
+                down_since = None
+            except QueueStateLost:
+                raise
+            except Unavailable:
+                now = time.monotonic()
+                down_since = now if down_since is None else down_since
+                if now - down_since >= outage_seconds:
+                    raise
+                time.sleep(min(OUTAGE_PAUSE_SECONDS, left))
         return {task_id: self._outcomes[task_id] for task_id in wanted}
 
     def cancel(self) -> int:

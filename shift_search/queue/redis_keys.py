@@ -14,6 +14,8 @@ of them stay valid on a Redis Cluster (they then live on one shard).
     {ns}:held:{id}            hash: deliveries an executor holds (handle → record)
     {ns}:done:{task}          a finished task's result, for a while (idempotency)
     {ns}:reaped_at            when the reaper last ran (ms)
+    {ns}:watching_since       since when reapers ran without a gap (ms); none judges before
+                              a full interval has passed
     {ns}:q:{query}:m:{model}  stream, group `executors`: a query's tasks for one model
     {ns}:q:{query}:models     sorted set: model → tasks waiting (locality, exhaustion)
     {ns}:q:{query}:streams    set: the query's task streams (for cancel and close)

@@ -17,7 +17,13 @@ from redis.commands.core import Script
 from redis.retry import Retry
 
 from shift_search.queue import redis_scripts as lua
-from shift_search.queue.interface import START, QueueTimings, check_code, check_take
+from shift_search.queue.interface import (
+    START,
+    QueueStateLost,
+    QueueTimings,
+    check_code,
+    check_take,
+)
 from shift_search.queue.records import (
     Delivery,
     EventKind,
@@ -156,7 +162,7 @@ class RedisTaskQueue:
             if not self._client.exists(events_key):
                 if self._client.exists(self.keys.query(query_id, "closed")):
                     raise NotFound(f"queue: query {query_id} was closed")
-                raise Unavailable(
+                raise QueueStateLost(
                     f"queue: Redis at {self._address} holds no events for query {query_id}: "
                     "never enqueued, expired, or lost when Redis restarted without persistence"
                 )

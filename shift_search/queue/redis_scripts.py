@@ -341,8 +341,13 @@ local now = now_ms()
 local previous = redis.call('GET', P .. ':reaped_at')
 redis.call('SET', P .. ':reaped_at', now)
 if not previous or now - tonumber(previous) > dead_after then
-  return 0 -- nobody was watching (a restart, an outage): give every executor a full interval
+  -- nobody was watching (a first start, a restart, an outage): judge no executor before it
+  -- has had a full interval to heart-beat again
+  redis.call('SET', P .. ':watching_since', now)
+  return 0
 end
+local since = redis.call('GET', P .. ':watching_since')
+if not since or now - tonumber(since) < dead_after then return 0 end
 local offered = 0
 for _, e in ipairs(redis.call('ZRANGEBYSCORE', EXECUTORS, '-inf', now - dead_after - 1,
     'LIMIT', 0, 100)) do
@@ -383,6 +388,20 @@ for _, s in ipairs(redis.call('SMEMBERS', qkey(q, 'streams'))) do
     local got = read_group('-cancel-', s, 1000, true)
     if #got == 0 then break end
     dropped = dropped + #got
+  end
+end
+local groups = redis.pcall('XINFO', 'GROUPS', RETRY)
+if type(groups) == 'table' and not groups.err then
+  for _, g in ipairs(groups) do
+    local info = fields_of(g)
+    if info['name'] == G then
+      for _, e in ipairs(redis.call('XRANGE', RETRY, '(' .. info['last-delivered-id'], '+')) do
+        if fields_of(e[2])['q'] == q then
+          redis.call('XDEL', RETRY, e[1])
+          dropped = dropped + 1
+        end
+      end
+    end
   end
 end
 drop_tokens('-cancel-', dropped)
