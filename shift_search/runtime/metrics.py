@@ -25,6 +25,10 @@ from shift_search.runtime.errors import ShiftError
 
 log = logging.getLogger("shift.metrics")
 
+QUEUE_WAITING = "shift_queue_tasks_waiting"
+"""The queue length; the HPA overlay (deploy/overlays/autoscaling-hpa) scales executors on it."""
+QUEUE_PENDING = "shift_queue_tasks_pending"
+"""Tasks taken and not finished; the HPA overlay keeps an executor per running task."""
 TASK_SECONDS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
 TASKS_RUNNING = Gauge("shift_tasks_running", "Tasks an executor is running now, by kind", ["kind"])
@@ -83,8 +87,8 @@ class QueueCollector(Collector):
         up.add_metric([], 1)
         yield up
         for name, value, text in (
-            ("shift_queue_tasks_waiting", stats.waiting, "Tasks no executor has taken yet"),
-            ("shift_queue_tasks_pending", stats.running, "Tasks taken and not yet finished"),
+            (QUEUE_WAITING, stats.waiting, "Tasks no executor has taken yet"),
+            (QUEUE_PENDING, stats.running, "Tasks taken and not yet finished"),
             ("shift_queue_active_queries", stats.active_queries, "Queries with waiting tasks"),
             ("shift_queue_executors", stats.executors, "Executors heart-beating"),
         ):
