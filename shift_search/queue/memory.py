@@ -32,6 +32,8 @@ from shift_search.queue.records import (
 )
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
+_PURGE_AT = 10_000
+
 
 @dataclass
 class _Entry:
@@ -132,6 +134,7 @@ class InProcessQueue:
     def cancel(self, query_id: str) -> int:
         with self._cond:
             now = self._clock()
+            self._forget_expired(now)
             self._cancelled[query_id] = now + self._timings.cancel_ttl_seconds
             query = self._queries.get(query_id)
             dropped = query.size() if query else 0
@@ -193,6 +196,7 @@ class InProcessQueue:
             task = delivery.task
             fresh = self._done_result(task.task_id, now) is None
             if fresh:
+                self._forget_expired(now)
                 self._done[task.task_id] = (result, now + self._timings.done_ttl_seconds)
                 self._emit(
                     task.query_id,
@@ -385,6 +389,13 @@ class InProcessQueue:
             )
             offered += 1
         return offered
+
+    def _forget_expired(self, now: float) -> None:
+        """Drop expired done records and cancel flags (what Redis's TTLs do), now and then."""
+        if len(self._done) + len(self._cancelled) < _PURGE_AT:
+            return
+        self._done = {k: v for k, v in self._done.items() if v[1] > now}
+        self._cancelled = {k: v for k, v in self._cancelled.items() if v > now}
 
     def _wanted(self, query_id: str, now: float) -> bool:
         return query_id in self._queries and not self._is_cancelled(query_id, now)

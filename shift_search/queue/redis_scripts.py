@@ -229,28 +229,45 @@ local function pop(q)
     end
   end
   redis.call('ZREMRANGEBYSCORE', mk, '-inf', 0)
-  if redis.call('ZCARD', mk) == 0 then redis.call('ZREM', ACTIVE, q) end
-  return s, entry
+  local gone = redis.call('ZCARD', mk) == 0
+  if gone then redis.call('ZREM', ACTIVE, q) end
+  return s, entry, gone
 end
 
 if want > 0 then
   for _, e in ipairs(read_group(me, RETRY, want, false)) do offer(RETRY, e[1], fields_of(e[2])) end
+  -- Each pass visits the active queries from the cursor on, fetching them one at a time (a
+  -- take usually needs one or two), so its cost does not grow with the number of queries. A
+  -- query removed on the way (no task left) shifts the later ones down by one.
   local cursor = tonumber(redis.call('GET', P .. ':cursor') or '0')
-  local queries = redis.call('ZRANGE', ACTIVE, 0, -1)
-  while taken < want and #queries > 0 do
-    local n = #queries
+  local n = redis.call('ZCARD', ACTIVE)
+  while taken < want and n > 0 do
     local start = cursor % n
     local progressed = false
+    local removed_before_end, removed_before_start = 0, 0
     for i = 0, n - 1 do
       if taken >= want then break end
-      local s, entry = pop(queries[((start + i) % n) + 1])
+      local wrapped = start + i >= n
+      local position = (start + i) % n
+      local index = position - removed_before_end
+      if wrapped then index = position - removed_before_start end
+      local q = redis.call('ZRANGE', ACTIVE, index, index)[1]
+      if not q then break end
+      local s, entry, gone = pop(q)
+      if gone then
+        if wrapped then
+          removed_before_start = removed_before_start + 1
+        else
+          removed_before_end = removed_before_end + 1
+        end
+      end
       if entry then
         progressed = true
         if offer(s, entry[1], fields_of(entry[2])) then cursor = cursor + 1 end
       end
     end
     if not progressed then break end
-    queries = redis.call('ZRANGE', ACTIVE, 0, -1)
+    n = redis.call('ZCARD', ACTIVE)
   end
   redis.call('SET', P .. ':cursor', cursor)
   drop_tokens(me, dropped)

@@ -43,7 +43,7 @@ class TaskControl:
         self._delivery = delivery
         self._stop = threading.Event()
         self.reason: StopReason | None = None
-        self._last_progress = 0.0
+        self._last_progress = time.monotonic()  # a task shorter than the interval sends none
 
     def stopped(self) -> bool:
         """True once the task should stop (check it between batches)."""
@@ -55,8 +55,9 @@ class TaskControl:
         self._stop.set()
 
     def progress(self, payload: bytes, *, force: bool = False) -> None:
-        """Report progress; reports closer than PROGRESS_INTERVAL_SECONDS apart are dropped
-        unless `force`. A queue outage loses the report, never the task."""
+        """Report progress; reports within PROGRESS_INTERVAL_SECONDS of the task's start or of
+        the last report are dropped unless `force` (a short task costs the queue no progress
+        write). A queue outage loses the report, never the task."""
         now = time.monotonic()
         if not force and now - self._last_progress < PROGRESS_INTERVAL_SECONDS:
             return

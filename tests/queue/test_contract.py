@@ -272,3 +272,49 @@ def test_bad_tasks_are_refused_naming_the_queue(fields: dict[str, object]) -> No
     } | fields
     with pytest.raises(InvalidArgument, match="queue: task"):
         Task(**values)  # type: ignore[arg-type]
+
+
+def test_both_backends_hand_out_tasks_in_the_same_order(redis_url: str) -> None:
+    """The same operations give the same deliveries in-process and on Redis: queries in
+    turn, exhausted ones dropping out of the rotation, held models first, retries first."""
+    from tests.queue.conftest import make_queue
+
+    def script(queue: TaskQueue) -> list[str]:
+        queue.enqueue([task("a", 0)] + [task("b", n, model=f"m{n % 2}") for n in range(4)])
+        queue.enqueue([task("c", n, model=f"m{n % 3}") for n in range(5)])
+        order = [d.task.task_id for d in queue.take("e1", 1)]
+        order += [d.task.task_id for d in queue.take("e2", 3, models=("m2",))]
+        held = queue.take("e3", 2)
+        queue.release(held[:1])
+        order += [d.task.task_id for d in held]
+        queue.enqueue([task("d", n) for n in range(2)])
+        while taken := queue.take("e1", 2, models=("m1",)):
+            order += [d.task.task_id for d in taken]
+        return order
+
+    memory, redis_backed = make_queue("memory", None), make_queue("redis", redis_url)
+    try:
+        in_process = script(memory)
+        assert in_process == script(redis_backed)
+        assert in_process[:4] == ["a-t0", "c-t2", "b-t1", "c-t1"]  # in turn; m2 first for e2
+        assert in_process[6] == in_process[4]  # handed back by e3: offered again first
+        assert len(in_process) == 13 and len(set(in_process)) == 12
+    finally:
+        memory.close()
+        redis_backed.close()
+
+
+def test_the_in_process_queue_forgets_expired_records() -> None:
+    from shift_search.queue import memory
+    from shift_search.queue.interface import QueueTimings
+
+    now = [0.0]
+    queue = memory.InProcessQueue(QueueTimings(done_ttl_seconds=10), clock=lambda: now[0])
+    for n in range(memory._PURGE_AT + 1):
+        queue.enqueue([task("q", n)])
+        (delivery,) = queue.take("e", 1)
+        queue.complete(delivery, b"")
+    now[0] = 100.0  # every record has expired
+    queue.enqueue([task("q", -1)])
+    queue.complete(queue.take("e", 1)[0], b"")
+    assert len(queue._done) == 1
