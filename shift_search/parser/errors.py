@@ -151,6 +151,11 @@ class ParseError:
         return SourcePosition(self.line, self.column, self.statement, self.source)
 
 
+MESSAGE_CHARS = 1_000
+"""`ParseErrors.message` describes errors (with their excerpts) up to about this much, then says
+how many more there are: a reply holds the message once more beside the errors themselves."""
+
+
 class ParseErrors(PositionedError):
     """Every error found in a script (parsing goes on after an error, from the next `;`), and
     the script's statements that had none (`statements`, in order)."""
@@ -158,8 +163,27 @@ class ParseErrors(PositionedError):
     def __init__(
         self, errors: tuple[ParseError, ...], statements: tuple[Statement, ...] = ()
     ) -> None:
-        super().__init__(
-            "\n".join(e.describe() for e in errors), tuple(e.position() for e in errors)
-        )
+        super().__init__(_describe(errors), tuple(e.position() for e in errors))
         self.errors = errors
         self.statements = statements
+
+
+def _describe(errors: tuple[ParseError, ...]) -> str:
+    """The errors described one after another, the first always, the others while they fit in
+    `MESSAGE_CHARS`."""
+    parts: list[str] = []
+    used = 0
+    for count, error in enumerate(errors):
+        description = error.describe()
+        if parts and used + len(description) > MESSAGE_CHARS:
+            rest = len(errors) - count
+            parts.append(f"... and {rest} more error{'s' if rest > 1 else ''} (each has a detail)")
+            break
+        parts.append(description)
+        used += len(description) + 1
+    return "\n".join(parts)
+
+
+def weight(error: ParseError) -> int:
+    """About how many bytes `error` takes in a reply's error details."""
+    return len(error.message) + sum(len(e) + 2 for e in error.expected) + len(error.source) + 24

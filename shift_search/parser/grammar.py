@@ -113,11 +113,12 @@ class Param(NamedTuple):
 
 
 class SyntaxProblem(Exception):
-    """The syntax error that ends a statement."""
+    """The syntax error that ends a statement, and the token reading stopped at."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, token: Token) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.token = token
 
 
 def _pos(token: Token) -> ast.Pos:
@@ -577,6 +578,8 @@ class StatementReader:
     def _limit_clause(self) -> Clause:
         keyword = self._advance()
         lit = self._number()
+        if lit.value is None:
+            return Clause("LIMIT", 1, _pos(keyword))
         limit = self._whole(lit, "LIMIT")
         self._problems_from(checks.check_limit(limit, lit.pos))
         return Clause("LIMIT", limit, _pos(keyword))
@@ -592,6 +595,8 @@ class StatementReader:
         if self._accept("AUTO"):
             return Clause(name, ast.AUTO, _pos(keyword))
         lit = self._number()
+        if lit.value is None:
+            return Clause(name, 1, _pos(keyword))
         value = self._whole(lit, name)
         self._problems_from(checks.check_amount(name, value, lit.pos))
         return Clause(name, value, _pos(keyword))
@@ -934,7 +939,7 @@ class StatementReader:
             return Lit(read_number(tok.text, negative=minus is not None), pos)
         except ValueError as error:
             self._problem(pos, str(error))
-            return Lit(0, pos)
+            return Lit(None, pos)  # no value: the clauses reading it check nothing more
 
     def _string(self) -> Lit:
         tok = self._expect("STRING")
@@ -984,12 +989,8 @@ class StatementReader:
         """One more level of `(` or `[`; too many is an error at the one too deep."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise SyntaxProblem(
-                Problem(
-                    _pos(bracket),
-                    f"`(` and `[` nested more than {MAX_DEPTH} deep; split the query with DECLARE",
-                )
-            )
+            message = f"`(` and `[` nested more than {MAX_DEPTH} deep; split the query with DECLARE"
+            raise SyntaxProblem(Problem(_pos(bracket), message), bracket)
 
     def _miss(self, kinds: tuple[str, ...]) -> None:
         """Note what could have come at the current token, for the error if it is one."""
@@ -1012,7 +1013,7 @@ class StatementReader:
         if tok.kind != "END":
             bad = _bad_number(self.script, tok)
             if bad is not None:
-                return SyntaxProblem(bad)
+                return SyntaxProblem(bad, tok)
         expected = describe_expected(self._missed if self._missed_at == self.i else ())
         match tok.kind:
             case "END":
@@ -1022,14 +1023,14 @@ class StatementReader:
             case "BADSTRING":
                 quote_char = tok.text[0]
                 message = f"unterminated string: no closing {quote_char} on this line"
-                return SyntaxProblem(Problem(pos, message))
+                return SyntaxProblem(Problem(pos, message), tok)
             case "CHAR" | "SPACE":
-                return SyntaxProblem(Problem(pos, f"unexpected character `{tok.text}`"))
+                return SyntaxProblem(Problem(pos, f"unexpected character `{tok.text}`"), tok)
             case _:
                 what = f"`{shorten(tok.text)}`"
         tail = expectation(expected)
         message = f"unexpected {what}; {tail}" if tail else f"unexpected {what}"
-        return SyntaxProblem(Problem(pos, message, expected))
+        return SyntaxProblem(Problem(pos, message, expected), tok)
 
 
 def _bad_number(script: str, tok: Token) -> Problem | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shift_search.parser import ast, checks, nesting
-from shift_search.parser.errors import ParseError, ParseErrors, Problem, excerpt
+from shift_search.parser.errors import ParseError, ParseErrors, Problem, excerpt, shorten, weight
 from shift_search.parser.grammar import StatementReader
 from shift_search.parser.lexer import tokenize
 
@@ -29,6 +29,13 @@ MAX_STATEMENTS = 10_000
 
 MAX_ERRORS = 10
 """Parsing stops after this many errors (and says so), keeping error replies small."""
+
+MAX_ERROR_BYTES = 3_500
+"""... or sooner, once the errors found would take about this much in a reply's details (with
+gRPC's 8 KiB limit on trailers in mind: a reply holds each error, the message, and base64)."""
+
+MAX_SOURCE_CHARS = 100
+"""A longer source name is cut (it is repeated in every error)."""
 
 Interrupt = Callable[[], None]
 """Called between statements; raises (e.g. `Cancelled`) to stop parsing."""
@@ -44,12 +51,14 @@ def parse(
 ) -> ast.Script:
     """Parse a script; raise `ParseErrors` holding the errors found (at most `MAX_ERRORS`, then
     one that says parsing stopped)."""
+    source = shorten(source, MAX_SOURCE_CHARS)
     cut = _past_limit(text, max_bytes)
     if cut is not None:
         raise ParseErrors((_too_large(text, cut, max_bytes, source),))
     reader = StatementReader(text, tokenize(text))
     statements: list[ast.Statement] = []
     errors: list[ParseError] = []
+    used = 0  # the errors' weight
     index = 0
     while True:
         while reader.skip_blank():
@@ -75,10 +84,13 @@ def parse(
             problems += [too_deep] if too_deep is not None else checks.check_statement(statement)
         if problems:
             for problem in sorted(problems, key=lambda p: (p.pos.line, p.pos.column)):
-                if len(errors) == MAX_ERRORS:
-                    errors.append(_error(text, index, _stopped(problem.pos), source))
+                error = _error(text, index, problem, source)
+                used += weight(error)
+                if len(errors) == MAX_ERRORS or (errors and used > MAX_ERROR_BYTES):
+                    stopped = _stopped(problem.pos, len(errors))
+                    errors.append(_error(text, index, stopped, source))
                     raise ParseErrors(tuple(errors), tuple(statements))
-                errors.append(_error(text, index, problem, source))
+                errors.append(error)
         elif statement is not None:
             statements.append(statement)
         index += 1
@@ -94,9 +106,9 @@ def _error(text: str, index: int, problem: Problem, source: str) -> ParseError:
     )
 
 
-def _stopped(pos: ast.Pos) -> Problem:
+def _stopped(pos: ast.Pos, count: int) -> Problem:
     return Problem(
-        pos, f"more errors follow; parsing stopped after {MAX_ERRORS} (fix these and parse again)"
+        pos, f"more errors follow; parsing stopped after {count} (fix these and parse again)"
     )
 
 
