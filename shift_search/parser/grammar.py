@@ -44,30 +44,16 @@ not checked, as an LR parser never reduces it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeAlias
 
 from shift_search.parser import ast, checks, names
-from shift_search.parser.errors import Problem, describe_expected, expectation, shorten
-from shift_search.parser.lexer import NUMBER, Token, host_port_at, tokens_between
-from shift_search.parser.literals import quote, read_number, unquote
-
-MAX_DEPTH = 100
-"""How deeply `(` and `[` may nest in a statement (the reader recurses into each)."""
-
-FLAGS = ("finetuned",)
-
-_OPS: dict[str, ast.CompareOp] = {
-    "OP_EQ": "=",
-    "OP_EQEQ": "=",
-    "OP_NE": "!=",
-    "OP_LTGT": "!=",
-    "OP_LT": "<",
-    "OP_LE": "<=",
-    "OP_GT": ">",
-    "OP_GE": ">=",
-}
+from shift_search.parser.cursor import Lit, SyntaxProblem
+from shift_search.parser.cursor import position as _pos
+from shift_search.parser.errors import Problem, shorten
+from shift_search.parser.expressions import ExpressionReader
+from shift_search.parser.lexer import Token, host_port_at, tokens_between
+from shift_search.parser.literals import quote, unquote
 
 # What may come at a point, as grammar terminals (`errors.describe_expected` words them).
 _STATEMENT = (
@@ -75,26 +61,11 @@ _STATEMENT = (
     "PRINT", "PURGE",
 )  # fmt: skip
 _CLAUSES = ("ORDER", "TRAINED", "TESTED", "CLASSIFIED", "LIMIT", "OTHER", "CHUNK", "BUDGET", "WAIT")
-_VALUE = ("STRING", "MINUS", "NUMBER", "INT_LIT", "NAME", "TRUE", "FALSE", "NULL", "LSQB")
-_AFTER_COLUMN = (*_OPS, "NOT", "BETWEEN", "IN", "IS", "LIKE")
-_NUMBERS = ("NUMBER", "INT")
-
-# A word that starts like a number, and what a number is (for "`1.5e` is not a number").
-_NUMBERISH = re.compile(r"(?<![\w.])(?:[0-9]|\.[0-9])[\w.]*(?:(?<=[eE])[+-][\w.]*)?")
-_WHOLE_NUMBER = re.compile(rf"(?:{NUMBER})\Z", re.IGNORECASE)
 
 _VEC_FORM = "SELECT vec FROM <datasets variable> WHERE probe = <models variable>"
 
-
 _Operand: TypeAlias = "ast.SetOperand | ast.SelectVec"
 """What a set operation reads as an operand (a SELECT vec only to say it cannot be one)."""
-
-
-class Lit(NamedTuple):
-    """A value with the position it was written at."""
-
-    value: ast.Value
-    pos: ast.Pos
 
 
 class Clause(NamedTuple):
@@ -103,44 +74,10 @@ class Clause(NamedTuple):
     pos: ast.Pos
 
 
-class Param(NamedTuple):
-    """`name=value`: the canonical name, as written, the value, where."""
-
-    name: str
-    spelling: str
-    value: ast.Value
-    pos: ast.Pos
-
-
-class SyntaxProblem(Exception):
-    """The syntax error that ends a statement, and the token reading stopped at."""
-
-    def __init__(self, problem: Problem, token: Token) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-        self.token = token
-
-
-def _pos(token: Token) -> ast.Pos:
-    return ast.Pos(token.line, token.column)
-
-
-class StatementReader:
+class StatementReader(ExpressionReader):
     """Reads statements from a script's tokens (`lexer.tokenize`), one `read` call each."""
 
-    def __init__(self, script: str, tokens: list[Token]) -> None:
-        self.script = script
-        self.tokens = tokens
-        self.i = 0
-        self.tok = tokens[0]
-        self.index = 0
-        self.depth = 0
-        self.levels = 0
-        self.problems: list[tuple[Problem, int]] = []
-        self._missed_at = -1
-        self._missed: list[str] = []
-
-    # --- statements -----------------------------------------------------------------------
+    # --- statements -------------------------------------------------------------------
 
     def at_end(self) -> bool:
         """No statement left (only blank ones were: skip those first with `skip_blank`)."""
@@ -158,10 +95,6 @@ class StatementReader:
             self.tok = self.tokens[self.i]
             return kind == "SEMI"
         return False
-
-    def offset(self) -> int:
-        """Where the next statement starts in the script."""
-        return self.tok.start
 
     def read(self, index: int) -> tuple[ast.Statement | None, list[Problem]]:
         """The next statement and its problems, in the order found; None for a statement that
@@ -324,8 +257,9 @@ class StatementReader:
             self._miss(("STRING", "HOSTPORT"))
             raise self._error()
         kind, text, at = target
-        line = self.script.count("\n", 0, at) + 1
-        column = at - self.script.rfind("\n", 0, at)
+        line = keyword.line + self.script.count("\n", keyword.start, at)
+        newline = self.script.rfind("\n", keyword.start, at)
+        column = at - newline if newline >= 0 else keyword.column + at - keyword.start
         value = unquote(text) if kind == "STRING" else text
         pos = ast.Pos(line, column)
         rest = tokens_between(self.script, at + len(text), end, line, column + len(text))
@@ -334,6 +268,7 @@ class StatementReader:
             self._advance()
         after = self.i
         self.tokens, self.i, self.tok = rest, 0, rest[0]
+        self._missed_at = -1  # what was missed applies to the other tokens
         try:
             self._end()
             if self.tok.kind == "SEMI":
@@ -343,6 +278,7 @@ class StatementReader:
         finally:
             self.tokens, self.i = outer[0], after
             self.tok = self.tokens[after]
+            self._missed_at = -1
         self._problems_from(checks.check_use_target(value, pos))
         return ast.Use(value, self.index, _pos(keyword))
 
@@ -368,7 +304,7 @@ class StatementReader:
         self._end()
         return ast.Purge(self.index, _pos(keyword))
 
-    # --- queries --------------------------------------------------------------------------
+    # --- queries ----------------------------------------------------------------------
 
     def _query(self, first: ast.VariableRef | None = None) -> ast.Query:
         if first is None and self.tok.kind == "RANK":
@@ -531,7 +467,7 @@ class StatementReader:
     def _vec_problem(self, pos: ast.Pos, what: str) -> None:
         self._problem(pos, f"SELECT vec {what}; its form is `{_VEC_FORM}`")
 
-    # --- clauses --------------------------------------------------------------------------
+    # --- clauses ----------------------------------------------------------------------
 
     def _clauses(self) -> list[Clause]:
         clauses: list[Clause] = []
@@ -610,7 +546,7 @@ class StatementReader:
         self._problem(lit.pos, f"{clause} takes a whole number, not {lit.value!r}")
         return 1
 
-    # --- orderings and proxies ------------------------------------------------------------
+    # --- orderings --------------------------------------------------------------------
 
     def _ordering(self) -> ast.Ordering:
         tok = self.tok
@@ -675,383 +611,6 @@ class StatementReader:
             return ast.Aggregate("avg", "err", pos)
         return ast.Aggregate(func, metric, pos)  # type: ignore[arg-type]
 
-    def _proxy(self) -> ast.ProxySpec:
-        tok = self.tok
-        if tok.kind == "STRING":
-            text = unquote(tok.text)
-        elif tok.word:
-            text = tok.text
-        else:
-            self._miss(("NAME", "STRING"))
-            raise self._error()
-        self._advance()
-        params: tuple[tuple[str, ast.Value], ...] = ()
-        if self._accept("LPAR"):
-            if self.tok.word:
-                params = self._params()
-            else:
-                self._miss(("NAME",))
-            self._expect("RPAR")
-        return ast.ProxySpec(names.proxy_name(text), params, text, _pos(tok))
-
-    def _params(self, first: Token | None = None) -> tuple[tuple[str, ast.Value], ...]:
-        """`name=value, …` (`first`: its first name, already read)."""
-        params = [self._param(first)]
-        while self._accept("COMMA"):
-            params.append(self._param())
-        self._problems_from(checks.repeated_params([(p.name, p.spelling, p.pos) for p in params]))
-        return tuple((p.name, p.value) for p in params)
-
-    def _param(self, name: Token | None = None) -> Param:
-        if name is None:
-            name = self._name()
-        if self.tok.kind == "OP_EQEQ":  # `lr==1` reads as `lr=` and then a stray `=`
-            self._split_token()
-        self._expect("OP_EQ")
-        lit = self._value()
-        return Param(names.param_name(name.text), name.text, lit.value, _pos(name))
-
-    def _split_token(self) -> None:
-        """Read the current two-character token as two one-character ones."""
-        tok = self.tok
-        first = tok._replace(kind="OP_EQ", text=tok.text[0])
-        second = Token("OP_EQ", tok.text[1], tok.start + 1, tok.line, tok.column + 1)
-        self.tokens[self.i : self.i + 1] = [first, second]
-        self.tok = first
-
-    # --- datasets -------------------------------------------------------------------------
-
-    def _datasets(self) -> ast.DatasetExpr:
-        tok = self.tok
-        if tok.kind == "LSQB":
-            self._advance()
-            items = [self._dataset_item()]
-            while self._accept("COMMA"):
-                items.append(self._dataset_item())
-            self._expect("RSQB")
-            return ast.DatasetList(tuple(items), items[0].pos)
-        self._miss(("LSQB",))
-        return self._dataset_item()
-
-    def _dataset_item(self) -> ast.DatasetName | ast.Mutation:
-        if self.tok.kind == "LPAR":
-            return self._mutation()
-        self._miss(("LPAR",))
-        return self._dataset_name()
-
-    def _dataset_name(self) -> ast.DatasetName:
-        tok = self.tok
-        lit = self._name_lit()
-        return ast.DatasetName(str(lit.value), tok.kind == "STRING", lit.pos)
-
-    def _mutation(self) -> ast.Mutation:
-        self._advance()
-        base = self._dataset_name()
-        changes = [self._change()]
-        while self._accept("COMMA"):
-            changes.append(self._change())
-        self._expect("RPAR")
-        return ast.Mutation(base, tuple(changes), base.pos)
-
-    def _change(self) -> ast.Change:
-        keyword = self._expect("CHANGE")
-        indices = self._indices()
-        self._expect("TO")
-        source = self._dataset_name()
-        source_indices = None
-        if self.tok.kind == "LSQB":
-            source_indices = self._indices()
-        else:
-            self._miss(("LSQB",))
-        return ast.Change(indices, source, source_indices, _pos(keyword))
-
-    def _indices(self) -> tuple[int, ...]:
-        self._expect("LSQB")
-        found: list[Token] = []
-        if self.tok.kind == "INT":
-            found.append(self._advance())
-            while self._accept("COMMA"):
-                found.append(self._expect("INT"))
-        else:
-            self._miss(("INT_LIT",))
-        self._expect("RSQB")
-        indices = []
-        for tok in found:
-            index = checks.read_index(tok.text)
-            self._problems_from(checks.check_index(index, tok.text, _pos(tok)))
-            indices.append(index)
-        return tuple(indices)
-
-    # --- predicates -----------------------------------------------------------------------
-
-    def _or(self) -> ast.Predicate:
-        first = self._and()
-        if self.tok.kind != "OR":
-            self._miss(("OR",))
-            return first
-        parts = [first]
-        while self._accept("OR"):
-            parts.append(self._and())
-        operands = tuple(
-            op for p in parts for op in (p.operands if isinstance(p, ast.Or) else (p,))
-        )
-        self.levels += 1
-        return ast.Or(operands, first.pos)
-
-    def _and(self) -> ast.Predicate:
-        first = self._not()
-        if self.tok.kind != "AND":
-            self._miss(("AND",))
-            return first
-        parts = [first]
-        while self._accept("AND"):
-            parts.append(self._not())
-        operands = tuple(
-            op for p in parts for op in (p.operands if isinstance(p, ast.And) else (p,))
-        )
-        self.levels += 1
-        return ast.And(operands, first.pos)
-
-    def _not(self) -> ast.Predicate:
-        nots = []
-        while self.tok.kind == "NOT":
-            nots.append(self._advance())
-        self._miss(("NOT",))
-        operand = self._atom()
-        self.levels += len(nots)
-        for keyword in reversed(nots):
-            if isinstance(operand, ast.Flag):
-                operand = ast.Flag(operand.name, not operand.negated, _pos(keyword))
-            else:
-                operand = ast.Not(operand, _pos(keyword))
-        return operand
-
-    def _atom(self) -> ast.Predicate:
-        tok = self.tok
-        if tok.kind == "LPAR":
-            self._advance()
-            self._enter(tok)
-            inner = self._or()
-            self._expect("RPAR")
-            self.depth -= 1
-            return inner
-        if not tok.word:
-            self._miss(("LPAR", "NAME"))
-            raise self._error()
-        self._advance()
-        column = ast.Column(names.column_name(tok.text), _pos(tok))
-        kind = self.tok.kind
-        op = _OPS.get(kind)
-        if op is not None:
-            self._advance()
-            return ast.Comparison(column, op, self._value().value, column.pos)
-        negated = kind == "NOT"
-        if negated:
-            self._advance()
-            kind = self.tok.kind
-        if kind == "BETWEEN":
-            self._advance()
-            low = self._value()
-            self._expect("AND")
-            high = self._value()
-            return ast.Between(column, low.value, high.value, negated, column.pos)
-        if kind == "IN":
-            return self._in(column, negated)
-        if kind == "LIKE":
-            self._advance()
-            pattern = self._string()
-            return ast.Like(column, str(pattern.value), negated, column.pos)
-        if negated:
-            self._miss(("BETWEEN", "IN", "LIKE"))
-            raise self._error()
-        if kind == "IS":
-            self._advance()
-            is_not = self._accept("NOT") is not None
-            self._expect("NULL")
-            return ast.IsNull(column, is_not, column.pos)
-        self._miss(_AFTER_COLUMN)
-        if column.name not in FLAGS:
-            self._problem(
-                column.pos,
-                f"`{shorten(column.name)}` alone is no condition; expected a comparison such as "
-                f"`{shorten(column.name)} = …`, or a flag: {', '.join(f.upper() for f in FLAGS)}",
-            )
-        return ast.Flag(column.name, False, column.pos)
-
-    def _in(self, column: ast.Column, negated: bool) -> ast.Predicate:
-        self._advance()
-        if self._accept("LPAR"):
-            values = [self._value().value]
-            while self._accept("COMMA"):
-                values.append(self._value().value)
-            self._expect("RPAR")
-            return ast.InList(column, tuple(values), negated, column.pos)
-        if self.tok.word:
-            variable = self._advance().text
-            return ast.InVariable(column, variable, negated, column.pos)
-        self._miss(("NAME",))
-        raise self._error()
-
-    # --- values ---------------------------------------------------------------------------
-
-    def _value(self) -> Lit:
-        tok = self.tok
-        kind = tok.kind
-        if kind == "STRING":
-            self._advance()
-            return Lit(unquote(tok.text), _pos(tok))
-        if kind == "NUMBER" or kind == "INT" or kind == "MINUS":
-            return self._number()
-        if kind == "TRUE" or kind == "FALSE" or kind == "NULL":
-            self._advance()
-            return Lit(_CONSTANTS[kind], _pos(tok))
-        if kind == "LSQB":
-            self._advance()
-            self._enter(tok)
-            self.levels += 1
-            items: list[ast.Value] = []
-            pos = ast.NO_POS
-            if self.tok.kind != "RSQB":
-                self._miss(("RSQB",))
-                first = self._value()
-                items.append(first.value)
-                pos = first.pos
-                while self._accept("COMMA"):
-                    items.append(self._value().value)
-            self._expect("RSQB")
-            self.depth -= 1
-            return Lit(tuple(items), pos)
-        if tok.word:
-            self._advance()
-            return Lit(ast.Identifier(tok.text), _pos(tok))
-        self._miss(_VALUE)
-        raise self._error()
-
-    def _number(self) -> Lit:
-        minus = self._accept("MINUS")
-        tok = self.tok
-        if tok.kind != "NUMBER" and tok.kind != "INT":
-            self._miss(("NUMBER", "INT_LIT") if minus else ("MINUS", "NUMBER", "INT_LIT"))
-            raise self._error()
-        self._advance()
-        pos = _pos(minus or tok)
-        try:
-            return Lit(read_number(tok.text, negative=minus is not None), pos)
-        except ValueError as error:
-            self._problem(pos, str(error))
-            return Lit(None, pos)  # no value: the clauses reading it check nothing more
-
-    def _string(self) -> Lit:
-        tok = self._expect("STRING")
-        return Lit(unquote(tok.text), _pos(tok))
-
-    def _name_lit(self) -> Lit:
-        """A quoted or bare name (of a dataset, a model, a registered field)."""
-        tok = self.tok
-        if tok.kind == "STRING":
-            self._advance()
-            return Lit(unquote(tok.text), _pos(tok))
-        if tok.word:
-            self._advance()
-            return Lit(tok.text, _pos(tok))
-        self._miss(("STRING", "NAME"))
-        raise self._error()
-
-    # --- tokens ---------------------------------------------------------------------------
-
-    def _advance(self) -> Token:
-        tok = self.tok
-        self.i += 1
-        self.tok = self.tokens[self.i]
-        return tok
-
-    def _accept(self, kind: str) -> Token | None:
-        """The current token when it is a `kind` (and step past it), else None (noting that a
-        `kind` could have come here)."""
-        if self.tok.kind == kind:
-            return self._advance()
-        self._miss((kind,))
-        return None
-
-    def _expect(self, kind: str) -> Token:
-        if self.tok.kind == kind:
-            return self._advance()
-        self._miss(("INT_LIT",) if kind == "INT" else (kind,))
-        raise self._error()
-
-    def _name(self) -> Token:
-        if self.tok.word:
-            return self._advance()
-        self._miss(("NAME",))
-        raise self._error()
-
-    def _enter(self, bracket: Token) -> None:
-        """One more level of `(` or `[`; too many is an error at the one too deep."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            message = f"`(` and `[` nested more than {MAX_DEPTH} deep; split the query with DECLARE"
-            raise SyntaxProblem(Problem(_pos(bracket), message), bracket)
-
-    def _miss(self, kinds: tuple[str, ...]) -> None:
-        """Note what could have come at the current token, for the error if it is one."""
-        if self._missed_at != self.i:
-            self._missed_at = self.i
-            self._missed = list(kinds)
-        else:
-            self._missed.extend(kinds)
-
-    def _problem(self, pos: ast.Pos, message: str) -> None:
-        self.problems.append((Problem(pos, message), self.i))
-
-    def _problems_from(self, found: list[Problem]) -> None:
-        self.problems.extend((p, self.i) for p in found)
-
-    def _error(self) -> SyntaxProblem:
-        """The syntax error at the current token."""
-        tok = self.tok
-        pos = _pos(tok)
-        if tok.kind != "END":
-            bad = _bad_number(self.script, tok)
-            if bad is not None:
-                return SyntaxProblem(bad, tok)
-        expected = describe_expected(self._missed if self._missed_at == self.i else ())
-        match tok.kind:
-            case "END":
-                what = "end of statement"
-            case "SEMI":
-                what = "`;`"
-            case "BADSTRING":
-                quote_char = tok.text[0]
-                message = f"unterminated string: no closing {quote_char} on this line"
-                return SyntaxProblem(Problem(pos, message), tok)
-            case "CHAR" | "SPACE":
-                return SyntaxProblem(Problem(pos, f"unexpected character `{tok.text}`"), tok)
-            case _:
-                what = f"`{shorten(tok.text)}`"
-        tail = expectation(expected)
-        message = f"unexpected {what}; {tail}" if tail else f"unexpected {what}"
-        return SyntaxProblem(Problem(pos, message, expected), tok)
-
-
-def _bad_number(script: str, tok: Token) -> Problem | None:
-    """A problem at a malformed number (`1.5e`, `10KB`) that the token is part of, if any."""
-    start = script.rfind("\n", 0, tok.start) + 1
-    end = script.find("\n", tok.start)
-    line = script[start : end if end >= 0 else len(script)]
-    column = tok.column
-    for match in _NUMBERISH.finditer(line):
-        if match.start() >= column:
-            break
-        if column <= match.end() and not _WHOLE_NUMBER.match(match.group()):
-            return Problem(
-                ast.Pos(tok.line, match.start() + 1),
-                f"`{shorten(match.group())}` is not a number; "
-                "numbers read like 7, 1.5, 2e-5 or 10M",
-            )
-    return None
-
-
-_CONSTANTS: dict[str, ast.Value] = {"TRUE": True, "FALSE": False, "NULL": None}
 
 _CLAUSE_FIELDS = {
     "ORDER BY": "order",

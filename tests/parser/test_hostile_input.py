@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from shift_search.parser import ParseErrors, format_text, parse
+from shift_search.parser.cursor import MAX_DEPTH
 from shift_search.parser.errors import EXCERPT_WIDTH
-from shift_search.parser.grammar import MAX_DEPTH
 from shift_search.parser.parsing import MAX_ERRORS, MAX_SCRIPT_BYTES, MAX_STATEMENTS
 from shift_search.runtime.errors import Cancelled
 
