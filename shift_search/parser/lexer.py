@@ -69,75 +69,100 @@ _BAD_STRING = r""""(?:[^"\\\n]|\\.)*|'(?:[^'\\\n]|\\.)*|`(?:[^`\\\n]|\\.)*"""
 NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?[kmb]?(?![a-z0-9_])"
 NAME = r"[a-z_][a-z0-9_]*"
 HOST_PORT = r"[a-z0-9_.\-]+(?::[0-9]+)?"
-_TOKEN = re.compile(
+_PIECE = re.compile(
     rf"""
-    ([\ \t\f\r\n]*)                                     # 1: blanks before the token
-    (?:
-      ({NAME})                                          # 2: a word
-    | (==|>=|<=|<>|!=|:=|-(?!-)|[=<>,()\[\]*;])         # 3: a symbol
-    | ({_STRING})                                       # 4: a string
-    | ({NUMBER})                                        # 5: a number
-    | ((?:\#|--)[^\n]*)                                 # 6: a comment
-    | ({_BAD_STRING})                                   # 7: a string without its end
-    | ((?:[a-z0-9_.]|-(?!-))+(?::[0-9]+)?)              # 8: junk a host:port would be
-    | ((?s:.))                                          # 9: any other character
-    | \Z                                                # the end
+    ([\ \t\f\r\n]*)                          # the blanks before a token, and the token:
+    (
+      {NAME}                                  # a word
+    | ==|>=|<=|<>|!=|:=|-(?!-)|[=<>,()\[\]*;] # a symbol
+    | {_STRING}                               # a string
+    | {NUMBER}                                # a number
+    | (?:\#|--)[^\n]*                         # a comment
+    | {_BAD_STRING}                           # a string without its end (it ends its line)
+    | (?:[a-z0-9_.]|-(?!-))+(?::[0-9]+)?      # junk (what lark's lexer took for a host:port)
+    | (?s:.)                                  # any other character
+    |                                         # nothing: the end
     )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_NAME_ALL = re.compile(rf"{NAME}\Z", re.IGNORECASE)
+_NUMBER_ALL = re.compile(rf"{NUMBER}\Z", re.IGNORECASE)
 _HOST_PORT = re.compile(HOST_PORT, re.IGNORECASE)
 _STRING_AT = re.compile(_STRING)
 _GAP = re.compile(r"(?:[ \t\f\r\n]+|(?:#|--)[^\n]*)*")
 _new = tuple.__new__  # builds a Token without the Python-level __new__ of NamedTuple
 
+# What a token is, told by its first character (then checked where two kinds start alike).
+_WORD, _SYMBOL, _QUOTE, _DIGIT, _HASH, _DASH = range(6)
+_FIRST = {
+    **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", _WORD),
+    **dict.fromkeys("=<>!:,()[]*;", _SYMBOL),
+    **dict.fromkeys("\"'`", _QUOTE),
+    **dict.fromkeys("0123456789.", _DIGIT),
+    "#": _HASH,
+    "-": _DASH,
+}
+
 
 def tokenize(script: str, comments: bool = False) -> list[Token]:
     """The tokens of `script` in order, ended by an `END` token placed just after the script's
     last non-blank character (where "unexpected end of statement" points); with `comments`,
-    `COMMENT` tokens too."""
+    `COMMENT` tokens too. (One `findall` cuts the script; the loop only names the pieces.)"""
     tokens: list[Token] = []
     append = tokens.append
     keyword_of = _KEYWORD_OF.get
-    symbol = SYMBOLS.__getitem__
-    line, line_start = 1, 0
-    for match in _TOKEN.finditer(script):
-        blanks = match.group(1)
-        if "\n" in blanks:
-            line += blanks.count("\n")
-            line_start = match.start() + blanks.rindex("\n") + 1
-        group = match.lastindex
-        start = match.end(1)
+    symbol = SYMBOLS.get
+    first_of = _FIRST.get
+    offset, line, line_start = 0, 1, 0
+    for blanks, text in _PIECE.findall(script):
+        if blanks:
+            if "\n" in blanks:
+                line += blanks.count("\n")
+                line_start = offset + blanks.rindex("\n") + 1
+            offset += len(blanks)
+        if not text:
+            break
+        start = offset
+        offset += len(text)
         column = start - line_start + 1
-        if group == 2:
-            text = match.group(2)
+        first = first_of(text[0])
+        if first == _WORD:
             keyword = keyword_of(text.lower()) if text.isascii() else _folded_keyword(text)
             append(_new(Token, (keyword or "NAME", text, start, line, column, True)))
-        elif group == 3:
-            text = match.group(3)
-            append(_new(Token, (symbol(text), text, start, line, column, False)))
-        elif group == 4:
-            append(_new(Token, ("STRING", match.group(4), start, line, column, False)))
-        elif group == 5:
-            text = match.group(5)
-            end = match.end()
-            whole = text.isdigit() and script[end : end + 1] != "."
-            append(_new(Token, ("INT" if whole else "NUMBER", text, start, line, column, False)))
-        elif group == 6:
+        elif first == _QUOTE:
+            kind = "STRING" if _closed(text) else "BADSTRING"
+            append(_new(Token, (kind, text, start, line, column, False)))
+        elif first == _SYMBOL:
+            append(_new(Token, (symbol(text, "CHAR"), text, start, line, column, False)))
+        elif first == _DIGIT:
+            if _NUMBER_ALL.match(text):
+                whole = text.isdigit() and script[offset : offset + 1] != "."
+                kind = "INT" if whole else "NUMBER"
+            else:
+                kind = "JUNK"
+            append(_new(Token, (kind, text, start, line, column, False)))
+        elif first == _DASH and not text.startswith("--"):
+            append(_new(Token, ("MINUS", text, start, line, column, False)))
+        elif first in (_HASH, _DASH):
             if comments:
-                append(_new(Token, ("COMMENT", match.group(6), start, line, column, False)))
-        elif group == 7:
-            append(_new(Token, ("BADSTRING", match.group(7), start, line, column, False)))
-        elif group == 8:
-            append(_new(Token, ("JUNK", match.group(8), start, line, column, False)))
-        elif group == 9:  # a space that is no separator (`\v`, U+00A0…) is blank but to the parser
-            text = match.group(9)
+                append(_new(Token, ("COMMENT", text, start, line, column, False)))
+        elif _NAME_ALL.match(text):  # a word starting with a letter that folds to a-z (`ſ`)
+            keyword = _folded_keyword(text)
+            append(_new(Token, (keyword or "NAME", text, start, line, column, True)))
+        else:  # a space that is no separator (`\v`, U+00A0…) is blank but to the parser
             kind = "SPACE" if text.isspace() else "CHAR"
             append(_new(Token, (kind, text, start, line, column, False)))
-        else:
-            break
     append(end_token(script))
     return tokens
+
+
+def _closed(text: str) -> bool:
+    """Whether a piece starting with a quote ends with it (the quote not escaped)."""
+    if len(text) < 2 or text[-1] != text[0]:
+        return False
+    backslashes = len(text) - 1 - len(text[:-1].rstrip("\\"))
+    return backslashes % 2 == 0
 
 
 def end_token(script: str) -> Token:
