@@ -173,6 +173,8 @@ class Coordinator:
                 model = self.cache.register_model(registration.model_record(stmt))
                 run.emit(Note(f'registered model "{model.name}"'))
                 return 0
+            case ast.DropDataset() | ast.DropModel():
+                raise FailedPrecondition(f"{format_statement(stmt)}: DROP is not supported yet")
             case ast.Explain(mode=mode, query=query):
                 return self._explain(mode, query, run)
             case ast.Finetune():
