@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from shift_search.cache.client import CacheClient
-from shift_search.cli.client import ShiftClient
 from shift_search.cli.demo import DATASETS, MODELS
+from shift_search.client import Client
 from shift_search.runtime.errors import ShiftError
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -67,7 +67,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + 120
     while True:
         try:
-            run_query(ShiftClient(address), METADATA)
+            run_query(Client(address, session_id=""), METADATA)
             return process, address
         except ShiftError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -76,13 +76,13 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.5)
 
 
-def run_query(client: ShiftClient, text: str) -> int:
+def run_query(client: Client, text: str) -> int:
     """Run a query to its end; the number of events it streamed."""
-    return sum(1 for _ in client.execute(text))
+    return sum(1 for _ in client.events(text))
 
 
 def latencies(address: str, text: str, count: int) -> list[float]:
-    client = ShiftClient(address)
+    client = Client(address, session_id="")
     out = []
     for _ in range(count):
         started = time.perf_counter()
@@ -110,7 +110,7 @@ def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any
     start = threading.Barrier(clients + 1)
 
     def worker(mine: list[float]) -> None:
-        client = ShiftClient(address)
+        client = Client(address, session_id="")
         start.wait()
         try:
             while time.monotonic() < stop:
@@ -150,7 +150,7 @@ def fill_cache(address: str) -> float:
     cache.register_dataset(replace(test, slice="0:200"))
     cache.close()
     started = time.perf_counter()
-    run_query(ShiftClient(address), CACHED)
+    run_query(Client(address, session_id=""), CACHED)
     return time.perf_counter() - started
 
 

@@ -13,8 +13,8 @@ import time
 
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
 from shift_search.cli.render import HumanPrinter
+from shift_search.client import Client
 
 MODELS = (
     ModelRecord(
@@ -112,12 +112,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"SHiFT demo on {server.address} (embedded store)")
         print(f"registered {len(MODELS)} models and {len(DATASETS)} datasets; running:\n")
         print(QUERY)
-        client = ShiftClient(server.address)
         started = time.perf_counter()
         printer = HumanPrinter()
-        for event in client.execute(QUERY, source="demo"):
-            printer.event(event)
-        client.close()
+        with Client(server.address) as client:
+            for event in client.events(QUERY, source="demo"):
+                printer.event(event)
         print(
             f"done in {time.perf_counter() - started:.1f}s; run it again and every score comes "
             "from the cache."

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
-from shift_search.cli.client import DEFAULT_SERVER, ShiftClient
 from shift_search.cli.render import HumanPrinter, JsonPrinter
+from shift_search.cli.scripts import read_script, source_name
+from shift_search.client.blocking import DEFAULT_SERVER, Client, default_address
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,27 +20,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_server_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server",
-        default=os.environ.get("SHIFT_SERVER", DEFAULT_SERVER),
-        help=f"host:port of the SHiFT server (default {DEFAULT_SERVER})",
+        default=default_address(),
+        help=f"host:port of the SHiFT server (default $SHIFT_SERVER, else {DEFAULT_SERVER})",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file:
-        source = "<stdin>" if args.file == "-" else args.file
-        with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as f:
-            text = f.read()
+        text, source = read_script(args.file), source_name(args.file)
     elif args.text:
         text, source = args.text, "<query>"
     else:
         raise SystemExit("shift query: give the query text or -f FILE")
     printer = JsonPrinter() if args.json else HumanPrinter()
-    client = ShiftClient(args.server)
-    try:
-        for event in client.execute(text, session_id=args.session, source=source):
-            printer.event(event)
-    finally:
-        if isinstance(printer, HumanPrinter):
-            printer.close()  # an error message must not land on a live progress line
-        client.close()
+    with Client(args.server, session_id=args.session) as client:
+        try:
+            for event in client.events(text, source=source):
+                printer.event(event)
+        finally:
+            if isinstance(printer, HumanPrinter):
+                printer.close()  # an error message must not land on a live progress line
     return 0
