@@ -14,6 +14,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def _parser() -> argparse.ArgumentParser:
     from shift_search.cli import demo, parse_commands, query, register, serve
+    from shift_search.cli.shell import command as shell
 
     parser = argparse.ArgumentParser(
         prog="shift", description="SHiFT: a search engine for transfer learning"
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
         ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
+        ("shell", "an interactive SHiFT-QL prompt", shell.add_arguments, shell.run),
     ]
     for name, help_text, add, run in commands:
         command = sub.add_parser(name, help=help_text, description=help_text)

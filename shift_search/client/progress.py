@@ -29,6 +29,21 @@ def plan_line(event: Planned) -> str:
     return f"plan: {plan.strategy} ({decisions}); estimated {plan.estimated_seconds:.1f}s"
 
 
+SUMMARY_DECISIONS = ("successive_halving", "chunk", "budget")
+"""The decisions a live display shows (EXPLAIN shows them all)."""
+
+
+def short_plan_line(event: Planned) -> str:
+    plan = event.plan
+    shown = [
+        f"{k}={plan.decisions[k]}"
+        for k in SUMMARY_DECISIONS
+        if plan.decisions.get(k) not in (None, "", "-")
+    ]
+    decisions = f" ({', '.join(shown)})" if shown else ""
+    return f"plan: {plan.strategy}{decisions}; estimated {plan.estimated_seconds:.1f}s"
+
+
 def task_line(event: TaskDone) -> str:
     cached = " (cached)" if event.from_cache else ""
     return f"{event.model}: {event.kind} = {event.error:.4f}{cached}"
@@ -92,7 +107,7 @@ class TqdmBar:
 class RichBar:
     """A live rich bar on stderr; plans and eliminations are printed above it and stay."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -102,7 +117,7 @@ class RichBar:
             TimeElapsedColumn,
         )
 
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -119,7 +134,7 @@ class RichBar:
         match event:
             case Planned():
                 self._description = event.plan.strategy
-                self.console.print(plan_line(event), style="dim", highlight=False)
+                self.console.print(short_plan_line(event), style="dim", highlight=False)
             case TaskDone():
                 if self._task is None:
                     self._progress.start()
@@ -131,6 +146,7 @@ class RichBar:
                     total=max(event.total, event.done),
                     completed=event.done,
                     last=task_line(event),
+                    refresh=True,  # every task shows, however soon the next one comes
                 )
             case Eliminated():
                 self.console.print(eliminated_line(event), style="dim", highlight=False)
