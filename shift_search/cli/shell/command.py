@@ -32,7 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shift_search.cli.shell.session import Shell
+    try:
+        from shift_search.cli.shell.session import Shell
+    except ImportError as err:
+        raise SystemExit(
+            f"shift shell needs {err.name}: pip install 'shift-search[client]'"
+        ) from None
 
     history = args.history or shift_home() / HISTORY_FILE
     shell = Shell(lambda address: Client(address, token=args.token, ca=args.ca), history)
