@@ -81,7 +81,7 @@ def event_from_proto(msg: query_pb2.QueryEvent) -> Event:
 def plan_from_proto(msg: Any) -> Plan:
     return Plan(
         strategy=msg.strategy,
-        steps=tuple(_step(s) for s in msg.steps),
+        steps=tuple(step_from_proto(s) for s in msg.steps),
         decisions=dict(msg.decisions),
         estimated_seconds=msg.estimated_seconds,
         measured_seconds=msg.measured_seconds or None,
@@ -89,7 +89,7 @@ def plan_from_proto(msg: Any) -> Plan:
     )
 
 
-def _step(msg: Any) -> PlanStep:
+def step_from_proto(msg: Any) -> PlanStep:
     """A step, generically: known fields, nested steps of the same type, the rest as extra."""
     extra: dict[str, Any] = {}
     children: list[PlanStep] = []
@@ -97,7 +97,7 @@ def _step(msg: Any) -> PlanStep:
         if field.name in _STEP_FIELDS:
             continue
         if field.message_type is msg.DESCRIPTOR and _repeated(field):
-            children.extend(_step(v) for v in value)
+            children.extend(step_from_proto(v) for v in value)
         elif field.message_type is not None:
             extra[field.name] = MessageToDict(msg, preserving_proto_field_name=True)[field.name]
         else:
@@ -114,7 +114,7 @@ def _step(msg: Any) -> PlanStep:
 
 
 def _repeated(field: Any) -> bool:
-    return bool(getattr(field, "is_repeated", False) or field.label == field.LABEL_REPEATED)
+    return bool(field.is_repeated)
 
 
 def error_from_rpc(err: grpc.RpcError, address: str) -> QueryError:

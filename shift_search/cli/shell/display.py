@@ -35,7 +35,7 @@ def plan_tree(plan: Plan) -> Tree:
     tree = Tree(head, guide_style="dim")
     if plan.decisions:
         decisions = tree.add(Text("decisions", style="italic"))
-        for key, value in plan.decisions.items():
+        for key, value in sorted(plan.decisions.items()):
             decisions.add(Text(f"{key} = {value}"))
     for step in plan.steps:
         _add_step(tree, step)
