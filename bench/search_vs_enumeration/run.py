@@ -16,7 +16,7 @@ from bench.halving import serve
 from bench.search_vs_enumeration.table import Finetuned, Outcome
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
+from shift_search.client import Client
 from shift_search.planner import costmodel, task_aware
 from shift_search.planner.binder import BoundDataset
 from shift_search.planner.coordinator import Coordinator
@@ -25,7 +25,6 @@ from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Sessions
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.server import ServiceServer
-from shift_search.runtime.values import value_from_proto
 from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
 
@@ -142,17 +141,14 @@ def task_agnostic_query(models: Sequence[ModelRecord], modality: str) -> str:
 
 def task_agnostic(a: Arena, modality: str) -> tuple[str, float]:
     """Run Q1 through the QueryService; (the model, seconds)."""
-    client = ShiftClient(a.server.address)
-    try:
+    with Client(a.server.address, session_id="") as client:
         started = time.perf_counter()
-        events = list(client.execute(task_agnostic_query(a.models, modality)))
+        result = client.query(task_agnostic_query(a.models, modality), progress=False)
         seconds = time.perf_counter() - started
-    finally:
-        client.close()
-    rows = [r for e in events if e.WhichOneof("event") == "result" for r in e.result.rows]
+    rows = [row for table in result.tables for row in table.rows]
     if not rows:
         raise RuntimeError("the task-agnostic query returned no model")
-    return str(value_from_proto(rows[0].cells[0])), seconds
+    return str(rows[0][0]), seconds
 
 
 def proxy_search(

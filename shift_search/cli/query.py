@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from shift_search.cli.client import DEFAULT_SERVER, ShiftClient
 from shift_search.cli.render import HumanPrinter, JsonPrinter
+from shift_search.cli.scripts import read_script, source_name
+from shift_search.client.blocking import DEFAULT_SERVER, Client, default_address
 from shift_search.runtime.errors import InvalidArgument
 from shift_search.runtime.tls import channel_credentials
 
@@ -28,8 +28,8 @@ def add_server_argument(parser: argparse.ArgumentParser) -> None:
     env = os.environ.get
     parser.add_argument(
         "--server",
-        default=env("SHIFT_SERVER", DEFAULT_SERVER),
-        help=f"host:port of the SHiFT server (default {DEFAULT_SERVER})",
+        default=default_address(),
+        help=f"host:port of the SHiFT server (default $SHIFT_SERVER, else {DEFAULT_SERVER})",
     )
     parser.add_argument(
         "--ca", default=env("SHIFT_CA"), help="CA bundle to verify the server (turns on TLS)"
@@ -49,8 +49,11 @@ def add_server_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def client_of(args: argparse.Namespace) -> ShiftClient:
-    """A client for --server with the TLS and token the flags (or environment) give."""
+def client_of(
+    args: argparse.Namespace, *, address: str | None = None, session_id: str | None = ""
+) -> Client:
+    """A client for `address` (default --server) with the TLS and token the flags (or the
+    environment) give; `session_id` None: a session of its own."""
     credentials = None
     if args.ca or args.tls or args.cert:
         credentials = channel_credentials(
@@ -58,7 +61,7 @@ def client_of(args: argparse.Namespace) -> ShiftClient:
             Path(args.cert) if args.cert else None,
             Path(args.key) if args.key else None,
         )
-    return ShiftClient(args.server, credentials=credentials, token=token_of(args))
+    return Client(args.server, credentials=credentials, token=token_of(args), session_id=session_id)
 
 
 def token_of(args: argparse.Namespace) -> str | None:
@@ -73,20 +76,17 @@ def token_of(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     if args.file:
-        source = "<stdin>" if args.file == "-" else args.file
-        with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as f:
-            text = f.read()
+        text, source = read_script(args.file), source_name(args.file)
     elif args.text:
         text, source = args.text, "<query>"
     else:
         raise SystemExit("shift query: give the query text or -f FILE")
     printer = JsonPrinter() if args.json else HumanPrinter()
-    client = client_of(args)
-    try:
-        for event in client.execute(text, session_id=args.session, source=source):
-            printer.event(event)
-    finally:
-        if isinstance(printer, HumanPrinter):
-            printer.close()  # an error message must not land on a live progress line
-        client.close()
+    with client_of(args, session_id=args.session) as client:
+        try:
+            for event in client.events(text, source=source):
+                printer.event(event)
+        finally:
+            if isinstance(printer, HumanPrinter):
+                printer.close()  # an error message must not land on a live progress line
     return 0

@@ -6,13 +6,16 @@ catalog: the server checks the caller's role (writer) and that files lie under i
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
 from shift_search.cli.query import add_server_argument, client_of
+from shift_search.client import Client
+from shift_search.client.events import Message
 from shift_search.parser import ast, format_statement
 from shift_search.runtime.errors import InvalidArgument
 
@@ -60,8 +63,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_server_argument(parser)
 
 
+FILE_FORMATS = frozenset({"csv", "jsonl", "parquet", "imagefolder", "numpy", "hf_disk"})
+"""Dataset formats whose `uri` is a path (the others name a builtin dataset)."""
+
+
+def with_absolute_paths(
+    record: ModelRecord | DatasetRecord, base: Path
+) -> ModelRecord | DatasetRecord:
+    """Relative paths read from `base` (the YAML file's folder, or the current one for --set):
+    the server reads them from wherever it runs. A dataset of a file format has a path for
+    `uri`; a model has one when its `uri` starts with `./` or `../` (else it may be a hub id or
+    a packaged model)."""
+    uri = record.uri
+    if uri.startswith("~") or Path(uri).is_absolute():
+        return record
+    if isinstance(record, DatasetRecord) and record.format in FILE_FORMATS:
+        return replace(record, uri=str((base / uri).resolve()))
+    if isinstance(record, ModelRecord) and uri.startswith(("./", "../")):
+        return replace(record, uri=str((base / uri).resolve()))
+    return record
+
+
 def records_from_yaml(text: str, origin: str) -> list[ModelRecord | DatasetRecord]:
-    data = yaml.safe_load(text) or {}
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise InvalidArgument(f"{origin}{where}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InvalidArgument(f"{origin}: expected a mapping with `models:` and/or `datasets:`")
     unknown = sorted(set(data) - {"models", "datasets"})
@@ -112,26 +142,29 @@ def register_statement(record: ModelRecord | DatasetRecord) -> str:
     return format_statement(stmt) + ";"
 
 
-def register_all(client: ShiftClient, records: list[ModelRecord | DatasetRecord]) -> list[str]:
+def register_all(client: Client, records: list[ModelRecord | DatasetRecord]) -> list[str]:
     """Register every record in one script; returns the server's notes."""
     script = "\n".join(register_statement(r) for r in records)
-    return [
-        e.message.text for e in client.execute(script, source="register") if e.HasField("message")
-    ]
+    return [e.text for e in client.events(script, source="register") if isinstance(e, Message)]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file:
-        with open(args.file, encoding="utf-8") as f:
-            records = records_from_yaml(f.read(), args.file)
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidArgument(f"{args.file}: {err.strerror or err}") from None
+        except UnicodeDecodeError:
+            raise InvalidArgument(f"{args.file}: not UTF-8 text") from None
+        base = path.resolve().parent
+        records = [with_absolute_paths(r, base) for r in records_from_yaml(text, args.file)]
     elif args.kind and args.name:
-        records = [record_from_fields(args.kind, args.name, args.set)]
+        record = record_from_fields(args.kind, args.name, args.set)
+        records = [with_absolute_paths(record, Path.cwd())]
     else:
         raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
-    client = client_of(args)
-    try:
+    with client_of(args) as client:
         for note in register_all(client, records):
             print(note)
-    finally:
-        client.close()
     return 0

@@ -22,7 +22,13 @@ def authorize_script(script: ast.Script) -> None:
 
 def statement_role(stmt: ast.Statement) -> Role:
     match stmt:
-        case ast.RegisterDataset() | ast.RegisterModel() | ast.Finetune():
+        case (
+            ast.RegisterDataset()
+            | ast.RegisterModel()
+            | ast.DropDataset()
+            | ast.DropModel()
+            | ast.Finetune()
+        ):
             return Role.WRITER
         case ast.Purge():
             return Role.ADMIN

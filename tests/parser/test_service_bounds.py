@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 
 import grpc
 import pytest
@@ -17,6 +18,7 @@ from shift_search.parser.parsing import MAX_ERRORS, MAX_SCRIPT_BYTES, MAX_STATEM
 from shift_search.parser.service import registration
 from shift_search.proto.v1 import parser_pb2, parser_pb2_grpc
 from shift_search.runtime.channels import open_channel
+from shift_search.runtime.limits import PUBLIC_LIMITS
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.status import details_of
 
@@ -26,7 +28,8 @@ TRAILERS_LIMIT = 8 * 1024
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[parser_pb2_grpc.ParserServiceStub]:
-    server = ServiceServer(port=0, max_workers=4).add(registration()).start()
+    limits = replace(PUBLIC_LIMITS, max_workers=4)
+    server = ServiceServer(port=0, limits=limits).add(registration()).start()
     channel = open_channel(server.address)
     try:
         yield parser_pb2_grpc.ParserServiceStub(channel)
@@ -49,7 +52,7 @@ def test_a_script_far_past_the_size_limit_is_one_small_positioned_error(
     stub: parser_pb2_grpc.ParserServiceStub,
 ) -> None:
     line = "SELECT * FROM models WHERE name = 'x' LIMT 1;\n"
-    text = line * (8 * MAX_SCRIPT_BYTES // len(line))
+    text = line * (3 * MAX_SCRIPT_BYTES // len(line))  # under the 4 MiB request limit
     for call in (stub.Parse, stub.Format):
         with pytest.raises(grpc.RpcError) as err:
             call(parser_pb2.ParseRequest(text=text, source_name="big.sql"), timeout=60)
@@ -100,7 +103,8 @@ def test_work_stops_when_the_deadline_passes(method: str, caplog: pytest.LogCapt
     line = f"{statement} tested on b classified by ['Cosine NN'] limit 3;\n"
     text = line * min(MAX_STATEMENTS, MAX_SCRIPT_BYTES // len(line))  # as much as is allowed
     caplog.set_level(logging.INFO, logger="shift.rpc")
-    server = ServiceServer(port=0, max_workers=1).add(registration()).start()  # one at a time
+    limits = replace(PUBLIC_LIMITS, max_workers=1)  # one call at a time
+    server = ServiceServer(port=0, limits=limits).add(registration()).start()
     channel = open_channel(server.address)
     try:
         stub = parser_pb2_grpc.ParserServiceStub(channel)

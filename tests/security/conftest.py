@@ -14,8 +14,8 @@ import pytest
 
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
-from shift_search.cli.client import ShiftClient
 from shift_search.cli.serve import build
+from shift_search.client import Client
 from shift_search.runtime import confinement
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.tls import channel_credentials
@@ -58,8 +58,8 @@ class Secured:
         bearer = token if token is not None else self.tokens[role] if role else None
         return open_channel(self.address, self.credentials(), token=bearer)
 
-    def client(self, role: str | None = None) -> ShiftClient:
-        return ShiftClient(
+    def client(self, role: str | None = None) -> Client:
+        return Client(
             self.address,
             credentials=self.credentials(),
             token=self.tokens[role] if role else None,
