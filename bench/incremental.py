@@ -46,8 +46,10 @@ from shift_search.executor.datasets.builtin import read_builtin
 from shift_search.executor.datasets.segments import Segment, SegmentReader
 from shift_search.executor.features.store import Block, blocks
 from shift_search.executor.nearest_neighbour.search import nn_search
-from shift_search.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
+from shift_search.executor.runner import EncoderPool, TaskEnv, run_score
 from shift_search.runtime.server import ServiceServer
+from shift_search.tasks.results import ScoreResult, TaskResult
+from shift_search.tasks.specs import CHUNK_SIZE, ProxySpec, ScoreTask
 
 L3 = ModelRecord(
     name="paraphrase-MiniLM-L3-v2",
@@ -88,7 +90,7 @@ class Plan:
 
 
 FULL = Plan(
-    train=10_000, appended=1_000, test=2_000, relabel_test=10_000, chunk_size=1024, repeats=5
+    train=10_000, appended=1_000, test=2_000, relabel_test=10_000, chunk_size=CHUNK_SIZE, repeats=5
 )
 QUICK = Plan(train=160, appended=16, test=64, relabel_test=2_000, chunk_size=64, repeats=3)
 
@@ -186,15 +188,15 @@ class PoolRun:
     """One query: every model of the pool scored in turn."""
 
     seconds: float
-    outcomes: tuple[ScoreOutcome, ...]
+    outcomes: tuple[TaskResult[ScoreResult], ...]
 
     @property
     def errors(self) -> tuple[float, ...]:
-        return tuple(o.error for o in self.outcomes)
+        return tuple(o.outcome.error for o in self.outcomes)
 
     def work(self) -> dict[str, int]:
         fields = ("chunks_computed", "chunks_cached", "pairs_searched", "pairs_reused")
-        return {f: sum(getattr(o, f) for o in self.outcomes) for f in fields}
+        return {f: sum(getattr(o.outcome, f) for o in self.outcomes) for f in fields}
 
 
 def run_pool(
@@ -206,7 +208,8 @@ def run_pool(
     chunk: int,
 ) -> PoolRun:
     started = time.perf_counter()
-    outcomes = tuple(run_score(store.task(), m, train, test, proxy, {}, None, chunk) for m in pool)
+    tasks = [ScoreTask(m, train, test, ProxySpec(proxy), chunk_size=chunk) for m in pool]
+    outcomes = tuple(run_score(store.task(), task) for task in tasks)
     return PoolRun(time.perf_counter() - started, outcomes)
 
 
@@ -316,12 +319,13 @@ class TimedReader(SegmentReader):
 
 def timed_score(
     store: Store, reader: TimedReader, train: DatasetRecord, test: DatasetRecord, chunk: int
-) -> tuple[ScoreOutcome, dict[str, float]]:
+) -> tuple[TaskResult[ScoreResult], dict[str, float]]:
     """run_score with its time split into reading data, cache calls and the rest (relabel)."""
     cache = TimedCache(store.cache)
     reader.seconds = 0.0
     started = time.perf_counter()
-    outcome = run_score(store.task(cache, reader), L3, train, test, "euclidean_nn", {}, None, chunk)
+    task = ScoreTask(L3, train, test, ProxySpec("euclidean_nn"), chunk_size=chunk)
+    outcome = run_score(store.task(cache, reader), task)
     total = time.perf_counter() - started
     split = {"total_ms": total, "read_ms": reader.seconds, "cache_ms": cache.seconds}
     split["relabel_ms"] = total - reader.seconds - cache.seconds
@@ -336,10 +340,8 @@ def relabel_eval(warm: Store, world: World, plan: Plan) -> dict[str, Any]:
     train = world.dataset("tweets-test", (total - plan.test, total))
     reader = TimedReader()  # the executor's reader, warm after the first run
     first, first_split = timed_score(warm, reader, train, test, plan.chunk_size)
-    print(
-        f"relabel eval: first run {first_split['total_ms'] / 1000:.2f} s, error {first.error}",
-        flush=True,
-    )
+    seconds = first_split["total_ms"] / 1000
+    print(f"relabel eval: first run {seconds:.2f} s, error {first.outcome.error}", flush=True)
     runs = []
     for repeat in range(plan.repeats):
         changed = label_change(world, test, range(plan.relabel_test), seed=100 + repeat)
@@ -358,9 +360,9 @@ def relabel_eval(warm: Store, world: World, plan: Plan) -> dict[str, Any]:
         "median_ms": medians,
         "runs_ms": [s for _, s, _ in runs],
         "work": work_of(outcome),
-        "error_before": first.error,
-        "error_after": outcome.error,
-        "equal_single_search": outcome.error == direct,
+        "error_before": first.outcome.error,
+        "error_after": outcome.outcome.error,
+        "equal_single_search": outcome.outcome.error == direct,
         "goal_ms": RELABEL_GOAL_MS,
         "paper_ms": 13,
     }
@@ -369,13 +371,13 @@ def relabel_eval(warm: Store, world: World, plan: Plan) -> dict[str, Any]:
     return row
 
 
-def work_of(outcome: ScoreOutcome) -> dict[str, Any]:
+def work_of(outcome: TaskResult[ScoreResult]) -> dict[str, Any]:
     return {
         "from_cache": outcome.from_cache,
-        "chunks_computed": outcome.chunks_computed,
-        "chunks_cached": outcome.chunks_cached,
-        "pairs_searched": outcome.pairs_searched,
-        "pairs_reused": outcome.pairs_reused,
+        "chunks_computed": outcome.outcome.chunks_computed,
+        "chunks_cached": outcome.outcome.chunks_cached,
+        "pairs_searched": outcome.outcome.pairs_searched,
+        "pairs_reused": outcome.outcome.pairs_reused,
     }
 
 

@@ -27,9 +27,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from shift_search.cli.client import ShiftClient
+from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.demo import DATASETS, MODELS
-from shift_search.cli.register import register
+from shift_search.cli.register import register_all
+from shift_search.client import Client
 from shift_search.runtime.errors import ShiftError
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -67,7 +68,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + 120
     while True:
         try:
-            run_query(ShiftClient(address), METADATA)
+            run_query(Client(address, session_id=""), METADATA)
             return process, address
         except ShiftError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -76,13 +77,13 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.5)
 
 
-def run_query(client: ShiftClient, text: str) -> int:
+def run_query(client: Client, text: str) -> int:
     """Run a query to its end; the number of events it streamed."""
-    return sum(1 for _ in client.execute(text))
+    return sum(1 for _ in client.events(text))
 
 
 def latencies(address: str, text: str, count: int) -> list[float]:
-    client = ShiftClient(address)
+    client = Client(address, session_id="")
     out = []
     for _ in range(count):
         started = time.perf_counter()
@@ -110,7 +111,7 @@ def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any
     start = threading.Barrier(clients + 1)
 
     def worker(mine: list[float]) -> None:
-        client = ShiftClient(address)
+        client = Client(address, session_id="")
         start.wait()
         try:
             while time.monotonic() < stop:
@@ -141,13 +142,14 @@ def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any
 
 def fill_cache(address: str) -> float:
     """Register the packaged text models and 400 / 200 reviews, and run the query once."""
-    client = ShiftClient(address)
     train, test = DATASETS
-    text_models = [m for m in MODELS if m.modality == "text"]
-    register(client, [*text_models, replace(train, slice="0:400"), replace(test, slice="0:200")])
-    client.close()
+    records: list[ModelRecord | DatasetRecord] = [m for m in MODELS if m.modality == "text"]
+    with Client(address, session_id="") as client:
+        register_all(
+            client, [*records, replace(train, slice="0:400"), replace(test, slice="0:200")]
+        )
     started = time.perf_counter()
-    run_query(ShiftClient(address), CACHED)
+    run_query(Client(address, session_id=""), CACHED)
     return time.perf_counter() - started
 
 

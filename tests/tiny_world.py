@@ -80,11 +80,8 @@ def reviews_dataset(name: str, uri: str | Path) -> DatasetRecord:
 def register_datasets(address: str, *records: DatasetRecord) -> None:
     """Register datasets through the SHiFT server at `address`, as `shift register` does: each
     is read once there and stored described (sizes, fingerprints, classes)."""
-    from shift_search.cli.client import ShiftClient
-    from shift_search.cli.register import register
+    from shift_search.cli.register import register_all
+    from shift_search.client import Client
 
-    client = ShiftClient(address)
-    try:
-        register(client, list(records))
-    finally:
-        client.close()
+    with Client(address) as client:
+        register_all(client, list(records))

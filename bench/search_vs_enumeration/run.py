@@ -15,9 +15,8 @@ from typing import Any
 from bench.halving import serve
 from bench.search_vs_enumeration.table import Finetuned, Outcome
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
+from shift_search.client import Client
 from shift_search.planner import task_aware
 from shift_search.planner.bound import BoundDataset, Proxy, SearchSpec
 from shift_search.planner.coordinator import Coordinator
@@ -25,10 +24,10 @@ from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.optimizer import CostModel, search_plan
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Sessions
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.server import ServiceServer
-from shift_search.runtime.values import params_to_proto, value_from_proto
+from shift_search.tasks.results import FinetuneResult
+from shift_search.tasks.specs import FinetuneTask
 
 Log = Callable[[str], None]
 NN = Proxy("euclidean_nn", {}, "Euclidean NN")
@@ -63,9 +62,9 @@ def arena(
 ) -> Iterator[Arena]:
     """Start a server on `store`, register the pool (profiling models without costs)."""
     server = serve(store, device)
-    cache = CacheClient(server.address, timeout=3600)
+    cache = CacheClient(server.internal_address, timeout=3600)
     try:
-        pool = ExecutorPool([server.address])
+        pool = ExecutorPool([server.internal_address])
         coordinator = Coordinator(cache, pool, Sessions())
         registered = [cache.register_model(m) for m in models]
         costed = profiled(registered, pool, cache, lambda e: None)
@@ -115,22 +114,13 @@ def enumerate_pool(
 
 def _finetune(
     a: Arena, model: ModelRecord, params: Mapping[str, Any]
-) -> tuple[executor_pb2.FinetuneResult, bool]:
-    request = executor_pb2.RunTaskRequest(
-        finetune=executor_pb2.FinetuneTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(a.train.record),
-            test=dataset_to_proto(a.test.record),
-            params=params_to_proto(dict(params)),
-            register=False,
-        )
-    )
-    batch = a.pool.submit([request])
+) -> tuple[FinetuneResult, bool]:
+    batch = a.pool.submit([FinetuneTask(model, a.train.record, a.test.record, dict(params))])
     batch.wait()
     outcome = batch.results[0]
     if isinstance(outcome, ShiftError):
         raise outcome
-    return outcome.finetune, outcome.from_cache
+    return outcome.of(FinetuneResult), outcome.from_cache
 
 
 # --- strategies ----------------------------------------------------------------------------
@@ -152,17 +142,14 @@ def task_agnostic_query(models: Sequence[ModelRecord], modality: str) -> str:
 
 def task_agnostic(a: Arena, modality: str) -> tuple[str, float]:
     """Run Q1 through the QueryService; (the model, seconds)."""
-    client = ShiftClient(a.server.address)
-    try:
+    with Client(a.server.address, session_id="") as client:
         started = time.perf_counter()
-        events = list(client.execute(task_agnostic_query(a.models, modality)))
+        result = client.query(task_agnostic_query(a.models, modality), progress=False)
         seconds = time.perf_counter() - started
-    finally:
-        client.close()
-    rows = [r for e in events if e.WhichOneof("event") == "result" for r in e.result.rows]
+    rows = [row for table in result.tables for row in table.rows]
     if not rows:
         raise RuntimeError("the task-agnostic query returned no model")
-    return str(value_from_proto(rows[0].cells[0])), seconds
+    return str(rows[0][0]), seconds
 
 
 def proxy_search(

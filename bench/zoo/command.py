@@ -46,14 +46,11 @@ def write_yaml(records: Sequence[ModelRecord], path: Path) -> Path:
 
 
 def register(records: Sequence[ModelRecord], server: str) -> None:
-    from shift_search.cache.client import CacheClient
+    from shift_search.cli.register import register_all
+    from shift_search.client import Client
 
-    cache = CacheClient(server)
-    try:
-        for record in records:
-            cache.register_model(record)
-    finally:
-        cache.close()
+    with Client(server, session_id="") as client:
+        register_all(client, list(records))
     print(f"[zoo] registered {len(records)} models with {server}", flush=True)
 
 

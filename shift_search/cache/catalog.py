@@ -208,9 +208,6 @@ class Catalog:
         """By name or by ``models/…`` key; NotFound lists the closest names."""
         return self._models.get(key_or_name)
 
-    def find_model(self, key_or_name: str) -> ModelRecord | None:
-        return self._models.find(key_or_name)
-
     def list_models(self, filter: ModelFilter | None = None) -> list[ModelRecord]:
         """All models (sorted by name) that pass ``filter``."""
         return [r for r in self._models.list() if filter is None or filter.matches(r)]
@@ -226,9 +223,6 @@ class Catalog:
     def get_dataset(self, key_or_name: str) -> DatasetRecord:
         """By name or by ``datasets/…`` key; NotFound lists the closest names."""
         return self._datasets.get(key_or_name)
-
-    def find_dataset(self, key_or_name: str) -> DatasetRecord | None:
-        return self._datasets.find(key_or_name)
 
     def list_datasets(self, filter: DatasetFilter | None = None) -> list[DatasetRecord]:
         """All datasets (sorted by name) that pass ``filter``."""

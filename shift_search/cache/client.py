@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+import grpc
+
 from shift_search.cache import convert
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
@@ -15,10 +17,17 @@ BLOB_PIECE_BYTES = 1024 * 1024
 class CacheClient:
     """Speaks to one CacheService address; errors come back as ShiftErrors."""
 
-    def __init__(self, address: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 30.0,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
+        """`credentials`: mutual TLS to a cache on an internal port (see runtime/tls.py)."""
         self.address = address
         self.timeout = timeout
-        self._channel = open_channel(address)
+        self._channel = open_channel(address, credentials)
         self._stub = cache_pb2_grpc.CacheServiceStub(self._channel)
 
     def close(self) -> None:

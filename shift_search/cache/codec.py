@@ -18,3 +18,11 @@ def dump_json(value: Any) -> bytes:
 
 def load_json(raw: bytes) -> Any:
     return json.loads(raw)
+
+
+def load_request_json(raw: bytes, what: str) -> Any:
+    """JSON sent by a caller: INVALID_ARGUMENT (never INTERNAL) when it is not JSON."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidArgument(f"{what} is not JSON ({type(exc).__name__})") from None

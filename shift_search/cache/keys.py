@@ -9,17 +9,19 @@ component can contain the ``:`` separator and two different tuples never share a
     catalog:dataset-name:{name}                    dataset key of the record holding that name
     feat:{model}:{rows fp}                              features of rows, by content (evictable)
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
-    res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             proxy result JSON
-    res:finetune:{model}:{dataset fps}:{params hash}                  fine-tune result JSON
-    sh:{run id}                                    successive-halving state JSON
-    history:seq / history:entry:{seq}              query history (append-only)
+    res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             stored.ProxyScore
+    res:finetune:{model}:{dataset fps}:{params hash}                  stored.FinetuneScore
+    sh:{run id}                                    stored.HalvingState (id: `sh_run_id`)
+    history:seq / history:entry:{seq}              query history (stored.QueryLogEntry)
     lease:{task}                                   "compute once" leases
-    session:{id}                                   a client session's DECLAREd variables
+    session:{id}:var:{name}                        stored.StoredVariable of a session
+    session:{id}                                   a session's variables, older layout (read)
 
 {model} is ``ModelRecord.key``, ``models/{source}/{name}@{revision}~{outputs digest}``: the digest
 covers every field that changes the model's outputs (``records.MODEL_OUTPUT_FIELDS``), so data
 derived from a model is never read back for a model that computes something else, while a
 metadata change (costs, tags, sizes) keeps it. The successive-halving run id hashes the same keys.
+The JSON values' layouts live in `stored.py` (one record per kind), catalog records in `records.py`.
 
 PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
 """
@@ -116,15 +118,65 @@ def proxy_result(
     return f"{PROXY_RESULTS}{_part(model_key)}:{fps}:{_part(proxy)}:{_part(params_digest)}"
 
 
+def proxy_results(model_key: str, dataset_fingerprints: Sequence[str]) -> str:
+    """The prefix of every proxy result of a model on these dataset versions."""
+    return f"{PROXY_RESULTS}{_part(model_key)}:{_fingerprints(dataset_fingerprints)}:"
+
+
+def proxy_score(
+    model_key: str,
+    dataset_fingerprints: Sequence[str],
+    proxy: str,
+    params: Mapping[str, Any],
+    samples: Sequence[int],
+    chunk_size: int,
+) -> str:
+    """Where a proxy score is stored: the model, the data versions, the proxy, and a digest of
+    everything else that changes it (resolved parameters, training samples per segment, chunk
+    size)."""
+    digest = params_hash(
+        {"params": dict(params), "samples": list(samples), "chunk_size": chunk_size}
+    )
+    return proxy_result(model_key, dataset_fingerprints, proxy, digest)
+
+
 def finetune_result(model_key: str, dataset_fingerprints: Sequence[str], params_digest: str) -> str:
     """The outcome of fine-tuning a model on dataset versions with given hyper-parameters."""
     fps = _fingerprints(dataset_fingerprints)
     return f"{FINETUNE_RESULTS}{_part(model_key)}:{fps}:{_part(params_digest)}"
 
 
+def finetune_score(
+    model_key: str, dataset_fingerprints: Sequence[str], hyper_parameters: Mapping[str, Any]
+) -> str:
+    """Where the outcome of fine-tuning a model with these hyper-parameters is stored."""
+    return finetune_result(model_key, dataset_fingerprints, params_hash(hyper_parameters))
+
+
 def sh_state(run_id: str) -> str:
     """State of one successive-halving run (named by the content hash of its plan)."""
     return _join(SH_STATES, run_id)
+
+
+def sh_run_id(
+    model_keys: Sequence[str],
+    train_fingerprint: str,
+    test_fingerprint: str,
+    proxies: Sequence[tuple[str, Mapping[str, Any]]],
+    chunk: int | None,
+    budget: int | None,
+) -> str:
+    """A successive-halving run named by what it searches: models, data, proxies (name and
+    parameters), CHUNK and BUDGET (None: AUTO)."""
+    body = {
+        "models": sorted(model_keys),
+        "train": train_fingerprint,
+        "test": test_fingerprint,
+        "proxies": [(name, sorted(params.items())) for name, params in proxies],
+        "chunk": chunk,
+        "budget": budget,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def history_seq() -> str:

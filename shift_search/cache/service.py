@@ -8,10 +8,11 @@ import grpc
 
 from shift_search.cache import convert
 from shift_search.cache.catalog import Catalog, ModelFilter
-from shift_search.cache.codec import load_json
+from shift_search.cache.codec import load_request_json
 from shift_search.cache.history import History
 from shift_search.cache.purge import purge
 from shift_search.cache.store import Store
+from shift_search.cache.write_policy import check_writes
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
 from shift_search.runtime.errors import InvalidArgument, NotFound
 from shift_search.runtime.server import Registration
@@ -98,6 +99,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def PutValues(
         self, request: cache_pb2.PutValuesRequest, context: grpc.ServicerContext
     ) -> cache_pb2.PutValuesResponse:
+        check_writes(kv.key for kv in request.values)
         self.store.put_many(
             [(kv.key, kv.value) for kv in request.values], evictable=request.evictable
         )
@@ -118,6 +120,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
             pieces.append(piece.data)
         if not key:
             raise InvalidArgument("PutBlob: the first message must name the key")
+        check_writes([key])
         data = b"".join(pieces)  # written only once complete: no partial entry is ever visible
         self.store.put(key, data, evictable=evictable)
         return cache_pb2.PutBlobResponse(size=len(data))
@@ -152,7 +155,10 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def AppendHistory(
         self, request: cache_pb2.AppendHistoryRequest, context: grpc.ServicerContext
     ) -> cache_pb2.AppendHistoryResponse:
-        return cache_pb2.AppendHistoryResponse(seq=self.history.append(load_json(request.entry)))
+        entry = load_request_json(request.entry, "AppendHistory: the entry")
+        if not isinstance(entry, dict):
+            raise InvalidArgument("AppendHistory: the entry must be a JSON object")
+        return cache_pb2.AppendHistoryResponse(seq=self.history.append(entry))
 
 
 def registration(store: Store) -> Registration:

@@ -12,9 +12,9 @@ import argparse
 import time
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
-from shift_search.cli.register import register
+from shift_search.cli.register import register_all
 from shift_search.cli.render import HumanPrinter
+from shift_search.client import Client
 
 MODELS = (
     ModelRecord(
@@ -83,9 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register_demo_catalog(client: ShiftClient) -> None:
+def register_demo_catalog(client: Client) -> None:
     """Register the models and datasets through the server (each dataset is read once)."""
-    register(client, [*MODELS, *DATASETS])
+    register_all(client, [*MODELS, *DATASETS])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,16 +104,16 @@ def run(args: argparse.Namespace) -> int:
     )
     server = build(serve_args).start()
     try:
-        client = ShiftClient(server.address)
-        register_demo_catalog(client)
+        with Client(server.address) as registering:
+            register_demo_catalog(registering)
         print(f"SHiFT demo on {server.address} (embedded store)")
         print(f"registered {len(MODELS)} models and {len(DATASETS)} datasets; running:\n")
         print(QUERY)
         started = time.perf_counter()
         printer = HumanPrinter()
-        for event in client.execute(QUERY, source="demo"):
-            printer.event(event)
-        client.close()
+        with Client(server.address) as client:
+            for event in client.events(QUERY, source="demo"):
+                printer.event(event)
         print(
             f"done in {time.perf_counter() - started:.1f}s; run it again and every score comes "
             "from the cache."

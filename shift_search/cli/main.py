@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -12,7 +13,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from shift_search.cli import demo, parse_commands, query, register, serve
+    from shift_search.cli import demo, parse_commands, query, register, serve, token_commands
+    from shift_search.cli.shell import command as shell
 
     parser = argparse.ArgumentParser(
         prog="shift", description="SHiFT: a search engine for transfer learning"
@@ -35,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         ),
         ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
         ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
+        (
+            "token",
+            "issue, list or revoke bearer tokens",
+            token_commands.add_arguments,
+            token_commands.run,
+        ),
+        ("shell", "an interactive SHiFT-QL prompt", shell.add_arguments, shell.run),
     ]
     for name, help_text, add, run in commands:
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -56,6 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (`shift parse … | head`): stop quietly, as `cat` does.
+    Stdout is pointed at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file descriptor (embedded, under test)
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer the pipe stopped
 
 
 if __name__ == "__main__":

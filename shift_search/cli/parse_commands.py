@@ -10,23 +10,13 @@ import argparse
 import json
 import sys
 
+from shift_search.cli.scripts import UnreadableScript, read_script, source_name
 from shift_search.parser import ParseErrors, format_text, parse, statement_to_json
 from shift_search.parser.ast import Statement
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", help="SHiFT-QL files, or - for stdin")
-
-
-def _read(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
-    with open(name, encoding="utf-8") as f:
-        return f.read()
-
-
-def _source(name: str) -> str:
-    return "<stdin>" if name == "-" else name
 
 
 def _report(errors: ParseErrors) -> None:
@@ -38,13 +28,13 @@ def run_parse(args: argparse.Namespace) -> int:
     """One JSON object per valid statement on stdout, in order; errors on stderr."""
     failed = False
     for name in args.files:
-        source = _source(name)
+        source = source_name(name)
         statements: tuple[Statement, ...]
         found: ParseErrors | None = None
         try:
-            statements = parse(_read(name), source).statements
-        except OSError as err:
-            print(f"{source}: {err.strerror}", file=sys.stderr)
+            statements = parse(read_script(name), source).statements
+        except UnreadableScript as err:
+            print(err.message, file=sys.stderr)
             failed = True
             continue
         except ParseErrors as errors:
@@ -62,11 +52,11 @@ def run_fmt(args: argparse.Namespace) -> int:
     """The canonical form of each valid file on stdout, comments kept (see comments.py)."""
     failed = False
     for name in args.files:
-        source = _source(name)
+        source = source_name(name)
         try:
-            sys.stdout.write(format_text(_read(name), source))
-        except OSError as err:
-            print(f"{source}: {err.strerror}", file=sys.stderr)
+            sys.stdout.write(format_text(read_script(name), source))
+        except UnreadableScript as err:
+            print(err.message, file=sys.stderr)
             failed = True
         except ParseErrors as errors:
             _report(errors)

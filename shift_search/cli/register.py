@@ -1,25 +1,29 @@
 """`shift register`: add models or datasets from the command line or a YAML file.
 
-Records go through the SHiFT server as REGISTER statements, so a dataset is read once and
-described (sizes, fingerprints, classes, text length) when it is registered, exactly as
+Records travel as REGISTER statements through the QueryService, like any other change of the
+catalog: the server checks the caller's role (writer) and that files lie under its roots, and
+reads a dataset once to describe it (sizes, fingerprints, classes, text length), exactly as
 `REGISTER DATASET` in a script does; a dataset that cannot be read is refused there and then.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cli.client import ShiftClient
-from shift_search.cli.query import add_server_argument
+from shift_search.cli.query import add_server_argument, client_of
+from shift_search.client import Client
+from shift_search.client.events import Message
 from shift_search.parser import ast, format_statement
 from shift_search.planner.registration import DATASET_ALIASES, MODEL_ALIASES
 from shift_search.runtime.errors import InvalidArgument
 
-MODEL_FIELDS = (
+MODEL_COLUMNS = (
     "source",
     "uri",
     "modality",
@@ -29,12 +33,12 @@ MODEL_FIELDS = (
     "inference_cost",
     "load_cost",
     "finetuned",
-    "revision",
     "pooling",
     "tokenizer",
+    "revision",
     "parent",
 )
-DATASET_FIELDS = (
+DATASET_COLUMNS = (
     "uri",
     "format",
     "input_column",
@@ -65,8 +69,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_server_argument(parser)
 
 
+FILE_FORMATS = frozenset({"csv", "jsonl", "parquet", "imagefolder", "numpy", "hf_disk"})
+"""Dataset formats whose `uri` is a path (the others name a builtin dataset)."""
+
+
+def with_absolute_paths(
+    record: ModelRecord | DatasetRecord, base: Path
+) -> ModelRecord | DatasetRecord:
+    """Relative paths read from `base` (the YAML file's folder, or the current one for --set):
+    the server reads them from wherever it runs. A dataset of a file format has a path for
+    `uri`; a model has one when its `uri` starts with `./` or `../` (else it may be a hub id or
+    a packaged model)."""
+    uri = record.uri
+    if uri.startswith("~") or Path(uri).is_absolute():
+        return record
+    if isinstance(record, DatasetRecord) and record.format in FILE_FORMATS:
+        return replace(record, uri=str((base / uri).resolve()))
+    if isinstance(record, ModelRecord) and uri.startswith(("./", "../")):
+        return replace(record, uri=str((base / uri).resolve()))
+    return record
+
+
 def records_from_yaml(text: str, origin: str) -> list[ModelRecord | DatasetRecord]:
-    data = yaml.safe_load(text) or {}
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise InvalidArgument(f"{origin}{where}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InvalidArgument(f"{origin}: expected a mapping with `models:` and/or `datasets:`")
     unknown = sorted(set(data) - {"models", "datasets"})
@@ -96,55 +127,59 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
 
 
 def register_statement(record: ModelRecord | DatasetRecord) -> str:
-    """The REGISTER statement that registers `record` (its tags as extra columns)."""
+    """The REGISTER statement that adds `record` (its tags as extra columns). What a statement
+    cannot carry is refused, not dropped: a dataset of several parts, a tag named like a field."""
     is_model = isinstance(record, ModelRecord)
-    fields = MODEL_FIELDS if is_model else DATASET_FIELDS
-    aliases = MODEL_ALIASES if is_model else DATASET_ALIASES
     if isinstance(record, DatasetRecord) and len(record.segments) > 1:
         raise InvalidArgument(
             f'dataset "{record.name}": a dataset is registered from one source; register each '
             "part and query them as a list [a, b]"
         )
-    values = {f: getattr(record, f) for f in fields if getattr(record, f) is not None}
-    for tag, value in record.tags.items():
+    known = MODEL_COLUMNS if is_model else DATASET_COLUMNS
+    aliases = MODEL_ALIASES if is_model else DATASET_ALIASES
+    for tag in record.tags:
         if tag.lower() in aliases or tag.lower() == "name":
             raise InvalidArgument(
                 f'{"model" if is_model else "dataset"} "{record.name}": tag {tag!r} has the name '
                 "of a field; rename the tag"
             )
-        values[tag] = value
-    columns, cells = tuple(values), tuple(values.values())
-    statement = (
-        ast.RegisterModel(record.name, columns, cells)
+    fields = record.to_dict()
+    pairs = [(c, fields[c]) for c in known if fields.get(c) is not None]
+    pairs += sorted(record.tags.items())
+    columns = tuple(c for c, _ in pairs)
+    values = tuple(v for _, v in pairs)
+    stmt: ast.Statement = (
+        ast.RegisterModel(record.name, columns, values)
         if is_model
-        else ast.RegisterDataset(record.name, columns, cells)
+        else ast.RegisterDataset(record.name, columns, values)
     )
-    return format_statement(statement) + ";"
+    return format_statement(stmt) + ";"
 
 
-def register(client: ShiftClient, records: list[ModelRecord | DatasetRecord]) -> list[str]:
-    """Register `records` through the server, one statement each; what it said of each."""
-    said = []
-    for record in records:
-        for event in client.execute(register_statement(record), source="shift register"):
-            if event.WhichOneof("event") == "message":
-                said.append(event.message.text)
-    return said
+def register_all(client: Client, records: list[ModelRecord | DatasetRecord]) -> list[str]:
+    """Register every record in one script, in order (what was registered before an error
+    stays); returns the server's notes."""
+    script = "\n".join(register_statement(r) for r in records)
+    return [e.text for e in client.events(script, source="register") if isinstance(e, Message)]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.file:
-        with open(args.file, encoding="utf-8") as f:
-            records = records_from_yaml(f.read(), args.file)
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidArgument(f"{args.file}: {err.strerror or err}") from None
+        except UnicodeDecodeError:
+            raise InvalidArgument(f"{args.file}: not UTF-8 text") from None
+        base = path.resolve().parent
+        records = [with_absolute_paths(r, base) for r in records_from_yaml(text, args.file)]
     elif args.kind and args.name:
-        records = [record_from_fields(args.kind, args.name, args.set)]
+        record = record_from_fields(args.kind, args.name, args.set)
+        records = [with_absolute_paths(record, Path.cwd())]
     else:
         raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
-    client = ShiftClient(args.server)
-    try:
-        for record in records:  # one at a time: what was registered before an error stays
-            for line in register(client, [record]):
-                print(line)
-    finally:
-        client.close()
+    with client_of(args) as client:
+        for note in register_all(client, records):
+            print(note)
     return 0

@@ -8,9 +8,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from shift_search.planner.convert import plan_proto_json
-from shift_search.proto.v1 import query_pb2
-from shift_search.runtime.values import value_from_proto
+from shift_search.client.events import (
+    Eliminated,
+    Event,
+    Leaders,
+    Message,
+    Planned,
+    Table,
+    TaskDone,
+)
+from shift_search.client.progress import eliminated_line, plan_line, task_line
 
 
 def cell_text(value: Any) -> str:
@@ -37,10 +44,6 @@ def table_text(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line.rstrip(), rule, *(b.rstrip() for b in body)])
 
 
-def result_rows(table: query_pb2.ResultTable) -> list[list[Any]]:
-    return [[value_from_proto(c) for c in row.cells] for row in table.rows]
-
-
 class HumanPrinter:
     """Tables on stdout; plans, notes and live progress on stderr."""
 
@@ -49,41 +52,31 @@ class HumanPrinter:
         self.out, self.err = out or sys.stdout, err or sys.stderr
         self._live = self.err.isatty()
 
-    def event(self, event: query_pb2.QueryEvent) -> None:
-        kind = event.WhichOneof("event")
-        if kind == "result":
-            self._clear()
-            table = event.result
-            print(table_text(list(table.columns), result_rows(table)), file=self.out)
-            if table.remaining_tasks:
-                print(
-                    f"({table.remaining_tasks} task(s) still running; run the query again "
-                    "later, or add WAIT)",
-                    file=self.out,
-                )
-            print(file=self.out)
-        elif kind == "message":
-            self._clear()
-            print(event.message.text, file=self.out)
-        elif kind == "planned":
-            plan = event.planned
-            decisions = ", ".join(
-                f"{k}={v}" for k, v in sorted(plan.decisions.items()) if k != "reason"
-            )
-            self._progress(
-                f"plan: {plan.strategy} ({decisions}); estimated {plan.estimated_seconds:.1f}s",
-                keep=True,
-            )
-        elif kind == "task_done":
-            t = event.task_done
-            cached = " (cached)" if t.from_cache else ""
-            self._progress(f"[{t.done}/{t.total}] {t.model}: {t.kind} = {t.error:.4f}{cached}")
-        elif kind == "eliminated":
-            e = event.eliminated
-            self._progress(f"round {e.round}: eliminated {e.model} ({e.error:.4f})", keep=True)
-        elif kind == "top_k":
-            leaders = ", ".join(event.top_k.models)
-            self._progress(f"leaders: {leaders}", keep=True)
+    def event(self, event: Event) -> None:
+        match event:
+            case Table():
+                self._clear()
+                print(table_text(event.columns, event.rows), file=self.out)
+                if event.remaining_tasks:
+                    print(
+                        f"({event.remaining_tasks} task(s) still running; run the query again "
+                        "later, or add WAIT)",
+                        file=self.out,
+                    )
+                print(file=self.out)
+            case Message():
+                self._clear()
+                print(event.text, file=self.out)
+            case Planned():
+                self._progress(plan_line(event), keep=True)
+            case TaskDone():
+                self._progress(f"[{event.done}/{event.total}] {task_line(event)}")
+            case Eliminated():
+                self._progress(eliminated_line(event), keep=True)
+            case Leaders():
+                self._progress(f"leaders: {', '.join(event.models)}", keep=True)
+            case _:
+                pass
 
     def close(self) -> None:
         """End the display: wipe a live progress line, so what follows starts on a clean line."""
@@ -102,29 +95,29 @@ class HumanPrinter:
 
 
 class JsonPrinter:
-    """One JSON object per line on stdout: each result table, message and plan (a plan as
-    `planner.convert.plan_proto_json` shapes it: strategy, decisions, steps as a tree)."""
+    """One JSON object per line on stdout: each result table, message and plan (a plan in the
+    shape of EXPLAIN JSON, `client.Plan.explain_json`: strategy, decisions, steps as a tree)."""
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
 
-    def event(self, event: query_pb2.QueryEvent) -> None:
-        kind = event.WhichOneof("event")
-        if kind == "result":
-            table = event.result
-            rows = [dict(zip(table.columns, row, strict=False)) for row in result_rows(table)]
-            payload = {
-                "statement": event.statement,
-                "title": table.title,
-                "rows": rows,
-                "remaining_tasks": table.remaining_tasks,
-            }
-            print(json.dumps(payload, default=str), file=self.out)
-        elif kind == "message":
-            print(
-                json.dumps({"statement": event.statement, "message": event.message.text}),
-                file=self.out,
-            )
-        elif kind == "planned":
-            plan = plan_proto_json(event.planned)
-            print(json.dumps({"statement": event.statement, "plan": plan}), file=self.out)
+    def event(self, event: Event) -> None:
+        match event:
+            case Table():
+                payload = {
+                    "statement": event.statement,
+                    "title": event.title,
+                    "rows": event.records(),
+                    "remaining_tasks": event.remaining_tasks,
+                }
+                print(json.dumps(payload, default=str), file=self.out)
+            case Message():
+                print(
+                    json.dumps({"statement": event.statement, "message": event.text}),
+                    file=self.out,
+                )
+            case Planned():
+                plan = event.plan.explain_json()
+                print(json.dumps({"statement": event.statement, "plan": plan}), file=self.out)
+            case _:
+                pass

@@ -6,12 +6,17 @@ import argparse
 import os
 from dataclasses import replace
 
+import grpc
+
+from shift_search.cli import exposure as security
+from shift_search.runtime import confinement
 from shift_search.runtime.server import Registration, ServiceServer
 from shift_search.runtime.settings import DEFAULT_PORT, Settings
 
 SERVICES = ("all", "parser", "planner", "executor", "cache")
 INTERNAL = ("shift.v1.CacheService", "shift.v1.ExecutorService")
-"""What the planner calls: served to it on the loopback server of `shift serve` (all)."""
+"""What the planner calls: served to it on the private socket of `shift serve` (all), never
+on the public port."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,25 +46,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--slots", type=int, help="executor tasks at once (default: 1)")
     parser.add_argument("--device", help="executor device: cpu, cuda, cuda:1 (default: auto)")
+    security.add_arguments(parser)
 
 
 def build(args: argparse.Namespace) -> ServiceServer:
     """Bind, register the chosen services, and return the server (not started).
 
     With all four services in one process, the planner reaches the cache and executor through a
-    second, loopback-only server with its own threads: a query holds a server thread while it
-    runs, so on one shared pool as many queries as threads would leave none for the calls they
-    wait on, and every query would stall until its deadline.
+    second server on a private Unix socket, with its own threads: a query holds a server thread
+    while it runs, so on one shared pool as many queries as threads would leave none for the
+    calls they wait on, and every query would stall until its deadline. The cache and executor
+    are served there only: the public port answers QueryService, ParserService, health and
+    reflection.
     """
-    server = ServiceServer(host=args.host, port=args.port)
-    settings = Settings()
+    exposure = security.Exposure.from_args(args)
+    confinement.configure(exposure.roots)
     service = args.service
+    if service in ("cache", "executor", "parser"):  # called by other SHiFT services only
+        server = exposure.internal_server(args.port)
+    else:
+        server = exposure.public_server(args.port)
+    settings = Settings()
     internal = (
-        ServiceServer(host="127.0.0.1", port=0, role="for the planner's own calls")
+        ServiceServer.private_socket(role="for the planner's own calls")
         if service == "all"
         else None
     )
-    own = f"127.0.0.1:{(internal or server).port}"
+    own = internal.address if internal is not None else server.address
+    outbound = None if internal is not None else exposure.outbound()
     registrations: list[Registration] = []
     if service in ("all", "cache"):
         registrations.append(_cache(args.store or settings.redis_url))
@@ -76,22 +90,36 @@ def build(args: argparse.Namespace) -> ServiceServer:
                 cache,
                 slots=args.slots or settings.executor_slots,
                 device=args.device or settings.device,
+                cache_credentials=outbound,
             )
         )
     if service in ("all", "planner"):
         if service == "all":
-            registrations += _planner(own, [own], with_parser=False, parser_address=args.parser)
+            registrations += _planner(
+                own,
+                [own],
+                with_parser=False,
+                credentials=None,
+                parser_address=args.parser,
+                parser_credentials=exposure.outbound(),
+            )
         else:
             registrations += _planner(
                 _required(args.cache, "--cache", service),
                 _required(args.executors, "--executors", service).split(","),
                 with_parser=True,
+                credentials=outbound,
                 parser_address=args.parser,
+                parser_credentials=outbound,
             )
     if internal is not None:
-        # the same servicers; the public server alone runs their shutdown hooks
+        # the cache and executor only there; the public server runs their shutdown hooks
         internal.add(*(replace(r, on_stop=None) for r in registrations if r.name in INTERNAL))
         server.attach(internal)
+        for reg in registrations:
+            if reg.name in INTERNAL and reg.on_stop is not None:
+                server.on_stop(reg.on_stop)
+        registrations = [r for r in registrations if r.name not in INTERNAL]
     server.add(*registrations)
     return server
 
@@ -108,10 +136,13 @@ def _planner(
     executors: list[str],
     *,
     with_parser: bool,
+    credentials: grpc.ChannelCredentials | None,
     parser_address: str | None = None,
+    parser_credentials: grpc.ChannelCredentials | None = None,
 ) -> list[Registration]:
     """The QueryService, parsing through the ParserService at `parser_address` (in-process
-    without one); a planner alone also answers ParserService itself."""
+    without one); a planner alone also answers ParserService itself. `credentials`: mutual
+    TLS to the cache and the executors; `parser_credentials`: to the parser."""
     from shift_search.cache.client import CacheClient
     from shift_search.parser.service import registration as parser_registration
     from shift_search.planner.coordinator import Coordinator
@@ -120,9 +151,12 @@ def _planner(
     from shift_search.planner.service import registration as planner_registration
     from shift_search.planner.session import Sessions
 
-    cache = CacheClient(cache_address)
-    parser: ScriptParser = ParserClient(parser_address) if parser_address else InProcessParser()
-    coordinator = Coordinator(cache, ExecutorPool(executors), Sessions(cache), parser)
+    cache = CacheClient(cache_address, credentials=credentials)
+    pool = ExecutorPool(executors, credentials=credentials)
+    parser: ScriptParser = (
+        ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
+    )
+    coordinator = Coordinator(cache, pool, Sessions(cache), parser)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

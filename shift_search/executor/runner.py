@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,8 @@ import numpy as np
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.codec import dump_json, load_json
 from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.stored import ProxyScore
 from shift_search.executor.datasets.segments import Segment, SegmentReader, describe
 from shift_search.executor.encoders.encoder import Encoder
 from shift_search.executor.features.store import Block, FeatureStore, blocks
@@ -29,42 +29,15 @@ from shift_search.executor.phases import Phases
 from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
 from shift_search.runtime.errors import Cancelled, InvalidArgument
 from shift_search.runtime.profile_inputs import profile_texts
+from shift_search.runtime.proxy_names import COSINE_NN, EUCLIDEAN_NN
+from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, TaskResult
+from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
 
 PACKAGED = "pypi:"
-NN_METRICS = {"euclidean_nn": "euclidean", "cosine_nn": "cosine"}
+NN_METRICS = {EUCLIDEAN_NN: "euclidean", COSINE_NN: "cosine"}
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
 
 Progress = Callable[[str, int, int, str], None]
-
-
-@dataclass(frozen=True)
-class ScoreOutcome:
-    error: float
-    train_samples: int
-    test_samples: int
-    result_key: str
-    from_cache: bool
-    chunks_computed: int = 0
-    chunks_cached: int = 0
-    pairs_searched: int = 0
-    pairs_reused: int = 0
-
-
-@dataclass(frozen=True)
-class EmbedOutcome:
-    chunks_computed: int
-    chunks_cached: int
-    samples: int
-    dimension: int
-
-
-@dataclass(frozen=True)
-class ProfileOutcome:
-    load_seconds: float
-    infer_seconds_per_sample: float
-    dimension: int
-    num_params: int
-    device: str
 
 
 class EncoderPool:
@@ -158,45 +131,22 @@ def selected_blocks(
     return [b for b in blocks(segments, counts, chunk_size) if len(b.rows)]
 
 
-def score_key(
-    model: ModelRecord,
-    train: Sequence[Segment],
-    counts: Sequence[int],
-    test: Sequence[Segment],
-    proxy: str,
-    params: Mapping[str, Any],
-    chunk_size: int,
-) -> str:
-    """Where a proxy score is stored: model, data versions, proxy and everything that matters."""
-    fingerprints = [s.record.fingerprint for s in train] + [s.record.fingerprint for s in test]
-    digest = keys.params_hash(
-        {"params": dict(params), "samples": list(counts), "chunk_size": chunk_size}
-    )
-    return keys.proxy_result(model.key, fingerprints, proxy, digest)
-
-
-def run_score(
-    env: TaskEnv,
-    model: ModelRecord,
-    train: DatasetRecord,
-    test: DatasetRecord,
-    proxy_name: str,
-    params: Mapping[str, Any],
-    selection: Sequence[int] | None,
-    chunk_size: int,
-) -> ScoreOutcome:
-    """Score `model` with a proxy trained on (a selection of) `train`, tested on `test`."""
-    proxy = get_proxy(proxy_name)
-    resolved = proxy.resolve(params)
+def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
+    """Score a model with a proxy trained on (a selection of) `train`, tested on `test`."""
+    model, train, test, chunk_size = task.model, task.train, task.test, task.chunk_size
+    proxy = get_proxy(task.proxy.name)
+    resolved = proxy.resolve(task.proxy.params)
     env.progress("read", 0, 2, "reading data")
     with env.phases.timed("read"):
         train_segments, test_segments = env.reader.read(train), env.reader.read(test)
-    counts = selected_counts(train_segments, selection)
-    key = score_key(model, train_segments, counts, test_segments, proxy.name, resolved, chunk_size)
+    counts = selected_counts(train_segments, task.selection)
+    fingerprints = [s.record.fingerprint for s in [*train_segments, *test_segments]]
+    key = keys.proxy_score(model.key, fingerprints, proxy.name, resolved, counts, chunk_size)
     cached = env.cache.get_value(key)
     if cached is not None:
-        stored = load_json(cached)
-        return ScoreOutcome(stored["error"], sum(counts), stored["test_samples"], key, True)
+        stored = ProxyScore.from_json(cached)
+        score = ScoreResult(proxy.name, stored.error, sum(counts), stored.test_samples, key)
+        return TaskResult(score, from_cache=True)
     store = env.features(model, chunk_size)
     env.progress("embed", 0, sum(counts), "embedding training data")
     started = time.perf_counter()
@@ -221,51 +171,44 @@ def run_score(
             data = ProxyInputs((train_x, train_y), (test_x, test_y), None, env.should_stop)
             error = proxy.compute_on(data, resolved).error
         test_count = len(test_y)
-    result = {
-        "error": float(error),
-        "proxy": proxy.name,
-        "params": resolved,
-        "model": model.key,
-        "train_samples": int(sum(counts)),
-        "test_samples": test_count,
-        "seconds": time.perf_counter() - started,
-    }
-    env.cache.put_values({key: dump_json(result)})
-    return ScoreOutcome(
+    seconds = time.perf_counter() - started
+    stored = ProxyScore(
+        float(error), proxy.name, resolved, model.key, int(sum(counts)), test_count, seconds
+    )
+    env.cache.put_values({key: stored.to_json()})
+    score = ScoreResult(
+        proxy.name,
         float(error),
         int(sum(counts)),
         test_count,
         key,
-        False,
         store.stats.computed,
         store.stats.cached,
         pairs.searched,
         pairs.reused,
     )
+    return TaskResult(score)
 
 
-def run_embed(
-    env: TaskEnv,
-    model: ModelRecord,
-    dataset: DatasetRecord,
-    selection: Sequence[int] | None,
-    chunk_size: int,
-) -> EmbedOutcome:
+def run_embed(env: TaskEnv, task: EmbedTask) -> TaskResult[EmbedResult]:
     """Embed (a selection of) a dataset with a model into the feature cache."""
     with env.phases.timed("read"):
-        segments = env.reader.read(dataset)
-    counts = selected_counts(segments, selection)
-    store = env.features(model, chunk_size)
+        segments = env.reader.read(task.dataset)
+    counts = selected_counts(segments, task.selection)
+    chunk_size = task.chunk_size
+    store = env.features(task.model, chunk_size)
     total, dimension, done = sum(counts), 0, 0
     for block in selected_blocks(segments, counts, chunk_size):
         dimension = store.rows(block.segment, block.rows).shape[1]
         done += len(block.rows)
         env.progress("embed", done, total, f"{done} of {total} samples")
-    return EmbedOutcome(store.stats.computed, store.stats.cached, total, dimension)
+    embedded = EmbedResult(store.stats.computed, store.stats.cached, total, dimension)
+    return TaskResult(embedded, from_cache=store.stats.computed == 0)
 
 
-def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcome:
+def run_profile(env: TaskEnv, task: ProfileTask) -> TaskResult[ProfileResult]:
     """Measure load time and inference time per sample on this executor's device."""
+    model, samples = task.model, task.samples
     started = time.perf_counter()
     encoder = open_encoder(model, env.encoders.device)
     load_seconds = time.perf_counter() - started
@@ -280,9 +223,10 @@ def run_profile(env: TaskEnv, model: ModelRecord, samples: int) -> ProfileOutcom
         num_params = sum(p.numel() for p in encoder.trainable().parameters())
     except Exception:  # ONNX models cannot expose parameters
         num_params = model.num_params or 0
-    return ProfileOutcome(
+    measured = ProfileResult(
         load_seconds, per_sample, encoder.dimension, num_params, str(encoder.device)
     )
+    return TaskResult(measured)
 
 
 def _profile_inputs(modality: str, count: int) -> list[Any]:

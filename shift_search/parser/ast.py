@@ -375,6 +375,28 @@ class RegisterModel:
 
 
 @dataclass(frozen=True, slots=True)
+class DropDataset:
+    """`DROP DATASET [IF EXISTS] name`: unregister a dataset; with `if_exists`, one that is not
+    registered is no error."""
+
+    name: str
+    if_exists: bool = False
+    index: int = 0
+    pos: Pos = field(default=NO_POS, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DropModel:
+    """`DROP MODEL [IF EXISTS] name`: unregister a model; with `if_exists`, one that is not
+    registered is no error."""
+
+    name: str
+    if_exists: bool = False
+    index: int = 0
+    pos: Pos = field(default=NO_POS, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ModelName:
     """A model by name (`quoted`) or a bare word: a model or a DECLAREd variable."""
 
@@ -438,6 +460,8 @@ Statement: TypeAlias = (
     | Declare
     | RegisterDataset
     | RegisterModel
+    | DropDataset
+    | DropModel
     | Explain
     | Finetune
     | Use

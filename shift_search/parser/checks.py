@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import assert_never
 
 from shift_search.parser import ast
-from shift_search.parser.errors import Problem
+from shift_search.parser.errors import Problem, shorten
 from shift_search.parser.literals import quote
 
 
@@ -33,8 +33,12 @@ def repeated_params(params: Sequence[tuple[str, str, ast.Pos]]) -> list[Problem]
     problems = []
     for name, spelling, pos in params:
         if name in seen:
-            also = "" if seen[name] == spelling else f" (as `{seen[name]}` and `{spelling}`)"
-            problems.append(Problem(pos, f"parameter `{name}` is given twice{also}"))
+            also = (
+                ""
+                if seen[name] == spelling
+                else f" (as `{shorten(seen[name])}` and `{shorten(spelling)}`)"
+            )
+            problems.append(Problem(pos, f"parameter `{shorten(name)}` is given twice{also}"))
         seen.setdefault(name, spelling)
     return problems
 
@@ -46,26 +50,37 @@ INT64_MAX = 2**63 - 1
 def _out_of_range(what: str, value: int, pos: ast.Pos) -> list[Problem]:
     if value <= INT64_MAX:
         return []
-    return [Problem(pos, f"{what} {value} is out of range; the largest is {INT64_MAX}")]
+    return [
+        Problem(pos, f"{what} {shorten(str(value))} is out of range; the largest is {INT64_MAX}")
+    ]
 
 
 def check_limit(limit: int, pos: ast.Pos) -> list[Problem]:
     """LIMIT must be a positive number of models that fits in 64 bits."""
     if limit < 1:
-        return [Problem(pos, f"LIMIT must be at least 1, not {limit}")]
+        return [Problem(pos, f"LIMIT must be at least 1, not {shorten(str(limit))}")]
     return _out_of_range("LIMIT", limit, pos)
 
 
 def check_amount(clause: str, amount: int | ast.Auto, pos: ast.Pos) -> list[Problem]:
     """CHUNK and BUDGET must be at least 1 (or AUTO) and fit in 64 bits."""
     if isinstance(amount, int) and amount < 1:
-        return [Problem(pos, f"{clause} must be at least 1 or AUTO, not {amount}")]
+        return [Problem(pos, f"{clause} must be at least 1 or AUTO, not {shorten(str(amount))}")]
     return _out_of_range(clause, amount, pos) if isinstance(amount, int) else []
 
 
-def check_index(index: int, pos: ast.Pos) -> list[Problem]:
-    """A CHANGE sample index must fit in 64 bits."""
-    return _out_of_range("sample index", index, pos)
+def read_index(digits: str) -> int:
+    """A CHANGE sample index as written (`0`-`9` only); one too large for 64 bits reads as -1."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 19 and int(significant) <= INT64_MAX else -1
+
+
+def check_index(index: int, digits: str, pos: ast.Pos) -> list[Problem]:
+    """A CHANGE sample index (`index` as `read_index` read `digits`) must fit in 64 bits."""
+    if index >= 0:
+        return []
+    number = shorten(digits.lstrip("0"))
+    return [Problem(pos, f"sample index {number} is out of range; the largest is {INT64_MAX}")]
 
 
 _HOST_PORT = re.compile(
@@ -78,7 +93,9 @@ def check_use_target(target: str, pos: ast.Pos) -> list[Problem]:
     match = _HOST_PORT.match(target)
     if match is not None and 1 <= int(match.group(1)) <= 65535:
         return []
-    return [Problem(pos, f"USE takes host:port, such as localhost:50051, not {quote(target)}")]
+    return [
+        Problem(pos, f"USE takes host:port, such as localhost:50051, not {quote(shorten(target))}")
+    ]
 
 
 def check_statement(stmt: ast.Statement) -> list[Problem]:
@@ -107,7 +124,15 @@ def _statement_problems(stmt: ast.Statement | ast.Query | ast.Finetune) -> Itera
                     stmt.pos,
                     f"{len(stmt.columns)} column(s) but {len(stmt.values)} value(s) to register",
                 )
-        case ast.VariableRef() | ast.SelectVec() | ast.Use() | ast.Print() | ast.Purge():
+        case (
+            ast.VariableRef()
+            | ast.SelectVec()
+            | ast.DropDataset()
+            | ast.DropModel()
+            | ast.Use()
+            | ast.Print()
+            | ast.Purge()
+        ):
             pass
         case _:
             assert_never(stmt)

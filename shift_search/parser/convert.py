@@ -342,6 +342,14 @@ def statement_to_proto(s: ast.Statement) -> pb.Statement:
                 name=s.name, columns=s.columns, values=values, index=s.index, pos=pos
             )
             return pb.Statement(register_model=model)
+        case ast.DropDataset():
+            drop_dataset = pb.DropDataset(
+                name=s.name, if_exists=s.if_exists, index=s.index, pos=pos
+            )
+            return pb.Statement(drop_dataset=drop_dataset)
+        case ast.DropModel():
+            drop_model = pb.DropModel(name=s.name, if_exists=s.if_exists, index=s.index, pos=pos)
+            return pb.Statement(drop_model=drop_model)
         case ast.Explain():
             explain = pb.Explain(mode=_EXPLAIN_MODES[s.mode], index=s.index, pos=pos)  # type: ignore[arg-type]
             if isinstance(s.query, ast.Finetune):
@@ -623,6 +631,12 @@ def statement_from_proto(m: pb.Statement) -> ast.Statement:
             rm = m.register_model
             values = tuple(literal_from_proto(v) for v in rm.values)
             return ast.RegisterModel(rm.name, tuple(rm.columns), values, rm.index, _pos_of(rm))
+        case "drop_dataset":
+            dd = m.drop_dataset
+            return ast.DropDataset(dd.name, dd.if_exists, dd.index, _pos_of(dd))
+        case "drop_model":
+            dm = m.drop_model
+            return ast.DropModel(dm.name, dm.if_exists, dm.index, _pos_of(dm))
         case "explain":
             e = m.explain
             target: ast.Query | ast.Finetune

@@ -40,6 +40,7 @@ _SYMBOLS = {
     "RSQB": "`]`",
     "COMMA": "`,`",
     "EQUAL": "`=`",
+    "ASSIGN": "`:=`",
     "__ANON_0": "`:=`",
 }
 
@@ -62,15 +63,51 @@ def describe_expected(terminals: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(phrases, key=lambda p: (not p[0].isupper(), p)))
 
 
+EXCERPT_WIDTH = 100
+"""Lines up to this long are quoted whole; longer ones, only this much around the column."""
+
+
 def excerpt(text: str, line: int, column: int) -> str:
     """The source line and a caret under `column`. Lines end at `\n` only, as the lexer counts
     them (a `\r` before it is dropped; a lone `\r` or form feed is not a line break). Tabs
-    before the caret are repeated in its padding, so it lines up however tabs are shown."""
-    lines = text.split("\n")
-    source_line = lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else ""
-    before = source_line[: max(column - 1, 0)]
+    before the caret are repeated in its padding, so it lines up however tabs are shown. A line
+    longer than `EXCERPT_WIDTH` is cut to that much around the column, cuts marked `...`."""
+    start = _line_start(text, line)
+    end = start if start < 0 else text.find("\n", start)
+    if end < 0:
+        end = len(text)
+    if end > start >= 0 and text[end - 1] == "\r":
+        end -= 1
+    index = max(column - 1, 0)
+    if end - start <= EXCERPT_WIDTH:
+        source_line = text[start:end] if start >= 0 else ""
+    else:
+        first = min(max(index - EXCERPT_WIDTH // 2, 0), end - start - EXCERPT_WIDTH)
+        before_cut = "..." if first > 0 else ""
+        after_cut = "..." if start + first + EXCERPT_WIDTH < end else ""
+        window = text[start + first : start + first + EXCERPT_WIDTH]
+        source_line = before_cut + window + after_cut
+        index += len(before_cut) - first
+    before = source_line[:index]
     padding = "".join("\t" if c == "\t" else " " for c in before)
-    return f"{source_line}\n{padding}{' ' * (max(column - 1, 0) - len(before))}^"
+    return f"{source_line}\n{padding}{' ' * (index - len(before))}^"
+
+
+def _line_start(text: str, line: int) -> int:
+    """Where line `line` (1-based) of `text` starts; -1 past the last line."""
+    if line < 1:
+        return -1
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return -1
+    return start
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """`text`, cut to `limit` characters and marked `...` when longer (for quoting user text)."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +151,11 @@ class ParseError:
         return SourcePosition(self.line, self.column, self.statement, self.source)
 
 
+MESSAGE_CHARS = 1_000
+"""`ParseErrors.message` describes errors (with their excerpts) up to about this much, then says
+how many more there are: a reply holds the message once more beside the errors themselves."""
+
+
 class ParseErrors(PositionedError):
     """Every error found in a script (parsing goes on after an error, from the next `;`), and
     the script's statements that had none (`statements`, in order)."""
@@ -121,8 +163,27 @@ class ParseErrors(PositionedError):
     def __init__(
         self, errors: tuple[ParseError, ...], statements: tuple[Statement, ...] = ()
     ) -> None:
-        super().__init__(
-            "\n".join(e.describe() for e in errors), tuple(e.position() for e in errors)
-        )
+        super().__init__(_describe(errors), tuple(e.position() for e in errors))
         self.errors = errors
         self.statements = statements
+
+
+def _describe(errors: tuple[ParseError, ...]) -> str:
+    """The errors described one after another, the first always, the others while they fit in
+    `MESSAGE_CHARS`."""
+    parts: list[str] = []
+    used = 0
+    for count, error in enumerate(errors):
+        description = error.describe()
+        if parts and used + len(description) > MESSAGE_CHARS:
+            rest = len(errors) - count
+            parts.append(f"... and {rest} more error{'s' if rest > 1 else ''} (each has a detail)")
+            break
+        parts.append(description)
+        used += len(description) + 1
+    return "\n".join(parts)
+
+
+def weight(error: ParseError) -> int:
+    """About how many bytes `error` takes in a reply's error details."""
+    return len(error.message) + sum(len(e) + 2 for e in error.expected) + len(error.source) + 24

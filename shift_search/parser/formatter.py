@@ -6,12 +6,13 @@ For every valid script, `parse(format_script(parse(x))) == parse(x)` (positions 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
 from shift_search.parser import ast
 from shift_search.parser.comments import Comments, find_comments
 from shift_search.parser.literals import is_bare_word, quote, write_number
-from shift_search.parser.parsing import parse
+from shift_search.parser.parsing import Interrupt, parse
 
 _INDENT = "  "
 
@@ -31,23 +32,31 @@ _OR, _AND, _NOT, _ATOM = 1, 2, 3, 4
 _UNION, _INTERSECT, _OPERAND = 1, 2, 3
 
 
-def format_script(script: ast.Script, comments: Comments | None = None) -> str:
+def format_script(
+    script: ast.Script, comments: Comments | None = None, *, interrupt: Interrupt | None = None
+) -> str:
     """Every statement, each ended by `;` on its own lines, with `comments` (of the text
-    `script` was parsed from) each on its own line, or after the `;` of the statement it trails."""
+    `script` was parsed from) each on its own line, or after the `;` of the statement it trails.
+    `interrupt` is called between statements (see `parse`)."""
     if comments is None:
-        return "".join(f"{format_statement(s)};\n" for s in script.statements)
+        count = len(script.statements)
+        comments = Comments(((),) * count, (None,) * count)
     parts = zip(script.statements, comments.leading, comments.trailing, strict=True)
     lines: list[str] = []
     for stmt, leading, trailing in parts:
+        if interrupt is not None:
+            interrupt()
         lines.extend(leading)
         lines.append(f"{format_statement(stmt)};" + (f" {trailing}" if trailing else ""))
     lines.extend(comments.end)
     return "".join(f"{line}\n" for line in lines)
 
 
-def format_text(text: str, source: str = "<query>") -> str:
-    """The canonical form of a script, comments kept; raises `ParseErrors` when it has errors."""
-    return format_script(parse(text, source), find_comments(text))
+def format_text(text: str, source: str = "<query>", *, interrupt: Interrupt | None = None) -> str:
+    """The canonical form of a script, comments kept; raises `ParseErrors` when it has errors.
+    `interrupt` is called between statements (see `parse`)."""
+    script = parse(text, source, interrupt=interrupt)
+    return format_script(script, find_comments(text), interrupt=interrupt)
 
 
 def format_statement(stmt: ast.Statement) -> str:
@@ -61,6 +70,10 @@ def format_statement(stmt: ast.Statement) -> str:
             return _register("DATASET", stmt.name, stmt.columns, stmt.values)
         case ast.RegisterModel():
             return _register("MODEL", stmt.name, stmt.columns, stmt.values)
+        case ast.DropDataset():
+            return _drop("DATASET", stmt.name, stmt.if_exists)
+        case ast.DropModel():
+            return _drop("MODEL", stmt.name, stmt.if_exists)
         case ast.Explain():
             mode = "" if stmt.mode == "PLAN" else f"{stmt.mode} "
             inner = stmt.query
@@ -89,8 +102,12 @@ def format_query(query: ast.Query) -> str:
         case ast.SelectVec():
             return f"SELECT vec FROM {query.datasets} WHERE probe = {_word(query.probe)}"
         case ast.Rank():
-            lines = _select_lines(query.query, "RANK")
-            return "\n".join([*lines, f"{_INDENT}BY {quote(query.scorer)}"])
+            select = query.query
+            lines = _select_lines(replace(select, wait=False), "RANK")
+            lines.append(f"{_INDENT}BY {quote(query.scorer)}")
+            if select.wait:
+                lines.append(f"{_INDENT}WAIT")
+            return "\n".join(lines)
         case _:
             assert_never(query)
 
@@ -260,6 +277,10 @@ def _register(kind: str, name: str, columns: tuple[str, ...], values: tuple[ast.
     cols = ", ".join(quote(c) for c in columns)
     vals = ", ".join(format_value(v) for v in values)
     return f"REGISTER {kind} {quote(name)} ({cols})\n{_INDENT}VALUES ({vals})"
+
+
+def _drop(kind: str, name: str, if_exists: bool) -> str:
+    return f"DROP {kind} {'IF EXISTS ' if if_exists else ''}{quote(name)}"
 
 
 def _finetune(stmt: ast.Finetune) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 import re
 
+from shift_search.parser.errors import shorten
+
 MAGNITUDES = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+MAX_DIGITS = 4000
+"""Longer numbers are refused (Python reads integers of up to 4300 digits)."""
 
 _ESCAPE = re.compile(r"\\(.)")
 _BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -13,7 +17,8 @@ _BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 def unquote(token: str) -> str:
     """The text of a quoted string token (`'…'`, `"…"` or `` `…` ``); `\\x` stands for `x`."""
-    return _ESCAPE.sub(r"\1", token[1:-1])
+    body = token[1:-1]
+    return _ESCAPE.sub(r"\1", body) if "\\" in body else body
 
 
 def quote(text: str) -> str:
@@ -28,6 +33,8 @@ def read_number(token: str, negative: bool = False) -> int | float:
     Raises ValueError for a number too large to hold.
     """
     text = token.lower()
+    if len(text) > MAX_DIGITS:
+        raise ValueError(f"number {shorten(token)} ({len(token)} characters) is too large")
     factor = MAGNITUDES.get(text[-1], 1)
     if factor != 1:
         text = text[:-1]
@@ -35,7 +42,7 @@ def read_number(token: str, negative: bool = False) -> int | float:
     if any(c in text for c in ".e"):
         value = float(text) * factor
         if not math.isfinite(value):
-            raise ValueError(f"number {token} is too large")
+            raise ValueError(f"number {shorten(token)} is too large")
         if factor != 1 and value.is_integer():
             value = int(value)
     else:

@@ -85,6 +85,8 @@ def _children(item: Node | ast.Value) -> list[Node | ast.Value]:
         case (
             ast.VariableRef()
             | ast.SelectVec()
+            | ast.DropDataset()
+            | ast.DropModel()
             | ast.Use()
             | ast.Print()
             | ast.Purge()

@@ -1,145 +1,148 @@
-"""`parse`: script text to a `Script`, reporting every error of every statement.
+"""`parse`: script text to a `Script`, reporting the errors of every statement.
 
-Each statement is parsed on its own by an LALR parser that builds the AST as it reduces; after a
-syntax error parsing resumes at the next statement, so a statement reports at most one syntax
-error (and every static problem found while building it). One parser per thread (the builder
-holds the current statement's state).
+The script is read into tokens in one pass (`lexer.py`), then statement by statement by a
+recursive-descent reader (`grammar.py`) that builds the AST as it goes. After a syntax error
+reading resumes at the next statement, so a statement reports at most one syntax error (and every
+static problem found while building it); each statement read whole is then checked (`nesting.py`,
+`checks.py`).
+
+Hostile input is bounded: a script may hold at most `MAX_SCRIPT_BYTES` bytes (UTF-8) and
+`MAX_STATEMENTS` statements, each limit a positioned error, and parsing stops after
+`MAX_ERRORS` errors; every error quotes a short excerpt at most (`errors.excerpt`). A caller
+serving a request passes `interrupt`, called between statements, to stop when its client has gone.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-from pathlib import Path
-
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from collections.abc import Callable
 
 from shift_search.parser import ast, checks, nesting
-from shift_search.parser.builder import AstBuilder
-from shift_search.parser.errors import (
-    ParseError,
-    ParseErrors,
-    Problem,
-    describe_expected,
-    excerpt,
-    expectation,
-)
-from shift_search.parser.splitter import Chunk, split_statements
+from shift_search.parser.errors import ParseError, ParseErrors, Problem, excerpt, shorten, weight
+from shift_search.parser.grammar import StatementReader
+from shift_search.parser.lexer import tokenize
 
-GRAMMAR = Path(__file__).with_name("shiftql.lark").read_text()
+MAX_SCRIPT_BYTES = 1 << 20
+"""The largest script, in bytes of UTF-8 (1 MiB: the published query files are 5 KB at most)."""
 
-_QUOTES = "\"'`"
+MAX_STATEMENTS = 10_000
+"""The most statements in one script."""
 
-# A word that starts like a number (`1.5e`, `10KB`, `1e+`, `1_000`), and what a number is.
-_NUMBERISH = re.compile(r"(?<![\w.])(?:[0-9]|\.[0-9])[\w.]*(?:(?<=[eE])[+-][\w.]*)?")
-_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?[kmb]?\Z", re.I)
+MAX_ERRORS = 10
+"""Parsing stops after this many errors (and says so), keeping error replies small."""
 
+MAX_ERROR_BYTES = 3_500
+"""... or sooner, once the errors found would take about this much in a reply's details (with
+gRPC's 8 KiB limit on trailers in mind: a reply holds each error, the message, and base64)."""
 
-_BUILDING = threading.Lock()
-"""Lark loads a grammar with `ast.literal_eval`, which CPython 3.11 does not make thread-safe
-("AST constructor recursion depth mismatch" when threads build parsers at once)."""
+MAX_SOURCE_CHARS = 100
+"""A longer source name is cut (it is repeated in every error)."""
 
-
-class _StatementParser(threading.local):
-    def __init__(self) -> None:
-        self.builder = AstBuilder()
-        with _BUILDING:
-            self.lark = Lark(GRAMMAR, parser="lalr", transformer=self.builder)
+Interrupt = Callable[[], None]
+"""Called between statements; raises (e.g. `Cancelled`) to stop parsing."""
 
 
-_parsers = _StatementParser()
-
-
-def parse(text: str, source: str = "<query>") -> ast.Script:
-    """Parse a script; raise `ParseErrors` holding every error found."""
+def parse(
+    text: str,
+    source: str = "<query>",
+    *,
+    interrupt: Interrupt | None = None,
+    max_bytes: int = MAX_SCRIPT_BYTES,
+    max_statements: int = MAX_STATEMENTS,
+) -> ast.Script:
+    """Parse a script; raise `ParseErrors` holding the errors found (at most `MAX_ERRORS`, then
+    one that says parsing stopped)."""
+    source = shorten(source, MAX_SOURCE_CHARS)
+    cut = _past_limit(text, max_bytes)
+    if cut is not None:
+        raise ParseErrors((_too_large(text, cut, max_bytes, source),))
+    reader = StatementReader(text, tokenize(text))
     statements: list[ast.Statement] = []
     errors: list[ParseError] = []
-    for index, chunk in enumerate(split_statements(text)):
-        statement, problems = _parse_statement(chunk, index)
-        for p in sorted(problems, key=lambda p: (p.pos.line, p.pos.column)):
-            line, column = p.pos.line, p.pos.column
-            errors.append(
-                ParseError(
-                    index,
-                    line,
-                    column,
-                    p.message,
-                    p.expected,
-                    excerpt(text, line, column),
-                    source,
-                )
+    used = 0  # the errors' weight
+    index = 0
+    while True:
+        while reader.skip_blank():
+            pass
+        if reader.at_end():
+            break
+        if interrupt is not None:
+            interrupt()
+        if index == max_statements:
+            start = reader.tok
+            message = (
+                f"more than {max_statements:,} statements in one script; "
+                "split it into several scripts"
             )
-        if statement is not None and not problems:
+            problem = Problem(ast.Pos(start.line, start.column), message)
+            errors.append(_error(text, index, problem, source))
+            break
+        statement, problems = reader.read(index)
+        if statement is not None:
+            deep = reader.levels > nesting.MAX_NESTING
+            too_deep = nesting.nesting_problem(statement) if deep else None
+            # the checks recurse: spare them what may be too deep for that
+            problems += [too_deep] if too_deep is not None else checks.check_statement(statement)
+        if problems:
+            for problem in sorted(problems, key=lambda p: (p.pos.line, p.pos.column)):
+                error = _error(text, index, problem, source)
+                used += weight(error)
+                if len(errors) == MAX_ERRORS or (errors and used > MAX_ERROR_BYTES):
+                    stopped = _stopped(problem.pos, len(errors))
+                    errors.append(_error(text, index, stopped, source))
+                    raise ParseErrors(tuple(errors), tuple(statements))
+                errors.append(error)
+        elif statement is not None:
             statements.append(statement)
+        index += 1
     if errors:
         raise ParseErrors(tuple(errors), tuple(statements))
     return ast.Script(tuple(statements), source)
 
 
-def _parse_statement(chunk: Chunk, index: int) -> tuple[ast.Statement | None, list[Problem]]:
-    builder = _parsers.builder
-    builder.reset(index, chunk.line, chunk.column)
-    try:
-        statement: ast.Statement = _parsers.lark.parse(chunk.text)  # type: ignore[assignment]
-    except UnexpectedInput as error:
-        builder.muted = True
-        return None, [*builder.problems, _syntax_problem(error, chunk, builder)]
-    too_deep = nesting.nesting_problem(statement)
-    if too_deep is not None:  # the checks recurse: spare them what may be too deep for that
-        return statement, [*builder.problems, too_deep]
-    return statement, [*builder.problems, *checks.check_statement(statement)]
+def _error(text: str, index: int, problem: Problem, source: str) -> ParseError:
+    line, column = problem.pos.line, problem.pos.column
+    return ParseError(
+        index, line, column, problem.message, problem.expected, excerpt(text, line, column), source
+    )
 
 
-def _syntax_problem(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem:
-    return _bad_number(error, chunk, builder) or _unexpected(error, chunk, builder)
+def _stopped(pos: ast.Pos, count: int) -> Problem:
+    return Problem(
+        pos, f"more errors follow; parsing stopped after {count} (fix these and parse again)"
+    )
 
 
-def _bad_number(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem | None:
-    """A problem at a malformed number (`1.5e`, `10KB`) that the error falls in, if any."""
-    line, column = error.line, error.column
-    if not isinstance(line, int) or not isinstance(column, int) or line < 1:
+def _past_limit(text: str, limit: int) -> int | None:
+    """Where (as a character index) `text` grows past `limit` bytes of UTF-8; None if it never
+    does. Reads at most `limit` characters."""
+    if len(text) * 4 <= limit:
         return None
-    text = chunk.text.split("\n")[line - 1] if line <= chunk.text.count("\n") + 1 else ""
-    for match in _NUMBERISH.finditer(text):
-        if match.start() < column <= match.end() and not _NUMBER.match(match.group()):
-            pos = builder.pos(Token("NUMBER", "", line=line, column=match.start() + 1))
-            return Problem(
-                pos, f"`{match.group()}` is not a number; numbers read like 7, 1.5, 2e-5 or 10M"
-            )
-    return None
+    head = text[: limit + 1].encode("utf-8", "surrogatepass")
+    if len(head) <= limit:
+        return None
+    for cut in range(limit, max(limit - 4, -1), -1):  # a character may straddle the limit
+        try:
+            return len(head[:cut].decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:
+            continue
+    return 0
 
 
-def _unexpected(error: UnexpectedInput, chunk: Chunk, builder: AstBuilder) -> Problem:
-    match error:
-        case UnexpectedToken() if error.token.type != "$END":
-            expected = describe_expected(error.accepts or error.expected)
-            token = error.token
-            pos = builder.pos(token)
-            what = "`;`" if token.type == "_SEMI" else f"`{token}`"
-            return Problem(pos, _message(f"unexpected {what}", expected), expected)
-        case UnexpectedToken() | UnexpectedEOF():
-            expected = describe_expected(error.expected)
-            pos = builder.pos(_end_token(chunk.text))
-            return Problem(pos, _message("unexpected end of statement", expected), expected)
-        case UnexpectedCharacters():
-            pos = builder.pos(Token("CHAR", "", line=error.line, column=error.column))
-            char = error.char
-            if char in _QUOTES:
-                return Problem(pos, f"unterminated string: no closing {char} on this line")
-            return Problem(pos, f"unexpected character `{char}`")
-        case _:
-            return Problem(builder.pos(_end_token(chunk.text)), str(error))
-
-
-def _message(head: str, expected: tuple[str, ...]) -> str:
-    tail = expectation(expected)
-    return f"{head}; {tail}" if tail else head
-
-
-def _end_token(text: str) -> Token:
-    """A token placed just after the statement's last non-blank character."""
-    body = text.rstrip()
-    line = body.count("\n") + 1
-    column = len(body) - (body.rfind("\n") + 1) + 1
-    return Token("END", "", line=line, column=column)
+def _too_large(text: str, cut: int, limit: int, source: str) -> ParseError:
+    """The error for a script larger than `limit` bytes, at its first character past it, in the
+    statement that character belongs to."""
+    head = text[:cut]
+    tokens = tokenize(head)
+    index = 0
+    pending = False
+    for token in tokens:
+        if token.kind == "SEMI":
+            index += pending
+            pending = False
+        elif token.kind not in ("END", "SPACE"):
+            pending = True
+    line = head.count("\n") + 1
+    column = cut - head.rfind("\n")
+    size = f"{limit:,} bytes" if limit % (1 << 20) else f"{limit >> 20} MiB"
+    message = f"the script is larger than {size}; split it into several scripts"
+    return _error(text, index, Problem(ast.Pos(line, column), message), source)

@@ -1,24 +1,12 @@
-"""Splits a script into statements at each `;` outside strings and comments."""
+"""Splits a script into statements at each `;` outside strings and comments, as `parse` does
+(for callers that handle statements as text, such as an interactive prompt)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# Strings stop at a newline (an unterminated string ends its line), comments run to the end of
-# the line; a `;` matched here is a statement end.
-PIECES = re.compile(
-    r"""
-      "(?:[^"\\\n]|\\.)*"?
-    | '(?:[^'\\\n]|\\.)*'?
-    | `(?:[^`\\\n]|\\.)*`?
-    | (?:\#|--)[^\n]*
-    | ;
-    """,
-    re.VERBOSE,
-)
-_COMMENT = re.compile(r"(?:#|--)[^\n]*")
+from shift_search.parser.lexer import tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,31 +19,23 @@ class Chunk:
 
 
 def split_statements(script: str) -> Iterator[Chunk]:
-    """The non-blank statements of `script`, in order."""
-    start = 0
-    line = 1
-    line_start = 0
-    for match in PIECES.finditer(script):
-        if match.group() != ";":
-            continue
-        end = match.end()
-        yield from _chunk(script, start, end, line, start - line_start + 1)
-        line += script.count("\n", start, end)
-        newline = script.rfind("\n", start, end)
-        if newline >= 0:
-            line_start = newline + 1
-        start = end
-    yield from _chunk(script, start, len(script), line, start - line_start + 1)
+    """The non-blank statements of `script`, in order (a chunk starts just after the previous
+    `;`, and holds the blanks and comments before its first token)."""
+    start, line, column = 0, 1, 1
+    blank = True
+    for token in tokenize(script):
+        if token.kind == "SEMI" or token.kind == "END":
+            end = token.start + 1 if token.kind == "SEMI" else len(script)
+            if not blank:
+                yield Chunk(script[start:end], line, column)
+            start, line, column = end, token.line, token.column + 1
+            blank = True
+        elif token.kind != "SPACE":
+            blank = False
 
 
-def _chunk(script: str, start: int, end: int, line: int, column: int) -> Iterator[Chunk]:
-    text = script[start:end]
-    if not is_blank(text):
-        yield Chunk(text, line, column)
-
-
-def is_blank(text: str) -> bool:
-    """Only whitespace, comments and at most the `;` (a string is never blank)."""
-    if any(q in text for q in "\"'`"):
-        return False
-    return _COMMENT.sub("", text).strip() in ("", ";")
+def is_complete(script: str) -> bool:
+    """Whether every statement of `script` is ended by its `;` (outside strings and comments)."""
+    tokens = tokenize(script)
+    last = next((t for t in reversed(tokens[:-1]) if t.kind != "SPACE"), None)
+    return last is None or last.kind == "SEMI"

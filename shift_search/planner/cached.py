@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, assert_never
+from typing import Protocol, assert_never
 
 from shift_search.cache import keys
-from shift_search.cache.codec import load_json
 from shift_search.cache.records import DatasetRecord
+from shift_search.cache.stored import ProxyScore
 from shift_search.planner.bound import (
     BoundBenchmark,
     BoundFinetune,
@@ -97,35 +97,32 @@ def _fingerprints(record: DatasetRecord) -> list[str]:
     return [s.fingerprint for s in record.segments] or [record.fingerprint]
 
 
-def _prefix(model_key: str, fingerprints: Sequence[str]) -> str:
-    """Where every proxy result of a model on these data versions is stored."""
-    return keys.proxy_result(model_key, fingerprints, "p", "d").rsplit(":", 2)[0] + ":"
-
-
 def stored_work(cache: ResultStore, spec: SearchSpec) -> Stored:
     """Per model: cached features, and per proxy the slices it was scored on, with errors."""
     fingerprints = _fingerprints(spec.train.record) + _fingerprints(spec.test.record)
     if not spec.models or not all(fingerprints):
         return empty(spec)
-    found = [cache.scan(_prefix(model.key, fingerprints)) for model in spec.models]
+    found = [cache.scan(keys.proxy_results(model.key, fingerprints)) for model in spec.models]
     values = cache.get_values([k for ks in found for k in ks])
-    results: list[list[tuple[str, dict[str, Any]]]] = []
+    results: list[list[tuple[str, ProxyScore]]] = []
     for ks in found:
-        results.append([(k, load_json(v)) for k, v in zip(ks, values, strict=False) if v])
+        results.append(
+            [(k, ProxyScore.from_json(v)) for k, v in zip(ks, values, strict=False) if v]
+        )
         values = values[len(ks) :]
-    trains = [max((r.get("train_samples", 0) for _, r in rs), default=0) for rs in results]
-    tests = [max((r.get("test_samples", 0) for _, r in rs), default=0) for rs in results]
+    trains = [max((r.train_samples for _, r in rs), default=0) for rs in results]
+    tests = [max((r.test_samples for _, r in rs), default=0) for rs in results]
     scored = [[_slices(rs, proxy) for rs in results] for proxy in spec.proxies]
     return Stored(trains, tests, scored)
 
 
 def _slices(
-    results: Sequence[tuple[str, dict[str, Any]]], proxy: Proxy
+    results: Sequence[tuple[str, ProxyScore]], proxy: Proxy
 ) -> Mapping[int, tuple[float, str]]:
     """(error, key) per training-sample count with a stored result of exactly this proxy and
     parameters."""
     return {
-        int(r.get("train_samples", -1)): (float(r["error"]), key)
+        int(r.train_samples): (float(r.error), key)
         for key, r in results
-        if r.get("proxy") == proxy.name and r.get("params", {}) == dict(proxy.params)
+        if r.proxy == proxy.name and dict(r.params) == dict(proxy.params)
     }

@@ -19,10 +19,11 @@ from typing import assert_never
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.stored import HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement
 from shift_search.planner import explain_script, physical, registration, task_aware
+from shift_search.planner.authorization import authorize_script
 from shift_search.planner.binder import Binder
 from shift_search.planner.bound import (
     BoundBenchmark,
@@ -47,8 +48,7 @@ from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult
-from shift_search.proto.v1 import executor_pb2
-from shift_search.runtime.errors import Cancelled, ShiftError
+from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
 
@@ -100,6 +100,7 @@ class Coordinator:
     ) -> Iterator[tuple[int, Event]]:
         """Parse and run every statement; yields (statement index, event)."""
         script = self.parser.parse(text, source)
+        authorize_script(script)
         session = self.sessions.open(session_id)
         cancelled = cancelled or threading.Event()
         for stmt in script.statements:
@@ -119,10 +120,7 @@ class Coordinator:
 
     def describe(self, record: DatasetRecord) -> DatasetRecord:
         """Read a dataset once on an executor: sizes, fingerprints, classes."""
-        reply = self.executors.describe(
-            executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(record))
-        )
-        return dataset_from_proto(reply.dataset)
+        return self.executors.describe(record)
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
@@ -160,16 +158,18 @@ class Coordinator:
         self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
     ) -> None:
         """Append the statement to the query history (never fails the query)."""
-        entry = {
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "session": session.id,
-            "statement": format_statement(stmt),
-            "kind": type(stmt).__name__,
-            "seconds": round(seconds, 3),
-            **outcome,
-        }
+        entry = QueryLogEntry.from_dict(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "session": session.id,
+                "statement": format_statement(stmt),
+                "kind": type(stmt).__name__,
+                "seconds": round(seconds, 3),
+                **outcome,
+            }
+        )
         try:
-            self.cache.append_history(json.dumps(entry).encode())
+            self.cache.append_history(entry.to_json())
         except ShiftError as err:
             log.warning("query history not written: %s", err.message)
 
@@ -197,6 +197,8 @@ class Coordinator:
                 model = self.cache.register_model(registration.model_record(stmt))
                 run.emit(Note(f'registered model "{model.name}"'))
                 return 0
+            case ast.DropDataset() | ast.DropModel():
+                raise FailedPrecondition(f"{format_statement(stmt)}: DROP is not supported yet")
             case ast.Explain(mode=mode, query=query):
                 return self._explain(mode, query, run)
             case ast.Finetune():
@@ -289,9 +291,9 @@ class Coordinator:
         """Where a successive-halving run records its rounds (survivors, scores)."""
         run_id = task_aware.run_id(spec)
 
-        def write(state: dict[str, object]) -> None:
+        def write(state: HalvingState) -> None:
             try:
-                self.cache.put_values({keys.sh_state(run_id): json.dumps(state).encode()})
+                self.cache.put_values({keys.sh_state(run_id): state.to_json()})
             except ShiftError as err:
                 log.warning("successive-halving state not written: %s", err.message)
 

@@ -26,15 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from shift_search.planner.halving import Schedule, auto_chunk, make_schedule, minimal_budget
 from shift_search.runtime.errors import InvalidArgument
-
-DEFAULT_PROXY_SECONDS: Mapping[str, float] = MappingProxyType(
-    {"euclidean_nn": 1e-4, "cosine_nn": 1e-4, "knn": 1e-4, "linear": 5e-3}
-)
-"""T_proxy per test sample: 0.1 ms for nearest-neighbour proxies, 5 ms for a linear probe."""
+from shift_search.runtime.proxy_names import SECONDS_PER_TEST_SAMPLE as DEFAULT_PROXY_SECONDS
+from shift_search.tasks.specs import CHUNK_SIZE
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class CostConstants:
     )
     unknown_proxy_per_test_sample: float = 5e-3
     """Used for proxies missing from the table (plug-in scorers): priced like a linear probe."""
-    storage_chunk: int = 1024
+    storage_chunk: int = CHUNK_SIZE
     """Rows per cached feature chunk: SH re-embeds the partial last chunk of each round."""
 
     def proxy_seconds(self, proxy: str) -> float:

@@ -1,4 +1,5 @@
-"""Dispatching tasks to every executor slot, with retries elsewhere and cancellation.
+"""The planner's one executor client: domain tasks go out, domain results come back, on every
+executor slot, with retries elsewhere and cancellation.
 
 One shared queue feeds one worker thread per executor slot (the capacity each executor
 reports), so concurrent queries share the devices fairly. A task whose executor becomes
@@ -20,9 +21,14 @@ from dataclasses import dataclass, field
 
 import grpc
 
+from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
+from shift_search.cache.records import DatasetRecord
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
 from shift_search.runtime.channels import open_channel, translate
 from shift_search.runtime.errors import Cancelled, ShiftError, Unavailable
+from shift_search.tasks.convert import capacity_from_proto, event_from_proto, task_to_proto
+from shift_search.tasks.results import Outcome, TaskProgress, TaskResult
+from shift_search.tasks.specs import Task
 
 log = logging.getLogger("shift.planner.executors")
 
@@ -31,25 +37,27 @@ RETRY_PAUSE_SECONDS = 0.5
 CAPACITY_REFRESH_SECONDS = 30.0
 PROBE_TIMEOUT_SECONDS = 5.0
 
-ProgressCallback = Callable[[int, executor_pb2.TaskProgress], None]
-ResultCallback = Callable[[int, "executor_pb2.TaskResult | ShiftError"], None]
+TaskOutcome = TaskResult[Outcome] | ShiftError
+"""How a task ended: its result, or the error that stopped it."""
+ProgressCallback = Callable[[int, TaskProgress], None]
+ResultCallback = Callable[[int, TaskOutcome], None]
 
 
 @dataclass
 class Batch:
     """A set of tasks submitted together; results arrive in any order."""
 
-    requests: Sequence[executor_pb2.RunTaskRequest]
+    tasks: Sequence[Task]
     on_result: ResultCallback | None = None
     on_progress: ProgressCallback | None = None
-    results: dict[int, executor_pb2.TaskResult | ShiftError] = field(default_factory=dict)
+    results: dict[int, TaskOutcome] = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     _done: threading.Condition = field(default_factory=threading.Condition)
     _calls: dict[int, grpc.Future] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int:
-        return len(self.requests) - len(self.results)
+        return len(self.tasks) - len(self.results)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every task finished (True) or `timeout` passed (False)."""
@@ -64,7 +72,7 @@ class Batch:
         for call in calls:
             call.cancel()
 
-    def finish(self, index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+    def finish(self, index: int, outcome: TaskOutcome) -> None:
         with self._done:
             if index in self.results:
                 return
@@ -92,11 +100,15 @@ class ExecutorPool:
         *,
         default_slots: int = 1,
         refresh_seconds: float = CAPACITY_REFRESH_SECONDS,
+        credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
         if not addresses:
             raise ValueError("an executor pool needs at least one address")
         self.addresses = tuple(addresses)
-        self._stubs = {a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a)) for a in addresses}
+        self._stubs = {
+            a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a, credentials))
+            for a in addresses
+        }
         self._queue: queue.Queue[_Job] = queue.Queue()
         self._default_slots = default_slots
         self._refresh_seconds = refresh_seconds
@@ -123,25 +135,25 @@ class ExecutorPool:
 
     def submit(
         self,
-        requests: Sequence[executor_pb2.RunTaskRequest],
+        tasks: Sequence[Task],
         *,
         on_result: ResultCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> Batch:
+        """Queue `tasks` on the executors; their results arrive in the batch in any order."""
         self._start()
-        batch = Batch(requests, on_result, on_progress)
-        for index in range(len(requests)):
+        batch = Batch(tasks, on_result, on_progress)
+        for index in range(len(tasks)):
             self._queue.put(_Job(batch, index))
         return batch
 
-    def describe(
-        self, request: executor_pb2.DescribeDatasetRequest
-    ) -> executor_pb2.DescribeDatasetResponse:
-        """Ask any reachable executor to read a dataset and describe it."""
+    def describe(self, dataset: DatasetRecord) -> DatasetRecord:
+        """Ask any reachable executor to read a dataset once: sizes, fingerprints, classes."""
+        request = executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(dataset))
         last: ShiftError = Unavailable("no executor configured")
         for address, stub in self._stubs.items():
             try:
-                return stub.DescribeDataset(request, timeout=600)
+                return dataset_from_proto(stub.DescribeDataset(request, timeout=600).dataset)
             except grpc.RpcError as err:
                 last = translate(err, address)
                 if not isinstance(last, Unavailable):
@@ -183,7 +195,7 @@ class ExecutorPool:
             )
         except grpc.RpcError:
             return None
-        return max(1, reply.slots)
+        return max(1, capacity_from_proto(reply).slots)
 
     def _set_slots(self, address: str, slots: int) -> None:
         """Record an executor's slots; start a worker for every slot that has none."""
@@ -224,16 +236,17 @@ class ExecutorPool:
     def _run(self, address: str, job: _Job) -> None:
         batch, index = job.batch, job.index
         try:
-            call = self._stubs[address].RunTask(batch.requests[index])
+            call = self._stubs[address].RunTask(task_to_proto(batch.tasks[index]))
             with batch._done:
                 batch._calls[index] = call
             if batch.cancelled.is_set():  # cancelled while the call was being made
                 call.cancel()
-            for event in call:
-                if event.HasField("progress") and batch.on_progress is not None:
-                    batch.on_progress(index, event.progress)
-                elif event.HasField("result"):
-                    batch.finish(index, event.result)
+            for message in call:
+                event = event_from_proto(message)
+                if isinstance(event, TaskProgress) and batch.on_progress is not None:
+                    batch.on_progress(index, event)
+                elif isinstance(event, TaskResult):
+                    batch.finish(index, event)
                     return
             batch.finish(index, Unavailable(f"executor {address} ended task without a result"))
         except grpc.RpcError as err:

@@ -8,19 +8,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
-from shift_search.cache.records import ModelRecord
 from shift_search.planner import halving, physical
 from shift_search.planner.events import Eliminated, Event, Leaders, TaskFinished
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.finetune_cost import DEFAULT_EPOCHS
 from shift_search.planner.measurements import Trace
 from shift_search.planner.statements import QueryResult
 from shift_search.planner.task_aware import best_first
 from shift_search.planner.waiting import BackgroundJob
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, ShiftError
-from shift_search.runtime.values import params_to_proto
+from shift_search.runtime.proxy_names import FINETUNE
+from shift_search.tasks.results import FinetuneResult
+from shift_search.tasks.specs import FinetuneTask
 
 
 class FinetuneRanking(BackgroundJob):
@@ -83,36 +82,23 @@ class FinetuneRanking(BackgroundJob):
         if self._cancelled.is_set():
             raise Cancelled("query cancelled")
         models = [m for m in self.models if m.name in self._survivors]
-        requests = [self._request(m, params) for m in models]
+        tasks = [FinetuneTask(m, self.train.record, self.test.record, params) for m in models]
         finished = 0
 
-        def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+        def on_result(index: int, outcome: TaskOutcome) -> None:
             nonlocal finished
             if isinstance(outcome, ShiftError):
                 return
-            error = 1.0 - outcome.finetune.test_accuracy
+            error = 1.0 - outcome.of(FinetuneResult).test_accuracy
             with self._lock:
                 self._errors[models[index].name] = error
                 finished += 1
                 done = finished
             self.emit(
                 TaskFinished(
-                    "", models[index].name, "finetune", error, outcome.from_cache, done, len(models)
+                    "", models[index].name, FINETUNE, error, outcome.from_cache, done, len(models)
                 )
             )
 
-        self._submit(requests, on_result)
+        self._submit(tasks, on_result)
         return {m.name: self._errors[m.name] for m in models}
-
-    def _request(
-        self, model: ModelRecord, params: dict[str, object]
-    ) -> executor_pb2.RunTaskRequest:
-        return executor_pb2.RunTaskRequest(
-            finetune=executor_pb2.FinetuneTask(
-                model=model_to_proto(model),
-                train=dataset_to_proto(self.train.record),
-                test=dataset_to_proto(self.test.record),
-                params=params_to_proto(params),
-                register=False,
-            )
-        )

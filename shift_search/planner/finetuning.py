@@ -5,39 +5,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
-from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.records import ModelRecord
 from shift_search.planner import physical
 from shift_search.planner.events import Event, Note, Table, TaskFinished
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.measurements import Trace, split
 from shift_search.planner.waiting import await_work
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
-from shift_search.runtime.values import params_to_proto
+from shift_search.runtime.proxy_names import FINETUNE
+from shift_search.tasks.results import FinetuneResult
+from shift_search.tasks.specs import FinetuneTask
 
 
-def finetune_request(
-    model: ModelRecord,
-    train: DatasetRecord,
-    test: DatasetRecord,
-    params: Mapping[str, Any],
-    output_name: str,
-) -> executor_pb2.RunTaskRequest:
-    """The executor task that fine-tunes one model and registers the result."""
-    return executor_pb2.RunTaskRequest(
-        finetune=executor_pb2.FinetuneTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(train),
-            test=dataset_to_proto(test),
-            params=params_to_proto(params),
-            output_name=output_name,
-            register=True,
-        )
-    )
+def finetune_task(model: ModelRecord, step: physical.Finetune) -> FinetuneTask:
+    """The executor task that fine-tunes one model of the step and registers the result."""
+    train, test = step.train, step.test.record
+    output = f"{model.name}-ft-{train.label}"
+    return FinetuneTask(model, train.record, test, step.params, output, register=True)
 
 
 def run_finetune(
@@ -52,31 +38,27 @@ def run_finetune(
     """Dispatch one fine-tune task per model; without WAIT, answer after `no_wait_seconds`."""
     if not step.test_given:
         emit(Note("no test=… given: accuracy is measured on the training data"))
-    models, train = step.models, step.train
+    models = step.models
     trace.ran_tree(step)
     started = time.perf_counter()
-    test = step.test.record
-    requests = [
-        finetune_request(m, train.record, test, step.params, f"{m.name}-ft-{train.label}")
-        for m in models
-    ]
+    tasks = [finetune_task(m, step) for m in models]
 
-    def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+    def on_result(index: int, outcome: TaskOutcome) -> None:
         if not isinstance(outcome, ShiftError):
             trace.add(step, rows=1, tasks=1, cache_hits=int(outcome.from_cache))
             emit(
                 TaskFinished(
                     "",
                     models[index].name,
-                    "finetune",
-                    1.0 - outcome.finetune.test_accuracy,
+                    FINETUNE,
+                    1.0 - outcome.of(FinetuneResult).test_accuracy,
                     outcome.from_cache,
                     index + 1,
                     len(models),
                 )
             )
 
-    batch = pool.submit(requests, on_result=on_result)
+    batch = pool.submit(tasks, on_result=on_result)
     # without WAIT: say what is done after a while; the fine-tunes go on and register themselves
     await_work(batch, cancelled, None if wait else no_wait_seconds)
     wall = time.perf_counter() - started
@@ -90,10 +72,9 @@ def run_finetune(
             continue
         if isinstance(outcome, ShiftError):
             raise outcome
-        ft = outcome.finetune
-        rows.append(
-            (ft.model.name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps)
-        )
+        ft = outcome.of(FinetuneResult)
+        name = ft.model.name if ft.model is not None else ""
+        rows.append((name, model.name, ft.test_accuracy, ft.head_accuracy_before, ft.steps))
     emit(
         Table(
             "FINETUNE",

@@ -32,9 +32,9 @@ class InProcessParser:
 class ParserClient:
     """Parses through a ParserService; errors come back as the parser raised them."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, credentials: grpc.ChannelCredentials | None = None) -> None:
         self.address = address
-        self._stub = parser_pb2_grpc.ParserServiceStub(open_channel(address))
+        self._stub = parser_pb2_grpc.ParserServiceStub(open_channel(address, credentials))
 
     def parse(self, text: str, source: str = "<query>") -> ast.Script:
         request = parser_pb2.ParseRequest(text=text, source_name=source)

@@ -8,15 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import model_to_proto
 from shift_search.cache.records import ModelRecord
 from shift_search.planner.events import Event, Note
 from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.model_costs import needs_profile
 from shift_search.planner.waiting import await_work
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
-from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
+from shift_search.tasks.results import ProfileResult
+from shift_search.tasks.specs import ProfileTask
 
 
 def profiled(
@@ -31,20 +30,14 @@ def profiled(
     missing = [m for m in models if needs_profile(m)]
     if not missing:
         return list(models)
-    requests = [
-        executor_pb2.RunTaskRequest(
-            profile=executor_pb2.ProfileTask(model=model_to_proto(m), samples=PROFILE_SAMPLES)
-        )
-        for m in missing
-    ]
-    batch = pool.submit(requests)
+    batch = pool.submit([ProfileTask(m) for m in missing])
     await_work(batch, cancelled or threading.Event(), None)
     updated: dict[str, ModelRecord] = {}
     for index, model in enumerate(missing):
         outcome = batch.results[index]
         if isinstance(outcome, ShiftError):
             raise outcome
-        p = outcome.profile
+        p = outcome.of(ProfileResult)
         updated[model.name] = cache.register_model(
             replace(
                 model,

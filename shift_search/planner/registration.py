@@ -9,6 +9,7 @@ from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.predicates import literal
 from shift_search.planner.tables import MODALITY_ALIASES
+from shift_search.runtime.confinement import check_dataset_uri, check_model_uri
 from shift_search.runtime.errors import InvalidArgument
 
 DATASET_ALIASES = {
@@ -113,6 +114,7 @@ def dataset_record(stmt: ast.RegisterDataset) -> DatasetRecord:
     if not uri:
         raise InvalidArgument(f"REGISTER DATASET {stmt.name!r} needs a uri (or path)")
     fields.setdefault("format", guess_format(str(uri)))
+    check_dataset_uri(str(uri), str(fields["format"]))
     return DatasetRecord(name=stmt.name, tags=tags, **fields)
 
 
@@ -121,6 +123,9 @@ def model_record(stmt: ast.RegisterModel) -> ModelRecord:
     if not fields.get("uri"):
         raise InvalidArgument(f"REGISTER MODEL {stmt.name!r} needs a uri (or path)")
     fields.setdefault("source", "huggingface")
+    check_model_uri(str(fields["uri"]))
+    if fields.get("tokenizer"):
+        check_model_uri(str(fields["tokenizer"]))
     return ModelRecord(name=stmt.name, tags=tags, **fields)
 
 

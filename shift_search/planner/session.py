@@ -8,7 +8,6 @@ overwrite each other; a variable keeps its members and the canonical text of its
 from __future__ import annotations
 
 import difflib
-import json
 import threading
 import uuid
 from collections.abc import Sequence
@@ -16,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from shift_search.cache import keys
+from shift_search.cache.stored import StoredVariable
 from shift_search.parser import ast, parse
 from shift_search.parser.formatter import format_query
-from shift_search.runtime.errors import NotFound
+from shift_search.runtime.errors import InvalidArgument, NotFound
 
 VariableKind = Literal["models", "datasets"]
 
@@ -44,20 +44,17 @@ class Variable:
     members: tuple[str, ...]
     query: ast.Query
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "members": list(self.members),
-            "query": format_query(self.query),
-        }
+    def stored(self) -> StoredVariable:
+        return StoredVariable(self.name, self.kind, list(self.members), format_query(self.query))
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Variable:
-        (statement,) = parse(str(data["query"]) + ";").statements
-        query = statement if not isinstance(statement, ast.Declare) else statement.query
-        kind: VariableKind = "datasets" if data["kind"] == "datasets" else "models"
-        return cls(str(data["name"]), kind, tuple(data["members"]), query)  # type: ignore[arg-type]
+    def from_stored(cls, stored: StoredVariable) -> Variable:
+        (statement,) = parse(stored.query + ";").statements
+        query = statement.query if isinstance(statement, ast.Declare) else statement
+        if not isinstance(query, ast.Query):
+            raise InvalidArgument(f"variable {stored.name!r} holds no query: {stored.query!r}")
+        kind: VariableKind = "datasets" if stored.kind == "datasets" else "models"
+        return cls(stored.name, kind, tuple(stored.members), query)
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Session:
             del self.variables[key]
         self.variables[variable.name] = variable
         if self.store is not None:
-            value = json.dumps(variable.to_json()).encode()
+            value = variable.stored().to_json()
             self.store.put_values({keys.session_variable(self.id, variable.name): value})
 
 
@@ -110,8 +107,8 @@ class Sessions:
 def _load(store: ValueStore, session_id: str) -> list[Variable]:
     """A session's variables: those of the older single-value layout, then one key each."""
     legacy = store.get_value(keys.session(session_id))
-    data = json.loads(legacy) if legacy else []
+    stored = StoredVariable.all_from_json(legacy) if legacy else []
     names = sorted(store.scan(keys.session_variables(session_id)))
-    data += [json.loads(raw) for raw in store.get_values(names) if raw]
-    latest = {str(v["name"]).lower(): v for v in data}  # a per-variable value wins
-    return [Variable.from_json(v) for v in latest.values()]
+    stored += [StoredVariable.from_json(raw) for raw in store.get_values(names) if raw]
+    latest = {v.name.lower(): v for v in stored}  # a per-variable value wins
+    return [Variable.from_stored(v) for v in latest.values()]

@@ -5,20 +5,19 @@ Results the plan found in the cache are read from it, not computed again."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import assert_never
 
-from shift_search.cache.convert import dataset_to_proto, model_to_proto
+from shift_search.cache import keys
 from shift_search.cache.records import ModelRecord
+from shift_search.cache.stored import HalvingState
 from shift_search.planner import halving
 from shift_search.planner.bound import Proxy, SearchSpec
 from shift_search.planner.events import Eliminated, Event, Leaders, TaskFinished
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     CacheLookup,
@@ -29,11 +28,10 @@ from shift_search.planner.physical import (
     StepBase,
 )
 from shift_search.planner.waiting import BackgroundJob
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, ShiftError
-from shift_search.runtime.values import params_to_proto
+from shift_search.tasks.results import ScoreResult
+from shift_search.tasks.specs import ProxySpec, ScoreTask
 
-STORAGE_CHUNK = 1024
 LEADERS = 5  # models in a current top-k event
 
 
@@ -46,20 +44,19 @@ class Ranking:
     remaining: int = 0
 
 
-StateWriter = Callable[[dict[str, Any]], None]
+StateWriter = Callable[[HalvingState], None]
 
 
 def run_id(spec: SearchSpec) -> str:
     """A successive-halving run named by what it searches."""
-    body = {
-        "models": sorted(m.key for m in spec.models),
-        "train": spec.train.record.fingerprint,
-        "test": spec.test.record.fingerprint,
-        "proxies": [(p.name, sorted(p.params.items())) for p in spec.proxies],
-        "chunk": spec.chunk,
-        "budget": spec.budget,
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return keys.sh_run_id(
+        [m.key for m in spec.models],
+        spec.train.record.fingerprint,
+        spec.test.record.fingerprint,
+        [(p.name, p.params) for p in spec.proxies],
+        spec.chunk,
+        spec.budget,
+    )
 
 
 class Search(BackgroundJob):
@@ -139,15 +136,9 @@ class Search(BackgroundJob):
             top = kept[:LEADERS]
             self.emit(Leaders(tuple(top), tuple(scores.get(n, math.nan) for n in top)))
             self.save_state(
-                {
-                    "proxy": proxy.label,
-                    "round": rnd.round,
-                    "rounds": len(rounds),
-                    "samples": rnd.samples,
-                    "survivors": kept,
-                    "eliminated": eliminated,
-                    "scores": scores,
-                }
+                HalvingState(
+                    proxy.label, rnd.round, len(rounds), rnd.samples, kept, eliminated, scores
+                )
             )
             wall = time.perf_counter() - started
             shares = self.trace.close_span(rnd, wall, [*(test if k == 0 else []), *rnd.children])
@@ -186,13 +177,13 @@ class Search(BackgroundJob):
         to_run = [m for m in models if m.name not in known]
         requests = [self._request(m, proxy, counts) for m in to_run]
 
-        def on_result(index: int, outcome: executor_pb2.TaskResult | ShiftError) -> None:
+        def on_result(index: int, outcome: TaskOutcome) -> None:
             if isinstance(outcome, ShiftError):
                 return
+            score = outcome.of(ScoreResult)
             with self._lock:
                 self.trace.add_task(span, outcome.phase_seconds, outcome.seconds)
                 self.ranking.remaining = max(0, self.ranking.remaining - 1)
-            score = outcome.score
             hits = score.chunks_cached + (1 if outcome.from_cache else 0)
             self.trace.add(span, rows=1, tasks=1, cache_hits=hits)
             self._scored(
@@ -226,19 +217,10 @@ class Search(BackgroundJob):
         if live:
             self.emit(leaders)
 
-    def _request(
-        self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None
-    ) -> executor_pb2.RunTaskRequest:
-        task = executor_pb2.ScoreTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(self.spec.train.record),
-            test=dataset_to_proto(self.spec.test.record),
-            proxy=executor_pb2.ProxySpec(name=proxy.name, params=params_to_proto(proxy.params)),
-            chunk_size=STORAGE_CHUNK,
-        )
-        if counts is not None:
-            task.selection.samples_per_segment.extend(counts)
-        return executor_pb2.RunTaskRequest(score=task)
+    def _request(self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None) -> ScoreTask:
+        spec, selection = self.spec, None if counts is None else tuple(counts)
+        proxied = ProxySpec(proxy.name, proxy.params)
+        return ScoreTask(model, spec.train.record, spec.test.record, proxied, selection)
 
 
 def best_first(scores: Mapping[str, float], descending: bool) -> list[str]:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Protocol, Self
 
 from shift_search.planner.executors import Batch, ExecutorPool, ResultCallback
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import Cancelled, ShiftError
+from shift_search.tasks.specs import Task
 
 POLL_SECONDS = 0.1
 
@@ -91,11 +91,9 @@ class BackgroundJob:
         finally:
             self.done.set()
 
-    def _submit(
-        self, requests: Sequence[executor_pb2.RunTaskRequest], on_result: ResultCallback
-    ) -> Batch:
+    def _submit(self, tasks: Sequence[Task], on_result: ResultCallback) -> Batch:
         """Run one batch of tasks to its end; the first failed task's error is raised."""
-        batch = self.pool.submit(requests, on_result=on_result)
+        batch = self.pool.submit(tasks, on_result=on_result)
         with self._lock:
             self._batches.append(batch)
         if self._cancelled.is_set():  # cancelled while the batch was being submitted

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import TypeVar
 
 import grpc
 
-from shift_search.runtime.errors import ShiftError, Unavailable
+from shift_search.runtime.errors import FailedPrecondition, ShiftError, Unavailable
 from shift_search.runtime.interceptors import ClientInterceptor
 from shift_search.runtime.status import details_of, from_rpc_error
 
@@ -27,14 +28,41 @@ CHANNEL_OPTIONS = [
 T = TypeVar("T")
 
 
-def open_channel(address: str) -> grpc.Channel:
-    """An insecure channel to `address` that propagates request ids and deadlines.
+def open_channel(
+    address: str,
+    credentials: grpc.ChannelCredentials | None = None,
+    *,
+    token: str | None = None,
+) -> grpc.Channel:
+    """A channel to `address` that propagates request ids and deadlines: TLS with
+    `credentials` (see `tls.channel_credentials`), else plaintext; `token` goes with every
+    call as a bearer token, which is never sent in plaintext beyond this machine.
 
     A `dns:///name:port` address with round-robin load balancing spreads calls over every pod
     behind a headless Kubernetes Service.
     """
-    channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
-    return grpc.intercept_channel(channel, ClientInterceptor())
+    if credentials is None:
+        if token is not None and not is_local_address(address):
+            raise FailedPrecondition(
+                f"refusing to send a token in plaintext to {address}; use TLS (--ca or --tls)"
+            )
+        channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+    else:
+        channel = grpc.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
+    return grpc.intercept_channel(channel, ClientInterceptor(token))
+
+
+def is_local_address(address: str) -> bool:
+    """A Unix socket, or a host that is this machine (localhost, 127.0.0.0/8, ::1)."""
+    if address.startswith("unix:"):
+        return True
+    host = address.split("///")[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def call(address: str, fn: Callable[[], T]) -> T:

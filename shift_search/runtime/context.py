@@ -35,3 +35,11 @@ def time_remaining() -> float | None:
     """Seconds left before the current call's deadline, or None when it has none."""
     at = _deadline.get()
     return None if at is None else max(0.0, at - time.monotonic())
+
+
+def reset_deadline(token: contextvars.Token[float | None]) -> None:
+    _deadline.reset(token)
+
+
+def reset_request_id(token: contextvars.Token[str]) -> None:
+    _request_id.reset(token)

@@ -43,6 +43,18 @@ class AlreadyExists(ShiftError):
     code = grpc.StatusCode.ALREADY_EXISTS
 
 
+class Unauthenticated(ShiftError):
+    """The call carries no valid credentials (a missing, unknown or revoked token)."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(ShiftError):
+    """The caller is known but may not do this (its role, or a path outside the roots)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
 class FailedPrecondition(ShiftError):
     """The request is valid but cannot run in the current state (e.g. budget too small)."""
 

@@ -1,25 +1,40 @@
-"""The proxies SHiFT computes, by canonical name, with how people write them.
+"""The proxies SHiFT computes: their canonical names, how people write them, and what the cost
+model charges per test sample for each.
 
-The one list both sides share without importing torch: the planner binds the proxies of a query
-against it, and the executor's registry (`executor/proxies/registry.py`) must hold exactly
-these.
+The one list every side shares without importing torch: the planner binds the proxies of a query
+against it and prices them with it, and the executor's registry (`executor/proxies/registry.py`)
+holds exactly `EXECUTOR_PROXIES` (it refuses to load otherwise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
+
+EUCLIDEAN_NN = "euclidean_nn"
+COSINE_NN = "cosine_nn"
+KNN = "knn"
+LINEAR = "linear"
+LOGME = "logme"
+FINETUNE = "finetune"
 
 EXECUTOR_PROXIES: Mapping[str, str] = {
-    "euclidean_nn": "Euclidean NN",
-    "cosine_nn": "Cosine NN",
-    "knn": "kNN",
-    "linear": "Linear",
-    "logme": "LogME",
+    EUCLIDEAN_NN: "Euclidean NN",
+    COSINE_NN: "Cosine NN",
+    KNN: "kNN",
+    LINEAR: "Linear",
+    LOGME: "LogME",
 }
 """Proxies an executor computes from features (canonical name → spelling)."""
 
-PLANNER_PROXIES: Mapping[str, str] = {"finetune": "FineTune"}
+PLANNER_PROXIES: Mapping[str, str] = {FINETUNE: "FineTune"}
 """Rankings the planner runs itself (ORDER BY FineTune(...): successive halving over epochs)."""
 
 PROXY_NAMES: Mapping[str, str] = {**EXECUTOR_PROXIES, **PLANNER_PROXIES}
 """Every proxy a query may name."""
+
+SECONDS_PER_TEST_SAMPLE: Mapping[str, float] = MappingProxyType(
+    {EUCLIDEAN_NN: 1e-4, COSINE_NN: 1e-4, KNN: 1e-4, LINEAR: 5e-3}
+)
+"""The cost model's T_proxy per test sample: 0.1 ms for nearest-neighbour proxies, 5 ms for a
+linear probe; a proxy missing here is priced like a linear probe."""

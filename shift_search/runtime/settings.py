@@ -72,5 +72,4 @@ class Settings:
         default_factory=lambda: int(os.environ.get("SHIFT_EXECUTOR_SLOTS", "1"))
     )
     device: str | None = field(default_factory=lambda: os.environ.get("SHIFT_DEVICE") or None)
-    chunk_size: int = field(default_factory=lambda: int(os.environ.get("SHIFT_CHUNK_SIZE", "1024")))
     cache_max_bytes: int | None = field(default_factory=_cache_max_bytes)

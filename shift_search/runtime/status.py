@@ -13,10 +13,12 @@ from shift_search.runtime.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
     PositionedError,
     ResourceExhausted,
     ShiftError,
     SourcePosition,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -30,6 +32,8 @@ _BY_CODE: dict[grpc.StatusCode, type[ShiftError]] = {
         Unavailable,
         Cancelled,
         DeadlineExceeded,
+        Unauthenticated,
+        PermissionDenied,
     )
 }
 

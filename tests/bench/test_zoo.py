@@ -11,6 +11,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import argparse
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -179,18 +180,19 @@ def test_a_finetuned_folder_with_copied_tokenizer_loads_back(
     assert again.embed(texts).shape == (4, 32)
 
 
-def test_register_sends_the_pool_to_a_cache_service(tmp_path: Path) -> None:
+def test_register_sends_the_pool_to_a_server(tmp_path: Path) -> None:
     zoo = FakeZoo()
     outcomes = zoo.pool(_specs(), tmp_path)
     args = argparse.Namespace(
-        service="cache", host="127.0.0.1", port=0, cache=None, executors=None, parser=None,
+        service="all", host="127.0.0.1", port=0, cache=None, executors=None, parser=None,
         store=f"sqlite:///{tmp_path / 'shift.sqlite3'}", slots=1, device="cpu",
     )  # fmt: skip
     server = build(args).start()
     try:
         register([o.record for o in outcomes], server.address)
-        cache = CacheClient(server.address)
-        assert cache.get_model("child") == outcomes[1].record
+        cache = CacheClient(server.internal_address)
+        expected = outcomes[1].record
+        assert replace(cache.get_model("child"), date_added=expected.date_added) == expected
         cache.close()
     finally:
         server.stop(grace=0.1)

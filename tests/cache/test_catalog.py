@@ -48,7 +48,8 @@ def test_register_and_get_by_name_or_key(catalog: Catalog) -> None:
     assert catalog.register_model(record) == record
     assert catalog.get_model("bert") == record
     assert catalog.get_model(record.key) == record
-    assert catalog.find_model("nothing") is None
+    with pytest.raises(NotFound):
+        catalog.get_model("nothing")
 
 
 def test_list_is_sorted_by_name(catalog: Catalog, pool: list[ModelRecord]) -> None:
@@ -104,7 +105,8 @@ def test_delete(catalog: Catalog, pool: list[ModelRecord]) -> None:
     assert catalog.delete_model("vit-small") is False
     assert catalog.delete_model(pool[0].key) is True
     assert "vit-small" not in [r.name for r in catalog.list_models()]
-    assert catalog.find_model(pool[0].name) is None
+    with pytest.raises(NotFound):
+        catalog.get_model(pool[0].name)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +149,8 @@ def test_dataset_new_version_replaces_old(catalog: Catalog) -> None:
     catalog.register_dataset(dataset("d", fingerprint="v1"))
     catalog.register_dataset(dataset("d", fingerprint="v2"))
     assert [r.fingerprint for r in catalog.list_datasets()] == ["v2"]
-    assert catalog.find_dataset("datasets/d@v1") is None
+    with pytest.raises(NotFound):
+        catalog.get_dataset("datasets/d@v1")
 
 
 def test_dataset_filters_and_suggestions(catalog: Catalog) -> None:

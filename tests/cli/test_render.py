@@ -1,6 +1,6 @@
-"""The CLI's live progress display: the planner's real events, converted as the server sends them,
-printed for a terminal (one live line that each task overwrites) and for a pipe or a file (one
-line per event, no control characters)."""
+"""The CLI's live progress display: the planner's real events, converted to protobuf as the server
+sends them and back as the client receives them, printed for a terminal (one live line that each
+task overwrites) and for a pipe or a file (one line per event, no control characters)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 import json
 
 from shift_search.cli.render import HumanPrinter, JsonPrinter, table_text
+from shift_search.client.convert import event_from_proto
 from shift_search.planner.convert import event_to_proto
 from shift_search.planner.events import (
     Eliminated,
@@ -68,7 +69,7 @@ RANKING_TEXT = table_text(RANKING.columns, RANKING.rows)
 def show(events: list[Event], out: io.StringIO, err: io.StringIO) -> HumanPrinter:
     printer = HumanPrinter(out, err)
     for event in events:
-        printer.event(event_to_proto(0, event))
+        printer.event(event_from_proto(event_to_proto(0, event)))
     return printer
 
 
@@ -120,7 +121,7 @@ def test_an_error_after_live_progress_starts_on_a_clean_line() -> None:
     print("shift: CANCELLED: query cancelled", file=err)
     last = err.getvalue().split("\n")[-2]
     assert last == f"{LIVE}[1/4] m0: knn = 0.1000{LIVE}shift: CANCELLED: query cancelled"
-    printer.event(query_pb2.QueryEvent())  # an event without a kind prints nothing
+    printer.event(event_from_proto(query_pb2.QueryEvent()))  # no kind: prints nothing
     assert out.getvalue() == ""
 
 
@@ -128,7 +129,7 @@ def test_json_lines_carry_the_plan_as_a_tree() -> None:
     out = io.StringIO()
     printer = JsonPrinter(out)
     for event in [Planned(PLAN), RANKING]:
-        printer.event(event_to_proto(0, event))
+        printer.event(event_from_proto(event_to_proto(0, event)))
     plan_line, table_line = (json.loads(line) for line in out.getvalue().splitlines())
     (step,) = plan_line["plan"]["steps"]
     assert plan_line["plan"]["strategy"] == "task_aware"

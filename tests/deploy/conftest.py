@@ -23,7 +23,7 @@ def kubectl() -> Path:
 
 @pytest.fixture(params=TARGETS)
 def target(request: pytest.FixtureRequest) -> str:
-    """Each kustomize target: the base and both overlays."""
+    """Each kustomize target: the base and every overlay."""
     name: str = request.param
     return name
 
@@ -57,3 +57,15 @@ def cpu(kubectl: Path) -> list[Obj]:
 def gpu(kubectl: Path) -> list[Obj]:
     """The rendered gpu overlay."""
     return rendered_target(kubectl, "overlays/gpu")
+
+
+@pytest.fixture
+def keda(kubectl: Path) -> list[Obj]:
+    """The rendered KEDA autoscaling overlay."""
+    return rendered_target(kubectl, "overlays/autoscaling-keda")
+
+
+@pytest.fixture
+def hpa(kubectl: Path) -> list[Obj]:
+    """The rendered plain-HPA autoscaling overlay."""
+    return rendered_target(kubectl, "overlays/autoscaling-hpa")

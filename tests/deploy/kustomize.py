@@ -12,7 +12,13 @@ from typing import Any
 import yaml
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
-TARGETS = ("base", "overlays/cpu", "overlays/gpu")
+TARGETS = (
+    "base",
+    "overlays/cpu",
+    "overlays/gpu",
+    "overlays/autoscaling-keda",
+    "overlays/autoscaling-hpa",
+)
 
 _KUBECTL = "kubectl.exe" if os.name == "nt" else "kubectl"
 

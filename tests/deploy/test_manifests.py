@@ -49,11 +49,14 @@ def test_each_service_is_started_by_shift_serve(objs: list[Obj]) -> None:
         assert container["args"][:4] == ["serve", service, "--port", "50051"]
 
 
-def test_deployments_probe_their_grpc_port_natively(objs: list[Obj]) -> None:
+def test_deployments_probe_their_health_port_natively(objs: list[Obj]) -> None:
+    """The kubelet's gRPC probes speak no TLS: each service also answers plaintext health
+    checks (only) on its health port, which `SHIFT_HEALTH_PORT` sets."""
     for deployment in deployments(objs):
         for container in containers(deployment):
-            port = container_ports(container)["grpc"]
-            for probe in ("livenessProbe", "readinessProbe"):
+            port = container_ports(container)["health"]
+            assert int(settings(objs)["SHIFT_HEALTH_PORT"]) == port
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 assert container[probe]["grpc"]["port"] == port, (deployment, probe)
 
 
@@ -224,8 +227,15 @@ def test_configured_addresses_name_existing_services(objs: list[Obj]) -> None:
         assert int(port) in service_ports, address
 
 
-def test_cache_reaches_redis_through_the_settings(objs: list[Obj]) -> None:
-    assert settings(objs)["SHIFT_REDIS_URL"] == "redis://redis:6379/0"
+def test_cache_reaches_redis_with_the_password_from_its_secret(objs: list[Obj]) -> None:
+    (container,) = containers(named(objs, "Deployment", "shift-cache"))
+    env = {e["name"]: e for e in container["env"]}
+    assert env["SHIFT_REDIS_URL"]["value"] == "redis://:$(SHIFT_REDIS_PASSWORD)@redis:6379/0"
+    names = [e["name"] for e in container["env"]]  # $(VAR) expands only earlier variables
+    assert names.index("SHIFT_REDIS_PASSWORD") < names.index("SHIFT_REDIS_URL")
+    secret = env["SHIFT_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "shift-redis", "key": "password"}
+    assert not any("redis" in k.lower() for k in settings(objs))
 
 
 def test_log_level_is_a_python_logging_level(objs: list[Obj]) -> None:

@@ -24,10 +24,10 @@ from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.executor.datasets.segments import SegmentReader
 from shift_search.executor.features.store import blocks
-from shift_search.planner.task_aware import STORAGE_CHUNK
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
 from shift_search.runtime.errors import Unavailable
 from shift_search.runtime.server import ServiceServer
+from shift_search.tasks.specs import CHUNK_SIZE
 from tests.conftest import StartRedis
 from tests.redis_server import RedisServer
 from tests.services.conftest import register_world, serve_args
@@ -51,8 +51,8 @@ def stack(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[ServiceServer, C
     write_reviews(tmp_path / "train.csv", 400, seed=0)
     write_reviews(tmp_path / "test.csv", 100, seed=1)
     server = build(serve_args(redis.url, slots=2)).start()  # both models' tasks run at once
-    cache = CacheClient(server.address, timeout=10)
-    register_world(cache, tmp_path)
+    cache = CacheClient(server.internal_address, timeout=10)
+    register_world(cache, tmp_path, server.address)
     yield server, cache
     cache.close()
     server.stop(grace=0.5)
@@ -87,7 +87,7 @@ def test_restart_in_the_middle_of_a_query(
     # Another executor holds bert-b's first chunk, so bert-b's task is certainly still running
     # (waiting for that chunk) when Redis stops, whatever the timing of this machine.
     bert_b = cache.get_model("bert-b").key
-    test_rows = blocks(SegmentReader().read(cache.get_dataset("reviews-test")), None, STORAGE_CHUNK)
+    test_rows = blocks(SegmentReader().read(cache.get_dataset("reviews-test")), None, CHUNK_SIZE)
     held = keys.lease(keys.features(bert_b, test_rows[0].fingerprint))
     assert cache.acquire_lease(held, OTHER_EXECUTOR, 300)
 
@@ -174,7 +174,7 @@ def test_results_survive_a_redis_restart(
 
 
 def running_tasks(server: ServiceServer) -> int:
-    with grpc.insecure_channel(server.address) as channel:
+    with grpc.insecure_channel(server.internal_address) as channel:
         stub = executor_pb2_grpc.ExecutorServiceStub(channel)
         return stub.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=10).busy
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from shift_search.executor.datasets.chunks import chunk_indices, num_chunks, proportional_take
+from shift_search.executor.datasets.chunks import chunk_indices, num_chunks
 from shift_search.runtime.errors import InvalidArgument
 
 
@@ -33,29 +31,9 @@ def test_returned_chunks_can_be_modified_without_changing_later_calls() -> None:
 
 
 def test_num_chunks_and_bad_geometry() -> None:
-    assert num_chunks(0) == 0 and num_chunks(1024) == 1 and num_chunks(1025) == 2
+    assert num_chunks(0, 1024) == 0 and num_chunks(1024, 1024) == 1
+    assert num_chunks(1025, 1024) == 2
     with pytest.raises(InvalidArgument, match="out of range"):
         chunk_indices(100, 50, seed=0, chunk=2)
     with pytest.raises(InvalidArgument):
         num_chunks(10, 0)
-
-
-def test_proportional_take_examples() -> None:
-    assert proportional_take([1000, 3000], 100) == [25, 75]
-    assert proportional_take([1, 1, 1], 2) == [1, 1, 0]
-    assert proportional_take([10, 0, 5], 100) == [10, 0, 5]
-    assert proportional_take([], 5) == []
-    with pytest.raises(InvalidArgument):
-        proportional_take([3], -1)
-
-
-@given(st.lists(st.integers(0, 10_000), max_size=8), st.integers(0, 50_000))
-def test_proportional_take_sums_exactly_and_stays_within_sizes(
-    sizes: list[int], samples: int
-) -> None:
-    takes = proportional_take(sizes, samples)
-    assert sum(takes) == min(samples, sum(sizes))
-    assert all(0 <= take <= size for take, size in zip(takes, sizes, strict=True))
-    if sum(sizes):
-        for take, size in zip(takes, sizes, strict=True):
-            assert abs(take - min(samples, sum(sizes)) * size / sum(sizes)) < 1

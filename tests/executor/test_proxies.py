@@ -11,10 +11,18 @@ from shift_search.executor.nearest_neighbour.knn import knn_error
 from shift_search.executor.nearest_neighbour.search import nn_search
 from shift_search.executor.proxies.linear_probe import linear_probe_error
 from shift_search.executor.proxies.logme import logme_score
-from shift_search.executor.proxies.registry import PROXIES, compute_proxy, get_proxy
+from shift_search.executor.proxies.registry import PROXIES, ProxyInputs, ProxyResult, get_proxy
 from shift_search.runtime.errors import InvalidArgument
+from shift_search.runtime.proxy_names import EXECUTOR_PROXIES, SECONDS_PER_TEST_SAMPLE
 
 Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def compute_proxy(
+    name: str, tx: np.ndarray, ty: np.ndarray, vx: np.ndarray, vy: np.ndarray, **params: object
+) -> ProxyResult:
+    """A proxy computed as the score task computes it: looked up by name, run on inputs."""
+    return get_proxy(name).compute_on(ProxyInputs((tx, ty), (vx, vy)), params)
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +35,8 @@ def data() -> Data:
 
 def test_registry_holds_the_canonical_names() -> None:
     assert set(PROXIES) == {"euclidean_nn", "cosine_nn", "knn", "linear", "logme"}
+    assert set(PROXIES) == set(EXECUTOR_PROXIES)  # what the planner binds queries against
+    assert set(SECONDS_PER_TEST_SAMPLE) <= set(PROXIES)  # the cost model prices only these
     assert get_proxy("Cosine_NN").name == "cosine_nn"
     assert PROXIES["euclidean_nn"].mergeable and not PROXIES["linear"].mergeable
 

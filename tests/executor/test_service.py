@@ -22,7 +22,7 @@ import transformers
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.convert import dataset_from_proto, dataset_to_proto, model_to_proto
+from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
@@ -32,11 +32,13 @@ from shift_search.executor.loaders.huggingface import load_huggingface
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.registry import register_loader
 from shift_search.executor.service import registration as executor_registration
-from shift_search.executor.service import task_id_of
+from shift_search.executor.worker import Executor
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
-from shift_search.runtime.errors import NotFound
+from shift_search.runtime.errors import NotFound, Unavailable
 from shift_search.runtime.server import ServiceServer
-from shift_search.runtime.values import params_to_proto
+from shift_search.tasks.convert import task_id, task_to_proto
+from shift_search.tasks.results import Capacity, EmbedResult, TaskProgress, TaskResult
+from shift_search.tasks.specs import EmbedTask, FinetuneTask, ProxySpec, ScoreTask, Selection, Task
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 GOOD = ["good", "great", "fine", "nice"]
@@ -173,48 +175,29 @@ def services(tmp_path: Path) -> Iterator[Services]:
     cache_server.stop(0)
 
 
-def embed_request(
-    model: ModelRecord, dataset: DatasetRecord, chunk_size: int = 16
-) -> executor_pb2.RunTaskRequest:
-    return executor_pb2.RunTaskRequest(
-        embed=executor_pb2.EmbedTask(
-            model=model_to_proto(model), dataset=dataset_to_proto(dataset), chunk_size=chunk_size
-        )
-    )
+def embed_task(
+    model: ModelRecord, dataset: DatasetRecord, chunk_size: int = 16, selection: Selection = None
+) -> EmbedTask:
+    return EmbedTask(model, dataset, selection, chunk_size)
 
 
-def score_request(
-    model: ModelRecord, train: DatasetRecord, test: DatasetRecord, proxy: str
-) -> executor_pb2.RunTaskRequest:
-    return executor_pb2.RunTaskRequest(
-        score=executor_pb2.ScoreTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(train),
-            test=dataset_to_proto(test),
-            proxy=executor_pb2.ProxySpec(name=proxy),
-            chunk_size=16,
-        )
-    )
+def score_task(
+    model: ModelRecord,
+    train: DatasetRecord,
+    test: DatasetRecord,
+    proxy: str,
+    selection: Selection = None,
+) -> ScoreTask:
+    return ScoreTask(model, train, test, ProxySpec(proxy), selection, chunk_size=16)
 
 
-def finetune_request(
-    model: ModelRecord, train: DatasetRecord, test: DatasetRecord
-) -> executor_pb2.RunTaskRequest:
+def finetune_task(model: ModelRecord, train: DatasetRecord, test: DatasetRecord) -> FinetuneTask:
     params = {"epochs": 1, "batch_size": 4, "lr": 1e-3}
-    return executor_pb2.RunTaskRequest(
-        finetune=executor_pb2.FinetuneTask(
-            model=model_to_proto(model),
-            train=dataset_to_proto(train),
-            test=dataset_to_proto(test),
-            params=params_to_proto(params),
-            output_name="tuned-bert",
-            register=True,
-        )
-    )
+    return FinetuneTask(model, train, test, params, output_name="tuned-bert", register=True)
 
 
-def run(svc: Services, request: executor_pb2.RunTaskRequest) -> list[executor_pb2.TaskEvent]:
-    return list(svc.executor.RunTask(request, timeout=WAIT))
+def run(svc: Services, task: Task) -> list[executor_pb2.TaskEvent]:
+    return list(svc.executor.RunTask(task_to_proto(task), timeout=WAIT))
 
 
 def result_of(events: Sequence[executor_pb2.TaskEvent]) -> executor_pb2.TaskResult:
@@ -225,15 +208,15 @@ def result_of(events: Sequence[executor_pb2.TaskEvent]) -> executor_pb2.TaskResu
 class Background:
     """Runs one RunTask call on a thread, keeping its events or its error."""
 
-    def __init__(self, svc: Services, request: executor_pb2.RunTaskRequest) -> None:
+    def __init__(self, svc: Services, task: Task) -> None:
         self.events: list[executor_pb2.TaskEvent] = []
         self.error: grpc.RpcError | None = None
-        self._thread = threading.Thread(target=self._run, args=(svc, request), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(svc, task), daemon=True)
         self._thread.start()
 
-    def _run(self, svc: Services, request: executor_pb2.RunTaskRequest) -> None:
+    def _run(self, svc: Services, task: Task) -> None:
         try:
-            self.events.extend(svc.executor.RunTask(request, timeout=WAIT))
+            self.events.extend(run(svc, task))
         except grpc.RpcError as error:
             self.error = error
 
@@ -255,7 +238,7 @@ def test_capacity_reports_slots_and_device(services: Services) -> None:
 def test_embed_streams_progress_then_a_result_and_is_served_from_cache_again(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
 ) -> None:
-    events = run(services, embed_request(model, data["train"]))
+    events = run(services, embed_task(model, data["train"]))
     progress = [e.progress for e in events[:-1]]
     assert progress and all(p.stage for p in progress)
     assert all(e.HasField("progress") for e in events[:-1])
@@ -264,7 +247,7 @@ def test_embed_streams_progress_then_a_result_and_is_served_from_cache_again(
     assert first.embed.chunks_computed == 3 and first.embed.chunks_cached == 0
     assert not first.from_cache
     assert len(services.cache.scan(keys.FEATURES)) == 3
-    again = result_of(run(services, embed_request(model, data["train"])))
+    again = result_of(run(services, embed_task(model, data["train"])))
     assert (again.embed.chunks_computed, again.embed.chunks_cached) == (0, 3)
     assert again.from_cache and again.embed.samples == 40
 
@@ -272,13 +255,13 @@ def test_embed_streams_progress_then_a_result_and_is_served_from_cache_again(
 def test_results_say_where_the_time_went(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
 ) -> None:
-    computed = result_of(run(services, embed_request(model, data["test"])))
+    computed = result_of(run(services, embed_task(model, data["test"])))
     assert set(computed.phase_seconds) == {"read", "lookup", "extract", "store"}
     assert all(s >= 0 for s in computed.phase_seconds.values())
     assert sum(computed.phase_seconds.values()) <= computed.seconds
-    cached = result_of(run(services, embed_request(model, data["test"])))
+    cached = result_of(run(services, embed_task(model, data["test"])))
     assert "extract" not in cached.phase_seconds and "lookup" in cached.phase_seconds
-    linear = result_of(run(services, score_request(model, data["train"], data["test"], "linear")))
+    linear = result_of(run(services, score_task(model, data["train"], data["test"], "linear")))
     assert "proxy" in linear.phase_seconds
 
 
@@ -286,12 +269,12 @@ def test_results_say_where_the_time_went(
 def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord], proxy: str
 ) -> None:
-    request = score_request(model, data["train"], data["test"], proxy)
-    first = result_of(run(services, request))
+    task = score_task(model, data["train"], data["test"], proxy)
+    first = result_of(run(services, task))
     assert 0.0 <= first.score.error <= 1.0
     assert (first.score.train_samples, first.score.test_samples) == (40, 12)
     assert not first.from_cache and first.score.proxy == proxy
-    again = result_of(run(services, request))
+    again = result_of(run(services, task))
     assert again.from_cache
     assert again.score.error == first.score.error
     assert again.score.result_key == first.score.result_key
@@ -319,12 +302,10 @@ def test_a_selection_takes_exactly_its_counts_and_zero_takes_none(
         executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(two_parts)), timeout=WAIT
     )
     described = dataset_from_proto(reply.dataset)
-    for counts, expected in (([6, 0], 6), ([0, 4], 4), ([100, 12], 52)):
-        request = score_request(model, described, data["test"], proxy)
-        request.score.selection.samples_per_segment.extend(counts)
-        assert result_of(run(services, request)).score.train_samples == expected
-    embed = embed_request(model, described)
-    embed.embed.selection.samples_per_segment.extend([0, 5])
+    for counts, expected in (((6, 0), 6), ((0, 4), 4), ((100, 12), 52)):
+        task = score_task(model, described, data["test"], proxy, counts)
+        assert result_of(run(services, task)).score.train_samples == expected
+    embed = embed_task(model, described, selection=(0, 5))
     assert result_of(run(services, embed)).embed.samples == 5
 
 
@@ -343,13 +324,13 @@ def test_describe_measures_the_mean_text_length(
 def test_task_ids_are_content_hashes(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
 ) -> None:
-    request = embed_request(model, data["train"])
-    first = run(services, request)
-    second = run(services, embed_request(model, data["train"]))
-    other = run(services, embed_request(model, data["train"], chunk_size=8))
+    task = embed_task(model, data["train"])
+    first = run(services, task)
+    second = run(services, embed_task(model, data["train"]))
+    other = run(services, embed_task(model, data["train"], chunk_size=8))
     ids = {e.task_id for e in first} | {e.task_id for e in second}
-    assert ids == {task_id_of(request)}
-    assert {e.task_id for e in other} == {task_id_of(embed_request(model, data["train"], 8))}
+    assert ids == {task_id(task)}
+    assert {e.task_id for e in other} == {task_id(embed_task(model, data["train"], 8))}
     assert ids.isdisjoint(e.task_id for e in other)
 
 
@@ -360,13 +341,13 @@ def test_a_task_beyond_the_slots_is_refused(
     model: ModelRecord,
     data: dict[str, DatasetRecord],
 ) -> None:
-    held = embed_request(gated_model, data["train"])
+    held = embed_task(gated_model, data["train"])
     running = Background(services, held)
     assert gate.entered.wait(WAIT)
     busy = capacity(services)
-    assert busy.busy == 1 and list(busy.running_tasks) == [task_id_of(held)]
+    assert busy.busy == 1 and list(busy.running_tasks) == [task_id(held)]
     with pytest.raises(grpc.RpcError) as refused:
-        run(services, embed_request(model, data["test"]))
+        run(services, embed_task(model, data["test"]))
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "busy" in (refused.value.details() or "")
     gate.released.set()
@@ -382,19 +363,20 @@ def test_a_slot_is_held_until_the_work_ends_not_only_its_call(
     model: ModelRecord,
     data: dict[str, DatasetRecord],
 ) -> None:
-    call = services.executor.RunTask(embed_request(gated_model, data["train"]), timeout=WAIT)
+    held = task_to_proto(embed_task(gated_model, data["train"]))
+    call = services.executor.RunTask(held, timeout=WAIT)
     assert gate.entered.wait(WAIT)
     call.cancel()  # the caller goes away while the forward pass is still running
     assert capacity(services).busy == 1
     with pytest.raises(grpc.RpcError) as refused:
-        run(services, embed_request(model, data["test"]))
+        run(services, embed_task(model, data["test"]))
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     gate.released.set()  # the worker stops at the next batch and frees its slot
     deadline = time.monotonic() + WAIT
     while capacity(services).busy and time.monotonic() < deadline:
         time.sleep(0.05)
     assert capacity(services).busy == 0
-    assert result_of(run(services, embed_request(model, data["test"]))).embed.samples == 12
+    assert result_of(run(services, embed_task(model, data["test"]))).embed.samples == 12
 
 
 def test_cancelling_a_finetune_leaves_no_model_and_no_folder(
@@ -407,11 +389,11 @@ def test_cancelling_a_finetune_leaves_no_model_and_no_folder(
 ) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("SHIFT_HOME", str(home))
-    request = finetune_request(gated_model, data["train"], data["test"])
-    running = Background(services, request)
+    task = finetune_task(gated_model, data["train"], data["test"])
+    running = Background(services, task)
     assert gate.entered.wait(WAIT)
     cancelled = services.executor.CancelTask(
-        executor_pb2.CancelTaskRequest(task_id=task_id_of(request)), timeout=WAIT
+        executor_pb2.CancelTaskRequest(task_id=task_id(task)), timeout=WAIT
     )
     assert cancelled.cancelled
     gate.released.set()
@@ -431,25 +413,25 @@ def test_cancelling_an_unknown_task_says_so(services: Services) -> None:
     assert not reply.cancelled
 
 
-def bad_requests(
+def bad_tasks(
     model: ModelRecord, data: dict[str, DatasetRecord], tmp_path: Path
-) -> dict[str, tuple[executor_pb2.RunTaskRequest, grpc.StatusCode, str]]:
-    """Requests naming something that does not exist: (request, code, name in the message)."""
+) -> dict[str, tuple[Task, grpc.StatusCode, str]]:
+    """Tasks naming something that does not exist: (task, code, name in the message)."""
     missing = csv_dataset(tmp_path / "missing.csv")
     nowhere = ModelRecord(name="nowhere", source="nosuchsource", uri="x")
     return {
         "unknown proxy": (
-            score_request(model, data["train"], data["test"], "nosuchproxy"),
+            score_task(model, data["train"], data["test"], "nosuchproxy"),
             grpc.StatusCode.INVALID_ARGUMENT,
             "nosuchproxy",
         ),
         "missing dataset file": (
-            embed_request(model, missing),
+            embed_task(model, missing),
             grpc.StatusCode.NOT_FOUND,
             "missing.csv",
         ),
         "unknown model source": (
-            embed_request(nowhere, data["train"]),
+            embed_task(nowhere, data["train"]),
             grpc.StatusCode.NOT_FOUND,
             "nosuchsource",
         ),
@@ -464,13 +446,13 @@ def test_bad_input_names_the_problem_and_the_executor_keeps_serving(
     tmp_path: Path,
     case: str,
 ) -> None:
-    request, code, name = bad_requests(model, data, tmp_path)[case]
+    task, code, name = bad_tasks(model, data, tmp_path)[case]
     with pytest.raises(grpc.RpcError) as failed:
-        run(services, request)
+        run(services, task)
     assert failed.value.code() == code
     assert name in (failed.value.details() or "")
     assert capacity(services).busy == 0
-    assert result_of(run(services, embed_request(model, data["test"]))).embed.samples == 12
+    assert result_of(run(services, embed_task(model, data["test"]))).embed.samples == 12
 
 
 def test_describe_dataset_fills_sizes_classes_and_fingerprints(
@@ -497,3 +479,19 @@ def test_describe_dataset_fills_sizes_classes_and_fingerprints(
     fingerprints = [s.fingerprint for s in described.segments]
     assert all(fingerprints) and len(set(fingerprints)) == 2
     assert described.fingerprint
+
+
+def test_the_worker_runs_domain_tasks_without_a_servicer_and_ends_with_unavailable_once_closed(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    executor = Executor(services.cache.address, slots=1, device="cpu")
+    task = embed_task(model, data["test"])
+    events = list(executor.start(task_id(task), task).events())
+    assert all(isinstance(e, TaskProgress) for e in events[:-1])
+    result = events[-1]
+    assert isinstance(result, TaskResult) and result.of(EmbedResult).samples == 12
+    assert executor.capacity() == Capacity("cpu", 1, 0, ())
+    executor.close()
+    with pytest.raises(Unavailable, match="shutting down"):
+        executor.start(task_id(task), task)
+    assert executor.capacity().busy == 0

@@ -12,8 +12,10 @@ from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
 from shift_search.executor.datasets.segments import SegmentReader
-from shift_search.executor.runner import EncoderPool, ScoreOutcome, TaskEnv, run_score
+from shift_search.executor.runner import EncoderPool, TaskEnv, run_score
 from shift_search.runtime.server import ServiceServer
+from shift_search.tasks.results import ScoreResult, TaskResult
+from shift_search.tasks.specs import ProxySpec, ScoreTask, Selection
 
 CHUNK = 64
 NOISE = 0.3  # classes share words, so 1-NN errors are strictly between 0 and 1
@@ -60,17 +62,17 @@ def run(
     train: DatasetRecord,
     test: DatasetRecord,
     proxy: str = "euclidean_nn",
-    selection: list[int] | None = None,
-) -> ScoreOutcome:
+    selection: Selection = None,
+) -> TaskResult[ScoreResult]:
     """Score one model record with a proxy, through the cache service of `env`."""
-    return run_score(env.task(), record, train, test, proxy, {}, selection, CHUNK)
+    return run_score(env.task(), ScoreTask(record, train, test, ProxySpec(proxy), selection, CHUNK))
 
 
-def exact(warm: ScoreOutcome, cold: ScoreOutcome) -> bool:
+def exact(warm: TaskResult[ScoreResult], cold: TaskResult[ScoreResult]) -> bool:
     """The same float, bit for bit."""
-    return struct.pack("<d", warm.error) == struct.pack("<d", cold.error)
+    return struct.pack("<d", warm.outcome.error) == struct.pack("<d", cold.outcome.error)
 
 
-def informative(outcome: ScoreOutcome) -> bool:
+def informative(result: TaskResult[ScoreResult]) -> bool:
     """An error that a wrong merge or relabel would change: neither 0 nor 1."""
-    return 0.0 < outcome.error < 1.0
+    return 0.0 < result.outcome.error < 1.0

@@ -21,8 +21,10 @@ from shift_search.executor.features.store import blocks
 from shift_search.executor.runner import run_score
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
 from shift_search.runtime.errors import Cancelled
+from shift_search.tasks.specs import ProxySpec, ScoreTask
 from tests.incremental.support import Env, data, exact, informative, model, run
 
+NN = ProxySpec("euclidean_nn")
 BIG_CHUNK = 256  # so a chunk takes several batches of 64: one batch runs, then the cancel
 DERIVED = (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS)
 
@@ -69,7 +71,7 @@ def test_cancelled_mid_extraction_leaves_nothing(env: Env, scratch: Env, world: 
     train, test = data(world, "train.csv"), data(world, "test.csv")
     stop = CancelAfterOneBatch()
     with pytest.raises(Cancelled):
-        run_score(env.task(stop), record, train, test, "euclidean_nn", {}, None, BIG_CHUNK)
+        run_score(env.task(stop), ScoreTask(record, train, test, NN, chunk_size=BIG_CHUNK))
     assert stop.batches_started == 2  # one batch ran; cancelled before the next
     assert derived_keys(env) == []
     (first,) = blocks(SegmentReader().read(test), None, BIG_CHUNK)  # the chunk it was embedding
@@ -77,9 +79,12 @@ def test_cancelled_mid_extraction_leaves_nothing(env: Env, scratch: Env, world: 
     assert env.cache.acquire_lease(lease, "another-executor", 5.0)  # released on the way out
     env.cache.release_lease(lease, "another-executor")
 
-    again = run_score(env.task(), record, train, test, "euclidean_nn", {}, None, BIG_CHUNK)
-    cold = run_score(scratch.task(), record, train, test, "euclidean_nn", {}, None, BIG_CHUNK)
-    assert not again.from_cache and again.chunks_computed == 2 + 1 == cold.chunks_computed
+    again = run_score(env.task(), ScoreTask(record, train, test, NN, chunk_size=BIG_CHUNK))
+    cold = run_score(scratch.task(), ScoreTask(record, train, test, NN, chunk_size=BIG_CHUNK))
+    assert (
+        not again.from_cache
+        and again.outcome.chunks_computed == 2 + 1 == cold.outcome.chunks_computed
+    )
     assert informative(again) and exact(again, cold)
     assert len(env.cache.scan(keys.FEATURES)) == 3 and len(env.cache.scan(keys.RESULTS)) == 1
 
@@ -118,7 +123,11 @@ def test_broken_feature_upload_leaves_nothing(
     assert derived_keys(env) == []
 
     again = run(env, record, train, test)
-    assert not again.from_cache and again.chunks_computed == 5 + 2 and again.chunks_cached == 0
+    assert (
+        not again.from_cache
+        and again.outcome.chunks_computed == 5 + 2
+        and again.outcome.chunks_cached == 0
+    )
     assert informative(again) and exact(again, run(scratch, record, train, test))
     stored = from_float16_blob(env.cache.get_blob(key))
     assert stored.shape == (len(first.rows), 32)

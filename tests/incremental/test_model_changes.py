@@ -39,18 +39,18 @@ def test_changed_outputs_are_recomputed_and_equal_from_scratch(
     train, test = data(world, "train.csv"), data(world, "test.csv")
     base = registered(inc, model(world))
     before = run(inc, base, train, test, proxy)
-    assert before.chunks_computed == CHUNKS
+    assert before.outcome.chunks_computed == CHUNKS
 
     changed = registered(inc, dataclasses.replace(model(world), **changes(world)[field]))
     assert inc.cache.get_model("bert-a") == changed  # one catalog entry per name
     after = run(inc, changed, train, test, proxy)
     assert not after.from_cache
-    assert after.chunks_computed == CHUNKS and after.chunks_cached == 0
+    assert after.outcome.chunks_computed == CHUNKS and after.outcome.chunks_cached == 0
 
     cold = run(scratch, registered(scratch, changed), train, test, proxy)
     assert exact(after, cold)
     if proxy == "logme":  # a continuous score: the change shows
-        assert after.error != before.error
+        assert after.outcome.error != before.outcome.error
 
 
 def test_metadata_changes_keep_cached_results(envs: tuple[Env, Env], world: Path) -> None:
@@ -72,4 +72,4 @@ def test_metadata_changes_keep_cached_results(envs: tuple[Env, Env], world: Path
     after = run(inc, registered(inc, profiled), train, test, "logme")
     assert after.from_cache and exact(after, before)
     other_proxy = run(inc, registered(inc, profiled), train, test, "euclidean_nn")
-    assert other_proxy.chunks_computed == 0 and other_proxy.chunks_cached == CHUNKS
+    assert other_proxy.outcome.chunks_computed == 0 and other_proxy.outcome.chunks_cached == CHUNKS

@@ -19,10 +19,10 @@ from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.serve import build
 from shift_search.executor.datasets.segments import SegmentReader
 from shift_search.executor.features.store import blocks
-from shift_search.planner.task_aware import STORAGE_CHUNK
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
+from shift_search.tasks.specs import CHUNK_SIZE
 from tests.services.conftest import serve_args
 from tests.tiny_world import register_datasets, reviews_dataset
 
@@ -61,7 +61,8 @@ class Deployment:
         return {k for prefix in prefixes for k in self.cache.scan(prefix)}
 
 
-def register(cache: CacheClient, world: Path) -> None:
+def register(cache: CacheClient, world: Path, address: str) -> None:
+    """The models straight into the cache; the datasets through the server at `address`."""
     for name in MODELS:  # costs given, so no query stops to profile a model
         cache.register_model(
             ModelRecord(
@@ -73,7 +74,7 @@ def register(cache: CacheClient, world: Path) -> None:
             )
         )
     register_datasets(
-        cache.address,
+        address,
         *(
             reviews_dataset(f"reviews-{name}", str(world / f"{name}.csv"))
             for name in ("train", "extra", "test")
@@ -86,8 +87,8 @@ def register(cache: CacheClient, world: Path) -> None:
 
 def deploy(world: Path, path: Path) -> Iterator[Deployment]:
     server = build(serve_args(f"sqlite:///{path}")).start()
-    cache = CacheClient(server.address)
-    register(cache, world)
+    cache = CacheClient(server.internal_address)
+    register(cache, world, server.address)
     channel = grpc.insecure_channel(server.address)
     yield Deployment(server, channel, cache)
     channel.close()
@@ -132,7 +133,7 @@ def test_appended_data_embeds_only_the_new_segment(
     appended = query('["reviews-train", "reviews-extra"]')
     after = inc.scores(appended)
     extra = DatasetRecord(name="extra", uri=str(world / "extra.csv"), format="csv")
-    (chunk,) = blocks(SegmentReader().read(extra), None, STORAGE_CHUNK)
+    (chunk,) = blocks(SegmentReader().read(extra), None, CHUNK_SIZE)
     embedded = inc.keys(keys.FEATURES) - before
     assert embedded == {
         keys.features(inc.cache.get_model(name).key, chunk.fingerprint) for name in MODELS

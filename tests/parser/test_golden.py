@@ -9,7 +9,7 @@ import pytest
 
 from shift_search.parser import format_script, parse
 from shift_search.parser.convert import script_from_proto, script_to_proto
-from shift_search.parser.parsing import GRAMMAR
+from shift_search.parser.lexer import KEYWORDS as GRAMMAR_KEYWORDS
 from shift_search.proto.v1 import ast_pb2 as pb
 from tests.parser.goldens import GOLDEN, actual_statements, expected, golden_queries
 
@@ -82,7 +82,7 @@ def test_every_shiftql_example_is_a_golden_case(spec: Path, stem: str, heading: 
 DIALECT_CONSTRUCTS = ["set_operations", "predicates", "benchmark", "change", "explain"]
 
 
-KEYWORDS = {k.lower() for k in re.findall(r'^_?[A-Z]+: "(\w+)"i$', GRAMMAR, re.MULTILINE)}
+KEYWORDS = {k.lower() for k in GRAMMAR_KEYWORDS}
 
 
 def keywords_used(path: Path) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shift_search.parser import names
 from shift_search.parser.literals import quote, read_number, unquote
-from shift_search.parser.splitter import split_statements
+from shift_search.parser.splitter import is_complete, split_statements
 
 
 def test_proxy_aliases() -> None:
@@ -45,3 +45,10 @@ def test_splitter_respects_strings_and_comments() -> None:
     chunks = list(split_statements("a ';' # ;\n b; -- ;\n;\n  c"))
     assert [c.text for c in chunks] == ["a ';' # ;\n b;", "\n  c"]
     assert [(c.line, c.column) for c in chunks] == [(1, 1), (3, 2)]
+
+
+def test_a_script_is_complete_when_its_last_statement_has_its_semicolon() -> None:
+    assert is_complete("SELECT * FROM m;") and is_complete("PURGE; -- done\n") and is_complete("")
+    assert not is_complete("SELECT * FROM m") and not is_complete("PURGE; SELECT 'a;'")
+    assert is_complete("PURGE; # a comment's ; ends nothing\n")
+    assert not is_complete("SELECT * FROM m WHERE a = 'open;")

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from shift_search.cache.convert import model_to_proto
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.planner.executors import ExecutorPool
-from shift_search.proto.v1 import executor_pb2
 from shift_search.runtime.errors import ShiftError
+from shift_search.runtime.server import ServiceServer
+from shift_search.tasks.results import ProfileResult
+from shift_search.tasks.specs import ProfileTask
 from tests.redis_server import free_port
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert
@@ -24,25 +25,28 @@ def test_unavailable_executor_is_skipped(tmp_path: Path) -> None:
     server = build(serve_args(f"sqlite:///{tmp_path / 'store.sqlite3'}")).start()
     dead = f"127.0.0.1:{free_port()}"
     try:
-        pool = ExecutorPool([dead, server.address])
-        model = ModelRecord(name="bert", source="huggingface", uri=str(tmp_path / "bert"))
-        request = executor_pb2.RunTaskRequest(
-            profile=executor_pb2.ProfileTask(model=model_to_proto(model), samples=8)
-        )
-        batch = pool.submit([request] * 4)
+        pool = ExecutorPool([dead, server.internal_address])
+        batch = pool.submit([profile_task(tmp_path / "bert")] * 4)
         assert batch.wait(timeout=120)
-        outcomes = list(batch.results.values())
-        assert not [o for o in outcomes if isinstance(o, ShiftError)]
-        assert all(o.profile.dimension == 32 for o in outcomes)
+        results = [o for o in batch.results.values() if not isinstance(o, ShiftError)]
+        assert len(results) == 4
+        assert all(o.of(ProfileResult).dimension == 32 for o in results)
     finally:
         server.stop(grace=0.5)
 
 
-def profile_request(folder: Path) -> executor_pb2.RunTaskRequest:
-    model = ModelRecord(name="bert", source="huggingface", uri=str(folder))
-    return executor_pb2.RunTaskRequest(
-        profile=executor_pb2.ProfileTask(model=model_to_proto(model), samples=8)
+def executor_on(port: int, slots: int, store: str) -> ServiceServer:
+    """An executor alone on `port` with its own cache server (stopped with it): the
+    executor of `shift serve` (all) is on a private socket, not on a known port."""
+    cache = build(serve_args(store, service="cache")).start()
+    executor = build(
+        serve_args(store, service="executor", port=port, slots=slots, cache=cache.address)
     )
+    return executor.on_stop(lambda: cache.stop(grace=0.5)).start()
+
+
+def profile_task(folder: Path) -> ProfileTask:
+    return ProfileTask(ModelRecord(name="bert", source="huggingface", uri=str(folder)), samples=8)
 
 
 @pytest.mark.parametrize("refresh", ["periodic", "on request"])
@@ -52,7 +56,7 @@ def test_capacity_is_refreshed_when_an_executor_comes_back(tmp_path: Path, refre
     pool = ExecutorPool([f"127.0.0.1:{port}"], refresh_seconds=0.2 if refresh == "periodic" else 0)
     assert pool.capacity() == 1  # unreachable at start: the default
     store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    server = build(serve_args(store, port=port, slots=2)).start()
+    server = executor_on(port, 2, store)
     try:
         deadline = time.monotonic() + 60
         while pool.capacity() != 2 and time.monotonic() < deadline:
@@ -60,7 +64,7 @@ def test_capacity_is_refreshed_when_an_executor_comes_back(tmp_path: Path, refre
                 pool.refresh_capacity()
             time.sleep(0.1)
         assert pool.capacity() == 2
-        batch = pool.submit([profile_request(tmp_path / "bert")] * 3)
+        batch = pool.submit([profile_task(tmp_path / "bert")] * 3)
         assert batch.wait(timeout=120)
         assert not [o for o in batch.results.values() if isinstance(o, ShiftError)]
     finally:
@@ -71,18 +75,18 @@ def test_capacity_shrinks_when_an_executor_comes_back_smaller(tmp_path: Path) ->
     make_tiny_bert(tmp_path / "bert")
     port = free_port()
     store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    server = build(serve_args(store, port=port, slots=2)).start()
+    server = executor_on(port, 2, store)
     pool = ExecutorPool([f"127.0.0.1:{port}"], refresh_seconds=0)
     try:
         assert pool.capacity() == 2
         server.stop(grace=0.5)
-        server = build(serve_args(store, port=port, slots=1)).start()
+        server = executor_on(port, 1, store)
         deadline = time.monotonic() + 60
         while pool.capacity() != 1 and time.monotonic() < deadline:
             pool.refresh_capacity()
             time.sleep(0.1)
         assert pool.capacity() == 1
-        batch = pool.submit([profile_request(tmp_path / "bert")] * 2)
+        batch = pool.submit([profile_task(tmp_path / "bert")] * 2)
         assert batch.wait(timeout=120)
         assert not [o for o in batch.results.values() if isinstance(o, ShiftError)]
     finally:

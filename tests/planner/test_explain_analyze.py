@@ -24,7 +24,7 @@ from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset,
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
     root = tmp_path_factory.mktemp("analyze")
     server = build(serve_args(f"sqlite:///{root / 'store.sqlite3'}")).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     for i in range(3):
         make_tiny_bert(root / f"m{i}", seed=i, layers=1 + i % 2)
         cache.register_model(

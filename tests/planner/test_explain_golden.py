@@ -72,7 +72,7 @@ def _models() -> list[ModelRecord]:
 def _serve(tmp_path_factory: pytest.TempPathFactory, slots: int) -> ServiceServer:
     store = f"sqlite:///{tmp_path_factory.mktemp('explain') / 'store.sqlite3'}"
     server = build(serve_args(store, slots=slots)).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     for model in _models():
         cache.register_model(model)
     for name, size in (

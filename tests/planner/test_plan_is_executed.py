@@ -80,7 +80,7 @@ def models(world: Path) -> list[ModelRecord]:
 
 def serve(world: Path, folder: Path, slots: int) -> ServiceServer:
     server = build(serve_args(f"sqlite:///{folder / 'store.sqlite3'}", slots=slots)).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     for model in models(world):
         cache.register_model(model)
     cache.close()
@@ -176,7 +176,7 @@ def test_profiling_runs_first_and_the_rest_is_planned_with_measured_costs(
 ) -> None:
     server = build(serve_args(f"sqlite:///{tmp_path / 'store.sqlite3'}")).start()
     try:
-        cache = CacheClient(server.address)
+        cache = CacheClient(server.internal_address)
         for name in ("fresh-a", "fresh-b"):  # no costs: never profiled
             cache.register_model(
                 ModelRecord(name=name, source="huggingface", uri=str(world / "bert-0"))

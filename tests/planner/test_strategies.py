@@ -33,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
     root = tmp_path_factory.mktemp("strategies")
     store = f"sqlite:///{root / 'store.sqlite3'}"
     server = build(serve_args(store)).start()
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     for i in range(4):
         make_tiny_bert(root / f"m{i}", seed=i, layers=1 + i % 2)
         cache.register_model(
@@ -105,7 +105,7 @@ def test_history_and_halving_state_are_recorded(server: ServiceServer) -> None:
         """select name from models order by err asc trained on "train"
         tested on "test" classified by ["Cosine NN"] chunk 30 budget 8 wait;""",
     )
-    cache = CacheClient(server.address)
+    cache = CacheClient(server.internal_address)
     try:
         history = [
             json.loads(v or b"{}") for v in cache.get_values(cache.scan(keys.HISTORY_ENTRIES))
@@ -278,7 +278,7 @@ def test_without_wait_the_answer_says_what_is_still_running(
 
 
 def capacity(server: ServiceServer) -> executor_pb2.GetCapacityResponse:
-    with grpc.insecure_channel(server.address) as channel:
+    with grpc.insecure_channel(server.internal_address) as channel:
         executor = executor_pb2_grpc.ExecutorServiceStub(channel)
         return executor.GetCapacity(executor_pb2.GetCapacityRequest(), timeout=5)
 

@@ -21,8 +21,9 @@ from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset,
 @dataclass
 class Stack:
     server: ServiceServer
-    channel: grpc.Channel
-    cache: CacheClient
+    channel: grpc.Channel  # the public port
+    cache: CacheClient  # on the private socket, as the planner reaches it
+    internal: grpc.Channel  # the private socket
 
     @property
     def address(self) -> str:
@@ -55,7 +56,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def register_world(cache: CacheClient, root: Path) -> None:
+def register_world(cache: CacheClient, root: Path, address: str) -> None:
+    """The models straight into the cache; the datasets through the server at `address`,
+    which reads and describes them."""
     cache.register_model(
         ModelRecord(
             name="bert-a",
@@ -87,7 +90,7 @@ def register_world(cache: CacheClient, root: Path) -> None:
         )
     )
     register_datasets(
-        cache.address,
+        address,
         *(reviews_dataset(f"reviews-{n}", str(root / f"{n}.csv")) for n in ("train", "test")),
     )
 
@@ -96,10 +99,12 @@ def register_world(cache: CacheClient, root: Path) -> None:
 def stack(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     store = f"sqlite:///{tmp_path_factory.mktemp('store') / 'shift.sqlite3'}"
     server = build(serve_args(store)).start()
-    cache = CacheClient(server.address)
-    register_world(cache, world)
+    cache = CacheClient(server.internal_address)
+    register_world(cache, world, server.address)
     channel = grpc.insecure_channel(server.address)
-    yield Stack(server, channel, cache)
+    internal = grpc.insecure_channel(server.internal_address)
+    yield Stack(server, channel, cache, internal)
+    internal.close()
     channel.close()
     cache.close()
     server.stop(grace=0.5)

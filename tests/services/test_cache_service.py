@@ -51,14 +51,14 @@ def test_blobs_stream_in_pieces_and_round_trip(stack: Stack) -> None:
 
 
 def test_missing_blob_is_not_found(stack: Stack) -> None:
-    stub = cache_pb2_grpc.CacheServiceStub(stack.channel)
+    stub = cache_pb2_grpc.CacheServiceStub(stack.internal)
     with pytest.raises(grpc.RpcError) as err:
         list(stub.GetBlob(cache_pb2.GetBlobRequest(key="shift:v1:feat:none"), timeout=5))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_blob_without_key_is_invalid_argument(stack: Stack) -> None:
-    stub = cache_pb2_grpc.CacheServiceStub(stack.channel)
+    stub = cache_pb2_grpc.CacheServiceStub(stack.internal)
     with pytest.raises(grpc.RpcError) as err:
         stub.PutBlob(iter([cache_pb2.PutBlobRequest(data=b"x")]), timeout=5)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -33,7 +33,7 @@ def ranking(address: str) -> list[str]:
 def test_more_queries_than_server_threads_all_finish(tmp_path: Path) -> None:
     server = build(serve_args(f"sqlite:///{tmp_path / 'store.sqlite3'}")).start()
     try:
-        cache = CacheClient(server.address)
+        cache = CacheClient(server.internal_address)
         for i in range(2):
             make_tiny_bert(tmp_path / f"m{i}", seed=i)
             cache.register_model(

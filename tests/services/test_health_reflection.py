@@ -9,12 +9,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tests.services.conftest import Stack
 
-SERVICES = (
-    "shift.v1.QueryService",
-    "shift.v1.ParserService",
-    "shift.v1.ExecutorService",
-    "shift.v1.CacheService",
-)
+SERVICES = ("shift.v1.QueryService", "shift.v1.ParserService")
+INTERNAL = ("shift.v1.ExecutorService", "shift.v1.CacheService")
 
 
 @pytest.mark.parametrize("service", ["", *SERVICES])
@@ -38,6 +34,18 @@ def test_reflection_lists_the_shift_services(stack: Stack) -> None:
     names = {s.name for s in reply.list_services_response.service}
     assert set(SERVICES) <= names
     assert "grpc.health.v1.Health" in names
+    assert not set(INTERNAL) & names  # served on the private socket only
+
+
+@pytest.mark.parametrize("service", INTERNAL)
+def test_internal_services_answer_on_the_private_socket_only(stack: Stack, service: str) -> None:
+    request = health_pb2.HealthCheckRequest(service=service)
+    reply = health_pb2_grpc.HealthStub(stack.internal).Check(request, timeout=5)
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    assert stack.server.internal_address.startswith("unix:")
+    with pytest.raises(grpc.RpcError) as err:
+        health_pb2_grpc.HealthStub(stack.channel).Check(request, timeout=5)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_reflection_describes_a_method(stack: Stack) -> None:

@@ -6,17 +6,14 @@ query reuses the chunks cached by an earlier one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from shift_search.runtime.errors import InvalidArgument
 
-DEFAULT_CHUNK_SIZE = 1024
 
-
-def num_chunks(segment_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+def num_chunks(segment_size: int, chunk_size: int) -> int:
     """How many chunks a segment has; the last one may be short."""
     _check_geometry(segment_size, chunk_size)
     return -(-segment_size // chunk_size)
@@ -43,24 +40,3 @@ def _check_geometry(segment_size: int, chunk_size: int) -> None:
         raise InvalidArgument(f"segment size must not be negative, got {segment_size}")
     if chunk_size < 1:
         raise InvalidArgument(f"chunk size must be positive, got {chunk_size}")
-
-
-def proportional_take(segment_sizes: Sequence[int], samples: int) -> list[int]:
-    """How many samples to take from each segment, in proportion to its size.
-
-    Largest-remainder rounding (ties to the earlier segment); sums exactly to `samples`, or to the
-    total size when fewer rows exist, and never exceeds a segment's size.
-    """
-    if samples < 0 or any(size < 0 for size in segment_sizes):
-        raise InvalidArgument("sizes and sample counts must not be negative")
-    total = sum(segment_sizes)
-    samples = min(samples, total)
-    if total == 0:
-        return [0] * len(segment_sizes)
-    takes = [samples * size // total for size in segment_sizes]
-    remainders = [samples * size % total for size in segment_sizes]
-    leftover = samples - sum(takes)
-    by_remainder = sorted(range(len(takes)), key=lambda i: (-remainders[i], i))
-    for index in by_remainder[:leftover]:
-        takes[index] += 1
-    return takes

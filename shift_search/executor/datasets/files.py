@@ -7,26 +7,30 @@ from typing import Any
 
 import numpy as np
 
+from shift_search.executor.datasets.read_errors import reason
 from shift_search.executor.datasets.rows import (
     IMAGE_SUFFIXES,
     RawRows,
     check_no_missing,
     pick_column,
 )
+from shift_search.runtime.confinement import inside_data_roots
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 
 def read_imagefolder(uri: str, split: str | None) -> RawRows:
     """One sub-folder per class (`root[/split]/<class>/<image>`); files in sorted order."""
-    root = Path(uri).expanduser()
+    root = Path(uri)
     if split is not None:
-        root = root / split
+        root = inside_data_roots(root / split)
     if not root.is_dir():
         raise NotFound(f"image folder {root} does not exist")
     inputs: list[Any] = []
     labels: list[Any] = []
     for class_dir in sorted(path for path in root.iterdir() if path.is_dir()):
-        images = sorted(p for p in class_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = sorted(
+            inside_data_roots(p) for p in class_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+        )
         inputs.extend(images)
         labels.extend([class_dir.name] * len(images))
     if not inputs:
@@ -38,13 +42,13 @@ def read_numpy(
     uri: str, *, input_column: str | None, label_column: str | None, split: str | None
 ) -> RawRows:
     """An .npz with arrays x and y (or the named ones; `<name>_<split>` with a split)."""
-    path = Path(uri).expanduser()
+    path = Path(uri)
     if not path.is_file():
         raise NotFound(f"dataset file {path} does not exist")
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
-        raise InvalidArgument(f"cannot read NumPy file {path}: {error}") from error
+        raise InvalidArgument(f"cannot read NumPy file {path}: {reason(error)}") from None
     with archive:
         names = list(archive.files)
         suffix = f"_{split}" if split else ""
@@ -67,7 +71,7 @@ def read_hf_disk(
         raise FailedPrecondition(
             f"reading hf_disk dataset {uri} needs the `datasets` package, which is not installed"
         ) from error
-    path = Path(uri).expanduser()
+    path = Path(uri)
     if not path.is_dir():
         raise NotFound(f"dataset folder {path} does not exist")
     loaded = datasets.load_from_disk(str(path))

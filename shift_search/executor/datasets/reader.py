@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, assert_never, get_args
 
@@ -12,8 +13,10 @@ from shift_search.executor.datasets.files import read_hf_disk, read_imagefolder,
 from shift_search.executor.datasets.fingerprint import fingerprint, input_digests
 from shift_search.executor.datasets.rows import RawRows
 from shift_search.executor.datasets.tables import read_table
+from shift_search.runtime.confinement import dataset_path
 from shift_search.runtime.errors import InvalidArgument
 
+_SPLIT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=-]{0,127}")
 DatasetFormat = Literal["csv", "jsonl", "parquet", "imagefolder", "hf_disk", "numpy", "builtin"]
 
 
@@ -43,8 +46,13 @@ def read_dataset(
     split: str | None = None,
     slice: str | None = None,
 ) -> LabelledData:
-    """Read, slice ("start:stop" rows), then map labels to 0..K-1 in sorted order of the values."""
-    rows = _read_rows(parse_format(format), uri, input_column, label_column, split)
+    """Read, slice ("start:stop" rows), then map labels to 0..K-1 in sorted order of the values.
+    Files must lie under the data roots (`runtime/confinement.py`)."""
+    kind = parse_format(format)
+    if split is not None and (_SPLIT.fullmatch(split) is None or split.strip(".") == ""):
+        raise InvalidArgument(f"split {split!r}: use letters, digits, '_', '.', '=' or '-'")
+    location = uri if kind == "builtin" else str(dataset_path(uri))
+    rows = _read_rows(kind, location, input_column, label_column, split)
     rows = _apply_slice(rows, slice)
     classes, labels = encode_labels(rows.labels)
     digests = input_digests(rows.inputs)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shift_search.runtime.confinement import inside_data_roots
 from shift_search.runtime.errors import InvalidArgument, NotFound
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 _INPUT_DEFAULTS = ("text", "sentence", "review", "image", "img", "image_path", "path", "x")
 _LABEL_DEFAULTS = ("label", "labels", "y", "target", "class", "score")
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,63}")
+_MAX_NAMED_COLUMNS = 20
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,10 @@ def pick_column(requested: str | None, columns: Sequence[str], origin: str, role
     if requested is not None:
         if requested in columns:
             return requested
-        close = tuple(difflib.get_close_matches(requested, list(columns), n=3))
+        named = plain_column_names(columns)
+        close = tuple(difflib.get_close_matches(requested, named or [], n=3))
         raise NotFound(
-            f"{origin} has no {role} column {requested!r} (columns: {', '.join(columns)})", close
+            f"{origin} has no {role} column {requested!r} ({describe_columns(columns)})", close
         )
     defaults = _INPUT_DEFAULTS if role == "input" else _LABEL_DEFAULTS
     for name in defaults:
@@ -42,8 +47,26 @@ def pick_column(requested: str | None, columns: Sequence[str], origin: str, role
             return name
     raise InvalidArgument(
         f"{origin}: name the {role} column; none of the usual names is present "
-        f"(columns: {', '.join(columns)})"
+        f"({describe_columns(columns)})"
     )
+
+
+def plain_column_names(columns: Sequence[str]) -> list[str] | None:
+    """The column names when every one looks like a column name; None when any does not (a
+    file that is not a table: its first line must not end up in an error message)."""
+    if all(_COLUMN_NAME.fullmatch(c) for c in columns):
+        return list(columns)
+    return None
+
+
+def describe_columns(columns: Sequence[str]) -> str:
+    """Column names for an error message, never anything else from the file."""
+    named = plain_column_names(columns)
+    if named is None:
+        return f"{len(columns)} columns whose names do not look like column names: is it a table?"
+    shown = ", ".join(named[:_MAX_NAMED_COLUMNS])
+    more = len(named) - _MAX_NAMED_COLUMNS
+    return f"columns: {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 def is_missing(value: Any) -> bool:
@@ -69,5 +92,6 @@ def _looks_like_image_path(value: Any) -> bool:
 
 
 def _resolve(folder: Path, name: str) -> Path:
+    """An image a table lists, which must lie under the data roots like the table itself."""
     path = Path(name).expanduser()
-    return path if path.is_absolute() else folder / path
+    return inside_data_roots(path if path.is_absolute() else folder / path)

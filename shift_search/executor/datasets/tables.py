@@ -7,7 +7,9 @@ from typing import Literal, assert_never
 
 import pandas as pd
 
+from shift_search.executor.datasets.read_errors import reason
 from shift_search.executor.datasets.rows import RawRows, as_inputs, check_no_missing, pick_column
+from shift_search.runtime.confinement import inside_data_roots
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 TableFormat = Literal["csv", "jsonl", "parquet"]
@@ -22,7 +24,7 @@ def read_table(
     split: str | None,
 ) -> RawRows:
     """Rows of a table file; a folder holds one file per split (`train.csv`, `test.csv`...)."""
-    path = _table_path(format, Path(uri).expanduser(), split)
+    path = _table_path(format, Path(uri), split)
     frame = _read_frame(format, path)
     return rows_from_frame(frame, str(path), path.parent, input_column, label_column)
 
@@ -47,7 +49,7 @@ def rows_from_frame(
 
 def _table_path(format: TableFormat, path: Path, split: str | None) -> Path:
     if path.is_dir():
-        path = path / f"{split or 'train'}.{format}"
+        path = inside_data_roots(path / f"{split or 'train'}.{format}")
     elif split is not None:
         raise InvalidArgument(f"{format} file {path} has no named splits; drop split {split!r}")
     if not path.is_file():
@@ -67,7 +69,7 @@ def _read_frame(format: TableFormat, path: Path) -> pd.DataFrame:
             case _:
                 assert_never(format)
     except (ValueError, pd.errors.ParserError) as error:
-        raise InvalidArgument(f"cannot read {format} file {path}: {error}") from error
+        raise InvalidArgument(f"cannot read {format} file {path}: {reason(error)}") from None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

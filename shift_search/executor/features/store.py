@@ -83,7 +83,6 @@ def blocks(segments: Sequence[Segment], counts: Sequence[int] | None, chunk: int
 class FeatureStats:
     computed: int = 0
     cached: int = 0
-    samples_embedded: int = 0
 
 
 def chunks_for(segment_size: int, samples: int | None, chunk_size: int) -> int:
@@ -247,7 +246,6 @@ class FeatureStore:
             blob = to_float16_blob(features)
             self._cache.put_blob(key, blob, evictable=True)
         self.stats.computed += 1
-        self.stats.samples_embedded += len(rows)
         return as_stored(features)  # exactly what later readers will see
 
     def _lease(self, lease: str) -> bool:

@@ -3,42 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from shift_search.cache import keys
-from shift_search.cache.codec import dump_json, load_json
-from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.records import ModelRecord
+from shift_search.cache.stored import FinetuneScore
 from shift_search.executor.finetuning.train import FinetuneProgress, finetune
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.runner import PACKAGED, TaskEnv, open_encoder
 from shift_search.runtime.errors import FailedPrecondition
 from shift_search.runtime.settings import shift_home
+from shift_search.tasks.results import FinetuneResult, TaskResult
+from shift_search.tasks.specs import FinetuneTask
 
 HYPER_PARAMETERS = ("lr", "epochs", "batch_size", "optimizer", "weight_decay", "seed")
 
 
-@dataclass(frozen=True)
-class FinetuneOutcome:
-    model: ModelRecord | None
-    test_accuracy: float
-    head_accuracy_before: float
-    train_loss: float
-    steps: int
-    from_cache: bool
-
-
-def run_finetune(
-    env: TaskEnv,
-    model: ModelRecord,
-    train: DatasetRecord,
-    test: DatasetRecord,
-    params: Mapping[str, Any],
-    output_name: str,
-    register: bool,
-) -> FinetuneOutcome:
-    """Fine-tune `model` on `train`, evaluate on `test`; register the result when asked."""
+def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]:
+    """Fine-tune a model on `train`, evaluate on `test`; register the result when asked."""
+    model, train, test, params = task.model, task.train, task.test, task.params
+    register = task.register
     hyper = {k: v for k, v in params.items() if k in HYPER_PARAMETERS}
     unknown = sorted(set(params) - set(HYPER_PARAMETERS))
     if unknown:
@@ -48,26 +32,26 @@ def run_finetune(
         )
     train_segments, test_segments = env.reader.read(train), env.reader.read(test)
     fingerprints = [s.record.fingerprint for s in [*train_segments, *test_segments]]
-    key = keys.finetune_result(model.key, fingerprints, keys.params_hash(hyper))
+    key = keys.finetune_score(model.key, fingerprints, hyper)
     cached = env.cache.get_value(key)
     if cached is not None:
-        stored = load_json(cached)
-        found = env.cache.get_model(stored["model"]) if stored.get("model") else None
+        stored = FinetuneScore.from_json(cached)
+        found = env.cache.get_model(stored.model) if stored.model else None
         if found is not None or not register:
-            return FinetuneOutcome(
+            tuned = FinetuneResult(
                 found,
-                stored["test_accuracy"],
-                stored["head_accuracy_before"],
-                stored["train_loss"],
-                stored["steps"],
-                True,
+                stored.test_accuracy,
+                stored.head_accuracy_before,
+                stored.train_loss,
+                stored.steps,
             )
+            return TaskResult(tuned, from_cache=True)
     train_x = [x for s in train_segments for x in s.data.inputs]
     test_x = [x for s in test_segments for x in s.data.inputs]
     train_y = [int(y) for s in train_segments for y in s.data.labels]
     test_y = [int(y) for s in test_segments for y in s.data.labels]
     classes = train_segments[0].data.classes if train_segments else ()
-    name = output_name or f"{model.name}-ft-{train.name}"
+    name = task.output_name or f"{model.name}-ft-{train.name}"
     folder = shift_home() / "models" / re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     encoder = open_encoder(model, env.encoders.device)  # fresh weights: training changes them
 
@@ -92,28 +76,19 @@ def run_finetune(
         record = env.cache.register_model(
             _finetuned_record(model, name, str(folder), result.test_accuracy)
         )
-    env.cache.put_values(
-        {
-            key: dump_json(
-                {
-                    "model": record.name if record else None,
-                    "test_accuracy": result.test_accuracy,
-                    "head_accuracy_before": result.head_accuracy_before,
-                    "train_loss": result.train_loss,
-                    "steps": result.steps,
-                    "seconds": result.seconds,
-                }
-            )
-        }
-    )
-    return FinetuneOutcome(
-        record,
+    stored = FinetuneScore(
         result.test_accuracy,
         result.head_accuracy_before,
         result.train_loss,
         result.steps,
-        False,
+        record.name if record else None,
+        result.seconds,
     )
+    env.cache.put_values({key: stored.to_json()})
+    tuned = FinetuneResult(
+        record, result.test_accuracy, result.head_accuracy_before, result.train_loss, result.steps
+    )
+    return TaskResult(tuned)
 
 
 def _finetuned_record(parent: ModelRecord, name: str, folder: str, accuracy: float) -> ModelRecord:

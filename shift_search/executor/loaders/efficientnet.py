@@ -14,6 +14,7 @@ from efficientnet_lite_pytorch import EfficientNet
 from shift_search.executor.encoders.images import to_normalised_batch
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.known_models import efficientnet_weights
+from shift_search.executor.loaders.locations import model_location
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -56,7 +57,10 @@ def load_efficientnet(uri: str, options: LoadOptions) -> EfficientNetEncoder:
         state = torch.load(weights, map_location="cpu", weights_only=True)
         network.load_state_dict(state)
     except (RuntimeError, OSError) as error:
-        raise FailedPrecondition(f"cannot load {name} weights from {weights}: {error}") from error
+        raise FailedPrecondition(
+            f"cannot load {name} weights from {weights} ({type(error).__name__}): not a "
+            "state dict of that variant, or not a weights-only checkpoint"
+        ) from None
     return EfficientNetEncoder(network, EfficientNet.get_image_size(name), options.device)
 
 
@@ -66,6 +70,7 @@ def _resolve(uri: str) -> tuple[str, Path]:
         match = _NAME.match(path.name)
         if match is None:
             raise InvalidArgument(f"cannot tell the EfficientNet variant from the file name {uri}")
+        path = model_location(uri)
         if not path.is_file():
             raise NotFound(f"weights file {uri} does not exist")
         return match.group(0), path

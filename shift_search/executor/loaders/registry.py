@@ -23,12 +23,6 @@ def register_loader(source: str, loader: Loader) -> None:
     _LOADERS[source] = loader
 
 
-def loader_sources() -> tuple[str, ...]:
-    """The sources `load_encoder` accepts."""
-    _register_builtin_loaders()
-    return tuple(sorted(_LOADERS))
-
-
 def pick_device(device: str | None = None) -> torch.device:
     """The requested device, else CUDA when present, else CPU (one rule for the executor)."""
     return resolve_device(device or None)

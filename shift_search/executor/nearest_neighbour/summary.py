@@ -1,15 +1,14 @@
 """Stored 1-NN results: per test point its best distance, the neighbour's global index and label.
 
 Summaries of disjoint training parts merge by minimum (distance, then smaller global index), so a
-merge of per-chunk summaries equals one search over all training points, bit for bit. Label changes
-are a `relabel`, and a changed test set is handled with `restrict_test` / `concat_test`.
-The search itself lives in `nn_summary_search.nn_search`.
+merge of per-chunk summaries equals one search over all training points, bit for bit; summaries of
+test blocks join with `concat_test`. Label changes need no search: `task.py` relabels a merged
+summary with the current labels. The search itself lives in `search.nn_search`.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -58,12 +57,6 @@ class NNSummary:
         if len(self) == 0:
             return 0.0
         return float(np.mean(self.neighbour_label != self.test_label))
-
-    def equals(self, other: NNSummary) -> bool:
-        """Bit-for-bit equality of every array and the metric."""
-        return self.metric == other.metric and all(
-            np.array_equal(getattr(self, name), getattr(other, name)) for name, _ in _COLUMNS
-        )
 
     def to_bytes(self) -> bytes:
         """Compact little-endian encoding: header, then the four columns back to back."""
@@ -128,57 +121,6 @@ def prefer_second(d1: np.ndarray, i1: np.ndarray, d2: np.ndarray, i2: np.ndarray
     """Where (d2, i2) orders before (d1, i1); a missing neighbour orders last."""
     k1, k2 = _index_key(i1), _index_key(i2)
     return (d2 < d1) | ((d2 == d1) & (k2 < k1))
-
-
-def relabel(
-    summary: NNSummary,
-    train_labels_by_index: Mapping[int, int] | np.ndarray,
-    test_labels: np.ndarray | None = None,
-) -> NNSummary:
-    """Apply label changes without a search.
-
-    `train_labels_by_index` is either the full label array indexed by global training index, or
-    a mapping of changed global indices to their new labels. `test_labels` replaces the test labels.
-    """
-    neighbour = summary.neighbour_label.copy()
-    found = summary.index != NO_NEIGHBOUR
-    if isinstance(train_labels_by_index, np.ndarray):
-        labels = as_labels(train_labels_by_index, "training labels")
-        if found.any() and summary.index[found].max() >= len(labels):
-            raise InvalidArgument("training label array is shorter than the neighbour indices")
-        neighbour[found] = labels[summary.index[found]]
-    elif train_labels_by_index:
-        keys = np.fromiter(train_labels_by_index.keys(), np.int64, len(train_labels_by_index))
-        values = np.fromiter(train_labels_by_index.values(), np.int64, len(keys))
-        order = np.argsort(keys)
-        keys, values = keys[order], values[order]
-        pos = np.clip(np.searchsorted(keys, summary.index), 0, len(keys) - 1)
-        hit = found & (keys[pos] == summary.index)
-        neighbour[hit] = values[pos[hit]]
-    new_test = summary.test_label if test_labels is None else as_labels(test_labels, "test labels")
-    return NNSummary(
-        distance=summary.distance.copy(),
-        index=summary.index.copy(),
-        neighbour_label=neighbour,
-        test_label=new_test.copy(),
-        metric=summary.metric,
-    )
-
-
-def restrict_test(summary: NNSummary, keep: np.ndarray) -> NNSummary:
-    """Only the test points selected by `keep` (a boolean mask or integer positions), in order."""
-    keep = np.asarray(keep)
-    if keep.dtype != np.bool_ and not np.issubdtype(keep.dtype, np.integer):
-        raise InvalidArgument("keep must be a boolean mask or integer positions")
-    if keep.dtype == np.bool_ and len(keep) != len(summary):
-        raise InvalidArgument("boolean keep mask must have one entry per test point")
-    return NNSummary(
-        distance=summary.distance[keep],
-        index=summary.index[keep],
-        neighbour_label=summary.neighbour_label[keep],
-        test_label=summary.test_label[keep],
-        metric=summary.metric,
-    )
 
 
 def concat_test(a: NNSummary, b: NNSummary) -> NNSummary:

@@ -29,7 +29,14 @@ from shift_search.executor.proxies.params import (
     whole_number,
 )
 from shift_search.runtime.errors import InvalidArgument
-from shift_search.runtime.proxy_names import EXECUTOR_PROXIES
+from shift_search.runtime.proxy_names import (
+    COSINE_NN,
+    EUCLIDEAN_NN,
+    EXECUTOR_PROXIES,
+    KNN,
+    LINEAR,
+    LOGME,
+)
 
 
 @dataclass(frozen=True)
@@ -68,22 +75,6 @@ class Proxy:
         """Canonical parameters (aliases resolved, defaults filled); InvalidArgument if bad."""
         return resolve_params(self.name, self.params, params)
 
-    def compute(
-        self,
-        train_x: np.ndarray,
-        train_y: np.ndarray,
-        test_x: np.ndarray,
-        test_y: np.ndarray,
-        *,
-        device: DeviceLike = None,
-        should_stop: Callable[[], bool] | None = None,
-        **params: object,
-    ) -> ProxyResult:
-        """Run the proxy on features and labels; `device` picks where (default CUDA if present);
-        a proxy that trains stops with Cancelled once `should_stop()` is true."""
-        data = ProxyInputs((train_x, train_y), (test_x, test_y), device, should_stop)
-        return self.compute_on(data, params)
-
     def compute_on(self, data: ProxyInputs, params: Mapping[str, object]) -> ProxyResult:
         """Run the proxy on prepared inputs with (not yet resolved) parameters."""
         resolved = self.resolve(params)
@@ -115,10 +106,10 @@ def _logme(data: ProxyInputs, _: Mapping[str, Any]) -> float:
 
 
 _REGISTRY: tuple[Proxy, ...] = (
-    Proxy("euclidean_nn", "1-NN test error, Euclidean distance", (), _nn("euclidean"), True),
-    Proxy("cosine_nn", "1-NN test error, cosine distance", (), _nn("cosine"), True),
+    Proxy(EUCLIDEAN_NN, "1-NN test error, Euclidean distance", (), _nn("euclidean"), True),
+    Proxy(COSINE_NN, "1-NN test error, cosine distance", (), _nn("cosine"), True),
     Proxy(
-        "knn",
+        KNN,
         "k-NN majority-vote test error",
         (
             Param("k", 5, positive_int, doc="number of neighbours"),
@@ -127,7 +118,7 @@ _REGISTRY: tuple[Proxy, ...] = (
         _knn,
     ),
     Proxy(
-        "linear",
+        LINEAR,
         "linear-probe test error (full-batch, standardised features)",
         (
             Param("lr", 0.1, positive_float, aliases=("learning_rate",)),
@@ -137,7 +128,7 @@ _REGISTRY: tuple[Proxy, ...] = (
         ),
         _linear,
     ),
-    Proxy("logme", "−LogME evidence (LogME on training features only)", (), _logme),
+    Proxy(LOGME, "−LogME evidence (LogME on training features only)", (), _logme),
 )
 
 PROXIES: Mapping[str, Proxy] = {proxy.name: proxy for proxy in _REGISTRY}
@@ -154,18 +145,3 @@ def get_proxy(name: str) -> Proxy:
     if proxy is None:
         raise InvalidArgument(f"unknown proxy {name!r}; known proxies: {', '.join(PROXIES)}")
     return proxy
-
-
-def compute_proxy(
-    name: str,
-    train_x: np.ndarray,
-    train_y: np.ndarray,
-    test_x: np.ndarray,
-    test_y: np.ndarray,
-    *,
-    device: DeviceLike = None,
-    **params: object,
-) -> ProxyResult:
-    """Look up `name` and compute it: the one entry point the task runner needs."""
-    data = ProxyInputs((train_x, train_y), (test_x, test_y), device)
-    return get_proxy(name).compute_on(data, params)

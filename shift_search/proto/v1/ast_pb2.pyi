@@ -567,6 +567,30 @@ class RegisterModel(_message.Message):
     pos: Position
     def __init__(self, name: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., values: _Optional[_Iterable[_Union[Literal, _Mapping]]] = ..., index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
+class DropDataset(_message.Message):
+    __slots__ = ("name", "if_exists", "index", "pos")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    POS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    if_exists: bool
+    index: int
+    pos: Position
+    def __init__(self, name: _Optional[str] = ..., if_exists: _Optional[bool] = ..., index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+
+class DropModel(_message.Message):
+    __slots__ = ("name", "if_exists", "index", "pos")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    POS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    if_exists: bool
+    index: int
+    pos: Position
+    def __init__(self, name: _Optional[str] = ..., if_exists: _Optional[bool] = ..., index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+
 class ModelName(_message.Message):
     __slots__ = ("name", "quoted", "pos")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -636,7 +660,7 @@ class Purge(_message.Message):
     def __init__(self, index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
 class Statement(_message.Message):
-    __slots__ = ("select", "set_operation", "select_vec", "rank", "declare", "register_dataset", "register_model", "explain", "finetune", "use", "print", "purge")
+    __slots__ = ("select", "set_operation", "select_vec", "rank", "declare", "register_dataset", "register_model", "explain", "finetune", "use", "print", "purge", "drop_dataset", "drop_model")
     SELECT_FIELD_NUMBER: _ClassVar[int]
     SET_OPERATION_FIELD_NUMBER: _ClassVar[int]
     SELECT_VEC_FIELD_NUMBER: _ClassVar[int]
@@ -649,6 +673,8 @@ class Statement(_message.Message):
     USE_FIELD_NUMBER: _ClassVar[int]
     PRINT_FIELD_NUMBER: _ClassVar[int]
     PURGE_FIELD_NUMBER: _ClassVar[int]
+    DROP_DATASET_FIELD_NUMBER: _ClassVar[int]
+    DROP_MODEL_FIELD_NUMBER: _ClassVar[int]
     select: Select
     set_operation: SetOperation
     select_vec: SelectVec
@@ -661,7 +687,9 @@ class Statement(_message.Message):
     use: Use
     print: Print
     purge: Purge
-    def __init__(self, select: _Optional[_Union[Select, _Mapping]] = ..., set_operation: _Optional[_Union[SetOperation, _Mapping]] = ..., select_vec: _Optional[_Union[SelectVec, _Mapping]] = ..., rank: _Optional[_Union[Rank, _Mapping]] = ..., declare: _Optional[_Union[Declare, _Mapping]] = ..., register_dataset: _Optional[_Union[RegisterDataset, _Mapping]] = ..., register_model: _Optional[_Union[RegisterModel, _Mapping]] = ..., explain: _Optional[_Union[Explain, _Mapping]] = ..., finetune: _Optional[_Union[Finetune, _Mapping]] = ..., use: _Optional[_Union[Use, _Mapping]] = ..., print: _Optional[_Union[Print, _Mapping]] = ..., purge: _Optional[_Union[Purge, _Mapping]] = ...) -> None: ...
+    drop_dataset: DropDataset
+    drop_model: DropModel
+    def __init__(self, select: _Optional[_Union[Select, _Mapping]] = ..., set_operation: _Optional[_Union[SetOperation, _Mapping]] = ..., select_vec: _Optional[_Union[SelectVec, _Mapping]] = ..., rank: _Optional[_Union[Rank, _Mapping]] = ..., declare: _Optional[_Union[Declare, _Mapping]] = ..., register_dataset: _Optional[_Union[RegisterDataset, _Mapping]] = ..., register_model: _Optional[_Union[RegisterModel, _Mapping]] = ..., explain: _Optional[_Union[Explain, _Mapping]] = ..., finetune: _Optional[_Union[Finetune, _Mapping]] = ..., use: _Optional[_Union[Use, _Mapping]] = ..., print: _Optional[_Union[Print, _Mapping]] = ..., purge: _Optional[_Union[Purge, _Mapping]] = ..., drop_dataset: _Optional[_Union[DropDataset, _Mapping]] = ..., drop_model: _Optional[_Union[DropModel, _Mapping]] = ...) -> None: ...
 
 class Script(_message.Message):
     __slots__ = ("statements", "source")

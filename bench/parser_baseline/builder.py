@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer
 
-from shift_search.parser import ast, checks, names
-from shift_search.parser.errors import Problem
-from shift_search.parser.literals import quote, read_number, unquote
+from bench.parser_baseline import checks, names
+from bench.parser_baseline.errors import Problem
+from bench.parser_baseline.literals import quote, read_number, unquote
+from shift_search.parser import ast
 
 Children = list[Any]
 

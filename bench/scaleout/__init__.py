@@ -1,0 +1,1 @@
+"""`python -m bench.scaleout`: executors scaling out on the shared work queue (issue 13)."""

@@ -1,0 +1,5 @@
+"""`python -m bench.scaleout`: see `bench.scaleout.command`."""
+
+from bench.scaleout.command import main
+
+main()

@@ -1,0 +1,1 @@
+"""`shift shell`: an interactive SHiFT-QL prompt (prompt_toolkit, rich)."""

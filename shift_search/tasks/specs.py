@@ -1,0 +1,77 @@
+"""What a task asks an executor to do: embed, score with a proxy, fine-tune, profile.
+
+A task carries the catalog records it works on, so an executor needs nothing else to run it, and
+it is named by the content hash of these inputs (`convert.task_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
+
+CHUNK_SIZE = 1024
+"""Rows per stored feature chunk: the executor embeds and caches features in chunks this big, and
+the cost model prices successive-halving rounds by them. Part of a proxy result's key."""
+
+Selection = tuple[int, ...] | None
+"""Training samples to use. None: every sample of every segment. Otherwise one count per segment
+of the dataset, taken from the start of its seeded shuffled order (0 takes none of that segment;
+more than it holds takes all of it)."""
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """A proxy by canonical name (`runtime/proxy_names.py`) and the parameters the query gave."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EmbedTask:
+    """Embed (a selection of) a dataset with a model into the feature cache."""
+
+    model: ModelRecord
+    dataset: DatasetRecord
+    selection: Selection = None
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """Score a model with a proxy trained on (a selection of) `train`, tested on `test`."""
+
+    model: ModelRecord
+    train: DatasetRecord
+    test: DatasetRecord
+    proxy: ProxySpec
+    selection: Selection = None
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class FinetuneTask:
+    """Fine-tune a model on `train`, evaluate it on `test`; register the result when asked."""
+
+    model: ModelRecord
+    train: DatasetRecord
+    test: DatasetRecord
+    params: Mapping[str, Any] = field(default_factory=dict)  # lr, epochs, batch_size, optimizer
+    output_name: str = ""  # "": {model}-ft-{train}
+    register: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileTask:
+    """Measure a model's load time and inference time per sample on the executor's device."""
+
+    model: ModelRecord
+    samples: int = PROFILE_SAMPLES
+
+
+Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask
+"""Every kind of task an executor runs."""

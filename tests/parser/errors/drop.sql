@@ -1,0 +1,5 @@
+DROP TABLE "x";
+DROP DATASET;
+DROP MODEL IF "bert";
+DROP DATASET "a" "b";
+DROP MODEL if exists;
