@@ -11,12 +11,22 @@ from shift_search.cache import keys
 from shift_search.cache.codec import dump_json, load_json
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.executor.finetuning.train import FinetuneProgress, finetune
+from shift_search.executor.finetuning.validation import validation_split
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.runner import PACKAGED, TaskEnv, open_encoder
 from shift_search.runtime.errors import FailedPrecondition
 from shift_search.runtime.settings import shift_home
 
-HYPER_PARAMETERS = ("lr", "epochs", "batch_size", "optimizer", "weight_decay", "seed")
+HYPER_PARAMETERS = (
+    "lr",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "weight_decay",
+    "seed",
+    "validation_fraction",
+    "patience",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,13 @@ def run_finetune(
     def progress(p: FinetuneProgress) -> None:
         env.progress("train", p.step, p.total_steps, f"epoch {p.epoch} loss {p.loss:.4f}")
 
+    training = dict(hyper)
+    fraction = float(training.pop("validation_fraction", 0.0) or 0.0)
+    validation = None
+    if fraction > 0:
+        rows, held = validation_split(train_y, fraction, int(training.get("seed", 0)))
+        validation = ([train_x[i] for i in held], [train_y[i] for i in held])
+        train_x, train_y = [train_x[i] for i in rows], [train_y[i] for i in rows]
     result = finetune(
         encoder,
         train_x,
@@ -85,7 +102,8 @@ def run_finetune(
         should_stop=env.should_stop,
         output_dir=folder if register else None,
         lineage={"parent": model.key, "train": train.name, "params": hyper},
-        **hyper,
+        validation=validation,
+        **training,
     )
     record = None
     if register:

@@ -1,4 +1,6 @@
-"""ONNX text encoders run with onnxruntime: token states masked-mean pooled; inference only."""
+"""ONNX encoders run with onnxruntime; inference only. Text: token states masked-mean pooled, or
+a graph that takes the strings themselves (its tokenizer inside, onnxruntime-extensions ops) and
+returns one vector per text. Images: see `onnx_image`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.known_models import minilm_tokenizer_dir
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.tokenizers import apply_sequence_limit
-from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 _MAX_LENGTH = 512
 
@@ -59,18 +61,81 @@ class OnnxTextEncoder:
         return extract_features(self, inputs, batch_size=batch_size)
 
 
-def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder:
-    """Load a .onnx file (or a folder holding model.onnx) with the tokenizer named in options."""
-    if options.modality != "text":
-        raise InvalidArgument("ONNX models are supported for text only")
+class OnnxStringEncoder:
+    """An onnxruntime session whose input is the texts themselves (a string tensor) and whose
+    first float output is one vector per text, e.g. a Universal Sentence Encoder export."""
+
+    modality = "text"
+
+    def __init__(self, session: Any, device: torch.device) -> None:
+        self.session = session
+        self.device = device
+        self.input_name = session.get_inputs()[0].name
+        self.output_index, self.dimension = _vector_output(session)
+
+    def prepare(self, inputs: Sequence[Any]) -> dict[str, Any]:
+        return {"texts": np.asarray([str(text) for text in inputs], dtype=object)}
+
+    def forward(self, batch: dict[str, Any]) -> torch.Tensor:
+        outputs = self.session.run(None, {self.input_name: batch["texts"]})
+        return torch.from_numpy(np.asarray(outputs[self.output_index], dtype=np.float32))
+
+    def trainable(self) -> torch.nn.Module:
+        raise FailedPrecondition("ONNX models are inference-only and cannot be fine-tuned")
+
+    def embed(self, inputs: Sequence[Any], batch_size: int = 64) -> np.ndarray:
+        return extract_features(self, inputs, batch_size=batch_size)
+
+
+def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder | OnnxStringEncoder | Any:
+    """Load a .onnx file (or a folder holding model.onnx): a text model with the tokenizer named
+    in options (none for graphs that take strings), or an image model (`onnx_image`)."""
+    if options.modality == "image":
+        from shift_search.executor.loaders.onnx_image import load_onnx_image
+
+        return load_onnx_image(uri, options)
     path = _model_file(Path(uri).expanduser())
+    session, device = onnx_session(path, options.device)
+    if _takes_strings(session):
+        return OnnxStringEncoder(session, device)
     tokenizer = _load_tokenizer(options.tokenizer, path.parent)
-    providers = ["CPUExecutionProvider"]
-    if options.device.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
-    session = ort.InferenceSession(str(path), providers=providers)
-    device = options.device if providers[0] == "CUDAExecutionProvider" else torch.device("cpu")
     return OnnxTextEncoder(session, tokenizer, device)
+
+
+def onnx_session(path: Path, wanted: torch.device) -> tuple[Any, torch.device]:
+    """An onnxruntime session on CUDA when asked and available, else CPU, with the
+    onnxruntime-extensions custom operators registered when that package is installed."""
+    providers = ["CPUExecutionProvider"]
+    if wanted.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
+        providers.insert(0, "CUDAExecutionProvider")
+    session_options = ort.SessionOptions()
+    extensions = _extensions_library()
+    if extensions is not None:
+        session_options.register_custom_ops_library(extensions)
+    try:
+        session = ort.InferenceSession(str(path), session_options, providers=providers)
+    except Exception as error:  # onnxruntime raises its own exception types
+        raise FailedPrecondition(f"onnxruntime cannot load {path}: {_first_line(error)}") from error
+    device = wanted if providers[0] == "CUDAExecutionProvider" else torch.device("cpu")
+    return session, device
+
+
+def _extensions_library() -> str | None:
+    try:
+        from onnxruntime_extensions import get_library_path
+    except ImportError:
+        return None
+    return str(get_library_path())
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _takes_strings(session: Any) -> bool:
+    inputs = session.get_inputs()
+    return len(inputs) == 1 and inputs[0].type == "tensor(string)"
 
 
 def _model_file(path: Path) -> Path:
@@ -97,3 +162,12 @@ def _token_state_output(session: Any) -> tuple[int, int]:
         if "float" in node.type and len(shape) == 3 and isinstance(shape[-1], int):
             return index, shape[-1]
     raise FailedPrecondition("the ONNX model has no [batch, tokens, width] float output to pool")
+
+
+def _vector_output(session: Any) -> tuple[int, int]:
+    """(index, width) of the first float output shaped [batch, width]."""
+    for index, node in enumerate(session.get_outputs()):
+        shape = node.shape
+        if "float" in node.type and len(shape) == 2 and isinstance(shape[-1], int):
+            return index, shape[-1]
+    raise FailedPrecondition("the ONNX model has no [batch, width] float output")
