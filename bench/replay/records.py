@@ -58,7 +58,7 @@ CATEGORY = {
 @dataclass(frozen=True)
 class Run:
     model: str
-    task: str  # dataset|label
+    task: str  # dataset[label]
     dataset: str  # the train_dataset_name
     modality: str  # text | vision
     train_slice: str
@@ -129,7 +129,7 @@ def read_runs(path: Path) -> list[Run]:
             runs.append(
                 Run(
                     model=row["model_identifier"],
-                    task=f"{row['train_dataset_name']}|{task_label}",
+                    task=f"{row['train_dataset_name']}[{task_label}]",
                     dataset=row["train_dataset_name"],
                     modality="text" if row["framework"] == "HuggingFaceText" else "vision",
                     train_slice=row["train_slice"]

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -379,25 +381,69 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
             f" {protocol.max_epochs} epochs) or {typical / 3600:.1f} h (half), CPU"
         )
     total = sum(d["enumeration_hours_upper"] for d in out.values())
+    load = load_factor(out)
     result = {
         "benchmark": "search_vs_enumeration_estimate",
         "device": args.device,
         "machine": platform.machine(),
         "cpu_threads": torch.get_num_threads(),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "datasets": out,
         "total_enumeration_hours_upper": round(total, 2),
         "total_enumeration_hours_if_half_the_epochs": round(
             sum(d["enumeration_hours_if_half_the_epochs"] for d in out.values()), 2
         ),
+        "load_factor": load,
         "note": "fine-tuning only (the enumeration's ground truth); the strategies' searches"
         " add their proxies' forward passes. Measured on the shared 2-core machine: noisy.",
     }
+    if load.get("factor"):
+        factor = load["factor"]
+        result["idle_machine_hours_upper"] = round(total / factor, 2)
+        result["idle_machine_hours_if_half_the_epochs"] = round(
+            result["total_enumeration_hours_if_half_the_epochs"] / factor, 2
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"search_vs_enumeration-estimate-{args.device}.json").write_text(
         json.dumps(result, indent=2)
     )
     print("RESULT " + json.dumps(result), flush=True)
     return result
+
+
+IDLE_REFERENCE = "all-MiniLM-L6-v2"
+
+
+def idle_reference_ms() -> dict[str, float]:
+    """all-MiniLM-L6-v2's forward ms per sample on this 2-core machine when it was idle, from
+    earlier results: tweets from bench.halving's profile, fine-food from bench.executor."""
+    out = {}
+    halving, executor = RESULTS / "halving-cpu.json", RESULTS / "executor-cpu.json"
+    if halving.exists():
+        profiled = json.loads(halving.read_text()).get("profiled_ms_per_sample", {})
+        if IDLE_REFERENCE in profiled:
+            out["tweets"] = float(profiled[IDLE_REFERENCE])
+    if executor.exists():
+        measured = json.loads(executor.read_text())
+        if measured.get("model") == IDLE_REFERENCE and measured.get("executor_samples_per_s"):
+            out["fine_food"] = 1000.0 / float(measured["executor_samples_per_s"])
+    return out
+
+
+def load_factor(datasets: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """How much slower than idle this machine ran: all-MiniLM-L6-v2's forward time now over
+    its idle time, averaged over the text datasets that have an idle reference. Dividing an
+    estimate by it gives the idle machine's (a load slows every model alike, roughly)."""
+    idle = idle_reference_ms()
+    ratios = {
+        name: round(d["forward_ms_per_sample"][IDLE_REFERENCE] / idle[name], 2)
+        for name, d in datasets.items()
+        if name in idle and IDLE_REFERENCE in d["forward_ms_per_sample"]
+    }
+    if not ratios:
+        return {}
+    return {"reference": IDLE_REFERENCE, "idle_ms": idle, "ratios": ratios,
+            "factor": round(statistics.fmean(ratios.values()), 2)}  # fmt: skip
 
 
 def _forward_seconds(model: ModelRecord, sample: Sequence[Any], device: str) -> float:

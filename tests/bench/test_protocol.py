@@ -101,3 +101,23 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     assert tweets["enumeration"]["tiny1"]["lr"] == 1e-3
     assert {s["strategy"] for s in tweets["strategies"]} >= {"Q1 task-agnostic", "Q4 hybrid"}
     assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick.json").exists()
+
+
+def test_the_load_factor_compares_minilm_now_with_the_idle_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    halving = {"profiled_ms_per_sample": {"all-MiniLM-L6-v2": 2.0}}
+    (tmp_path / "halving-cpu.json").write_text(json.dumps(halving))
+    executor = {"model": "all-MiniLM-L6-v2", "executor_samples_per_s": 100.0}
+    (tmp_path / "executor-cpu.json").write_text(json.dumps(executor))
+    now = {
+        "tweets": {"forward_ms_per_sample": {"all-MiniLM-L6-v2": 20.0}},
+        "fine_food": {"forward_ms_per_sample": {"all-MiniLM-L6-v2": 30.0}},
+        "digits": {"forward_ms_per_sample": {"efficientnet-lite0": 50.0}},
+    }
+    load = svse.load_factor(now)
+    assert load["ratios"] == {"tweets": 10.0, "fine_food": 3.0} and load["factor"] == 6.5
+    (tmp_path / "halving-cpu.json").unlink()
+    (tmp_path / "executor-cpu.json").unlink()
+    assert svse.load_factor(now) == {}
