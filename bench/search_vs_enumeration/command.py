@@ -356,7 +356,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         one_epoch = type(protocol)(protocol.lr_grid[:1], 1, 0, (0,), protocol.validation_fraction)
         run = finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, args.device)
         first = forward[models[0].name]
-        ratio = max(1.0, (run.seconds - first * (16 + 2 * 16)) / (64 * first))
+        ratio = max(1.0, (run.train_seconds - first * (16 + 2 * 16)) / (64 * first))
         upper = estimate_seconds(forward, ratio, n_train, n_test, protocol, 1.0)
         typical = estimate_seconds(forward, ratio, n_train, n_test, protocol, 0.5)
         per_model = {
@@ -379,6 +379,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
                 "test": 16,
                 "epochs": 1,
                 "seconds": round(run.seconds, 1),
+                "train_seconds": round(run.train_seconds, 1),
             },
             "one_finetune_seconds_at_max_epochs": per_model,
             "enumeration_hours_upper": round(upper / 3600, 2),

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 import torch
 from transformers import AutoTokenizer
 
 from shift_search.executor.encoders.pooling import masked_mean
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.known_models import minilm_tokenizer_dir
+from shift_search.executor.loaders.onnx_image import OnnxImageEncoder, load_onnx_image
+from shift_search.executor.loaders.onnx_session import onnx_session
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.tokenizers import apply_sequence_limit
 from shift_search.runtime.errors import FailedPrecondition, NotFound
@@ -87,12 +88,12 @@ class OnnxStringEncoder:
         return extract_features(self, inputs, batch_size=batch_size)
 
 
-def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder | OnnxStringEncoder | Any:
+def load_onnx(
+    uri: str, options: LoadOptions
+) -> OnnxTextEncoder | OnnxStringEncoder | OnnxImageEncoder:
     """Load a .onnx file (or a folder holding model.onnx): a text model with the tokenizer named
     in options (none for graphs that take strings), or an image model (`onnx_image`)."""
     if options.modality == "image":
-        from shift_search.executor.loaders.onnx_image import load_onnx_image
-
         return load_onnx_image(uri, options)
     path = _model_file(Path(uri).expanduser())
     session, device = onnx_session(path, options.device)
@@ -100,37 +101,6 @@ def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder | OnnxStringEnc
         return OnnxStringEncoder(session, device)
     tokenizer = _load_tokenizer(options.tokenizer, path.parent)
     return OnnxTextEncoder(session, tokenizer, device)
-
-
-def onnx_session(path: Path, wanted: torch.device) -> tuple[Any, torch.device]:
-    """An onnxruntime session on CUDA when asked and available, else CPU, with the
-    onnxruntime-extensions custom operators registered when that package is installed."""
-    providers = ["CPUExecutionProvider"]
-    if wanted.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
-    session_options = ort.SessionOptions()
-    extensions = _extensions_library()
-    if extensions is not None:
-        session_options.register_custom_ops_library(extensions)
-    try:
-        session = ort.InferenceSession(str(path), session_options, providers=providers)
-    except Exception as error:  # onnxruntime raises its own exception types
-        raise FailedPrecondition(f"onnxruntime cannot load {path}: {_first_line(error)}") from error
-    device = wanted if providers[0] == "CUDAExecutionProvider" else torch.device("cpu")
-    return session, device
-
-
-def _extensions_library() -> str | None:
-    try:
-        from onnxruntime_extensions import get_library_path
-    except ImportError:
-        return None
-    return str(get_library_path())
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _takes_strings(session: Any) -> bool:

@@ -22,6 +22,7 @@ from PIL import Image
 
 from shift_search.executor.encoders.images import to_pil_rgb
 from shift_search.executor.features.extract import extract_features
+from shift_search.executor.loaders.onnx_session import onnx_session
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -129,8 +130,6 @@ class OnnxImageEncoder:
 
 def load_onnx_image(uri: str, options: LoadOptions) -> OnnxImageEncoder:
     """Load the folder at `uri` (see the module docstring)."""
-    from shift_search.executor.loaders.onnx import onnx_session
-
     folder = Path(uri).expanduser()
     config_path = folder / CONFIG_FILE
     if not folder.is_dir() or not config_path.is_file() or not (folder / MODEL_FILE).is_file():
