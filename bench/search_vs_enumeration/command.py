@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -50,6 +49,7 @@ from bench.search_vs_enumeration.protocol import (
     Protocol,
     estimate_seconds,
     ground_truth,
+    run_seconds,
 )
 from bench.search_vs_enumeration.run import (
     LINEAR,
@@ -326,12 +326,14 @@ def _version(m: ModelRecord) -> dict[str, Any]:
 
 def estimate(args: argparse.Namespace) -> dict[str, Any]:
     """The full run's CPU time from a measured sample: per model a forward pass per sample (32
-    samples, best of two, after a warm-up), and per modality the cost of a training pass over a
-    forward pass, from one one-epoch fine-tune of the pool's first model on 64 samples. Writes
+    samples, the fastest of four interleaved rounds after a warm-up on the same batch), and per
+    modality the cost of a training pass over a forward pass, from the faster of two one-epoch
+    fine-tunes of the pool's first model on 64 samples: hours on the machine as loaded now. The
+    idle machine's hours come from a fine-tune measured there earlier (`anchored_hours`). Writes
     bench/results/search_vs_enumeration-estimate-<device>.json."""
     import torch
 
-    from bench.search_vs_enumeration.protocol import finetune_once, load_data, run_seconds
+    from bench.search_vs_enumeration.protocol import finetune_once, load_data
 
     torch.set_num_threads(2)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
@@ -344,7 +346,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         protocol = protocol_for(modality, False)
         data = load_data(train, test, protocol.validation_fraction)
         sample = data.train[0][:32]
-        forward = {m.name: _forward_seconds(m, sample, args.device) for m in models}
+        forward = _forward_seconds(models, sample, args.device)
         for m, seconds in forward.items():
             log(f"{name}: {m} forward {1000 * seconds:.1f} ms/sample")
         small = type(data)(
@@ -354,7 +356,11 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
             data.classes,
         )
         one_epoch = type(protocol)(protocol.lr_grid[:1], 1, 0, (0,), protocol.validation_fraction)
-        run = finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, args.device)
+        run = min(
+            (finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, args.device)
+             for _ in range(2)),
+            key=lambda r: r.train_seconds,
+        )  # fmt: skip
         first = forward[models[0].name]
         ratio = max(1.0, (run.train_seconds - first * (16 + 2 * 16)) / (64 * first))
         upper = estimate_seconds(forward, ratio, n_train, n_test, protocol, 1.0)
@@ -384,13 +390,13 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
             "one_finetune_seconds_at_max_epochs": per_model,
             "enumeration_hours_upper": round(upper / 3600, 2),
             "enumeration_hours_if_half_the_epochs": round(typical / 3600, 2),
+            "idle": anchored_hours(name, forward, n_train, n_test, protocol),
         }
         log(
             f"{name}: {len(models)} models, about {upper / 3600:.1f} h (every run to"
             f" {protocol.max_epochs} epochs) or {typical / 3600:.1f} h (half), CPU"
         )
     total = sum(d["enumeration_hours_upper"] for d in out.values())
-    load = load_factor(out)
     result = {
         "benchmark": "search_vs_enumeration_estimate",
         "device": args.device,
@@ -402,16 +408,16 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         "total_enumeration_hours_if_half_the_epochs": round(
             sum(d["enumeration_hours_if_half_the_epochs"] for d in out.values()), 2
         ),
-        "load_factor": load,
+        "idle_machine_hours_upper": round(
+            sum(d.get("idle", {}).get("idle_hours_upper", 0.0) for d in out.values()), 2
+        ),
+        "idle_machine_hours_if_half_the_epochs": round(
+            sum(d.get("idle", {}).get("idle_hours_if_half_the_epochs", 0.0) for d in out.values()),
+            2,
+        ),
         "note": "fine-tuning only (the enumeration's ground truth); the strategies' searches"
         " add their proxies' forward passes. Measured on the shared 2-core machine: noisy.",
     }
-    if load.get("factor"):
-        factor = load["factor"]
-        result["idle_machine_hours_upper"] = round(total / factor, 2)
-        result["idle_machine_hours_if_half_the_epochs"] = round(
-            result["total_enumeration_hours_if_half_the_epochs"] / factor, 2
-        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"search_vs_enumeration-estimate-{args.device}.json").write_text(
         json.dumps(result, indent=2)
@@ -420,52 +426,69 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-IDLE_REFERENCE = "all-MiniLM-L6-v2"
+TRAIN_PASSES = 3.0
+"""A training pass over a sample is counted as this many forward passes (backward about 2)."""
 
 
-def idle_reference_ms() -> dict[str, float]:
-    """all-MiniLM-L6-v2's forward ms per sample on this 2-core machine when it was idle, from
-    earlier results: tweets from bench.halving's profile, fine-food from bench.executor."""
-    out = {}
-    halving, executor = RESULTS / "halving-cpu.json", RESULTS / "executor-cpu.json"
-    if halving.exists():
-        profiled = json.loads(halving.read_text()).get("profiled_ms_per_sample", {})
-        if IDLE_REFERENCE in profiled:
-            out["tweets"] = float(profiled[IDLE_REFERENCE])
-    if executor.exists():
-        measured = json.loads(executor.read_text())
-        if measured.get("model") == IDLE_REFERENCE and measured.get("executor_samples_per_s"):
-            out["fine_food"] = 1000.0 / float(measured["executor_samples_per_s"])
-    return out
+def idle_anchor(dataset: str) -> dict[str, Any] | None:
+    """An earlier fine-tune measured on this machine when it was idle (the single-run protocol
+    of the recorded bench/results/search_vs_enumeration-cpu.json): the model, its seconds, and
+    the seconds of one forward-pass equivalent that follow from them."""
+    recorded = RESULTS / "search_vs_enumeration-cpu.json"
+    if not recorded.exists():
+        return None
+    data = json.loads(recorded.read_text()).get("datasets", {}).get(dataset, {})
+    enumeration, params = data.get("enumeration", {}), data.get("finetune_params", {})
+    if not enumeration or "epochs" not in params:
+        return None
+    model = next(iter(enumeration))
+    seconds = float(enumeration[model]["seconds"])
+    passes = TRAIN_PASSES * params["epochs"] * data["train"] + 2 * data["test"]
+    return {"model": model, "seconds": seconds, "train": data["train"], "test": data["test"],
+            "epochs": params["epochs"], "seconds_per_pass": seconds / passes}  # fmt: skip
 
 
-def load_factor(datasets: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """How much slower than idle this machine ran: all-MiniLM-L6-v2's forward time now over
-    its idle time, averaged over the text datasets that have an idle reference. Dividing an
-    estimate by it gives the idle machine's (a load slows every model alike, roughly)."""
-    idle = idle_reference_ms()
-    ratios = {
-        name: round(d["forward_ms_per_sample"][IDLE_REFERENCE] / idle[name], 2)
-        for name, d in datasets.items()
-        if name in idle and IDLE_REFERENCE in d["forward_ms_per_sample"]
-    }
-    if not ratios:
+def anchored_hours(
+    dataset: str, forward: Mapping[str, float], n_train: int, n_test: int, p: Protocol
+) -> dict[str, Any]:
+    """The enumeration's idle-machine hours: the anchor's seconds per forward-pass equivalent,
+    scaled to each model by their forward times measured side by side now (relative costs
+    survive a load that absolute ones do not)."""
+    anchor = idle_anchor(dataset)
+    if anchor is None or anchor["model"] not in forward:
         return {}
-    return {"reference": IDLE_REFERENCE, "idle_ms": idle, "ratios": ratios,
-            "factor": round(statistics.fmean(ratios.values()), 2)}  # fmt: skip
+    unit = anchor["seconds_per_pass"] / forward[anchor["model"]]
+    idle = {m: unit * f for m, f in forward.items()}
+    upper = estimate_seconds(idle, TRAIN_PASSES, n_train, n_test, p, 1.0)
+    half = estimate_seconds(idle, TRAIN_PASSES, n_train, n_test, p, 0.5)
+    per_model = {
+        m: round(run_seconds(f, TRAIN_PASSES, n_train, n_test, p, p.max_epochs), 1)
+        for m, f in idle.items()
+    }
+    return {"anchor": anchor, "idle_finetune_seconds_at_max_epochs": per_model,
+            "idle_hours_upper": round(upper / 3600, 2),
+            "idle_hours_if_half_the_epochs": round(half / 3600, 2)}  # fmt: skip
 
 
-def _forward_seconds(model: ModelRecord, sample: Sequence[Any], device: str) -> float:
+def _forward_seconds(
+    models: Sequence[ModelRecord], sample: Sequence[Any], device: str, rounds: int = 4
+) -> dict[str, float]:
+    """Forward seconds per sample of each model on `sample` (batch 32): every model is loaded
+    and warmed up on the batch, then timed in `rounds` interleaved rounds, keeping each model's
+    fastest. On a shared machine the load comes in bursts; interleaving spreads them over the
+    models and the minimum drops them."""
     from shift_search.executor.runner import open_encoder
 
-    encoder = open_encoder(model, device)
-    encoder.embed(list(sample[:8]), batch_size=8)
-    best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
+    encoders = {m.name: open_encoder(m, device) for m in models}
+    best = dict.fromkeys(encoders, float("inf"))
+    for encoder in encoders.values():
         encoder.embed(list(sample), batch_size=32)
-        best = min(best, time.perf_counter() - started)
-    return best / len(sample)
+    for _ in range(rounds):
+        for name, encoder in encoders.items():
+            started = time.perf_counter()
+            encoder.embed(list(sample), batch_size=32)
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {name: seconds / len(sample) for name, seconds in best.items()}
 
 
 def _tag(args: argparse.Namespace) -> str:

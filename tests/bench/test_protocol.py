@@ -103,21 +103,25 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick.json").exists()
 
 
-def test_the_load_factor_compares_minilm_now_with_the_idle_machine(
+def test_idle_hours_scale_an_idle_fine_tune_by_todays_relative_forward_times(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
-    halving = {"profiled_ms_per_sample": {"all-MiniLM-L6-v2": 2.0}}
-    (tmp_path / "halving-cpu.json").write_text(json.dumps(halving))
-    executor = {"model": "all-MiniLM-L6-v2", "executor_samples_per_s": 100.0}
-    (tmp_path / "executor-cpu.json").write_text(json.dumps(executor))
-    now = {
-        "tweets": {"forward_ms_per_sample": {"all-MiniLM-L6-v2": 20.0}},
-        "fine_food": {"forward_ms_per_sample": {"all-MiniLM-L6-v2": 30.0}},
-        "digits": {"forward_ms_per_sample": {"efficientnet-lite0": 50.0}},
-    }
-    load = svse.load_factor(now)
-    assert load["ratios"] == {"tweets": 10.0, "fine_food": 3.0} and load["factor"] == 6.5
-    (tmp_path / "halving-cpu.json").unlink()
-    (tmp_path / "executor-cpu.json").unlink()
-    assert svse.load_factor(now) == {}
+    assert svse.anchored_hours("tweets", {"a": 1.0}, 100, 50, TINY) == {}
+    recorded = {
+        "datasets": {
+            "tweets": {
+                "train": 100, "test": 50, "finetune_params": {"epochs": 1},
+                "enumeration": {"a": {"model": "a", "accuracy": 0.7, "seconds": 40.0}},
+            }
+        }
+    }  # fmt: skip
+    (tmp_path / "search_vs_enumeration-cpu.json").write_text(json.dumps(recorded))
+    # idle: 40 s for 3 * 100 + 2 * 50 = 400 forward-pass equivalents, 0.1 s each; model b is
+    # measured twice as slow as a today (under any load), so 0.2 s at idle
+    out = svse.anchored_hours("tweets", {"a": 0.5, "b": 1.0}, 100, 50, TINY)
+    assert out["anchor"]["seconds_per_pass"] == pytest.approx(0.1)
+    per_run = {m: run_seconds(s, 3.0, 100, 50, TINY, 2) for m, s in {"a": 0.1, "b": 0.2}.items()}
+    assert out["idle_finetune_seconds_at_max_epochs"] == pytest.approx(per_run, abs=0.05)
+    hours = TINY.runs_per_model() * sum(per_run.values()) / 3600
+    assert out["idle_hours_upper"] == pytest.approx(hours, abs=0.005)
