@@ -228,6 +228,8 @@ def _hybrid(s: Setting, ao: bool) -> Outcome:
     with arena(_store(s, f"q4-{ao}"), s.device, s.models, s.train, s.test) as a:
         agnostic, q1_seconds = task_agnostic(a, s.modality)
         others = [m for m in a.models if m.name != agnostic]
+        if not others:  # a pool of one: nothing to rank beside the task-agnostic choice
+            return Outcome("Q4 hybrid", ao, (agnostic,), q1_seconds, {"task_agnostic": agnostic})
         ranking, seconds, detail = proxy_search(a, others, LINEAR, ao)
     detail = {**detail, "ranking": ranking, "task_agnostic": agnostic}
     return Outcome("Q4 hybrid", ao, (agnostic, ranking[0]), q1_seconds + seconds, detail)

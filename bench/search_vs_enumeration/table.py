@@ -12,7 +12,9 @@ COLUMNS = (
     "AO",
     "model returned",
     "fine-tuned accuracy",
+    "± 95%",
     "regret (points)",
+    "regret within interval",
     "search s",
     "total s",
     "speed-up",
@@ -22,11 +24,16 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Finetuned:
-    """One enumeration run: a model's test accuracy after the fixed fine-tune, and its seconds."""
+    """A model's ground truth: its (mean) fine-tuned test accuracy, the seconds fine-tuning it
+    costs, and, under the seeded protocol, the 95% interval's half-width, the seeds' accuracies
+    and the learning rate chosen on validation (0 / empty / None for a single-run protocol)."""
 
     model: str
     accuracy: float
     seconds: float
+    ci_half: float = 0.0
+    accuracies: tuple[float, ...] = ()
+    lr: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,12 @@ def enumeration_seconds(enumeration: Mapping[str, Finetuned]) -> float:
     return sum(f.seconds for f in enumeration.values())
 
 
+def within_interval(regret: float, returned: Finetuned) -> bool:
+    """Whether the best mean lies inside the returned model's 95% interval (regret in points):
+    the seeds cannot tell the returned model from the best one."""
+    return regret <= 100.0 * returned.ci_half + 1e-9
+
+
 def regret_points(best: float, accuracy: float) -> float:
     """Best fine-tuned accuracy in the pool minus this one, in accuracy points (0-100 scale)."""
     return 100.0 * (best - accuracy)
@@ -92,14 +105,17 @@ def score(outcome: Outcome, enumeration: Mapping[str, Finetuned]) -> Scored:
     )
 
 
-def strategy_row(scored: Scored) -> list[Any]:
+def strategy_row(scored: Scored, enumeration: Mapping[str, Finetuned]) -> list[Any]:
     o = scored.outcome
+    returned = enumeration[scored.returned]
     return [
         o.strategy,
         "-" if o.ao is None else ("yes" if o.ao else "no"),
         scored.returned,
         round(scored.accuracy, 4),
+        round(returned.ci_half, 4),
         round(scored.regret, 2),
+        "yes" if within_interval(scored.regret, returned) else "no",
         round(o.search_seconds, 2),
         round(scored.total_seconds, 2),
         round(scored.speedup, 2),
@@ -110,21 +126,30 @@ def strategy_row(scored: Scored) -> list[Any]:
 def enumeration_row(enumeration: Mapping[str, Finetuned]) -> list[Any]:
     best = max(enumeration.values(), key=lambda f: f.accuracy)
     total = enumeration_seconds(enumeration)
-    head = ["enumeration", "-", best.model, round(best.accuracy, 4), 0.0, 0.0]
+    head = ["enumeration", "-", best.model, round(best.accuracy, 4), round(best.ci_half, 4)]
+    head += [0.0, "yes", 0.0]
     return [*head, round(total, 2), 1.0, len(enumeration)]
 
 
 def table(scored: Sequence[Scored], enumeration: Mapping[str, Finetuned]) -> dict[str, Any]:
     """{"columns", "rows"}: one row per strategy run, then the enumeration row."""
-    rows = [strategy_row(s) for s in scored] + [enumeration_row(enumeration)]
+    rows = [strategy_row(s, enumeration) for s in scored] + [enumeration_row(enumeration)]
     return {"columns": list(COLUMNS), "rows": rows}
 
 
 def enumeration_table(enumeration: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """{"columns", "rows"}: every model of the pool, best fine-tuned accuracy first."""
     ranked = sorted(enumeration.values(), key=lambda f: (-f["accuracy"], f["model"]))
-    rows = [[f["model"], round(f["accuracy"], 4), round(f["seconds"], 1)] for f in ranked]
-    return {"columns": ["model", "fine-tuned accuracy", "fine-tune s"], "rows": rows}
+    rows = [
+        [
+            f["model"], round(f["accuracy"], 4), round(f.get("ci_half", 0.0), 4),
+            ", ".join(f"{a:.4f}" for a in f.get("accuracies", ())) or "-",
+            f.get("lr") if f.get("lr") is not None else "-", round(f["seconds"], 1),
+        ]
+        for f in ranked
+    ]  # fmt: skip
+    columns = ["model", "fine-tuned accuracy", "± 95%", "per seed", "lr", "fine-tune s"]
+    return {"columns": columns, "rows": rows}
 
 
 def goals(

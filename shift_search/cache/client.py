@@ -106,7 +106,7 @@ class CacheClient:
     def put_blob(self, key: str, data: bytes, *, evictable: bool = False) -> None:
         def pieces() -> Iterator[cache_pb2.PutBlobRequest]:
             yield cache_pb2.PutBlobRequest(
-                key=key, data=data[:BLOB_PIECE_BYTES], evictable=evictable
+                key=key, data=data[:BLOB_PIECE_BYTES], evictable=evictable, total_size=len(data)
             )
             for start in range(BLOB_PIECE_BYTES, len(data), BLOB_PIECE_BYTES):
                 yield cache_pb2.PutBlobRequest(data=data[start : start + BLOB_PIECE_BYTES])

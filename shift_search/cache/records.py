@@ -38,7 +38,7 @@ with new values keeps every cached result. `name` stays in the key as the catalo
 `dimension` and `num_params` follow from the weights; `inference_cost` and `load_cost` are
 measurements (profiling rewrites them); `finetuned`, `parent`, `date_added` and `tags` describe
 where the model came from."""
-MODEL_SOURCES = ("huggingface", "onnx", "efficientnet", "local")
+MODEL_SOURCES = ("huggingface", "onnx", "efficientnet", "torchvision", "local")
 DATASET_FORMATS = ("csv", "jsonl", "parquet", "imagefolder", "hf_disk", "numpy", "builtin")
 
 

@@ -14,7 +14,7 @@ from shift_search.cache.purge import purge
 from shift_search.cache.store import Store
 from shift_search.cache.write_policy import check_writes
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
-from shift_search.runtime.errors import InvalidArgument, NotFound
+from shift_search.runtime.errors import Cancelled, InvalidArgument, NotFound
 from shift_search.runtime.server import Registration
 
 BLOB_PIECE_BYTES = 1024 * 1024
@@ -113,15 +113,21 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     def PutBlob(
         self, request_iterator: Iterable[cache_pb2.PutBlobRequest], context: grpc.ServicerContext
     ) -> cache_pb2.PutBlobResponse:
-        key, evictable, pieces = "", False, []
+        first: cache_pb2.PutBlobRequest | None = None
+        pieces = []
         for piece in request_iterator:
-            if not key:
-                key, evictable = piece.key, piece.evictable
+            first = first or piece
             pieces.append(piece.data)
-        if not key:
-            raise InvalidArgument("PutBlob: the first message must name the key")
-        check_writes([key])
+        if first is None or not first.key or not first.HasField("total_size"):
+            raise InvalidArgument("PutBlob: the first message must name the key and total_size")
+        check_writes([first.key])
+        key, evictable = first.key, first.evictable
         data = b"".join(pieces)  # written only once complete: no partial entry is ever visible
+        if len(data) != first.total_size:
+            raise Cancelled(
+                f"PutBlob {key!r}: the stream ended after {len(data):,} of "
+                f"{first.total_size:,} bytes; nothing stored"
+            )
         self.store.put(key, data, evictable=evictable)
         return cache_pb2.PutBlobResponse(size=len(data))
 

@@ -35,6 +35,7 @@ from bench.search_vs_enumeration.table import (
     regret_points,
     score,
     table,
+    within_interval,
 )
 from bench.search_vs_enumeration.table import speedup as speed_up
 from shift_search.cache.records import ModelRecord
@@ -87,9 +88,12 @@ def test_table_has_strategy_rows_then_enumeration() -> None:
     assert [r[0] for r in t["rows"]] == ["Q1 task-agnostic", "Q3 linear", "enumeration"]
     assert all(len(r) == len(COLUMNS) for r in t["rows"])
     q1, q3, enum = t["rows"]
+    col = {name: i for i, name in enumerate(COLUMNS)}
     assert q1[1] == "-" and q3[1] == "no"
-    assert q1[4] == pytest.approx(10.0)
-    assert enum[2] == "b" and enum[6] == 1000.0 and enum[7] == 1.0 and enum[8] == 4
+    assert q1[col["regret (points)"]] == pytest.approx(10.0)
+    assert q1[col["regret within interval"]] == "no"  # single-run ground truth: no interval
+    assert enum[2] == "b" and enum[col["total s"]] == 1000.0
+    assert enum[col["speed-up"]] == 1.0 and enum[col["models fine-tuned"]] == 4
 
 
 def recorded(strategy: str, ao: bool, regret: float, search: float) -> dict[str, object]:
@@ -114,7 +118,30 @@ def test_goals_read_the_hybrid_with_ao() -> None:
 def test_the_pool_table_lists_every_model_best_first() -> None:
     t = enumeration_table(RECORDED_ENUMERATION)
     assert [row[0] for row in t["rows"]] == ["b", "d", "c", "a"]
-    assert t["columns"] == ["model", "fine-tuned accuracy", "fine-tune s"]
+    assert t["columns"] == [
+        "model",
+        "fine-tuned accuracy",
+        "± 95%",
+        "per seed",
+        "lr",
+        "fine-tune s",
+    ]
+
+
+def test_regret_inside_the_returned_models_interval_is_reported_as_such() -> None:
+    seeded = {
+        "a": Finetuned("a", 0.80, 100.0, ci_half=0.03, accuracies=(0.78, 0.80, 0.82), lr=1e-3),
+        "b": Finetuned("b", 0.82, 100.0, ci_half=0.01, accuracies=(0.81, 0.82, 0.83), lr=1e-3),
+        "c": Finetuned("c", 0.70, 100.0, ci_half=0.01, accuracies=(0.69, 0.70, 0.71), lr=1e-3),
+    }
+    col = {name: i for i, name in enumerate(COLUMNS)}
+    rows = table(
+        [score(Outcome("Q1 task-agnostic", None, (m,), 1.0), seeded) for m in ("a", "c")], seeded
+    )["rows"]
+    assert rows[0][col["regret (points)"]] == pytest.approx(2.0)
+    assert rows[0][col["± 95%"]] == 0.03 and rows[0][col["regret within interval"]] == "yes"
+    assert rows[1][col["regret within interval"]] == "no"
+    assert within_interval(3.0, seeded["a"]) and not within_interval(3.1, seeded["a"])
 
 
 def test_seeded_split_is_disjoint_and_reproducible() -> None:
@@ -169,6 +196,7 @@ def test_a_dataset_without_a_pool_is_skipped(
 ) -> None:
     monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
     monkeypatch.setenv("SHIFT_ZOO", str(tmp_path / "no-zoo"))
+    monkeypatch.setattr(svse, "search_pool", lambda modality: [])
     out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]))
     assert "skipped" in out
 
@@ -202,7 +230,7 @@ def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
     assert q1_again["total_seconds"] == pytest.approx(q1["total_seconds"] + 100.0)
     assert q1_again["search_seconds"] == q1["search_seconds"] and q1_again["returned"] == model
     row = next(r for r in again["table"]["rows"] if r[0] == "Q1 task-agnostic")
-    assert row[6] == round(q1_again["total_seconds"], 2)
+    assert row[COLUMNS.index("total s")] == round(q1_again["total_seconds"], 2)
 
 
 def test_remeasuring_an_unknown_model_says_so(

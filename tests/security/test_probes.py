@@ -268,7 +268,7 @@ def test_a_stalled_upload_is_cancelled_and_stores_nothing(tmp_path: Path) -> Non
     key = keys.features("models/x/y@main~0", "rows")
 
     def pieces() -> Iterator[cache_pb2.PutBlobRequest]:
-        yield cache_pb2.PutBlobRequest(key=key, data=b"x" * 1024, evictable=True)
+        yield cache_pb2.PutBlobRequest(key=key, data=b"x" * 1024, evictable=True, total_size=2048)
         release.wait(60)
 
     try:

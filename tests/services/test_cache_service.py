@@ -57,10 +57,20 @@ def test_missing_blob_is_not_found(stack: Stack) -> None:
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_blob_without_key_is_invalid_argument(stack: Stack) -> None:
+@pytest.mark.parametrize(
+    "first",
+    [
+        cache_pb2.PutBlobRequest(data=b"x", total_size=1),
+        cache_pb2.PutBlobRequest(key="shift:v1:feat:k", data=b"x"),
+    ],
+    ids=["no key", "no total size"],
+)
+def test_blob_without_key_or_size_is_invalid_argument(
+    stack: Stack, first: cache_pb2.PutBlobRequest
+) -> None:
     stub = cache_pb2_grpc.CacheServiceStub(stack.internal)
     with pytest.raises(grpc.RpcError) as err:
-        stub.PutBlob(iter([cache_pb2.PutBlobRequest(data=b"x")]), timeout=5)
+        stub.PutBlob(iter([first]), timeout=5)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 

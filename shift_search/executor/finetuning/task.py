@@ -9,6 +9,7 @@ from shift_search.cache import keys
 from shift_search.cache.records import ModelRecord
 from shift_search.cache.stored import FinetuneScore
 from shift_search.executor.finetuning.train import FinetuneProgress, finetune
+from shift_search.executor.finetuning.validation import validation_split
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.runner import PACKAGED, TaskEnv, open_encoder
 from shift_search.runtime.errors import FailedPrecondition
@@ -16,7 +17,16 @@ from shift_search.runtime.settings import shift_home
 from shift_search.tasks.results import FinetuneResult, TaskResult
 from shift_search.tasks.specs import FinetuneTask
 
-HYPER_PARAMETERS = ("lr", "epochs", "batch_size", "optimizer", "weight_decay", "seed")
+HYPER_PARAMETERS = (
+    "lr",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "weight_decay",
+    "seed",
+    "validation_fraction",
+    "patience",
+)
 
 
 def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]:
@@ -58,6 +68,13 @@ def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]
     def progress(p: FinetuneProgress) -> None:
         env.progress("train", p.step, p.total_steps, f"epoch {p.epoch} loss {p.loss:.4f}")
 
+    training = dict(hyper)
+    fraction = float(training.pop("validation_fraction", 0.0) or 0.0)
+    validation = None
+    if fraction > 0:
+        rows, held = validation_split(train_y, fraction, int(training.get("seed", 0)))
+        validation = ([train_x[i] for i in held], [train_y[i] for i in held])
+        train_x, train_y = [train_x[i] for i in rows], [train_y[i] for i in rows]
     result = finetune(
         encoder,
         train_x,
@@ -69,7 +86,8 @@ def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]
         should_stop=env.should_stop,
         output_dir=folder if register else None,
         lineage={"parent": model.key, "train": train.name, "params": hyper},
-        **hyper,
+        validation=validation,
+        **training,
     )
     record = None
     if register:

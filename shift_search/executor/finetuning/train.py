@@ -46,6 +46,9 @@ class FinetuneResult:
     seconds: float
     head_accuracy_before: float  # test accuracy of the untrained head on the frozen encoder
     saved_to: Path | None
+    validation_accuracy: float | None = None  # of the kept epoch, when validation data was given
+    best_epoch: int = 0  # 1-based epoch whose weights were kept (the last without validation)
+    epochs_run: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class FinetuneConfig:
     weight_decay: float = 0.01
     seed: int = 0
     progress_every: int = 10
+    patience: int = 0  # with validation data: stop after this many epochs without improvement
 
     def check(self) -> None:
         """InvalidArgument naming the first bad hyper-parameter."""
@@ -70,6 +74,8 @@ class FinetuneConfig:
                 raise InvalidArgument(f"fine-tuning needs {name} > 0, not {value}")
         if self.weight_decay < 0:
             raise InvalidArgument("fine-tuning needs weight_decay >= 0")
+        if self.patience < 0:
+            raise InvalidArgument("fine-tuning needs patience >= 0")
         if self.optimizer not in FINETUNE_OPTIMIZERS:
             known = ", ".join(FINETUNE_OPTIMIZERS)
             raise InvalidArgument(f"unknown optimizer {self.optimizer!r}; known: {known}")
@@ -94,18 +100,31 @@ def finetune(
     output_dir: Path | None = None,
     lineage: Mapping[str, Any] | None = None,
     progress_every: int = 10,
+    validation: tuple[Sequence[Any], Sequence[int] | np.ndarray] | None = None,
+    patience: int = 0,
 ) -> FinetuneResult:
     """Train `encoder.trainable()` and a fresh linear head on the training data; report accuracy.
 
-    `should_stop` is polled before every batch; when it returns True, Cancelled is raised before
-    the next batch runs. FailedPrecondition if the encoder cannot be trained (e.g. ONNX).
+    With `validation` (inputs, labels), accuracy on it is measured after every epoch, the
+    weights of the best epoch (the earliest on ties) are kept and evaluated on the test set, and
+    with `patience` > 0 training stops once that many epochs in a row did not improve it:
+    `epochs` is then the most it may run. `seed` fixes the head's initialisation, the batch
+    order and dropout. `should_stop` is polled before every batch; when it returns True,
+    Cancelled is raised before the next batch runs. FailedPrecondition if the encoder cannot be
+    trained (e.g. ONNX).
     """
     config = FinetuneConfig(
-        num_classes, epochs, batch_size, lr, optimizer, weight_decay, seed, progress_every
+        num_classes, epochs, batch_size, lr, optimizer, weight_decay, seed, progress_every, patience
     )
     config.check()
     train_y = _labels(train_labels, len(train_inputs), num_classes, "training")
     test_y = _labels(test_labels, len(test_inputs), num_classes, "test")
+    held_out = None
+    if validation is not None:
+        held_out = (
+            validation[0],
+            _labels(validation[1], len(validation[0]), num_classes, "validation"),
+        )
     module = _trainable(encoder)
     run = _Run(encoder, module, config, should_stop or (lambda: False), progress)
     start = time.perf_counter()
@@ -113,15 +132,36 @@ def finetune(
         torch.manual_seed(seed)
         head = torch.nn.Linear(encoder.dimension, num_classes).to(encoder.device)
         before = run.accuracy(head, test_inputs, test_y)
-        steps, train_loss = run.train(head, train_inputs, train_y, start)
+        outcome = run.train(head, train_inputs, train_y, start, held_out)
         after = run.accuracy(head, test_inputs, test_y)
     saved_to = None
     if output_dir is not None:
-        summary = {"test_accuracy": after, "train_loss": train_loss, "steps": steps}
+        summary: dict[str, Any] = {"test_accuracy": after, "train_loss": outcome.loss}
+        summary |= {"steps": outcome.steps}
+        summary |= {"best_epoch": outcome.best_epoch, "validation_accuracy": outcome.validation}
         saved_to = save_finetuned(
             output_dir, module, head, encoder, asdict(config) | summary, lineage or {}
         )
-    return FinetuneResult(after, train_loss, steps, time.perf_counter() - start, before, saved_to)
+    return FinetuneResult(
+        after,
+        outcome.loss,
+        outcome.steps,
+        time.perf_counter() - start,
+        before,
+        saved_to,
+        outcome.validation,
+        outcome.best_epoch,
+        outcome.epochs_run,
+    )
+
+
+@dataclass(frozen=True)
+class _Trained:
+    steps: int
+    loss: float  # mean loss of the kept epoch
+    best_epoch: int
+    epochs_run: int
+    validation: float | None
 
 
 @dataclass
@@ -159,9 +199,15 @@ class _Run:
         return correct / len(labels)
 
     def train(
-        self, head: torch.nn.Module, inputs: Sequence[Any], labels: np.ndarray, start: float
-    ) -> tuple[int, float]:
-        """Run all epochs; return (optimiser steps, mean loss of the last epoch)."""
+        self,
+        head: torch.nn.Module,
+        inputs: Sequence[Any],
+        labels: np.ndarray,
+        start: float,
+        validation: tuple[Sequence[Any], np.ndarray] | None = None,
+    ) -> _Trained:
+        """Run the epochs (early-stopped on `validation` when given, keeping the best epoch's
+        weights in `self.module` and `head`)."""
         params = [*self.module.parameters(), *head.parameters()]
         optimiser = _optimiser(self.config, params)
         shuffler = np.random.default_rng(self.config.seed)
@@ -169,6 +215,8 @@ class _Run:
         total = per_epoch * self.config.epochs
         targets = torch.as_tensor(labels, dtype=torch.long)
         step, epoch_loss, seen = 0, torch.zeros(()), 0
+        best: tuple[float, int, float, dict[str, Any]] | None = None  # accuracy, epoch, loss, state
+        epochs_run, since_best = 0, 0
         self.module.train()
         for epoch in range(self.config.epochs):
             epoch_loss, seen = torch.zeros((), device=self.encoder.device), 0
@@ -185,7 +233,29 @@ class _Run:
                     elapsed = time.perf_counter() - start
                     mean = float(epoch_loss) / seen
                     self.progress(FinetuneProgress(step, total, epoch, mean, elapsed))
-        return step, float(epoch_loss) / len(labels)
+            epochs_run = epoch + 1
+            if validation is None:
+                continue
+            accuracy = self.accuracy(head, validation[0], validation[1])
+            self.module.train()
+            if best is None or accuracy > best[0]:
+                state = {"module": _snapshot(self.module), "head": _snapshot(head)}
+                best = (accuracy, epochs_run, float(epoch_loss) / len(labels), state)
+                since_best = 0
+            else:
+                since_best += 1
+                if self.config.patience and since_best >= self.config.patience:
+                    break
+        if best is None:
+            return _Trained(step, float(epoch_loss) / len(labels), epochs_run, epochs_run, None)
+        self.module.load_state_dict(best[3]["module"])
+        head.load_state_dict(best[3]["head"])
+        return _Trained(step, best[2], best[1], epochs_run, best[0])
+
+
+def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of the module's weights and buffers (on their device)."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def _optimiser(config: FinetuneConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:

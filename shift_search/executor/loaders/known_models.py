@@ -29,12 +29,22 @@ _EFFICIENTNET_VARIANTS = ("efficientnet-lite0", "efficientnet-lite1", "efficient
 
 
 def known_model_names() -> tuple[str, ...]:
-    """The names `resolve_known_model` accepts."""
+    """The names `resolve_known_model` accepts from the `models` extra (the benchmark pool's,
+    from the `pool` extra, are `packaged_pool.pool_model_names()`)."""
     return ("all-MiniLM-L6-v2", "paraphrase-MiniLM-L3-v2", *_EFFICIENTNET_VARIANTS)
 
 
 def resolve_known_model(name: str) -> KnownModel:
-    """Where a known model is installed; NotFound when unknown or its package is missing."""
+    """Where a known model is installed; NotFound when unknown or its package is missing.
+    Benchmark-pool models are prepared for loading on first use (see `packaged_pool`)."""
+    from shift_search.executor.loaders.packaged_pool import location, pool_model, pool_model_names
+
+    pooled = pool_model(name)
+    if pooled is not None:
+        where = str(location(pooled))
+        return KnownModel(
+            name, pooled.source, where, pooled.tokenizer, pooled.modality, pooled.pooling
+        )
     if name == "all-MiniLM-L6-v2":
         folder = str(minilm_tokenizer_dir())
         return KnownModel(name, "huggingface", folder, None, "text", "mean")
@@ -42,7 +52,8 @@ def resolve_known_model(name: str) -> KnownModel:
         return KnownModel(name, "onnx", str(paraphrase_onnx_file()), "minilm", "text", "mean")
     if name in _EFFICIENTNET_VARIANTS:
         return KnownModel(name, "efficientnet", name, None, "image", "mean")
-    close = tuple(difflib.get_close_matches(name, known_model_names(), n=3))
+    every = (*known_model_names(), *pool_model_names())
+    close = tuple(difflib.get_close_matches(name, every, n=3))
     raise NotFound(f"unknown packaged model {name!r}", suggestions=close)
 
 

@@ -1,5 +1,6 @@
-"""Where the executor may open a model: under the model roots, in an installed packaged model,
-or where this executor writes fine-tuned models (`runtime/confinement.py` holds the rules)."""
+"""Where the executor may open a model: under the model roots, in an installed packaged model
+(or the folder where packaged pool models are prepared from their wheels), or where this
+executor writes fine-tuned models (`runtime/confinement.py` holds the rules)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from shift_search.runtime.settings import shift_home
 
 def model_location(uri: str | Path) -> Path:
     """The checked, resolved path of a model file or folder."""
-    return model_path(str(uri), (shift_home() / "models", *packaged_model_roots()))
+    own = (shift_home() / "models", shift_home() / "packaged")
+    return model_path(str(uri), (*own, *packaged_model_roots()))
 
 
 def names_local_path(uri: str) -> bool:

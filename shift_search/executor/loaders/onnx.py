@@ -1,4 +1,6 @@
-"""ONNX text encoders run with onnxruntime: token states masked-mean pooled; inference only."""
+"""ONNX encoders run with onnxruntime; inference only. Text: token states masked-mean pooled, or
+a graph that takes the strings themselves (its tokenizer inside, onnxruntime-extensions ops) and
+returns one vector per text. Images: see `onnx_image`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 import torch
 from transformers import AutoTokenizer
 
@@ -15,9 +16,11 @@ from shift_search.executor.encoders.pooling import masked_mean
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.known_models import minilm_tokenizer_dir
 from shift_search.executor.loaders.locations import model_location
+from shift_search.executor.loaders.onnx_image import OnnxImageEncoder, load_onnx_image
+from shift_search.executor.loaders.onnx_session import onnx_session
 from shift_search.executor.loaders.options import LoadOptions
 from shift_search.executor.loaders.tokenizers import apply_sequence_limit
-from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 _MAX_LENGTH = 512
 
@@ -60,18 +63,50 @@ class OnnxTextEncoder:
         return extract_features(self, inputs, batch_size=batch_size)
 
 
-def load_onnx(uri: str, options: LoadOptions) -> OnnxTextEncoder:
-    """Load a .onnx file (or a folder holding model.onnx) with the tokenizer named in options."""
-    if options.modality != "text":
-        raise InvalidArgument("ONNX models are supported for text only")
+class OnnxStringEncoder:
+    """An onnxruntime session whose input is the texts themselves (a string tensor) and whose
+    first float output is one vector per text, e.g. a Universal Sentence Encoder export."""
+
+    modality = "text"
+
+    def __init__(self, session: Any, device: torch.device) -> None:
+        self.session = session
+        self.device = device
+        self.input_name = session.get_inputs()[0].name
+        self.output_index, self.dimension = _vector_output(session)
+
+    def prepare(self, inputs: Sequence[Any]) -> dict[str, Any]:
+        return {"texts": np.asarray([str(text) for text in inputs], dtype=object)}
+
+    def forward(self, batch: dict[str, Any]) -> torch.Tensor:
+        outputs = self.session.run(None, {self.input_name: batch["texts"]})
+        return torch.from_numpy(np.asarray(outputs[self.output_index], dtype=np.float32))
+
+    def trainable(self) -> torch.nn.Module:
+        raise FailedPrecondition("ONNX models are inference-only and cannot be fine-tuned")
+
+    def embed(self, inputs: Sequence[Any], batch_size: int = 64) -> np.ndarray:
+        return extract_features(self, inputs, batch_size=batch_size)
+
+
+def load_onnx(
+    uri: str, options: LoadOptions
+) -> OnnxTextEncoder | OnnxStringEncoder | OnnxImageEncoder:
+    """Load a .onnx file (or a folder holding model.onnx): a text model with the tokenizer named
+    in options (none for graphs that take strings), or an image model (`onnx_image`)."""
+    if options.modality == "image":
+        return load_onnx_image(uri, options)
     path = _model_file(model_location(uri))
+    session, device = onnx_session(path, options.device)
+    if _takes_strings(session):
+        return OnnxStringEncoder(session, device)
     tokenizer = _load_tokenizer(options.tokenizer, path.parent)
-    providers = ["CPUExecutionProvider"]
-    if options.device.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
-        providers.insert(0, "CUDAExecutionProvider")
-    session = ort.InferenceSession(str(path), providers=providers)
-    device = options.device if providers[0] == "CUDAExecutionProvider" else torch.device("cpu")
     return OnnxTextEncoder(session, tokenizer, device)
+
+
+def _takes_strings(session: Any) -> bool:
+    inputs = session.get_inputs()
+    return len(inputs) == 1 and inputs[0].type == "tensor(string)"
 
 
 def _model_file(path: Path) -> Path:
@@ -101,3 +136,12 @@ def _token_state_output(session: Any) -> tuple[int, int]:
         if "float" in node.type and len(shape) == 3 and isinstance(shape[-1], int):
             return index, shape[-1]
     raise FailedPrecondition("the ONNX model has no [batch, tokens, width] float output to pool")
+
+
+def _vector_output(session: Any) -> tuple[int, int]:
+    """(index, width) of the first float output shaped [batch, width]."""
+    for index, node in enumerate(session.get_outputs()):
+        shape = node.shape
+        if "float" in node.type and len(shape) == 2 and isinstance(shape[-1], int):
+            return index, shape[-1]
+    raise FailedPrecondition("the ONNX model has no [batch, width] float output")

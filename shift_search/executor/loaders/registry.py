@@ -54,12 +54,14 @@ def load_encoder(
 
 def _register_builtin_loaders() -> None:
     """Register the families shipped with SHiFT (imported lazily: they pull in heavy libraries)."""
-    if {"huggingface", "onnx", "efficientnet"} <= _LOADERS.keys():
+    if {"huggingface", "onnx", "efficientnet", "torchvision"} <= _LOADERS.keys():
         return
     from shift_search.executor.loaders.efficientnet import load_efficientnet
     from shift_search.executor.loaders.huggingface import load_huggingface
     from shift_search.executor.loaders.onnx import load_onnx
+    from shift_search.executor.loaders.torchvision_cnn import load_torchvision
 
     _LOADERS.setdefault("huggingface", load_huggingface)
     _LOADERS.setdefault("onnx", load_onnx)
     _LOADERS.setdefault("efficientnet", load_efficientnet)
+    _LOADERS.setdefault("torchvision", load_torchvision)

@@ -164,14 +164,16 @@ class ScanKeysResponse(_message.Message):
     def __init__(self, keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PutBlobRequest(_message.Message):
-    __slots__ = ("key", "data", "evictable")
+    __slots__ = ("key", "data", "evictable", "total_size")
     KEY_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     EVICTABLE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
     key: str
     data: bytes
     evictable: bool
-    def __init__(self, key: _Optional[str] = ..., data: _Optional[bytes] = ..., evictable: _Optional[bool] = ...) -> None: ...
+    total_size: int
+    def __init__(self, key: _Optional[str] = ..., data: _Optional[bytes] = ..., evictable: _Optional[bool] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class PutBlobResponse(_message.Message):
     __slots__ = ("size",)

@@ -1,0 +1,1 @@
+"""Replay of selection strategies on recorded fine-tuning runs."""

@@ -1,0 +1,127 @@
+"""The search-vs-enumeration fine-tuning protocol: intervals, the rate chosen on validation, the
+ledger, the CPU-time estimate, and `--quick` end to end on a tiny model."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path
+
+import pytest
+
+import bench.search_vs_enumeration.command as svse
+import bench.search_vs_enumeration.protocol as protocol_module
+from bench.search_vs_enumeration.protocol import (
+    Protocol,
+    Run,
+    choose_rate,
+    estimate_seconds,
+    ground_truth,
+    interval,
+    run_seconds,
+)
+from shift_search.cache.records import ModelRecord
+from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+
+TINY = Protocol(lr_grid=(1e-3, 1e-2), max_epochs=2, patience=1, seeds=(0, 1, 2), batch_size=8)
+
+
+def test_interval_is_the_student_t_95_percent_half_width() -> None:
+    mean, half = interval([0.80, 0.82, 0.84])
+    assert mean == pytest.approx(0.82)
+    assert half == pytest.approx(4.303 * 0.02 / 3**0.5)
+    assert interval([0.7]) == (0.7, 0.0)
+
+
+def test_the_rate_with_the_best_validation_accuracy_wins_and_ties_go_to_the_smaller() -> None:
+    def run(lr: float, val: float, test: float) -> Run:
+        return Run(lr, 0, val, test, 1, 1, 1.0)
+
+    assert choose_rate([run(1e-4, 0.7, 0.9), run(1e-3, 0.8, 0.6)]) == 1e-3  # test is not read
+    assert choose_rate([run(1e-3, 0.8, 0.6), run(1e-4, 0.8, 0.5)]) == 1e-4
+
+
+def test_the_estimate_counts_every_run_epoch_and_pass() -> None:
+    p = Protocol(lr_grid=(1.0, 2.0), max_epochs=4, patience=1, seeds=(0, 1, 2))
+    assert p.runs_per_model() == 4
+    # 100 training rows: 80 train (3 forward passes each) + 20 validation per epoch; test twice
+    assert run_seconds(0.01, 3.0, 100, 50, p, 4) == pytest.approx(0.01 * (4 * 260 + 100))
+    total = estimate_seconds({"a": 0.01, "b": 0.02}, 3.0, 100, 50, p, 0.5)
+    assert total == pytest.approx(4 * (0.01 + 0.02) * (2 * 260 + 100))
+
+
+def test_ground_truth_runs_the_grid_then_the_seeds_and_keeps_a_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = ModelRecord("tiny", "huggingface", str(make_tiny_bert(tmp_path / "tiny")))
+    train = reviews_dataset("train", write_reviews(tmp_path / "train.csv", 40, seed=1, noise=0.1))
+    test = reviews_dataset("test", write_reviews(tmp_path / "test.csv", 24, seed=2, noise=0.1))
+    ledger = tmp_path / "ledger.json"
+    lines: list[str] = []
+    truth = ground_truth([model], train, test, TINY, "cpu", ledger, lines.append)["tiny"]
+    assert len(truth.runs) == 4 and [r.lr for r in truth.runs[:2]] == [1e-3, 1e-2]
+    chosen = max(truth.runs[:2], key=lambda r: (r.validation_accuracy, -r.lr))
+    assert truth.lr == chosen.lr and [r.seed for r in truth.runs[2:]] == [1, 2]
+    assert truth.accuracies[0] == chosen.test_accuracy and len(truth.accuracies) == 3
+    assert truth.mean == pytest.approx(sum(truth.accuracies) / 3)
+    assert all(1 <= r.best_epoch <= r.epochs_run <= 2 for r in truth.runs)
+    assert truth.selection_seconds == pytest.approx(sum(r.seconds for r in truth.runs[:2]))
+    assert len(json.loads(ledger.read_text())) == 1
+
+    def no_more(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the ledger should have answered")
+
+    monkeypatch.setattr(protocol_module, "finetune_once", no_more)
+    again = ground_truth([model], train, test, TINY, "cpu", ledger, lines.append)["tiny"]
+    assert again == truth
+
+
+def test_quick_mode_runs_end_to_end_on_a_tiny_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m bench.search_vs_enumeration --quick` (the smoke check), on tweets, with the
+    pool swapped for two tiny BERTs and a one-rate, one-epoch protocol so it takes seconds."""
+    monkeypatch.setenv("SHIFT_HOME", str(tmp_path / "home"))
+    pool = [
+        ModelRecord(f"tiny{i}", "huggingface", str(make_tiny_bert(tmp_path / f"t{i}", seed=i)))
+        for i in (0, 1)
+    ]
+    monkeypatch.setattr(svse, "search_pool", lambda modality: pool)
+    monkeypatch.setattr(svse, "RESULTS", tmp_path / "results")
+    one = Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1), batch_size=16)
+    monkeypatch.setattr(svse, "QUICK_PROTOCOLS", {"text": one, "image": one})
+    result = svse.main(["--quick", "--datasets", "tweets"])
+    tweets = result["datasets"]["tweets"]
+    assert tweets["finetune_params"]["seeds"] == [0, 1]
+    assert len(tweets["enumeration"]["tiny1"]["accuracies"]) == 2
+    assert tweets["enumeration"]["tiny1"]["lr"] == 1e-3
+    assert {s["strategy"] for s in tweets["strategies"]} >= {"Q1 task-agnostic", "Q4 hybrid"}
+    assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick.json").exists()
+
+
+def test_idle_hours_scale_an_idle_fine_tune_by_todays_relative_forward_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    assert svse.anchored_hours("tweets", {"a": 1.0}, 100, 50, TINY) == {}
+    recorded = {
+        "datasets": {
+            "tweets": {
+                "train": 100, "test": 50, "finetune_params": {"epochs": 1},
+                "enumeration": {"a": {"model": "a", "accuracy": 0.7, "seconds": 40.0}},
+            }
+        }
+    }  # fmt: skip
+    (tmp_path / "search_vs_enumeration-cpu.json").write_text(json.dumps(recorded))
+    # idle: 40 s for 3 * 100 + 2 * 50 = 400 forward-pass equivalents, 0.1 s each; model b is
+    # measured twice as slow as a today (under any load), so 0.2 s at idle
+    out = svse.anchored_hours("tweets", {"a": 0.5, "b": 1.0}, 100, 50, TINY)
+    assert out["anchor"]["seconds_per_pass"] == pytest.approx(0.1)
+    per_run = {m: run_seconds(s, 3.0, 100, 50, TINY, 2) for m, s in {"a": 0.1, "b": 0.2}.items()}
+    assert out["idle_finetune_seconds_at_max_epochs"] == pytest.approx(per_run, abs=0.05)
+    hours = TINY.runs_per_model() * sum(per_run.values()) / 3600
+    assert out["idle_hours_upper"] == pytest.approx(hours, abs=0.005)
