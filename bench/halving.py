@@ -26,9 +26,11 @@ from bench.pool import text_pool
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cli.serve import build
-from shift_search.planner import costmodel, halving, task_aware
-from shift_search.planner.binder import BoundDataset
+from shift_search.planner import task_aware
+from shift_search.planner.bound import BoundDataset, Proxy, SearchSpec
 from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.model_costs import text_length_scale
+from shift_search.planner.optimizer import CostModel, search_plan
 from shift_search.planner.profiling import profiled
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.settings import shift_home
@@ -36,7 +38,7 @@ from shift_search.runtime.settings import shift_home
 RESULTS = Path(__file__).parent / "results"
 OUT = Path(__file__).parent / "out"
 SIZES = {"full": (30_000, 2_000), "quick": (3_000, 300)}
-PROXY = task_aware.Proxy("euclidean_nn", {}, "Euclidean NN")
+PROXY = Proxy("euclidean_nn", {}, "Euclidean NN")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -98,15 +100,15 @@ def run_arm(
             BoundDataset(d.name, coordinator.describe(cache.register_dataset(d)))
             for d in (train, test)
         ]
-        spec = task_aware.SearchSpec(models, bound[0], bound[1], [PROXY], None, None)
+        spec = SearchSpec(models, bound[0], bound[1], [PROXY], None, None)
         devices = pool.capacity()
-        scale = task_aware.text_length_scale(*bound)
-        costs = [task_aware.model_cost(m, scale) for m in models]
-        auto = costmodel.decide(costs, bound[0].size, bound[1].size, PROXY.name, devices)
-        decision = auto if auto.use_sh == use_sh else _forced(use_sh, costs, spec, devices)
+        scale = text_length_scale(*bound)
+        auto, _ = search_plan(spec, CostModel(devices))
+        priced, steps = search_plan(spec, CostModel(devices), use_sh=use_sh)
+        decision = priced.decision
         estimate = decision.cost_with_sh if use_sh else decision.cost_without_sh
         started = time.perf_counter()
-        search = task_aware.Search(spec, pool, decision, lambda e: None).start()
+        search = task_aware.Search(spec, pool, steps, lambda e: None).start()
         search.done.wait()
         seconds = time.perf_counter() - started
         if search.error is not None:
@@ -118,8 +120,8 @@ def run_arm(
             "seconds": seconds,
             "estimated_seconds": estimate,
             "estimate_over_measured": estimate / seconds if seconds else None,
-            "auto_would_use_sh": auto.use_sh,
-            "auto_reason": auto.reason,
+            "auto_would_use_sh": auto.decision.use_sh,
+            "auto_reason": auto.decision.reason,
             "chunk": decision.chunk if use_sh else None,
             "budget": decision.budget if use_sh else None,
             "ranking": ranking,
@@ -130,21 +132,6 @@ def run_arm(
         }
     finally:
         server.stop(grace=1.0)
-
-
-def _forced(
-    use_sh: bool, costs: list[costmodel.ModelCost], spec: task_aware.SearchSpec, devices: int
-) -> costmodel.Decision:
-    """The arm's decision when AUTO would have picked the other one."""
-    if not use_sh:
-        without = costmodel.cost_without_sh(
-            costs, spec.train.size, spec.test.size, PROXY.name, devices
-        )
-        return costmodel.Decision(False, None, None, 0.0, without, "forced: no SH")
-    budget = halving.minimal_budget(len(costs))
-    return costmodel.decide(
-        costs, spec.train.size, spec.test.size, PROXY.name, devices, budget=budget
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

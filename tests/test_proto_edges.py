@@ -1,6 +1,7 @@
 """Protobuf at the edges only: in the planner and the executor, only the servicer, the convert
-module and the executor client import the generated `shift.v1` code (lazy imports in functions
-count); everything else works on domain types (`shift_search/tasks`, `cache/records.py`)."""
+module and the clients (of the executors, of the parser) import the generated `shift.v1` code
+(lazy imports in functions count); everything else works on domain types (`shift_search/tasks`,
+`cache/records.py`, the planner's physical plan)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTO = "shift_search.proto"
 EDGES = {
     "executor": {"service.py", "convert.py"},
-    "planner": {"service.py", "convert.py", "executors.py"},  # executors.py: the executor client
+    # executors.py: the executor client; parsing.py: the ParserService client (--parser)
+    "planner": {"service.py", "convert.py", "executors.py", "parsing.py"},
 }
 
 
@@ -34,7 +36,7 @@ def proto_importers(package: str) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*.py") if imports_proto(p)}
 
 
-def test_only_servicers_convert_modules_and_the_executor_client_import_protobuf() -> None:
+def test_only_servicers_convert_modules_and_the_clients_import_protobuf() -> None:
     for package, edges in EDGES.items():
         assert proto_importers(package) <= edges, package
 

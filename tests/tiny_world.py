@@ -75,3 +75,13 @@ def reviews_dataset(name: str, uri: str | Path) -> DatasetRecord:
     return DatasetRecord(
         name=name, uri=str(uri), format="csv", input_column="text", label_column="label"
     )
+
+
+def register_datasets(address: str, *records: DatasetRecord) -> None:
+    """Register datasets through the SHiFT server at `address`, as `shift register` does: each
+    is read once there and stored described (sizes, fingerprints, classes)."""
+    from shift_search.cli.register import register_all
+    from shift_search.client import Client
+
+    with Client(address) as client:
+        register_all(client, list(records))

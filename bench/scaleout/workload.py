@@ -9,7 +9,8 @@ Sources (bench/results/*.json):
 - model load seconds: `incremental-cpu.json` `model_load_seconds` (safetensors all-MiniLM-L6-v2
   and the ONNX paraphrase-MiniLM-L3-v2); the pool's ONNX share is the measured pool's (1 of 12).
 - the query: the paper's largest (235 models; CIFAR-100-sized, 50,000 train / 10,000 test),
-  with BUDGET and CHUNK AUTO from the planner's own `halving.auto_parameters`.
+  with BUDGET and CHUNK AUTO as the planner's cost model picks them (`halving.minimal_budget`,
+  `halving.auto_chunk`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from shift_search.planner import halving
+from shift_search.tasks.specs import CHUNK_SIZE as STORAGE_CHUNK
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 POOL_SIZE = 235
 TRAIN, TEST = 50_000, 10_000
-STORAGE_CHUNK = 1024
 SCORE_SECONDS = 0.05
 """A proxy over cached features (1-NN of 10k test points: ~2 ms on an H200 plus reading the
 features back); small next to embedding, kept as a constant."""
@@ -91,7 +92,8 @@ def load_measured(results: Path = RESULTS) -> Measured:
 
 
 def schedule() -> halving.Schedule:
-    budget, chunk = halving.auto_parameters(POOL_SIZE, TRAIN)
+    budget = halving.minimal_budget(POOL_SIZE)  # B = M · L, C = ceil(N / Σ R_k)
+    chunk = halving.auto_chunk(POOL_SIZE, budget, TRAIN)
     return halving.make_schedule(POOL_SIZE, budget, chunk, TRAIN)
 
 

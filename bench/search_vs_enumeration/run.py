@@ -17,10 +17,11 @@ from bench.search_vs_enumeration.table import Finetuned, Outcome
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.client import Client
-from shift_search.planner import costmodel, task_aware
-from shift_search.planner.binder import BoundDataset
+from shift_search.planner import task_aware
+from shift_search.planner.bound import BoundDataset, Proxy, SearchSpec
 from shift_search.planner.coordinator import Coordinator
 from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.optimizer import CostModel, search_plan
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Sessions
 from shift_search.runtime.errors import ShiftError
@@ -29,8 +30,8 @@ from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
 
 Log = Callable[[str], None]
-NN = task_aware.Proxy("euclidean_nn", {}, "Euclidean NN")
-LINEAR = task_aware.Proxy("linear", {"lr": 0.1, "epochs": 100}, "Linear(lr=0.1)")
+NN = Proxy("euclidean_nn", {}, "Euclidean NN")
+LINEAR = Proxy("linear", {"lr": 0.1, "epochs": 100}, "Linear(lr=0.1)")
 FINETUNE_PARAMS: Mapping[str, Mapping[str, Any]] = {
     "text": {"epochs": 1, "batch_size": 32, "lr": 5e-5, "optimizer": "adamw", "seed": 0},
     # 3 epochs: one epoch of 400 digits is 13 steps, too few to train (accuracies of 0.11-0.47
@@ -152,19 +153,16 @@ def task_agnostic(a: Arena, modality: str) -> tuple[str, float]:
 
 
 def proxy_search(
-    a: Arena, models: Sequence[ModelRecord], proxy: task_aware.Proxy, ao: bool
+    a: Arena, models: Sequence[ModelRecord], proxy: Proxy, ao: bool
 ) -> tuple[list[str], float, dict[str, Any]]:
     """A task-aware ranking on the real executor: AO (costmodel.decide) or forced full data."""
-    spec = task_aware.SearchSpec(models, a.train, a.test, [proxy], None, None)
-    costs = [task_aware.model_cost(m) for m in models]
-    n_train, n_test, devices = a.train.size, a.test.size, a.pool.capacity()
-    if ao:
-        decision = costmodel.decide(costs, n_train, n_test, proxy.name, devices)
-    else:
-        full = costmodel.cost_without_sh(costs, n_train, n_test, proxy.name, devices)
-        decision = costmodel.Decision(False, None, None, 0.0, full, "forced: full data")
+    spec = SearchSpec(models, a.train, a.test, [proxy], None, None)
+    costs = CostModel(a.pool.capacity())
+    # unscaled costs (text_scale 1), as the published runs were planned
+    priced, steps = search_plan(spec, costs, use_sh=None if ao else False, text_scale=1.0)
+    decision = priced.decision
     started = time.perf_counter()
-    search = task_aware.Search(spec, a.pool, decision, lambda e: None).start()
+    search = task_aware.Search(spec, a.pool, steps, lambda e: None).start()
     search.done.wait()
     seconds = time.perf_counter() - started
     if search.error is not None:
@@ -219,7 +217,7 @@ def _q1(s: Setting) -> Outcome:
     return Outcome("Q1 task-agnostic", None, (model,), seconds)
 
 
-def _task_aware(s: Setting, name: str, proxy: task_aware.Proxy, ao: bool) -> Outcome:
+def _task_aware(s: Setting, name: str, proxy: Proxy, ao: bool) -> Outcome:
     with arena(_store(s, f"{name}-{ao}"), s.device, s.models, s.train, s.test) as a:
         ranking, seconds, detail = proxy_search(a, a.models, proxy, ao)
     return Outcome(name, ao, (ranking[0],), seconds, {**detail, "ranking": ranking})

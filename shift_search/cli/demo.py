@@ -84,6 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register_demo_catalog(client: Client) -> None:
+    """Register the models and datasets through the server (each dataset is read once)."""
     register_all(client, [*MODELS, *DATASETS])
 
 

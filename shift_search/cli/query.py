@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="?", help="SHiFT-QL text (or use -f FILE)")
     parser.add_argument("-f", "--file", help="read the script from FILE (- for stdin)")
     add_server_argument(parser)
-    parser.add_argument("--json", action="store_true", help="JSON lines instead of tables")
+    parser.add_argument(
+        "--json", action="store_true", help="JSON lines instead of tables (plans included)"
+    )
     parser.add_argument("--session", default="", help="session id (keeps DECLAREd variables)")
 
 

@@ -1,7 +1,10 @@
 """`shift register`: add models or datasets from the command line or a YAML file.
 
 Records travel as REGISTER statements through the QueryService, like any other change of the
-catalog: the server checks the caller's role (writer) and that files lie under its roots."""
+catalog: the server checks the caller's role (writer) and that files lie under its roots, and
+reads a dataset once to describe it (sizes, fingerprints, classes, text length), exactly as
+`REGISTER DATASET` in a script does; a dataset that cannot be read is refused there and then.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from shift_search.cli.query import add_server_argument, client_of
 from shift_search.client import Client
 from shift_search.client.events import Message
 from shift_search.parser import ast, format_statement
+from shift_search.planner.registration import DATASET_ALIASES, MODEL_ALIASES
 from shift_search.runtime.errors import InvalidArgument
 
 MODEL_COLUMNS = (
@@ -45,6 +49,8 @@ DATASET_COLUMNS = (
     "modality",
     "num_classes",
 )
+"""The record fields a REGISTER statement carries; the others are set when it is registered
+(date_added) or read from the data (a dataset's segments, fingerprint and text length)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,17 +127,25 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
 
 
 def register_statement(record: ModelRecord | DatasetRecord) -> str:
-    """The REGISTER statement that adds `record` (its tags as extra columns)."""
+    """The REGISTER statement that adds `record` (its tags as extra columns). What a statement
+    cannot carry is refused, not dropped: a dataset of several parts, a tag named like a field."""
     is_model = isinstance(record, ModelRecord)
-    if isinstance(record, DatasetRecord) and (record.segments or record.fingerprint):
+    if isinstance(record, DatasetRecord) and len(record.segments) > 1:
         raise InvalidArgument(
-            f"dataset {record.name!r}: segments and fingerprints are read from the data by the "
-            "server; leave them out"
+            f'dataset "{record.name}": a dataset is registered from one source; register each '
+            "part and query them as a list [a, b]"
         )
     known = MODEL_COLUMNS if is_model else DATASET_COLUMNS
+    aliases = MODEL_ALIASES if is_model else DATASET_ALIASES
+    for tag in record.tags:
+        if tag.lower() in aliases or tag.lower() == "name":
+            raise InvalidArgument(
+                f'{"model" if is_model else "dataset"} "{record.name}": tag {tag!r} has the name '
+                "of a field; rename the tag"
+            )
     fields = record.to_dict()
     pairs = [(c, fields[c]) for c in known if fields.get(c) is not None]
-    pairs += [(k, v) for k, v in sorted(record.tags.items()) if k not in known]
+    pairs += sorted(record.tags.items())
     columns = tuple(c for c, _ in pairs)
     values = tuple(v for _, v in pairs)
     stmt: ast.Statement = (
@@ -143,7 +157,8 @@ def register_statement(record: ModelRecord | DatasetRecord) -> str:
 
 
 def register_all(client: Client, records: list[ModelRecord | DatasetRecord]) -> list[str]:
-    """Register every record in one script; returns the server's notes."""
+    """Register every record in one script, in order (what was registered before an error
+    stays); returns the server's notes."""
     script = "\n".join(register_statement(r) for r in records)
     return [e.text for e in client.events(script, source="register") if isinstance(e, Message)]
 

@@ -95,7 +95,8 @@ class HumanPrinter:
 
 
 class JsonPrinter:
-    """One JSON object per result table on stdout."""
+    """One JSON object per line on stdout: each result table, message and plan (a plan in the
+    shape of EXPLAIN JSON, `client.Plan.explain_json`: strategy, decisions, steps as a tree)."""
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
@@ -115,5 +116,8 @@ class JsonPrinter:
                     json.dumps({"statement": event.statement, "message": event.text}),
                     file=self.out,
                 )
+            case Planned():
+                plan = event.plan.explain_json()
+                print(json.dumps({"statement": event.statement, "plan": plan}), file=self.out)
             case _:
                 pass

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", help="cache service address (planner, executor)")
     parser.add_argument("--executors", help="comma-separated executor addresses (planner)")
     parser.add_argument(
-        "--parser", help="parser service address (planner; parsing also runs in-process)"
+        "--parser",
+        help="parser service address (planner): parse through it (default: in the planner)",
     )
     parser.add_argument(
         "--store",
@@ -94,13 +95,22 @@ def build(args: argparse.Namespace) -> ServiceServer:
         )
     if service in ("all", "planner"):
         if service == "all":
-            registrations += _planner(own, [own], with_parser=False, credentials=None)
+            registrations += _planner(
+                own,
+                [own],
+                with_parser=False,
+                credentials=None,
+                parser_address=args.parser,
+                parser_credentials=exposure.outbound(),
+            )
         else:
             registrations += _planner(
                 _required(args.cache, "--cache", service),
                 _required(args.executors, "--executors", service).split(","),
                 with_parser=True,
                 credentials=outbound,
+                parser_address=args.parser,
+                parser_credentials=outbound,
             )
     if internal is not None:
         # the cache and executor only there; the public server runs their shutdown hooks
@@ -127,19 +137,26 @@ def _planner(
     *,
     with_parser: bool,
     credentials: grpc.ChannelCredentials | None,
+    parser_address: str | None = None,
+    parser_credentials: grpc.ChannelCredentials | None = None,
 ) -> list[Registration]:
-    """The QueryService; a planner alone also answers ParserService (it parses in-process).
-    `credentials`: mutual TLS to the cache and executors."""
+    """The QueryService, parsing through the ParserService at `parser_address` (in-process
+    without one); a planner alone also answers ParserService itself. `credentials`: mutual
+    TLS to the cache and the executors; `parser_credentials`: to the parser."""
     from shift_search.cache.client import CacheClient
     from shift_search.parser.service import registration as parser_registration
     from shift_search.planner.coordinator import Coordinator
     from shift_search.planner.executors import ExecutorPool
+    from shift_search.planner.parsing import InProcessParser, ParserClient, ScriptParser
     from shift_search.planner.service import registration as planner_registration
     from shift_search.planner.session import Sessions
 
     cache = CacheClient(cache_address, credentials=credentials)
     pool = ExecutorPool(executors, credentials=credentials)
-    coordinator = Coordinator(cache, pool, Sessions(cache))
+    parser: ScriptParser = (
+        ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
+    )
+    coordinator = Coordinator(cache, pool, Sessions(cache), parser)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

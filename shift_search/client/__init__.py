@@ -23,7 +23,7 @@ from shift_search.client.events import (
     TaskDone,
     Unknown,
 )
-from shift_search.client.plans import Plan, PlanStep
+from shift_search.client.plans import Plan, PlanStep, StepMeasurement
 from shift_search.client.result import QueryResult
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Planned",
     "QueryError",
     "QueryResult",
+    "StepMeasurement",
     "Table",
     "TaskDone",
     "Unknown",

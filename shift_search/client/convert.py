@@ -22,12 +22,25 @@ from shift_search.client.events import (
     TaskDone,
     Unknown,
 )
-from shift_search.client.plans import Plan, PlanStep
+from shift_search.client.plans import Plan, PlanStep, StepMeasurement
 from shift_search.proto.v1 import common_pb2, query_pb2, query_pb2_grpc
 from shift_search.runtime.values import value_from_proto
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
-_STEP_FIELDS = {"name", "detail", "estimated_seconds", "measured_seconds", "tasks"}
+_STEP_FIELDS = {
+    "name",
+    "detail",
+    "estimated_seconds",
+    "measured_seconds",
+    "tasks",
+    "id",
+    "kind",
+    "fields",
+    "estimated_parts",
+    "cached",
+    "measured",
+}
+"""The PlanStep fields this client reads into attributes (the rest go to `extra`)."""
 
 
 def query_stub(channel: Any) -> Any:
@@ -71,7 +84,7 @@ def event_from_proto(msg: query_pb2.QueryEvent) -> Event:
             return Message(statement, msg.message.text)
         case "finished":
             f = msg.finished
-            return Finished(statement, f.remaining_tasks, f.seconds)
+            return Finished(statement, f.remaining_tasks, f.seconds, tuple(f.executed_steps))
         case None:
             return Unknown(statement, "")
         case _:
@@ -102,12 +115,23 @@ def step_from_proto(msg: Any) -> PlanStep:
             extra[field.name] = MessageToDict(msg, preserving_proto_field_name=True)[field.name]
         else:
             extra[field.name] = list(value) if _repeated(field) else value
+    known = msg.DESCRIPTOR.fields_by_name
+    measured = None
+    if "measured" in known and msg.HasField("measured"):
+        m = msg.measured
+        measured = StepMeasurement(m.seconds, m.rows, m.cache_hits, m.tasks)
     return PlanStep(
         name=msg.name,
         detail=msg.detail,
         estimated_seconds=msg.estimated_seconds,
-        measured_seconds=msg.measured_seconds or None,
+        measured_seconds=measured.seconds if measured else (msg.measured_seconds or None),
         tasks=msg.tasks,
+        id=msg.id if "id" in known else "",
+        kind=msg.kind if "kind" in known else "",
+        fields={k: value_from_proto(v) for k, v in msg.fields.items()} if "fields" in known else {},
+        estimated_parts=dict(msg.estimated_parts) if "estimated_parts" in known else {},
+        cached=msg.cached if "cached" in known else False,
+        measured=measured,
         extra=extra,
         children=tuple(children),
     )

@@ -94,6 +94,8 @@ class Finished:
     statement: int
     remaining_tasks: int
     seconds: float
+    executed_steps: tuple[str, ...] = ()
+    """Ids of the plan steps the statement executed (`PlanStep.id`)."""
 
 
 @dataclass(frozen=True)

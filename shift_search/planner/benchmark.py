@@ -1,7 +1,7 @@
 """TESTED ON BENCHMARK: a proxy per benchmark dataset, aggregated per model (avg/sum/min/max).
 
-The i-th benchmark test set pairs with the i-th TRAINED ON dataset, or with the single one given.
-Every pair is one full-data search; all of them run at once on the executors.
+Runs a plan's `physical.Benchmark` step: each of its full passes (one per (train, test) pair) is
+a search, and all of them run at once on the executors; the aggregate ranks the models.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from shift_search.cache.records import ModelRecord
-from shift_search.parser import ast
-from shift_search.planner import costmodel
-from shift_search.planner.binder import Binder, BoundDataset
+from shift_search.planner import physical
+from shift_search.planner.bound import SearchSpec
 from shift_search.planner.events import Event
 from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.measurements import Trace
 from shift_search.planner.statements import QueryResult
-from shift_search.planner.task_aware import Proxy, Search, SearchSpec, best_first
-from shift_search.runtime.errors import FailedPrecondition, ShiftError
+from shift_search.planner.task_aware import Search, best_first
+from shift_search.runtime.errors import ShiftError
 
 AGGREGATES: dict[str, Callable[[Sequence[float]], float]] = {
     "avg": statistics.fmean,
@@ -28,61 +27,33 @@ AGGREGATES: dict[str, Callable[[Sequence[float]], float]] = {
     "max": max,
 }
 
-Pair = tuple[BoundDataset, BoundDataset]
 
-
-def items(expr: ast.DatasetExpr) -> list[ast.DatasetName | ast.Mutation]:
-    return list(expr.items) if isinstance(expr, ast.DatasetList) else [expr]
-
-
-def pairs(select: ast.Select, binder: Binder) -> list[Pair]:
-    """(train, test) per benchmark dataset."""
-    if select.trained_on is None or select.tested_on is None:
-        raise FailedPrecondition("TESTED ON BENCHMARK needs TRAINED ON data too")
-    trains = [binder.dataset(i) for i in items(select.trained_on)]
-    tests = [binder.dataset(i) for i in items(select.tested_on)]
-    if len(trains) == 1:
-        trains = trains * len(tests)
-    if len(trains) != len(tests):
-        raise FailedPrecondition(
-            f"TESTED ON BENCHMARK lists {len(tests)} datasets but TRAINED ON lists {len(trains)}: "
-            "give one training dataset, or one per benchmark dataset"
-        )
-    return list(zip(trains, tests, strict=True))
-
-
-def aggregate_of(select: ast.Select) -> tuple[str, bool]:
-    """The aggregate function and whether higher is better (ORDER BY avg(acc) DESC …)."""
-    if select.order is not None and isinstance(select.order.key, ast.Aggregate):
-        key = select.order.key
-        return key.func, select.order.descending != (key.metric == "acc")
-    return "avg", False
-
-
-class Benchmark:
+class BenchmarkRun:
     """Every model scored on every benchmark pair, then aggregated per model and ranked."""
 
     def __init__(
         self,
-        select: ast.Select,
-        models: Sequence[ModelRecord],
-        proxy: Proxy,
-        benchmark: Sequence[Pair],
+        step: physical.Benchmark,
         pool: ExecutorPool,
         emit: Callable[[Event], None],
+        trace: Trace,
     ) -> None:
-        self.select = select
-        self.models = list(models)
-        self.proxy = proxy
-        self.benchmark = list(benchmark)
-        self.func, self.descending = aggregate_of(select)
-        no_sh = costmodel.Decision(False, None, None, 0.0, 0.0, "benchmark: full data")
+        self.step = step
+        self.trace = trace
+        self.passes = [c for c in step.children if isinstance(c, physical.FullPass)]
+        self.aggregate = next(c for c in step.children if isinstance(c, physical.Aggregate))
         self.searches = [
-            Search(SearchSpec(self.models, train, test, [proxy], None, None), pool, no_sh, emit)
-            for train, test in self.benchmark
+            Search(
+                SearchSpec(p.models, p.train, p.test, [p.proxy], None, None),
+                pool,
+                [p],
+                emit,
+                trace=trace,
+            )
+            for p in self.passes
         ]
 
-    def start(self) -> Benchmark:
+    def start(self) -> BenchmarkRun:
         for search in self.searches:
             search.start()
         return self
@@ -109,22 +80,27 @@ class Benchmark:
     def result(self) -> QueryResult:
         """Models scored on every benchmark dataset, best aggregate first; the others are left
         out until their scores are in (`remaining_tasks` counts what is still running)."""
+        step, label = self.step, self.step.proxy.label
         errors: dict[str, list[float]] = {}
-        for model in self.models:
-            scores = [s.ranking.scores.get(self.proxy.label, {}) for s in self.searches]
+        for model in step.models:
+            scores = [s.ranking.scores.get(label, {}) for s in self.searches]
             if all(model.name in s for s in scores):
                 errors[model.name] = [s[model.name] for s in scores]
-        aggregate = {name: AGGREGATES[self.func](values) for name, values in errors.items()}
-        order = best_first(aggregate, self.descending)
-        if self.select.limit is not None:
-            order = order[: self.select.limit]
-        labels = [test.label for _, test in self.benchmark]
-        columns = ("name", *labels, f"{self.func}(err)")
+        started = time.perf_counter()
+        aggregate = {name: AGGREGATES[step.func](values) for name, values in errors.items()}
+        order = best_first(aggregate, step.descending)
+        if step.limit is not None:
+            order = order[: step.limit]
+        self.trace.ran(self.aggregate)
+        self.trace.add(self.aggregate, seconds=time.perf_counter() - started, rows=len(aggregate))
+        labels = [p.test.label for p in self.passes]
+        columns = ("name", *labels, f"{step.func}(err)")
         rows = tuple((name, *errors[name], aggregate[name]) for name in order)
         return QueryResult("models", tuple(order), columns, rows, self._remaining())
 
     def _remaining(self) -> int:
         if all(s.done.is_set() for s in self.searches):
             return 0
-        scored = sum(len(s.ranking.scores.get(self.proxy.label, {})) for s in self.searches)
-        return max(1, len(self.models) * len(self.searches) - scored)
+        label = self.step.proxy.label
+        scored = sum(len(s.ranking.scores.get(label, {})) for s in self.searches)
+        return max(1, len(self.step.models) * len(self.searches) - scored)

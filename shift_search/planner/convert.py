@@ -1,8 +1,10 @@
-"""The only place the planner's events meet protobuf."""
+"""The only place the planner's plans and events meet protobuf, and the JSON view of a plan
+(`EXPLAIN JSON`, `shift query --json`), made from the protobuf so both have one shape."""
 
 from __future__ import annotations
 
-from typing import assert_never
+import re
+from typing import Any, assert_never
 
 from shift_search.planner.events import (
     Eliminated,
@@ -10,40 +12,268 @@ from shift_search.planner.events import (
     Finished,
     Leaders,
     Note,
-    PlanInfo,
     Planned,
     Table,
     TaskFinished,
 )
+from shift_search.planner.explain_text import describe, render, tasks_of
+from shift_search.planner.measurements import Trace
+from shift_search.planner.physical import (
+    Aggregate,
+    Benchmark,
+    CacheLookup,
+    Dispatch,
+    Evaluate,
+    ExtractFeatures,
+    Finetune,
+    FinetuneHalving,
+    FinetuneRound,
+    FullPass,
+    Halving,
+    HalvingRound,
+    LoadModels,
+    MetadataScan,
+    Plan,
+    Profile,
+    ProxyScore,
+    Rank,
+    SetOperation,
+    Step,
+    Train,
+    VariableRead,
+)
 from shift_search.proto.v1 import query_pb2
-from shift_search.runtime.values import value_to_proto
+from shift_search.runtime.values import value_from_proto, value_to_proto
 
 
-def plan_to_proto(info: PlanInfo) -> query_pb2.Plan:
+def plan_to_proto(plan: Plan, trace: Trace | None = None) -> query_pb2.Plan:
     msg = query_pb2.Plan(
-        strategy=info.strategy,
-        estimated_seconds=info.estimated_seconds,
-        decisions=info.decisions,
-        text=info.render(),
+        strategy=plan.strategy,
+        estimated_seconds=plan.estimated_seconds,
+        decisions=dict(plan.decisions),
+        text=render(plan, trace),
     )
-    for step in info.steps:
-        msg.steps.add(
-            name=step.name,
-            detail=step.detail,
-            estimated_seconds=step.estimated_seconds,
-            measured_seconds=step.measured_seconds or 0.0,
-            tasks=step.tasks,
-        )
-    if info.measured_seconds is not None:
-        msg.measured_seconds = info.measured_seconds
+    msg.steps.extend(step_to_proto(step, trace) for step in plan.steps)
+    measured = trace.measured_total(plan) if trace is not None else None
+    if measured is not None:
+        msg.measured_seconds = measured
     return msg
+
+
+def step_to_proto(step: Step, trace: Trace | None = None) -> query_pb2.PlanStep:
+    name, detail = describe(step)
+    msg = query_pb2.PlanStep(
+        id=step.id,
+        kind=kind_of(step),
+        name=name,
+        detail=detail,
+        estimated_seconds=step.estimate.seconds,
+        estimated_parts=dict(step.estimate.parts),
+        cached=step.cached,
+        tasks=tasks_of(step),
+        fields={k: value_to_proto(v) for k, v in fields_of(step).items()},
+    )
+    msg.children.extend(step_to_proto(child, trace) for child in step.children)
+    measured = trace.measured.get(step.id) if trace is not None else None
+    if measured is not None:
+        msg.measured_seconds = measured.seconds
+        msg.measured.CopyFrom(
+            query_pb2.StepMeasurement(
+                seconds=measured.seconds,
+                rows=measured.rows,
+                cache_hits=measured.cache_hits,
+                tasks=measured.tasks,
+            )
+        )
+    return msg
+
+
+def kind_of(step: Step) -> str:
+    """The step's kind in snake case (`HalvingRound` → `halving_round`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(step).__name__).lower()
+
+
+def _names(models: Any) -> list[str]:
+    return [m.name for m in models]
+
+
+def fields_of(step: Step) -> dict[str, Any]:
+    """A step's own fields as plain values (names for models, labels for datasets)."""
+    match step:
+        case MetadataScan():
+            order = step.ordering.key if step.ordering is not None else None
+            return {
+                "table": step.table,
+                "table_kind": step.kind,
+                "role": step.role,
+                "rows": len(step.rows),
+                "total": step.total,
+                "names": [str(r["name"]) for r in step.rows],
+                "order_by": getattr(order, "name", None),
+                "limit": step.limit,
+            }
+        case Profile():
+            return {"models": _names(step.models)}
+        case Rank():
+            spec = step.spec
+            return {
+                "proxies": [p.label for p in spec.proxies],
+                "descending": spec.descending,
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case FullPass():
+            return {
+                "proxy": step.proxy.label,
+                "models": _names(step.models),
+                "to_run": _names(step.to_run),
+                "trained_on": step.train.label,
+                "tested_on": step.test.label,
+                "train_samples": step.train.size,
+                "test_samples": step.test.size,
+                "label": step.label,
+            }
+        case Halving():
+            return {
+                "proxy": step.proxy.label,
+                "models": _names(step.models),
+                "chunk": step.chunk,
+                "budget": step.budget,
+                "trained_on": step.train.label,
+                "tested_on": step.test.label,
+            }
+        case HalvingRound():
+            return {
+                "round": step.round,
+                "survivors": step.survivors,
+                "pulls_each": step.pulls,
+                "budget_spent": step.budget_spent,
+                "samples": step.samples,
+                "new_samples": step.new_samples,
+                "samples_per_segment": list(step.samples_per_segment),
+                "keep": step.keep,
+                "cached_results": sorted(step.cached_results),
+            }
+        case CacheLookup():
+            return {
+                "proxy": step.proxy.label,
+                "models": [m.name for m, _, _ in step.results],
+                "errors": [error for _, error, _ in step.results],
+                "train_samples": step.train_samples,
+                "test_samples": step.test_samples,
+            }
+        case Dispatch():
+            return {"tasks": step.tasks, "devices": step.devices}
+        case LoadModels():
+            return {"loads": step.loads}
+        case ExtractFeatures():
+            return {
+                "split": step.split,
+                "dataset": step.dataset,
+                "ranges": [list(r) for r in step.ranges],
+                "models": step.models,
+                "uncached_samples": step.uncached_samples,
+            }
+        case ProxyScore():
+            return {"proxy": step.proxy.label, "models": step.models, "test": step.test_samples}
+        case Benchmark():
+            return {
+                "proxy": step.proxy.label,
+                "aggregate": step.func,
+                "descending": step.descending,
+                "limit": step.limit,
+                "models": _names(step.models),
+                "pairs": [f"{train.label} → {test.label}" for train, test in step.pairs],
+            }
+        case Aggregate():
+            return {"aggregate": step.func, "pairs": step.pairs}
+        case FinetuneHalving():
+            rounds = [c for c in step.children if isinstance(c, FinetuneRound)]
+            return {
+                "proxy": step.proxy.label,
+                "models": _names(step.models),
+                "trained_on": step.train.label,
+                "tested_on": step.test.label,
+                "epochs": [r.epochs for r in rounds],
+                "limit": step.limit,
+            }
+        case FinetuneRound():
+            return {
+                "round": step.round,
+                "survivors": step.survivors,
+                "epochs": step.epochs,
+                "keep": step.keep,
+                "train_samples": step.train_samples,
+                "test_samples": step.test_samples,
+            }
+        case Finetune():
+            return {
+                "models": _names(step.models),
+                "trained_on": step.train.label,
+                "tested_on": step.test.label if step.test_given else None,
+                "epochs": step.epochs,
+                "params": [f"{k}={v}" for k, v in step.params.items()],
+            }
+        case Train():
+            return {"models": step.models, "epochs": step.epochs, "samples": step.samples}
+        case Evaluate():
+            return {"models": step.models, "samples": step.samples}
+        case SetOperation():
+            return {"op": step.op}
+        case VariableRead():
+            return {"variable": step.name}
+        case _:
+            assert_never(step)
+
+
+def plan_json(plan: Plan, trace: Trace | None = None) -> dict[str, Any]:
+    """The plan as JSON (EXPLAIN JSON): the shape of `plan_proto_json`."""
+    return plan_proto_json(plan_to_proto(plan, trace))
+
+
+def plan_proto_json(msg: query_pb2.Plan) -> dict[str, Any]:
+    """A Plan message as plain JSON: strategy, decisions, estimate, steps (each a tree)."""
+    out: dict[str, Any] = {
+        "strategy": msg.strategy,
+        "decisions": dict(msg.decisions),
+        "estimated_seconds": msg.estimated_seconds,
+        "steps": [_step_json(s) for s in msg.steps],
+    }
+    if msg.measured_seconds:
+        out["measured_seconds"] = msg.measured_seconds
+    return out
+
+
+def _step_json(msg: query_pb2.PlanStep) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": msg.id,
+        "kind": msg.kind,
+        "name": msg.name,
+        "detail": msg.detail,
+        "estimate": {"seconds": msg.estimated_seconds, "parts": dict(msg.estimated_parts)},
+        "cached": msg.cached,
+        "fields": {k: value_from_proto(v) for k, v in sorted(msg.fields.items())},
+        "children": [_step_json(c) for c in msg.children],
+    }
+    if msg.HasField("measured"):
+        m = msg.measured
+        out["measured"] = {
+            "seconds": m.seconds,
+            "rows": m.rows,
+            "cache_hits": m.cache_hits,
+            "tasks": m.tasks,
+        }
+    return out
 
 
 def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
     out = query_pb2.QueryEvent(statement=statement)
     match event:
-        case Planned(plan=info):
-            out.planned.CopyFrom(plan_to_proto(info))
+        case Planned(plan=plan, trace=trace):
+            out.planned.CopyFrom(plan_to_proto(plan, trace))
         case TaskFinished():
             out.task_done.CopyFrom(
                 query_pb2.TaskDone(
@@ -69,9 +299,11 @@ def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
             out.result.CopyFrom(table)
         case Note(text=text):
             out.message.CopyFrom(query_pb2.Message(text=text))
-        case Finished(remaining_tasks=remaining, seconds=seconds):
+        case Finished(remaining_tasks=remaining, seconds=seconds, executed_steps=executed):
             out.finished.CopyFrom(
-                query_pb2.StatementFinished(remaining_tasks=remaining, seconds=seconds)
+                query_pb2.StatementFinished(
+                    remaining_tasks=remaining, seconds=seconds, executed_steps=executed
+                )
             )
         case _:
             assert_never(event)

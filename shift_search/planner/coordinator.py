@@ -5,42 +5,49 @@ parse → bind → plan → execute, one driver for every statement kind.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, assert_never
+from typing import assert_never
 
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
-from shift_search.cache.records import DatasetRecord
+from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cache.stored import HalvingState, QueryLogEntry
-from shift_search.parser import ast, format_statement, parse
-from shift_search.planner import analyze, benchmark, explain_script, registration, task_aware
+from shift_search.parser import ast, format_statement
+from shift_search.planner import explain_script, physical, registration, task_aware
 from shift_search.planner.authorization import authorize_script
-from shift_search.planner.benchmark import Benchmark
-from shift_search.planner.binder import Binder, BoundTable
-from shift_search.planner.cached import stored_work
-from shift_search.planner.events import (
-    Event,
-    Finished,
-    Note,
-    PlanInfo,
-    Planned,
-    Table,
+from shift_search.planner.binder import Binder
+from shift_search.planner.bound import (
+    BoundBenchmark,
+    BoundFinetune,
+    BoundFinetuneRanking,
+    BoundRanking,
+    BoundSetOperation,
+    BoundStatement,
+    BoundVariable,
+    SearchSpec,
 )
+from shift_search.planner.cached import read_stored_work, searches_of
+from shift_search.planner.catalog import CatalogSnapshot
+from shift_search.planner.convert import plan_json
+from shift_search.planner.events import Event, Finished, Note, Planned, Table
+from shift_search.planner.execution import Context, execute_finetune, execute_query
 from shift_search.planner.executors import ExecutorPool
-from shift_search.planner.finetune_ranking import FinetuneRanking
-from shift_search.planner.finetuning import run_finetune
-from shift_search.planner.plans import Planner, candidates, check_metadata_columns, is_task_aware
+from shift_search.planner.explain_text import render
+from shift_search.planner.measurements import Trace
+from shift_search.planner.optimizer import CostModel, optimize
+from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
-from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
-from shift_search.planner.waiting import await_work
+from shift_search.planner.statements import QueryResult
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
@@ -50,23 +57,39 @@ NO_WAIT_SECONDS = float(os.environ.get("SHIFT_NO_WAIT_SECONDS", "2.0"))
 
 @dataclass
 class Run:
-    """One script being executed for one client."""
+    """One statement being executed for one client."""
 
     session: Session
-    binder: Binder
+    make_binder: Callable[[], Binder]
     emit: Callable[[Event], None]
     cancelled: threading.Event
+    trace: Trace = field(default_factory=Trace)
     analyze: bool = False
     statement: int = 0
+    _binder: Binder | None = None
+
+    @property
+    def binder(self) -> Binder:
+        """Names bound against the catalog as it is when the statement first needs it."""
+        if self._binder is None:
+            self._binder = self.make_binder()
+        return self._binder
 
 
 class Coordinator:
     """The planner's core: transport-free; `service.py` only converts its events."""
 
-    def __init__(self, cache: CacheClient, executors: ExecutorPool, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        cache: CacheClient,
+        executors: ExecutorPool,
+        sessions: Sessions,
+        parser: ScriptParser | None = None,
+    ) -> None:
         self.cache = cache
         self.executors = executors
         self.sessions = sessions
+        self.parser = parser or InProcessParser()
 
     def execute(
         self,
@@ -76,26 +99,24 @@ class Coordinator:
         cancelled: threading.Event | None = None,
     ) -> Iterator[tuple[int, Event]]:
         """Parse and run every statement; yields (statement index, event)."""
-        script = parse(text, source)
+        script = self.parser.parse(text, source)
         authorize_script(script)
         session = self.sessions.open(session_id)
         cancelled = cancelled or threading.Event()
         for stmt in script.statements:
             yield from self._statement(stmt, session, cancelled)
 
-    def explain(self, text: str, session_id: str = "") -> list[PlanInfo]:
+    def explain(self, text: str, session_id: str = "") -> list[physical.Plan]:
         """Plans of a script's statements, run nowhere; variables it declares are bound as
         `explain_script` says, in a copy of the session (EXPLAIN declares nothing)."""
-        script = parse(text)
+        script = self.parser.parse(text)
         session = self.sessions.open(session_id)
         scratch = Session(session.id, dict(session.variables))
-        run = Run(scratch, self._binder(scratch), lambda e: None, threading.Event())
-        return explain_script.plans(
-            script.statements, run.binder, lambda query: self._plan(query, run)
-        )
+        binder = self._binder(scratch)
+        return explain_script.plans(script.statements, binder, lambda q: self._plan(q, binder))
 
     def _binder(self, session: Session) -> Binder:
-        return Binder(self.cache, session, self.describe)
+        return Binder(CatalogSnapshot.read(self.cache), session)
 
     def describe(self, record: DatasetRecord) -> DatasetRecord:
         """Read a dataset once on an executor: sizes, fingerprints, classes."""
@@ -106,7 +127,8 @@ class Coordinator:
     ) -> Iterator[tuple[int, Event]]:
         """Run one statement on a worker thread; stream its events as they come."""
         events: queue.Queue[Event | BaseException | None] = queue.Queue()
-        run = Run(session, self._binder(session), events.put, cancelled, statement=stmt.index)
+        binder = functools.partial(self._binder, session)
+        run = Run(session, binder, events.put, cancelled, statement=stmt.index)
         started = time.perf_counter()
 
         def work() -> None:
@@ -114,7 +136,8 @@ class Coordinator:
             try:
                 remaining = self._run(stmt, run)
                 outcome["remaining_tasks"] = remaining
-                events.put(Finished(remaining, time.perf_counter() - started))
+                seconds = time.perf_counter() - started
+                events.put(Finished(remaining, seconds, tuple(run.trace.executed)))
             except BaseException as err:  # delivered to the caller's thread
                 outcome["error"] = getattr(getattr(err, "code", None), "name", type(err).__name__)
                 events.put(err)
@@ -166,7 +189,8 @@ class Coordinator:
                 run.emit(Note(f"{name} := {len(result.names)} {result.kind}"))
                 return result.remaining_tasks
             case ast.RegisterDataset():
-                record = self.cache.register_dataset(registration.dataset_record(stmt))
+                described = self.describe(registration.dataset_record(stmt))
+                record = self.cache.register_dataset(described)
                 run.emit(Note(f'registered dataset "{record.name}"'))
                 return 0
             case ast.RegisterModel():
@@ -178,9 +202,8 @@ class Coordinator:
             case ast.Explain(mode=mode, query=query):
                 return self._explain(mode, query, run)
             case ast.Finetune():
-                return run_finetune(
-                    stmt, run.binder, self.executors, run.emit, run.cancelled, NO_WAIT_SECONDS
-                )
+                plan = self._planned(stmt, run)
+                return execute_finetune(plan, self._context(run))
             case ast.Use(target=target):
                 run.emit(Note(f"USE {target}: the client connects to a server; nothing to do here"))
                 return 0
@@ -206,70 +229,65 @@ class Coordinator:
         run.emit(Table("variables", ("variable", "kind", "members"), tuple(rows)))
 
     def _query(self, query: ast.Query, run: Run) -> QueryResult:
+        """Plan a query once and execute that plan."""
         if run.cancelled.is_set():
             raise Cancelled("query cancelled")
-        match query:
-            case ast.Select():
-                return self._select(query, run)
-            case ast.SetOperation(op=op, left=left, right=right):
-                return combine(op, self._query(left, run), self._query(right, run))
-            case ast.VariableRef(name=name):
-                var = run.session.get(name)
-                return self._query(var.query, run)
-            case ast.Rank() | ast.SelectVec():
-                raise FailedPrecondition(
-                    f"{type(query).__name__.upper()} statements are not supported yet"
-                )
-            case _:
-                assert_never(query)
+        return execute_query(self._planned(query, run), self._context(run))
 
-    def _select(self, select: ast.Select, run: Run) -> QueryResult:
-        table, rows = _bind(select, run)
-        if not is_task_aware(select):
-            check_metadata_columns(select, table, run.binder)
-            return metadata_select(select, table, rows)
-        models = candidates(table, rows)
-        proxies = task_aware.proxies_of(select)  # bound before any work
-        if not models:
-            return QueryResult("models", (), ("name",), ())
-        models = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
-        if select.test_mode == "BENCHMARK":
-            pairs = benchmark.pairs(select, run.binder)
-            bench = Benchmark(select, models, proxies[0], pairs, self.executors, run.emit)
-            run.emit(Planned(self._planner(run).benchmark(select, models, proxies[0])))
-            self._await(bench.start(), select, run)
-            return bench.result()
-        spec = self._search_spec(select, run, models)
-        if proxies[0].name == "finetune":
-            ranking = FinetuneRanking(
-                models, spec.train, spec.test, proxies[0], self.executors, run.emit, select.limit
-            )
-            run.emit(Planned(self._planner(run).finetune_ranking(spec, proxies[0])))
-            self._await(ranking.start(), select, run)
-            return ranking.result()
-        stored = stored_work(self.cache, spec)
-        info, decision = task_aware.plan(spec, self.executors.capacity(), stored)
-        run.emit(Planned(info))
-        search = task_aware.Search(
-            spec, self.executors, decision, run.emit, self._state_writer(spec)
-        ).start()
-        self._await(search, select, run)
-        if run.analyze:
-            _attach_measured(info, search.measured)
-            _attach_task_seconds(info, search.task_seconds)
-        return _ranking_result(select, spec, search, table)
+    def _context(self, run: Run) -> Context:
+        return Context(
+            self.executors,
+            run.emit,
+            run.cancelled,
+            run.trace,
+            NO_WAIT_SECONDS,
+            self._state_writer,
+            run.analyze,
+        )
 
-    def _await(
-        self, work: Benchmark | FinetuneRanking | task_aware.Search, select: ast.Select, run: Run
-    ) -> None:
-        """Wait for a strategy's work (to the end with WAIT or ANALYZE, else a short while: the
-        answer then holds what is known and the work goes on); cancelling the run stops it."""
-        wait = select.wait or run.analyze
-        finished = await_work(work, run.cancelled, None if wait else NO_WAIT_SECONDS)
-        if finished and work.error is not None:
-            raise work.error
+    # --- planning ------------------------------------------------------------------------------
 
-    def _state_writer(self, spec: task_aware.SearchSpec) -> task_aware.StateWriter:
+    def _bind(self, statement: ast.Query | ast.Finetune, binder: Binder) -> BoundStatement:
+        if isinstance(statement, ast.Finetune):
+            return binder.finetune(statement)
+        return binder.query(statement)
+
+    def _plan(self, statement: ast.Query | ast.Finetune, binder: Binder) -> physical.Plan:
+        """The plan of a statement as it would run now: bound against the catalog snapshot,
+        priced with what the cache holds (EXPLAIN; nothing runs)."""
+        bound = self._bind(statement, binder)
+        return optimize(bound, read_stored_work(self.cache, bound), self._costs(bound))
+
+    def _planned(self, statement: ast.Query | ast.Finetune, run: Run) -> physical.Plan:
+        """The plan a statement executes: planned once; when it starts by profiling models
+        whose costs are unknown, that step runs and the rest is planned once more with the
+        measured costs. A plan with work for the executors is announced (Planned)."""
+        bound = self._bind(statement, run.binder)
+        stored = read_stored_work(self.cache, bound)
+        costs = self._costs(bound)
+        plan = optimize(bound, stored, costs)
+        profiles = [s for s in plan.walk() if isinstance(s, physical.Profile)]
+        if profiles:
+            started = time.perf_counter()
+            models = list({m.name: m for p in profiles for m in p.models}.values())
+            measured = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
+            seconds = time.perf_counter() - started
+            plan = optimize(_with_models(bound, measured), stored, costs)
+            for step in plan.walk():
+                if isinstance(step, physical.Profile):
+                    run.trace.ran(step)
+                    count = len(step.models)
+                    run.trace.add(step, seconds=seconds, rows=count, tasks=count)
+        if _runs_on_executors(plan):
+            run.emit(Planned(plan))
+        return plan
+
+    def _costs(self, bound: BoundStatement) -> CostModel:
+        """The cost model; the executors' slots are asked for only when the statement uses them."""
+        uses_executors = isinstance(bound, BoundFinetune) or _uses_executors(bound)
+        return CostModel(self.executors.capacity() if uses_executors else 1)
+
+    def _state_writer(self, spec: SearchSpec) -> task_aware.StateWriter:
         """Where a successive-halving run records its rounds (survivors, scores)."""
         run_id = task_aware.run_id(spec)
 
@@ -281,115 +299,69 @@ class Coordinator:
 
         return write
 
-    def _search_spec(
-        self, select: ast.Select, run: Run, models: list[Any]
-    ) -> task_aware.SearchSpec:
-        if select.trained_on is None or select.tested_on is None:
-            raise FailedPrecondition("a task-aware ranking needs both TRAINED ON and TESTED ON")
-        descending = bool(select.order and select.order.descending)
-        if select.order is not None and isinstance(select.order.key, ast.ProxyErr):
-            descending = select.order.descending != (select.order.key.metric == "acc")
-        return task_aware.SearchSpec(
-            models=models,
-            train=run.binder.dataset(select.trained_on),
-            test=run.binder.dataset(select.tested_on),
-            proxies=task_aware.proxies_of(select),
-            chunk=None if select.chunk in (None, "AUTO") else int(select.chunk),
-            budget=None if select.budget in (None, "AUTO") else int(select.budget),
-            descending=descending,
-        )
-
-    def _planner(self, run: Run) -> Planner:
-        return Planner(
-            run.binder,
-            self.executors.capacity(),
-            lambda select, models: self._search_spec(select, run, models),
-            self.cache,
-        )
-
-    def _plan(self, query: ast.Query | ast.Finetune, run: Run) -> PlanInfo:
-        """The priced plan of a query as it would run now (cached work costs nothing)."""
-        return self._planner(run).plan(query)
-
     def _explain(self, mode: str, query: ast.Query | ast.Finetune, run: Run) -> int:
-        if mode != "ANALYZE" or isinstance(query, ast.Finetune):
-            info = self._plan(query, run)
-            run.emit(Planned(info))
-            run.emit(Note(info.render()))
+        if mode != "ANALYZE":
+            plan = self._plan(query, run.binder)
+            run.emit(Planned(plan))
+            text = render(plan) if mode != "JSON" else json.dumps(plan_json(plan), indent=2)
+            run.emit(Note(text))
             return 0
         run.analyze = True
-        captured: list[PlanInfo] = []
-        emit = run.emit
-
-        def capture(event: Event) -> None:
-            if isinstance(event, Planned):
-                captured.append(event.plan)
-            emit(event)
-
-        run.emit = capture
-        estimate = self._plan(query, run)  # shown when the run itself plans nothing
-        started = time.perf_counter()
         try:
-            result = self._query(query, run)
+            if isinstance(query, ast.Finetune):
+                plan = self._planned(query, run)
+                remaining = execute_finetune(plan, self._context(run))
+            else:
+                plan = self._planned(query, run)
+                result = execute_query(plan, self._context(run))
+                remaining = result.remaining_tasks
+                self._show(result, run, "EXPLAIN ANALYZE")
         finally:
-            run.emit, run.analyze = emit, False
-        if not captured:
-            analyze.attach_whole_run(estimate, time.perf_counter() - started)
-            captured.append(estimate)
-        self._show(result, run, "EXPLAIN ANALYZE")
-        for info in captured:  # again, now with measured seconds beside the estimates
-            run.emit(Planned(info))
-            run.emit(Note(info.render()))
-        return result.remaining_tasks
+            run.analyze = False
+        analyzed = run.trace.annotated(plan)
+        run.emit(Planned(analyzed, run.trace))  # again, now with what every step measured
+        run.emit(Note(render(analyzed, run.trace)))
+        return remaining
 
 
-def _bind(select: ast.Select, run: Run) -> tuple[BoundTable, list[dict[str, Any]]]:
-    """The table a SELECT reads and its rows that pass the WHERE clause."""
-    table = run.binder.table(select.table)
-    return table, run.binder.filter(select, table)
+def _uses_executors(bound: BoundStatement) -> bool:
+    return bool(searches_of(bound)) or _finetunes(bound)
 
 
-def _attach_measured(info: PlanInfo, measured: analyze.Measured) -> None:
-    """Put measured seconds beside every estimated step (see `analyze`)."""
-    analyze.attach(info, measured)
+def _finetunes(bound: BoundStatement) -> bool:
+    match bound:
+        case BoundFinetuneRanking():
+            return True
+        case BoundSetOperation(left=left, right=right):
+            return _finetunes(left) or _finetunes(right)
+        case BoundVariable(query=query):
+            return _finetunes(query)
+        case _:
+            return False
 
 
-def _attach_task_seconds(info: PlanInfo, seconds: dict[str, float]) -> None:
-    """Where the executors' time went, summed over the tasks that ran (EXPLAIN ANALYZE)."""
-    total = seconds.get("task", 0.0)
-    if total <= 0:
-        return
-    phases = {k: v for k, v in seconds.items() if k != "task"}
-    parts = [f"{name} {s:.2f}s" for name, s in sorted(phases.items(), key=lambda kv: -kv[1])]
-    parts.append(f"other {max(total - sum(phases.values()), 0.0):.2f}s")
-    info.decisions["executor time"] = f"{total:.2f}s in tasks: " + ", ".join(parts)
+def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundStatement:
+    """The statement with the models' measured costs (the candidates stay as bound)."""
+    by_name = {m.name: m for m in measured}
+    names = frozenset(by_name)
+    match bound:
+        case BoundRanking() | BoundFinetuneRanking():
+            models = [by_name.get(m.name, m) for m in bound.spec.models]
+            return bound.with_models(models, names & {m.name for m in models})
+        case BoundBenchmark():
+            models = [by_name.get(m.name, m) for m in bound.models]
+            return bound.with_models(models, names & {m.name for m in models})
+        case BoundSetOperation(left=left, right=right):
+            left_ = _with_models(left, measured)
+            right_ = _with_models(right, measured)
+            return BoundSetOperation(bound.op, left_, right_)  # type: ignore[arg-type]
+        case BoundVariable(name=name, query=query):
+            return BoundVariable(name, _with_models(query, measured))  # type: ignore[arg-type]
+        case _:
+            return bound
 
 
-def _ranking_result(
-    select: ast.Select, spec: task_aware.SearchSpec, search: task_aware.Search, table: Any
-) -> QueryResult:
-    """Rows grouped per proxy, best first, cut to LIMIT; unfinished models are left out."""
-    sources, headers = output_columns(select.columns, "models")
-    rows, names = [], []
-    for proxy in spec.proxies:
-        scores = dict(search.ranking.scores.get(proxy.label, {}))  # a copy: tasks still add
-        order = search.ranking.order.get(proxy.label) or task_aware.best_first(
-            scores, spec.descending
-        )
-        order = [n for n in order if n in scores]
-        if select.limit is not None:
-            order = order[: select.limit]
-        for name in order:
-            row = next(r for r in table.rows if r["name"] == name)
-            rows.append((*[row.get(c) for c in sources], proxy.label, scores[name]))
-            if proxy is spec.proxies[0]:
-                names.append(name)
-    if not search.done.is_set() and not names and not rows:
-        pass
-    return QueryResult(
-        "models",
-        tuple(names),
-        (*headers, "proxy", "error"),
-        tuple(rows),
-        0 if search.done.is_set() else max(1, search.ranking.remaining),
-    )
+def _runs_on_executors(plan: physical.Plan) -> bool:
+    """Whether a plan has work for the executors (not only metadata)."""
+    work = physical.Rank | physical.Benchmark | physical.FinetuneHalving | physical.Finetune
+    return any(isinstance(s, work) for s in plan.walk())

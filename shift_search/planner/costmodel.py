@@ -24,7 +24,6 @@ survive, so a round prices the mean model.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -77,11 +76,13 @@ class CachedWork:
 
 @dataclass(frozen=True)
 class StepEstimate:
-    """One line of EXPLAIN: a step of the plan and its estimated seconds."""
+    """One priced step: its name, estimated seconds, a line for people, and how much of its
+    kind of work it holds (tasks, loads, uncached samples, models or survivors)."""
 
     name: str
     seconds: float
     detail: str
+    amount: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,27 +166,29 @@ def _steps_without_sh(w: _Workload) -> list[StepEstimate]:
     train = sum(w.models[i].infer_seconds_per_sample * w.missing_train(i) for i in todo)
     test = sum(w.models[i].infer_seconds_per_sample * w.missing_test(i) for i in todo)
     d = w.devices
+    missing_train = sum(w.missing_train(i) for i in todo)
+    missing_test = sum(w.missing_test(i) for i in todo)
     return [
         StepEstimate(
             "task overhead",
             (len(todo) * w.constants.task_overhead + overhead) / d,
             f"{len(todo)} tasks on {d} devices",
-        ),
-        StepEstimate("load models", loads / d, f"{sum(splits.values())} loads"),
-        StepEstimate(
-            "embed train",
-            train / d,
-            f"{sum(w.missing_train(i) for i in todo):,} uncached samples in all",
+            len(todo),
         ),
         StepEstimate(
-            "embed test",
-            test / d,
-            f"{sum(w.missing_test(i) for i in todo):,} uncached samples in all",
+            "load models", loads / d, f"{sum(splits.values())} loads", sum(splits.values())
+        ),
+        StepEstimate(
+            "embed train", train / d, f"{missing_train:,} uncached samples in all", missing_train
+        ),
+        StepEstimate(
+            "embed test", test / d, f"{missing_test:,} uncached samples in all", missing_test
         ),
         StepEstimate(
             "proxy",
             len(todo) * w.proxy_seconds * w.n_test / d,
             f"{len(todo)} models × {w.n_test:,} test samples",
+            len(todo),
         ),
     ]
 
@@ -203,11 +206,13 @@ def _steps_with_sh(w: _Workload, schedule: Schedule) -> list[StepEstimate]:
             f"not {m} models on {w.n_train}"
         )
     test = sum(w.models[i].infer_seconds_per_sample * w.missing_test(i) for i in range(m))
+    missing_test = sum(map(w.missing_test, range(m)))
     steps = [
         StepEstimate(
             "embed test",
             test / min(w.devices, m),
-            f"{sum(map(w.missing_test, range(m))):,} uncached samples in all",
+            f"{missing_test:,} uncached samples in all",
+            missing_test,
         ),
     ]
     for k, survivors in enumerate(schedule.survivors):
@@ -217,7 +222,9 @@ def _steps_with_sh(w: _Workload, schedule: Schedule) -> list[StepEstimate]:
             f"({schedule.samples[k]:,} in all), keep {schedule.keep_after(k)}"
         )
         steps.append(
-            StepEstimate(f"round {k}", survivors * mean / min(w.devices, survivors), detail)
+            StepEstimate(
+                f"round {k}", survivors * mean / min(w.devices, survivors), detail, survivors
+            )
         )
     return steps
 
@@ -395,6 +402,7 @@ def choose(schedule: Schedule, with_sh: float, without: float, fixed: bool) -> t
     if schedule.samples[0] >= schedule.train_size:
         return False, f"the first round already covers all {schedule.train_size:,} samples"
     if with_sh < without:
-        speedup = without / with_sh if with_sh > 0 else math.inf
-        return True, f"SH is cheaper ({speedup:.1f}x): {costs}"
+        if with_sh <= 0:
+            return True, f"SH is cheaper (the cache holds its rounds): {costs}"
+        return True, f"SH is cheaper ({without / with_sh:.1f}x): {costs}"
     return False, f"SH saves nothing: {costs}"

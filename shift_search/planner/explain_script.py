@@ -17,17 +17,16 @@ from typing import assert_never
 
 from shift_search.parser import ast
 from shift_search.planner import predicates
-from shift_search.planner.binder import Binder
-from shift_search.planner.events import PlanInfo
-from shift_search.planner.plans import candidates, is_task_aware
+from shift_search.planner.binder import Binder, candidates, is_task_aware
+from shift_search.planner.physical import Plan
 from shift_search.planner.session import Variable, VariableKind
 from shift_search.planner.statements import metadata_select
 from shift_search.runtime.errors import FailedPrecondition
 
-Plan = Callable[[ast.Query | ast.Finetune], PlanInfo]
+Planner = Callable[[ast.Query | ast.Finetune], Plan]
 
 
-def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Plan) -> list[PlanInfo]:
+def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Planner) -> list[Plan]:
     """A plan per statement that does work; `binder.session` receives the declared variables."""
     standing_in: set[str] = set()
     out = []
@@ -42,7 +41,7 @@ def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Plan) -> li
                 kind, members, exact = _members(query, binder, standing_in)
                 binder.session.declare(Variable(name, kind, members, query))
                 how = "exact, no GPU work run" if exact else "stand-in: needs GPU work, not run"
-                info.decisions["declares"] = f"{name} := {len(members)} {kind} ({how})"
+                info = info.noted([("declares", f"{name} := {len(members)} {kind} ({how})")])
                 if not exact:
                     standing_in.add(name.lower())
                 out.append(info)
@@ -52,15 +51,16 @@ def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Plan) -> li
 
 
 def _noted(
-    info: PlanInfo, query: ast.Query | ast.Finetune, binder: Binder, standing_in: set[str]
-) -> PlanInfo:
+    info: Plan, query: ast.Query | ast.Finetune, binder: Binder, standing_in: set[str]
+) -> Plan:
     """Say which variables the plan reads that stand in for a result not computed."""
     used = sorted({v for v in _variables(query, binder) if v.lower() in standing_in})
     if used:
-        info.decisions["stand-ins"] = (
+        note = (
             f"{', '.join(used)}: as many models as the query returns, not the very ones "
             "(EXPLAIN runs no GPU work)"
         )
+        return info.noted([("stand-ins", note)])
     return info
 
 
@@ -91,7 +91,8 @@ def _members(
     match query:
         case ast.Select() if not is_task_aware(query):
             table = binder.table(query.table)
-            result = metadata_select(query, table, binder.filter(query, table))
+            rows = binder.filter(query, table)
+            result = metadata_select(table.kind, rows, query.order, query.limit, query.columns)
             kind: VariableKind = "datasets" if result.kind == "datasets" else "models"
             return kind, result.names, True
         case ast.Select():

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from shift_search.planner import halving
 from shift_search.planner.costmodel import DEFAULT_CONSTANTS, CostConstants, ModelCost, StepEstimate
 from shift_search.runtime.errors import InvalidArgument
 
+DEFAULT_EPOCHS = 3
 FINETUNE_FACTOR = 3.0
 """Seconds to train on one sample per second to embed it: a forward pass plus a backward pass
 that costs about two forward passes (training takes ≈ 6N FLOPs per token against 2N for the
@@ -49,18 +51,28 @@ def finetune_steps(
     loads = sum(constants.load_overhead + c.load_seconds for c in models)
     infer = sum(c.infer_seconds_per_sample for c in models)
     return [
-        StepEstimate("task overhead", m * constants.task_overhead / d, f"{m} tasks on {d} devices"),
-        StepEstimate("load models", loads / d, f"{m} loads"),
+        StepEstimate(
+            "task overhead", m * constants.task_overhead / d, f"{m} tasks on {d} devices", m
+        ),
+        StepEstimate("load models", loads / d, f"{m} loads", m),
         StepEstimate(
             "fine-tune",
             FINETUNE_FACTOR * infer * epochs * n_train / d,
             f"{m} models × {epochs} epoch(s) × {n_train:,} samples, "
             f"{FINETUNE_FACTOR:g}× inference per sample",
+            m,
         ),
         StepEstimate(
-            "evaluate", 2 * infer * n_test / d, f"{m} models × {n_test:,} test samples, twice"
+            "evaluate", 2 * infer * n_test / d, f"{m} models × {n_test:,} test samples, twice", m
         ),
     ]
+
+
+def epoch_schedule(num_models: int, epochs: int) -> list[int]:
+    """Epochs per round of ORDER BY FineTune: halving rounds end at the full `epochs`, each
+    round doubling."""
+    rounds = halving.rounds(num_models) if num_models > 1 else 1
+    return [max(1, math.ceil(epochs / 2 ** (rounds - 1 - k))) for k in range(rounds)]
 
 
 def survivors(num_models: int, num_rounds: int) -> list[int]:
@@ -100,6 +112,7 @@ def halving_steps(
                 alive * mean / min(devices, max(alive, 1)),
                 f"{alive} models × {epochs} epoch(s) × {n_train:,} samples, "
                 f"evaluate on {n_test:,}, {then}",
+                alive,
             )
         )
     return steps

@@ -1,32 +1,25 @@
 """ORDER BY FineTune(...): rank by real fine-tuned accuracy, with successive halving over
 fine-tuning epochs (the paper had none): every model gets a few epochs, the better half goes on
-with twice as many, until the survivors train for the full `epochs`."""
+with twice as many, until the survivors train for the full `epochs`. The rounds and their epochs
+are the plan's (`physical.FinetuneHalving`)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable
 
-from shift_search.cache.records import ModelRecord
-from shift_search.planner import halving
-from shift_search.planner.binder import BoundDataset
+from shift_search.planner import halving, physical
 from shift_search.planner.events import Eliminated, Event, Leaders, TaskFinished
 from shift_search.planner.executors import ExecutorPool, TaskOutcome
+from shift_search.planner.finetune_cost import DEFAULT_EPOCHS
+from shift_search.planner.measurements import Trace
 from shift_search.planner.statements import QueryResult
-from shift_search.planner.task_aware import Proxy, best_first
+from shift_search.planner.task_aware import best_first
 from shift_search.planner.waiting import BackgroundJob
 from shift_search.runtime.errors import Cancelled, ShiftError
 from shift_search.runtime.proxy_names import FINETUNE
 from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
-
-DEFAULT_EPOCHS = 3
-
-
-def epoch_schedule(num_models: int, epochs: int) -> list[int]:
-    """Epochs per round: halving rounds end at the full `epochs`, each round doubling."""
-    rounds = halving.rounds(num_models) if num_models > 1 else 1
-    return [max(1, math.ceil(epochs / 2 ** (rounds - 1 - k))) for k in range(rounds)]
 
 
 class FinetuneRanking(BackgroundJob):
@@ -37,21 +30,18 @@ class FinetuneRanking(BackgroundJob):
 
     def __init__(
         self,
-        models: Sequence[ModelRecord],
-        train: BoundDataset,
-        test: BoundDataset,
-        proxy: Proxy,
+        step: physical.FinetuneHalving,
         pool: ExecutorPool,
         emit: Callable[[Event], None],
-        limit: int | None,
+        trace: Trace,
     ) -> None:
         super().__init__(pool)
-        self.models = list(models)
-        self.train, self.test, self.proxy = train, test, proxy
-        self.emit, self.limit = emit, limit
-        self.params = dict(proxy.params)
-        self.epochs = int(self.params.pop("epochs", DEFAULT_EPOCHS))
-        self.schedule = epoch_schedule(len(self.models), self.epochs)
+        self.models = list(step.models)
+        self.train, self.test, self.proxy = step.train, step.test, step.proxy
+        self.emit, self.limit, self.trace = emit, step.limit, trace
+        self.params = dict(step.proxy.params)
+        self.params.pop("epochs", DEFAULT_EPOCHS)
+        self.rounds = [c for c in step.children if isinstance(c, physical.FinetuneRound)]
         self._errors: dict[str, float] = {}  # the latest error of every model that has one
         self._survivors = [m.name for m in self.models]
         self._eliminated: list[str] = []  # best first
@@ -72,18 +62,21 @@ class FinetuneRanking(BackgroundJob):
         return QueryResult("models", tuple(order), ("name", "proxy", "error"), rows, remaining)
 
     def _work(self) -> None:
-        for k, epochs in enumerate(self.schedule):
-            scores = self._round({**self.params, "epochs": epochs})
-            last = k + 1 == len(self.schedule)
-            keep = len(self._survivors) if last else math.ceil(len(self._survivors) / 2)
+        for rnd in self.rounds:
+            self.trace.ran(rnd)
+            started = time.perf_counter()
+            scores = self._round({**self.params, "epochs": rnd.epochs})
+            keep = len(self._survivors) if rnd.keep is None else rnd.keep
             kept = halving.eliminate(scores, keep)
             out = [n for n in best_first(scores, False) if n not in kept]
             for name in out:
-                self.emit(Eliminated(name, k, scores[name]))
+                self.emit(Eliminated(name, rnd.round, scores[name]))
             with self._lock:
                 self._eliminated = out + self._eliminated
                 self._survivors = [n for n in self._survivors if n in kept]
             self.emit(Leaders(tuple(kept[:5]), tuple(scores[n] for n in kept[:5])))
+            seconds = time.perf_counter() - started
+            self.trace.add(rnd, seconds=seconds, rows=len(scores), tasks=len(scores))
 
     def _round(self, params: dict[str, object]) -> dict[str, float]:
         if self._cancelled.is_set():

@@ -1,16 +1,17 @@
-"""FINETUNE models WITH data [USING …]: fine-tune each model and register the results."""
+"""FINETUNE models WITH data [USING …]: fine-tune each model of the plan's `physical.Finetune`
+step and register the results."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from shift_search.cache.records import ModelRecord
-from shift_search.parser import ast
-from shift_search.planner.binder import Binder
+from shift_search.planner import physical
 from shift_search.planner.events import Event, Note, Table, TaskFinished
 from shift_search.planner.executors import ExecutorPool, TaskOutcome
-from shift_search.planner.predicates import literal
+from shift_search.planner.measurements import Trace, split
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.proxy_names import FINETUNE
@@ -18,41 +19,33 @@ from shift_search.tasks.results import FinetuneResult
 from shift_search.tasks.specs import FinetuneTask
 
 
-def models_of(names: tuple[ast.ModelName, ...], binder: Binder) -> list[ModelRecord]:
-    """Model names or variables holding models, in order, without repeats."""
-    out: list[ModelRecord] = []
-    for item in names:
-        if not item.quoted and binder.session.has(item.name):
-            members = binder.session.get(item.name).members
-        else:
-            members = (item.name,)
-        out += [binder.cache.get_model(n) for n in members if n not in {m.name for m in out}]
-    return out
+def finetune_task(model: ModelRecord, step: physical.Finetune) -> FinetuneTask:
+    """The executor task that fine-tunes one model of the step and registers the result."""
+    train, test = step.train, step.test.record
+    output = f"{model.name}-ft-{train.label}"
+    return FinetuneTask(model, train.record, test, step.params, output, register=True)
 
 
 def run_finetune(
-    stmt: ast.Finetune,
-    binder: Binder,
+    step: physical.Finetune,
     pool: ExecutorPool,
     emit: Callable[[Event], None],
     cancelled: threading.Event,
-    no_wait_seconds: float = 2.0,
+    wait: bool,
+    no_wait_seconds: float,
+    trace: Trace,
 ) -> int:
-    """Dispatch one fine-tune task per model; `test=NAME` in USING picks the evaluation data."""
-    params = {k: literal(v) for k, v in stmt.params}
-    test_name = params.pop("test", None)
-    train = binder.dataset(stmt.dataset)
-    test = binder.dataset(ast.DatasetName(str(test_name))) if test_name else train
-    if not test_name:
+    """Dispatch one fine-tune task per model; without WAIT, answer after `no_wait_seconds`."""
+    if not step.test_given:
         emit(Note("no test=… given: accuracy is measured on the training data"))
-    models = models_of(stmt.models, binder)
-    tasks = [
-        FinetuneTask(m, train.record, test.record, params, f"{m.name}-ft-{train.label}", True)
-        for m in models
-    ]
+    models = step.models
+    trace.ran_tree(step)
+    started = time.perf_counter()
+    tasks = [finetune_task(m, step) for m in models]
 
     def on_result(index: int, outcome: TaskOutcome) -> None:
         if not isinstance(outcome, ShiftError):
+            trace.add(step, rows=1, tasks=1, cache_hits=int(outcome.from_cache))
             emit(
                 TaskFinished(
                     "",
@@ -67,7 +60,11 @@ def run_finetune(
 
     batch = pool.submit(tasks, on_result=on_result)
     # without WAIT: say what is done after a while; the fine-tunes go on and register themselves
-    await_work(batch, cancelled, None if stmt.wait else no_wait_seconds)
+    await_work(batch, cancelled, None if wait else no_wait_seconds)
+    wall = time.perf_counter() - started
+    trace.add(step, seconds=wall)
+    for child, seconds in zip(step.children, split(wall, {}, step.children), strict=True):
+        trace.add(child, seconds=seconds)
     rows = []
     for index, model in enumerate(models):
         outcome = batch.results.get(index)

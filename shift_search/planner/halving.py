@@ -49,11 +49,6 @@ class Schedule:
     def num_rounds(self) -> int:
         return len(self.survivors)
 
-    @property
-    def total_pulls(self) -> int:
-        """Pulls actually spent: Σ_k S_k · r_k (at most the budget)."""
-        return sum(s * r for s, r in zip(self.survivors, self.pulls, strict=True))
-
     def keep_after(self, k: int) -> int:
         """How many models survive round k: S_{k+1}, and 1 after the last round."""
         return math.ceil(self.survivors[k] / 2)
@@ -121,12 +116,6 @@ def auto_chunk(num_models: int, budget: int, train_size: int) -> int:
         raise InvalidArgument("successive halving needs a non-empty training set")
     _, _, cumulative = _cumulative_pulls(num_models, budget)
     return math.ceil(train_size / sum(cumulative))
-
-
-def auto_parameters(num_models: int, train_size: int) -> tuple[int, int]:
-    """BUDGET AUTO and CHUNK AUTO: (B, C) = (M · L, ceil(N / Σ_k R_k))."""
-    budget = minimal_budget(num_models)
-    return budget, auto_chunk(num_models, budget, train_size)
 
 
 def eliminate(scores: Mapping[str, float], keep: int) -> list[str]:

@@ -11,14 +11,11 @@ from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.planner.events import Event, Note
 from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.model_costs import needs_profile
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import ShiftError
 from shift_search.tasks.results import ProfileResult
 from shift_search.tasks.specs import ProfileTask
-
-
-def needs_profile(model: ModelRecord) -> bool:
-    return model.inference_cost is None or model.load_cost is None
 
 
 def profiled(

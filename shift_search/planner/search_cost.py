@@ -12,7 +12,7 @@ later proxy's survivors find their slice cached (survivors independent of the pr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from shift_search.planner.costmodel import (
@@ -33,12 +33,16 @@ from shift_search.planner.halving import Schedule, auto_chunk, make_schedule, mi
 @dataclass(frozen=True)
 class Stored:
     """What the cache holds for one search, per model: features, and per proxy the training
-    sample counts a result is stored for."""
+    sample counts a result is stored for, with the result (error, key)."""
 
     train_samples: Sequence[int]
     test_samples: Sequence[int]
-    scored: Sequence[Sequence[frozenset[int]]]
-    """[proxy][model]: training-sample counts with a stored result of that proxy."""
+    scored: Sequence[Sequence[Mapping[int, tuple[float, str]]]]
+    """[proxy][model]: (error, result key) by the training-sample count it was scored on."""
+
+    def result(self, proxy: int, model: int, samples: int) -> tuple[float, str] | None:
+        """The stored (error, key) of a model scored on `samples` training samples, if any."""
+        return self.scored[proxy][model].get(samples)
 
     def work(self, proxy: int, samples: int) -> list[CachedWork]:
         """Cached work for proxy number `proxy`, done where scored on `samples` samples."""
@@ -92,8 +96,10 @@ def price_search(
     budget: int | None = None,
     stored: Stored | None = None,
     constants: CostConstants = DEFAULT_CONSTANTS,
+    use_sh: bool | None = None,
 ) -> SearchCost:
-    """Price every proxy with and without SH and choose (None: AUTO, as `costmodel.decide`)."""
+    """Price every proxy with and without SH and choose (None: AUTO, as `costmodel.decide`);
+    `use_sh` forces one way (a benchmark comparing both)."""
     if not models:
         decision = decide(models, n_train, n_test, proxies[0], devices, constants=constants)
         return SearchCost(decision, _price(models, n_train, n_test, proxies, devices, None, None))
@@ -106,11 +112,13 @@ def price_search(
     without = _price(*args, None, stored, constants)
     total_with, total_without = _total(with_sh), _total(without)
     fixed = chunk is not None or budget is not None
-    use_sh, reason = choose(schedule, total_with, total_without, fixed)
+    chosen, reason = choose(schedule, total_with, total_without, fixed)
+    if use_sh is not None and use_sh != chosen:
+        chosen, reason = use_sh, f"forced by the caller; AUTO would not: {reason}"
     decision = Decision(
-        use_sh, chunk_used, budget_used, total_with, total_without, reason, schedule
+        chosen, chunk_used, budget_used, total_with, total_without, reason, schedule
     )
-    return SearchCost(decision, with_sh if use_sh else without)
+    return SearchCost(decision, with_sh if chosen else without)
 
 
 def _total(priced: list[ProxyCost]) -> float:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shift_search.parser import ast
-from shift_search.planner.binder import BoundTable
 from shift_search.planner.tables import DATASET_STAR, MODEL_STAR
 
 Cell = Any
@@ -37,13 +36,15 @@ def output_columns(columns: ast.Columns, kind: str) -> tuple[list[str], list[str
             return sources, headers
 
 
-def sort_rows(rows: list[dict[str, Any]], ordering: ast.Ordering | None) -> list[dict[str, Any]]:
+def sort_rows(
+    rows: list[Mapping[str, Any]], ordering: ast.Ordering | None
+) -> list[Mapping[str, Any]]:
     """Order by a metadata column; NULLs last whatever the direction."""
     if ordering is None or not isinstance(ordering.key, ast.Column):
         return sorted(rows, key=lambda r: str(r.get("name")))
     column = ordering.key.name
 
-    def key(row: dict[str, Any]) -> tuple[int, Any]:
+    def key(row: Mapping[str, Any]) -> tuple[int, Any]:
         value = row.get(column)
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return (1, 0)
@@ -56,15 +57,19 @@ def sort_rows(rows: list[dict[str, Any]], ordering: ast.Ordering | None) -> list
 
 
 def metadata_select(
-    select: ast.Select, table: BoundTable, rows: list[dict[str, Any]]
+    kind: str,
+    rows: Sequence[Mapping[str, Any]],
+    ordering: ast.Ordering | None,
+    limit: int | None,
+    columns: ast.Columns,
 ) -> QueryResult:
     """Restrict and rank by metadata: no GPU work."""
-    ordered = sort_rows(rows, select.order)
-    if select.limit is not None:
-        ordered = ordered[: select.limit]
-    sources, headers = output_columns(select.columns, table.kind)
+    ordered = sort_rows(list(rows), ordering)
+    if limit is not None:
+        ordered = ordered[:limit]
+    sources, headers = output_columns(columns, kind)
     return QueryResult(
-        table.kind,
+        kind,
         tuple(str(r["name"]) for r in ordered),
         tuple(headers),
         tuple(tuple(r.get(c) for c in sources) for r in ordered),

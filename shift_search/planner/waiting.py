@@ -61,6 +61,12 @@ class BackgroundJob:
         threading.Thread(target=self._run, name=self.what, daemon=True).start()
         return self
 
+    def run_here(self) -> Self:
+        """Run in the caller's thread, to the end (work the cache answers whole needs no
+        thread of its own: nothing waits on the executors)."""
+        self._run()
+        return self
+
     def wait(self, timeout: float | None = None) -> bool:
         """True once the job finished (check `error`); False when `timeout` passed first."""
         return self.done.wait(timeout)

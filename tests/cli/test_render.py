@@ -5,8 +5,9 @@ task overwrites) and for a pipe or a file (one line per event, no control charac
 from __future__ import annotations
 
 import io
+import json
 
-from shift_search.cli.render import HumanPrinter, table_text
+from shift_search.cli.render import HumanPrinter, JsonPrinter, table_text
 from shift_search.client.convert import event_from_proto
 from shift_search.planner.convert import event_to_proto
 from shift_search.planner.events import (
@@ -15,12 +16,11 @@ from shift_search.planner.events import (
     Finished,
     Leaders,
     Note,
-    PlanInfo,
     Planned,
-    Step,
     Table,
     TaskFinished,
 )
+from shift_search.planner.physical import Estimate, FinetuneRound, Plan
 from shift_search.proto.v1 import query_pb2
 
 LIVE = "\r\033[K"  # back to the start of the line, and wipe it
@@ -33,10 +33,20 @@ class Terminal(io.StringIO):
         return True
 
 
-PLAN = PlanInfo(
+ROUND = FinetuneRound(
+    id="1",
+    round=0,
+    survivors=4,
+    epochs=1,
+    keep=2,
+    train_samples=30,
+    test_samples=10,
+    estimate=Estimate(1.5),
+)
+PLAN = Plan(
     "task_aware",
-    [Step("round 0", "4 models on 30 samples", 1.5, tasks=4)],
-    {"successive_halving": "true", "chunk": "30", "reason": "SH is cheaper"},
+    (ROUND,),
+    (("successive_halving", "true"), ("chunk", "30"), ("reason", "SH is cheaper")),
 )
 RANKING = Table(
     "SELECT name",
@@ -113,3 +123,18 @@ def test_an_error_after_live_progress_starts_on_a_clean_line() -> None:
     assert last == f"{LIVE}[1/4] m0: knn = 0.1000{LIVE}shift: CANCELLED: query cancelled"
     printer.event(event_from_proto(query_pb2.QueryEvent()))  # no kind: prints nothing
     assert out.getvalue() == ""
+
+
+def test_json_lines_carry_the_plan_as_a_tree() -> None:
+    out = io.StringIO()
+    printer = JsonPrinter(out)
+    for event in [Planned(PLAN), RANKING]:
+        printer.event(event_from_proto(event_to_proto(0, event)))
+    plan_line, table_line = (json.loads(line) for line in out.getvalue().splitlines())
+    (step,) = plan_line["plan"]["steps"]
+    assert plan_line["plan"]["strategy"] == "task_aware"
+    assert plan_line["plan"]["decisions"]["chunk"] == "30"
+    assert step["id"] == "1" and step["kind"] == "finetune_round" and step["name"] == "round 0"
+    assert step["fields"]["survivors"] == 4 and step["fields"]["keep"] == 2
+    assert step["estimate"]["seconds"] == 1.5 and step["children"] == []
+    assert table_line["rows"][0] == {"name": "m0", "proxy": "Euclidean NN", "error": 0.25}

@@ -1,6 +1,8 @@
 """All four services as separate OS processes over loopback, with a real redis-server:
 register a model and a dataset with the CLI, run a query, get the answer; then stop the
-planner and check the CLI reports UNAVAILABLE in one line naming the address."""
+planner and check the CLI reports UNAVAILABLE in one line naming the address. The planner
+parses through the parser process (`--parser`): its syntax errors come back as the parser gave
+them, and with the parser stopped a query is UNAVAILABLE naming the parser."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from shift_search.parser import ParseErrors, parse
 from tests.tiny_world import make_tiny_bert, write_reviews
 
 LISTENING = re.compile(r"listening on (\S+)")
@@ -68,7 +71,14 @@ def cluster(redis_url: str, tmp_path: Path) -> Iterator[dict[str, Service]]:
         )
         services["planner"] = Service(
             "planner",
-            ["--cache", cache, "--executors", services["executor"].address],
+            [
+                "--cache",
+                cache,
+                "--executors",
+                services["executor"].address,
+                "--parser",
+                services["parser"].address,
+            ],
             env,
             tmp_path / "planner.log",
         )
@@ -105,6 +115,7 @@ datasets:
     registered = cli(env, "register", "-f", str(tmp_path / "catalog.yaml"), "--server", planner)
     assert registered.returncode == 0, registered.stderr
     assert 'registered model "tiny-bert"' in registered.stdout
+    assert 'registered dataset "train"' in registered.stdout
 
     listed = cli(env, "query", "SELECT * FROM models LIMIT 3;", "--server", planner)
     assert listed.returncode == 0, listed.stderr
@@ -132,3 +143,19 @@ def test_stopped_service_gives_one_line_unavailable(cluster: dict[str, Service])
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("shift: UNAVAILABLE:") and planner.address in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_the_planner_parses_through_the_parser_service(cluster: dict[str, Service]) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    planner, parser = cluster["planner"].address, cluster["parser"].address
+    script = "SELECT * FRM models;\nSELECT * FROM models LIMT 3;"
+    through = cli(env, "query", script, "--server", planner)
+    with pytest.raises(ParseErrors) as local:  # the same text parsed in this process
+        parse(script)
+    assert through.returncode == 1
+    assert through.stderr == f"shift: INVALID_ARGUMENT: {local.value.message}\n"
+    assert "<query>:2:" in through.stderr and "^" in through.stderr
+    cluster["parser"].stop()
+    stopped = cli(env, "query", "SELECT * FROM models;", "--server", planner)
+    assert stopped.returncode == 1
+    assert stopped.stderr.startswith("shift: UNAVAILABLE:") and parser in stopped.stderr

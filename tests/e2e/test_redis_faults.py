@@ -52,7 +52,7 @@ def stack(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[ServiceServer, C
     write_reviews(tmp_path / "test.csv", 100, seed=1)
     server = build(serve_args(redis.url, slots=2)).start()  # both models' tasks run at once
     cache = CacheClient(server.internal_address, timeout=10)
-    register_world(cache, tmp_path)
+    register_world(cache, tmp_path, server.address)
     yield server, cache
     cache.close()
     server.stop(grace=0.5)

@@ -24,7 +24,7 @@ from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from shift_search.tasks.specs import CHUNK_SIZE
 from tests.services.conftest import serve_args
-from tests.tiny_world import reviews_dataset
+from tests.tiny_world import register_datasets, reviews_dataset
 
 MODELS = ("bert-a", "bert-b")
 DERIVED = (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS, keys.SH_STATES)
@@ -61,7 +61,8 @@ class Deployment:
         return {k for prefix in prefixes for k in self.cache.scan(prefix)}
 
 
-def register(cache: CacheClient, world: Path) -> None:
+def register(cache: CacheClient, world: Path, address: str) -> None:
+    """The models straight into the cache; the datasets through the server at `address`."""
     for name in MODELS:  # costs given, so no query stops to profile a model
         cache.register_model(
             ModelRecord(
@@ -72,19 +73,22 @@ def register(cache: CacheClient, world: Path) -> None:
                 load_cost=0.5,
             )
         )
-    for name, file in [("train", "train"), ("extra", "extra"), ("test", "test")]:
-        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(world / f"{file}.csv")))
-    cache.register_dataset(  # labels only: a CHANGE that fixes labels
-        DatasetRecord(
+    register_datasets(
+        address,
+        *(
+            reviews_dataset(f"reviews-{name}", str(world / f"{name}.csv"))
+            for name in ("train", "extra", "test")
+        ),
+        DatasetRecord(  # labels only: a CHANGE that fixes labels
             name="relabel", uri=str(world / "relabel.csv"), format="csv", label_column="label"
-        )
+        ),
     )
 
 
 def deploy(world: Path, path: Path) -> Iterator[Deployment]:
     server = build(serve_args(f"sqlite:///{path}")).start()
     cache = CacheClient(server.internal_address)
-    register(cache, world)
+    register(cache, world, server.address)
     channel = grpc.insecure_channel(server.address)
     yield Deployment(server, channel, cache)
     channel.close()

@@ -1,19 +1,20 @@
 """EXPLAIN ANALYZE's attribution: a span's wall-clock time split over its steps by the
-executors' phases, then by estimate, so that every step gets a measured figure."""
+executors' phases, then by estimate, so that every step gets a measured figure, kept beside the
+plan by step id."""
 
 from __future__ import annotations
 
 import pytest
 
-from shift_search.planner.analyze import Measured, attach, shares, split
-from shift_search.planner.events import PlanInfo, Step
+from shift_search.planner.measurements import Trace, shares, split
+from shift_search.planner.physical import Dispatch, Estimate, LoadModels, StepBase
 
 
-def _steps() -> list[Step]:
+def _steps() -> list[StepBase]:
     return [
-        Step("task overhead", "", 2.0, span="full data", parts={"other": 1.0, "features": 1.0}),
-        Step("embed", "", 3.0, span="full data", parts={"features": 3.0}),
-        Step("proxy", "", 1.0, span="full data", parts={"proxy": 1.0}),
+        Dispatch(id="1", tasks=2, devices=1, estimate=Estimate.of({"other": 1.0, "features": 1.0})),
+        LoadModels(id="2", loads=2, estimate=Estimate.of({"features": 3.0})),
+        Dispatch(id="3", tasks=2, devices=1, estimate=Estimate.of({"proxy": 1.0})),
     ]
 
 
@@ -39,20 +40,21 @@ def test_an_untimed_proxy_counts_as_other() -> None:
 
 
 def test_time_not_estimated_goes_by_total_estimate() -> None:
-    steps = [Step("a", "", 1.0, span="s", parts={"other": 1.0}), Step("b", "", 3.0, span="s")]
+    steps = [
+        LoadModels(id="1", loads=1, estimate=Estimate.of({"other": 1.0})),
+        LoadModels(id="2", loads=1, estimate=Estimate(3.0)),
+    ]
     assert split(8.0, {"extract": 1.0, "task": 1.0}, steps) == pytest.approx([2.0, 6.0])
 
 
-def test_attach_fills_every_step_of_a_measured_span() -> None:
-    info = PlanInfo("task_aware", [*_steps(), Step("round 9", "", 1.0, span="round 9")])
-    measured = Measured()
-    measured.wall["full data"] = 20.0
-    measured.add_task("full data", {"extract": 3.0, "proxy": 1.0}, 5.0)
-    measured.add_task("full data", {"extract": 4.0, "proxy": 1.0}, 5.0)
-    measured.wall["elsewhere"] = 1.5
-    attach(info, measured)
-    assert [s.measured_seconds for s in info.steps[:3]] == pytest.approx([5.5, 10.5, 4.0])
-    assert info.steps[3].measured_seconds is None  # never ran
-    assert info.steps[4].name == "measured (elsewhere)" and info.steps[4].measured_seconds == 1.5
-    assert info.measured_seconds == pytest.approx(21.5)
-    assert "phases" in info.decisions["measured"]
+def test_a_trace_keeps_what_each_step_measured_by_id() -> None:
+    span = LoadModels(id="9", loads=4)
+    trace = Trace()
+    trace.ran(span, *_steps())
+    trace.add_task(span, {"extract": 3.0, "proxy": 1.0}, 5.0)
+    trace.add_task(span, {"extract": 4.0, "proxy": 1.0}, 5.0)
+    trace.close_span(span, 20.0, _steps())
+    assert [trace.seconds(s) for s in _steps()] == pytest.approx([5.5, 10.5, 4.0])
+    assert trace.executed == ["9", "1", "2", "3"]
+    assert trace.seconds(LoadModels(id="7", loads=0)) is None  # never ran
+    assert trace.executor_time().startswith("10.00s in tasks: extract 7.00s, proxy 2.00s")

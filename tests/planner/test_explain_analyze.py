@@ -14,8 +14,10 @@ from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from tests.planner.plan_view import of_kind as steps_of_kind
+from tests.planner.plan_view import walk
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +42,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("test2", 30, 3),
         ("train3", 240, 4),
         ("test3", 40, 5),
+        ("ctrain", 120, 6),  # only the CHANGE and list test reads these
+        ("ctest", 30, 7),
+        ("cextra", 60, 8),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
+        register_datasets(server.address, reviews_dataset(name, str(root / f"{name}.csv")))
     cache.close()
     yield server
     server.stop(grace=0.5)
@@ -74,11 +79,14 @@ def test_analyze_without_halving_measures_every_step(server: ServiceServer) -> N
     )
     analyzed = of_kind(events, "planned")[-1].planned
     assert analyzed.decisions["successive_halving"] == "false"
-    names = [s.name for s in analyzed.steps]
+    (full,) = steps_of_kind(analyzed, "full_pass")
+    names = [s.name for s in full.children]
     assert names == ["task overhead", "load models", "embed train", "embed test", "proxy"]
-    assert all(s.estimated_seconds > 0 and s.measured_seconds > 0 for s in analyzed.steps)
+    assert all(s.estimated_seconds > 0 and s.measured_seconds > 0 for s in full.children)
+    assert full.measured_seconds == pytest.approx(sum(s.measured_seconds for s in full.children))
+    assert all(s.HasField("measured") for s in walk(analyzed))  # every step ran
     total = sum(s.measured_seconds for s in analyzed.steps)
-    assert analyzed.measured_seconds == pytest.approx(total)
+    assert analyzed.measured_seconds == pytest.approx(total) and total >= full.measured_seconds
     assert "measured" in analyzed.decisions and "executor time" in analyzed.decisions
 
 
@@ -90,8 +98,12 @@ def test_analyze_with_halving_measures_every_round(server: ServiceServer) -> Non
         tested on "test3" classified by ["Euclidean NN"] chunk 30 budget 6;""",
     )
     analyzed = of_kind(events, "planned")[-1].planned
-    assert [s.name for s in analyzed.steps] == ["embed test", "round 0", "round 1"]
-    assert all(s.measured_seconds > 0 for s in analyzed.steps)
+    (halving,) = steps_of_kind(analyzed, "halving")
+    assert [s.name for s in halving.children] == ["embed test", "round 0", "round 1"]
+    assert all(s.measured_seconds > 0 for s in halving.children)
+    for round_ in halving.children[1:]:
+        assert [s.name for s in round_.children] == ["embed train", "score"]
+        assert round_.measured.rows == round_.fields["survivors"].int_value  # models scored
 
 
 def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
@@ -101,10 +113,10 @@ def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
         tested on "test" classified by ["Cosine NN", "Euclidean NN"];""",
     )
     analyzed = of_kind(events, "planned")[-1].planned
-    for label in ("Cosine NN", "Euclidean NN"):
-        steps = [s for s in analyzed.steps if s.name.startswith(f"{label}: ")]
-        assert len(steps) == 5 and sum(s.measured_seconds for s in steps) > 0
-    assert not any(s.name.startswith("measured") for s in analyzed.steps)
+    passes = steps_of_kind(analyzed, "full_pass")
+    assert [p.fields["proxy"].string_value for p in passes] == ["Cosine NN", "Euclidean NN"]
+    for full in passes:
+        assert len(full.children) == 5 and sum(s.measured_seconds for s in full.children) > 0
 
 
 def test_full_data_search_sends_the_current_top_k(server: ServiceServer) -> None:
@@ -133,7 +145,7 @@ def test_explain_after_a_run_prices_cached_work_at_nothing(server: ServiceServer
     assert after.estimated_seconds == 0.0
     assert after.decisions["cached"].startswith("results of 3 of 3 models, features of 3")
     (other,) = explain(server, query.replace("Euclidean NN", "Cosine NN") + ";")
-    by_name = {s.name: s.estimated_seconds for s in other.steps}
+    by_name = {s.name: s.estimated_seconds for s in walk(other)}
     assert by_name["embed train"] == by_name["embed test"] == by_name["load models"] == 0.0
     assert other.estimated_seconds > 0  # its tasks and the proxy are still to run
 
@@ -156,3 +168,19 @@ def test_explain_binds_the_variables_a_script_declares(server: ServiceServer) ->
     assert reader.steps[0].detail.startswith("2 of 3 models")
     printed = execute(server, "PRINT *;", session="explained")
     assert not of_kind(printed, "result")[0].result.rows  # EXPLAIN declared nothing
+
+
+@pytest.mark.parametrize(
+    "train", ['("ctrain" CHANGE [0, 1, 2] TO "cextra" [5, 6, 7])', '["ctrain", "cextra"]']
+)
+def test_changed_and_listed_data_priced_as_cached_once_run(
+    server: ServiceServer, train: str
+) -> None:
+    query = f"""select name from models order by err trained on {train} tested on "ctest"
+        classified by ["Euclidean NN"]"""
+    (before,) = explain(server, query + ";")
+    assert before.estimated_seconds > 0
+    execute(server, query + " wait;")
+    (after,) = explain(server, query + ";")
+    assert after.estimated_seconds == 0.0
+    assert after.decisions["cached"].startswith("results of 3 of 3 models")

@@ -108,18 +108,18 @@ def test_auto_decides_on_every_proxy_together() -> None:
 
 def test_stored_results_and_features_cost_nothing() -> None:
     n_train, n_test = 1_000, 100
-    scored = Stored([n_train] * 4, [n_test] * 4, [[frozenset({n_train})] * 4])
+    scored = Stored([n_train] * 4, [n_test] * 4, [[{n_train: (0.5, "key")}] * 4])
     assert price_search(SMALL, n_train, n_test, ["linear"], 1, stored=scored).seconds == 0.0
-    embedded = Stored([n_train] * 4, [n_test] * 4, [[frozenset()] * 4])
+    embedded = Stored([n_train] * 4, [n_test] * 4, [[{}] * 4])
     priced = price_search(SMALL, n_train, n_test, ["linear"], 1, stored=embedded)
     assert priced.seconds == pytest.approx(4 * (0.8 + 5e-3 * 100))  # tasks and proxy only
     assert scored.summary(n_train).startswith("results of 4 of 4 models, features of 4")
-    assert Stored([0] * 4, [0] * 4, [[frozenset()] * 4]).summary(n_train) == ""
+    assert Stored([0] * 4, [0] * 4, [[{}] * 4]).summary(n_train) == ""
 
 
 def test_a_replayed_halving_run_costs_nothing() -> None:
     # Every model scored on round 0's slice before: the same SH search replays from the cache.
     first = SCHEDULE.samples[0]
-    stored = Stored([30] * 4, [100] * 4, [[frozenset({first, 30})] * 4])
+    stored = Stored([30] * 4, [100] * 4, [[{first: (0.5, "a"), 30: (0.4, "b")}] * 4])
     priced = price_search(SMALL, 1_000, 100, ["linear"], 1, chunk=10, budget=8, stored=stored)
     assert priced.decision.use_sh and priced.seconds == 0.0

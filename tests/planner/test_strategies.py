@@ -23,8 +23,9 @@ from shift_search.planner import coordinator
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
+from tests.planner.plan_view import of_kind, walk
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +54,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("fresh1", 1000, 11),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
-        cache.register_dataset(reviews_dataset(name, str(root / f"{name}.csv")))
+        register_datasets(server.address, reviews_dataset(name, str(root / f"{name}.csv")))
     with (root / "flip.csv").open("w", newline="") as f:
         csv.writer(f).writerows([["label"], *[["neg"]] * 240])
-    cache.register_dataset(
-        DatasetRecord(name="flip", uri=str(root / "flip.csv"), format="csv", label_column="label")
+    register_datasets(
+        server.address,
+        DatasetRecord(name="flip", uri=str(root / "flip.csv"), format="csv", label_column="label"),
     )
     cache.close()
     yield server
@@ -139,10 +141,11 @@ def test_benchmark_aggregates_per_model(server: ServiceServer) -> None:
         classified by ["Cosine NN"] wait;""",
     )
     (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
-    assert plan.strategy == "benchmark" and plan.steps[-1].name == "aggregate"
-    pairs = {s.name.split(":")[0] for s in plan.steps[:-1]}
+    (root,) = plan.steps
+    assert plan.strategy == "benchmark" and root.children[-1].name == "aggregate"
+    pairs = {s.fields["label"].string_value for s in of_kind(plan, "full_pass")}
     assert pairs == {"pair 1", "pair 2"}  # one full-data search per benchmark pair
-    assert plan.estimated_seconds > 0 and not any(s.measured_seconds for s in plan.steps)
+    assert plan.estimated_seconds > 0 and not any(s.measured_seconds for s in walk(plan))
     rows = rows_of(events)
     assert len(rows) == 4
     for row in rows:
@@ -202,7 +205,7 @@ def test_order_by_finetune_halves_over_epochs(server: ServiceServer) -> None:
     )
     (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
     assert plan.strategy == "finetune_ranking" and plan.decisions["epochs"] == "1 → 2"
-    assert [s.tasks for s in plan.steps] == [4, 2]  # halving over epochs
+    assert [s.tasks for s in of_kind(plan, "finetune_round")] == [4, 2]  # halving over epochs
     eliminated = [e.eliminated.model for e in events if e.WhichOneof("event") == "eliminated"]
     ranking = [r["name"] for r in rows_of(events)]
     assert len(ranking) == 4 and len(eliminated) == 2  # the last round ranks the survivors

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.planner.binder import BoundDataset
-from shift_search.planner.task_aware import model_cost, text_length_scale
+from shift_search.planner.bound import BoundDataset
+from shift_search.planner.model_costs import model_cost, text_length_scale
 from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS, profile_texts
 
 

@@ -13,7 +13,8 @@ import grpc
 import pytest
 
 from shift_search.cache.client import CacheClient
-from shift_search.cache.records import ModelRecord
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cli.register import register_all
 from shift_search.cli.serve import build
 from shift_search.client import Client
 from shift_search.runtime import confinement
@@ -117,17 +118,23 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     tokens = {role: issue(token_file, f"{role}-token", role) for role in ROLES}
     store = f"sqlite:///{root / 'shift.sqlite3'}"
     server = build(secured_args(authority, token_file, data, models, store)).start()
+    secured = Secured(server, authority, tokens, token_file, data, models, outside)
     cache = CacheClient(server.internal_address)
-    register_world(cache, data, models)
+    with secured.client("writer") as writer:
+        register_world(cache, writer, data, models)
     cache.close()
-    yield Secured(server, authority, tokens, token_file, data, models, outside)
+    yield secured
     server.stop(grace=0.5)
 
 
-def register_world(cache: CacheClient, data: Path, models: Path) -> None:
+def register_world(cache: CacheClient, writer: Client, data: Path, models: Path) -> None:
+    """The models straight into the cache; the datasets as a writer registers them, through
+    the server, which reads and describes them."""
     for name in ("bert-a", "bert-b"):
         cache.register_model(
             ModelRecord(name=name, source="huggingface", uri=str(models / name), dimension=32)
         )
-    for name in ("train", "test"):
-        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(data / f"{name}.csv")))
+    datasets: list[ModelRecord | DatasetRecord] = [
+        reviews_dataset(f"reviews-{n}", str(data / f"{n}.csv")) for n in ("train", "test")
+    ]
+    register_all(writer, datasets)

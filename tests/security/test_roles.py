@@ -63,9 +63,23 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     ),
     # authorised, then NOT_FOUND: the model does not exist (nothing is trained)
     "finetune": ("writer", _execute('FINETUNE "no-such-model" WITH "reviews-train";')),
+    # EXPLAIN only plans; EXPLAIN ANALYZE runs its statement, so it needs that statement's role
+    "explain finetune": (
+        "reader",
+        _execute('EXPLAIN FINETUNE "no-such-model" WITH "reviews-train";'),
+    ),
+    "explain analyze query": (
+        "reader",
+        _execute("EXPLAIN ANALYZE SELECT name FROM models LIMIT 1;"),
+    ),
+    "explain analyze finetune": (
+        "writer",
+        _execute('EXPLAIN ANALYZE FINETUNE "no-such-model" WITH "reviews-train";'),
+    ),
     "purge": ("admin", _execute("PURGE;")),
 }
 RANK = {role: index for index, role in enumerate(ROLES)}
+NOT_FOUND = {"finetune", "explain finetune", "explain analyze finetune"}  # authorised, no model
 
 
 def code_of(action: Action, channel: grpc.Channel, role: str) -> grpc.StatusCode:
@@ -83,7 +97,7 @@ def test_each_role_does_exactly_what_it_may(secured: Secured, role: str, name: s
     with secured.channel(role) as channel:
         code = code_of(action, channel, role)
     if RANK[role] >= RANK[needed]:
-        expected = grpc.StatusCode.NOT_FOUND if name == "finetune" else grpc.StatusCode.OK
+        expected = grpc.StatusCode.NOT_FOUND if name in NOT_FOUND else grpc.StatusCode.OK
         assert code == expected, f"{role} should be allowed to {name}"
     else:
         assert code == grpc.StatusCode.PERMISSION_DENIED, f"{role} must not {name}"
@@ -102,6 +116,22 @@ def test_a_script_is_refused_whole(secured: Secured) -> None:
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "PURGE (statement 2) needs the admin role" in (err.value.details() or "")
     assert received == []
+
+
+def test_explain_analyze_of_a_finetune_needs_the_writer_role(secured: Secured) -> None:
+    """EXPLAIN ANALYZE FINETUNE fine-tunes and registers models: a reader may plan it, not
+    run it, and the denial names what was refused."""
+    stub = query_pb2_grpc.QueryServiceStub(secured.channel("reader"))
+    finetune = 'FINETUNE "no-such-model" WITH "reviews-train";'
+    analyze = query_pb2.ExecuteRequest(script=f"EXPLAIN ANALYZE {finetune}")
+    with pytest.raises(grpc.RpcError) as err:
+        list(stub.Execute(analyze, timeout=30))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    details = err.value.details() or ""
+    assert "EXPLAIN ANALYZE FINETUNE (statement 1) needs the writer role" in details
+    with pytest.raises(grpc.RpcError) as planned:
+        list(stub.Execute(query_pb2.ExecuteRequest(script=f"EXPLAIN {finetune}"), timeout=30))
+    assert planned.value.code() == grpc.StatusCode.NOT_FOUND  # authorised; the model is unknown
 
 
 @pytest.mark.parametrize(

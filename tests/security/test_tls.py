@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from shift_search.cache import keys
 from shift_search.cache.client import CacheClient
 from shift_search.cli.serve import build
+from shift_search.client import Client
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc, query_pb2, query_pb2_grpc
 from shift_search.runtime.channels import open_channel
 from shift_search.runtime.errors import FailedPrecondition, PermissionDenied, Unavailable
@@ -81,11 +82,13 @@ def test_renewed_certificate_is_served_without_a_restart(tmp_path: Path) -> None
 
 @dataclass
 class Cluster:
-    """Cache, executor and planner as three servers, as on Kubernetes, on loopback ports."""
+    """Cache, executor, parser and planner as four servers, as on Kubernetes, on loopback
+    ports; the planner parses through the parser (`--parser`)."""
 
     authority: Authority
     cache: ServiceServer
     executor: ServiceServer
+    parser: ServiceServer
     planner: ServiceServer
     token: str
 
@@ -135,10 +138,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cache = build(_args(authority, "cache", "cache", store=store, **roots)).start()
     cache_at = f"localhost:{cache.port}"
     executor = build(_args(authority, "executor", "executor", cache=cache_at, **roots)).start()
+    parser = build(_args(authority, "parser", "parser")).start()
     from shift_search.runtime.tokens import issue
 
     tokens = root / "tokens.json"
     token = issue(tokens, "analyst", "reader")
+    curator = issue(tokens, "curator", "writer")
     planner = build(
         _args(
             authority,
@@ -146,16 +151,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "planner",
             cache=cache_at,
             executors=f"localhost:{executor.port}",
+            parser=f"localhost:{parser.port}",
             tokens=str(tokens),
             **roots,
         )
     ).start()
-    made = Cluster(authority, cache, executor, planner, token)
+    made = Cluster(authority, cache, executor, parser, planner, token)
     setup = made.client("shift-planner")
-    register_world(setup, data, models)
+    address, ca = f"localhost:{planner.port}", channel_credentials(authority.ca)
+    with Client(address, credentials=ca, token=curator) as writer:
+        register_world(setup, writer, data, models)
     setup.close()
     yield made
-    for server in (planner, executor, cache):
+    for server in (planner, parser, executor, cache):
         server.stop(grace=0.5)
 
 

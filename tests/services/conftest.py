@@ -15,7 +15,7 @@ from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.runtime.server import ServiceServer
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 
 @dataclass
@@ -56,7 +56,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def register_world(cache: CacheClient, root: Path) -> None:
+def register_world(cache: CacheClient, root: Path, address: str) -> None:
+    """The models straight into the cache; the datasets through the server at `address`,
+    which reads and describes them."""
     cache.register_model(
         ModelRecord(
             name="bert-a",
@@ -87,8 +89,10 @@ def register_world(cache: CacheClient, root: Path) -> None:
             upstream_accuracy=0.751,
         )
     )
-    for name in ("train", "test"):
-        cache.register_dataset(reviews_dataset(f"reviews-{name}", str(root / f"{name}.csv")))
+    register_datasets(
+        address,
+        *(reviews_dataset(f"reviews-{n}", str(root / f"{n}.csv")) for n in ("train", "test")),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,7 @@ def stack(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
     store = f"sqlite:///{tmp_path_factory.mktemp('store') / 'shift.sqlite3'}"
     server = build(serve_args(store)).start()
     cache = CacheClient(server.internal_address)
-    register_world(cache, world)
+    register_world(cache, world, server.address)
     channel = grpc.insecure_channel(server.address)
     internal = grpc.insecure_channel(server.internal_address)
     yield Stack(server, channel, cache, internal)

@@ -1,6 +1,7 @@
 """examples/catalog.yaml as `shift register -f` reads it, into a real server: every entry lands
 with its fields, relative paths arrive absolute (read from the YAML file's folder, or from the
-current folder for --set), EXPLAIN reads the example CSVs, and a broken file gets one line."""
+current folder for --set), the example CSVs are read when registered (sizes and classes) and
+plan without reading them again, and a broken file gets one line."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_the_sample_catalog_registers_and_its_csvs_read(
     assert found["fine-food-train-small"]["uri"] == "fine_food_train"  # a name, not a path
     assert found["fine-food-test-small"]["slice"] == "0:100"
 
-    with Client(stack.address) as client:  # EXPLAIN reads both CSV files, running no model
+    with Client(stack.address) as client:  # described when registered: EXPLAIN runs nothing
         client.explain(
             'SELECT name FROM text_models ORDER BY err TRAINED ON "my-reviews-train" '
             'TESTED ON TASK "my-reviews-test" CLASSIFIED BY ["Cosine NN"];'
@@ -75,6 +76,7 @@ def test_a_relative_path_given_with_set_is_read_from_the_current_folder(
 ) -> None:
     monkeypatch.chdir(EXAMPLES)
     args = ["register", "dataset", "here", "--set", "uri=reviews", "--set", "format=csv"]
+    args += ["--set", "input_column=comment", "--set", "label_column=sentiment"]  # read there
     assert main([*args, "--server", stack.address]) == 0
     assert datasets(stack)["here"]["uri"] == str(EXAMPLES / "reviews")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import socket
 
 import grpc
@@ -17,6 +18,7 @@ from shift_search.client import (
     AsyncClient,
     Client,
     Finished,
+    Message,
     Plan,
     Planned,
     QueryError,
@@ -68,6 +70,28 @@ def test_a_ranking_streams_typed_events_then_its_table(stack: Stack) -> None:
     (table,) = [e for e in events if isinstance(e, Table)]
     assert table.columns[0] == "name" and sorted(r[0] for r in table.rows) == ["bert-a", "bert-b"]
     assert isinstance(events[-1], Finished) and events[-1].remaining_tasks == 0
+
+
+def test_plans_come_as_typed_step_trees_measured_by_explain_analyze(stack: Stack) -> None:
+    """EXPLAIN JSON's text is the plan's JSON; EXPLAIN ANALYZE's plan carries what each step
+    measured, and the statement's Finished event names the steps it executed."""
+    with Client(stack.address) as client:
+        explained = list(client.events(f"EXPLAIN JSON {RANKING}"))
+        analyzed = list(client.events(f"EXPLAIN ANALYZE {RANKING}"))
+    (plan,) = [e.plan for e in explained if isinstance(e, Planned)]
+    (text,) = [e.text for e in explained if isinstance(e, Message)]
+    assert json.loads(text) == plan.explain_json()
+    (rank,) = plan.steps
+    assert (rank.id, rank.kind) == ("1", "rank") and rank.fields["proxies"] == ["Cosine NN"]
+    assert rank.children[0].kind == "metadata_scan"
+    *_, measured = [e.plan for e in analyzed if isinstance(e, Planned)]  # announced, then measured
+    finished = analyzed[-1]
+    assert isinstance(finished, Finished) and finished.executed_steps
+    ids = {s.id for _, s in measured.walk()}
+    assert set(finished.executed_steps) <= ids
+    ran = [measured.find(i) for i in finished.executed_steps]
+    assert all(s is not None and s.measured is not None for s in ran)
+    assert measured.measured_seconds is not None and all(no_protobuf(e) for e in analyzed)
 
 
 def test_a_syntax_error_carries_code_line_and_column(stack: Stack) -> None:

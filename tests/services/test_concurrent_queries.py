@@ -15,7 +15,7 @@ from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.values import value_from_proto
 from tests.services.conftest import serve_args
-from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
+from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
 QUERY = """SELECT name FROM models ORDER BY err ASC TRAINED ON "train" TESTED ON TASK "test"
   CLASSIFIED BY ["Cosine NN"] WAIT;"""
@@ -41,7 +41,7 @@ def test_more_queries_than_server_threads_all_finish(tmp_path: Path) -> None:
             )
         for name, rows in (("train", 64), ("test", 16)):
             write_reviews(tmp_path / f"{name}.csv", rows, seed=rows)
-            cache.register_dataset(reviews_dataset(name, str(tmp_path / f"{name}.csv")))
+            register_datasets(server.address, reviews_dataset(name, str(tmp_path / f"{name}.csv")))
         cache.close()
         expected = ranking(server.address)  # fills the cache
         assert sorted(expected) == ["m0", "m1"]

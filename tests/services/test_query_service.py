@@ -3,6 +3,7 @@ at once), set operations, task-aware ranking on tiny real models, EXPLAIN, and e
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import grpc
 import pytest
 
+from shift_search.planner.convert import plan_proto_json
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.status import details_of
 from shift_search.runtime.values import value_from_proto
@@ -144,6 +146,30 @@ def test_explain_shows_the_plan_without_running(stack: Stack) -> None:
     assert plan.decisions["successive_halving"] in ("true", "false")
     assert plan.estimated_seconds > 0
     assert not [e for e in events if e.WhichOneof("event") == "task_done"]
+
+
+def test_explain_json_returns_the_plan_as_structured_json(stack: Stack) -> None:
+    events = run(
+        stack,
+        """explain json select name from text_models order by err asc trained on
+        "reviews-train" tested on "reviews-test" classified by ["Cosine NN"];""",
+    )
+    (plan,) = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    (message,) = [e.message.text for e in events if e.WhichOneof("event") == "message"]
+    shown = json.loads(message)
+    assert shown == plan_proto_json(plan)
+    (rank,) = shown["steps"]
+    assert rank["kind"] == "rank" and rank["id"] == "1"
+    kinds = [c["kind"] for c in rank["children"]]  # models not profiled yet are profiled first
+    assert kinds in (["metadata_scan", "full_pass"], ["metadata_scan", "profile", "full_pass"])
+    full = rank["children"][-1]
+    assert full["fields"]["models"] == ["bert-a", "bert-b"]
+    assert rank["estimate"]["seconds"] == pytest.approx(shown["estimated_seconds"])
+    parts = sum(c["estimate"]["seconds"] for c in full["children"])
+    assert parts > 0 and full["estimate"]["seconds"] == pytest.approx(parts)
+    kinds = [c["kind"] for c in full["children"]]
+    assert kinds == ["dispatch", "load_models", "extract_features", "extract_features",
+                     "proxy_score"]  # fmt: skip
 
 
 def test_syntax_error_is_invalid_argument_with_position(stack: Stack) -> None:

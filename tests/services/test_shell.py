@@ -15,6 +15,7 @@ import pytest
 from tests.services.conftest import Stack
 
 GAP = r"(?:\s|\x1b\[[\d;?]*[A-Za-z])+"
+STYLE = r"(?:\x1b\[[\d;?]*[A-Za-z])*"  # a style's escapes, if any (a bold step name)
 """Blanks and terminal escapes between two pieces of text on screen."""
 PROMPT = "shift>"  # the space after it is drawn as a cursor move
 DOWN_TO_DATA = (
@@ -91,7 +92,10 @@ def test_a_session_at_the_prompt(stack: Stack, home: Path) -> None:
         shell.expect(r"plan: task_aware\s+estimated \d+\.\d{3}s")
         shell.expect(row("├──", "decisions"))
         shell.expect(row("│", "[├└]──", "proxies = Cosine NN"))
-        shell.expect(row("└──", r"proxy: \d+ models × 40 test samples"))  # 0 once cached
+        shell.expect(row("└──", "#1", f"rank{STYLE}: by Cosine NN"))  # the plan's steps, a tree
+        shell.expect(row("└──", "#3", f"full data{STYLE}: Cosine NN, 2 models"))
+        # the ranking above is in the cache: its results are read, no executor runs
+        shell.expect(row("└──", "#4", f"read cached results{STYLE}: .*no executor.*cached\\)"))
         shell.expect_exact(PROMPT)
 
         shell.send("selec * from models;\r")

@@ -42,13 +42,31 @@ def plan_tree(plan: Plan) -> Tree:
     return tree
 
 
+PLAIN_KINDS = frozenset({"metadata_scan", "aggregate", "set_operation", "variable_read"})
+"""Steps that hold no work the cache could answer (catalog reads, aggregates)."""
+
+
+def _shows_cached(step: PlanStep) -> bool:
+    """Say "cached" as the server's EXPLAIN text does: for a step holding cached work."""
+    return step.cached and (
+        step.kind not in PLAIN_KINDS or any(_shows_cached(c) for c in step.children)
+    )
+
+
 def _add_step(parent: Tree, step: PlanStep) -> None:
-    label = Text(step.name, style="bold")
+    label = Text()
+    if step.id:
+        label.append(f"#{step.id} ", style="dim")
+    label.append(step.name, style="bold")
     if step.detail:
         label.append(f": {step.detail}")
     costs = [f"estimated {step.estimated_seconds:.3f}s"]
+    if _shows_cached(step):
+        costs.append("cached")
     if step.measured_seconds is not None:
         costs.append(f"measured {step.measured_seconds:.3f}s")
+    if step.measured is not None and step.measured.cache_hits:
+        costs.append(f"{step.measured.cache_hits} from cache")
     if step.tasks:
         costs.append(f"{step.tasks} tasks")
     costs += [f"{k}={v}" for k, v in step.extra.items()]

@@ -7,17 +7,20 @@ survive label changes, and an input change touches only the chunks that hold cha
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from shift_search.cache.dataset_versions import (
+    Replacement,
+    changed_segment_fingerprint,
+    version_fingerprint,
+)
 from shift_search.cache.records import ChangeRecord, DatasetRecord, SegmentRecord
-from shift_search.executor.datasets.fingerprint import fingerprint
 from shift_search.executor.datasets.reader import LabelledData, read_dataset
 from shift_search.runtime.errors import InvalidArgument, NotFound
 
@@ -48,6 +51,7 @@ class _Part:
     changed: bool = False
     labels_only: bool = False  # the file has labels and no inputs (a label-only CHANGE source)
     owns_digests: bool = False  # digests are shared with the reader's cache until copied
+    replaced: list[Replacement] = field(default_factory=list)  # rows CHANGE replaced, in order
 
 
 def segment_records(dataset: DatasetRecord) -> tuple[SegmentRecord, ...]:
@@ -137,6 +141,7 @@ class SegmentReader:
             which = int(np.searchsorted(offsets, target, side="right")) - 1
             part, row = parts[which], target - int(offsets[which])
             part.values[row] = source.values[pick]
+            part.replaced.append((row, source.source.fingerprint, pick))
             if not labels_only:
                 part.inputs[row] = source.inputs[pick]
                 if not part.owns_digests:
@@ -162,7 +167,8 @@ def _check_range(indices: np.ndarray, size: int, what: str) -> None:
 
 
 def _assemble(parts: Sequence[_Part]) -> list[Segment]:
-    """Encode labels over the classes of every part; re-fingerprint what changed."""
+    """Encode labels over the classes of every part; a changed part gets the fingerprint of its
+    base and replacements (`dataset_versions`), which the planner computes alike."""
     classes = tuple(sorted({v for p in parts for v in p.values}, key=lambda c: (str(type(c)), c)))
     position = {c: i for i, c in enumerate(classes)}
     out, offset = [], 0
@@ -175,7 +181,11 @@ def _assemble(parts: Sequence[_Part]) -> list[Segment]:
                 inputs=part.inputs,
                 labels=labels,
                 classes=classes,
-                fingerprint=fingerprint(part.digests, classes, labels),
+                fingerprint=(
+                    changed_segment_fingerprint(data.fingerprint, part.replaced)
+                    if part.changed
+                    else data.fingerprint
+                ),
                 digests=part.digests,
             )
         record = replace(part.record, size=len(data), fingerprint=data.fingerprint)
@@ -186,9 +196,7 @@ def _assemble(parts: Sequence[_Part]) -> list[Segment]:
 
 def describe(dataset: DatasetRecord, segments: list[Segment]) -> DatasetRecord:
     """The dataset with sizes, fingerprints and the class count filled in from its content."""
-    fingerprint_ = hashlib.sha256(
-        "+".join(s.record.fingerprint for s in segments).encode()
-    ).hexdigest()
+    fingerprint_ = version_fingerprint([s.record.fingerprint for s in segments])
     classes = segments[0].data.classes if segments else ()
     size = sum(s.size for s in segments)
     return replace(

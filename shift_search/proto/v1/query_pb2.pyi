@@ -36,18 +36,58 @@ class ResultTable(_message.Message):
     def __init__(self, title: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[Row, _Mapping]]] = ..., remaining_tasks: _Optional[int] = ...) -> None: ...
 
 class PlanStep(_message.Message):
-    __slots__ = ("name", "detail", "estimated_seconds", "measured_seconds", "tasks")
+    __slots__ = ("name", "detail", "estimated_seconds", "measured_seconds", "tasks", "id", "kind", "fields", "estimated_parts", "cached", "children", "measured")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _common_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.Value, _Mapping]] = ...) -> None: ...
+    class EstimatedPartsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MEASURED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_PARTS_FIELD_NUMBER: _ClassVar[int]
+    CACHED_FIELD_NUMBER: _ClassVar[int]
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    MEASURED_FIELD_NUMBER: _ClassVar[int]
     name: str
     detail: str
     estimated_seconds: float
     measured_seconds: float
     tasks: int
-    def __init__(self, name: _Optional[str] = ..., detail: _Optional[str] = ..., estimated_seconds: _Optional[float] = ..., measured_seconds: _Optional[float] = ..., tasks: _Optional[int] = ...) -> None: ...
+    id: str
+    kind: str
+    fields: _containers.MessageMap[str, _common_pb2.Value]
+    estimated_parts: _containers.ScalarMap[str, float]
+    cached: bool
+    children: _containers.RepeatedCompositeFieldContainer[PlanStep]
+    measured: StepMeasurement
+    def __init__(self, name: _Optional[str] = ..., detail: _Optional[str] = ..., estimated_seconds: _Optional[float] = ..., measured_seconds: _Optional[float] = ..., tasks: _Optional[int] = ..., id: _Optional[str] = ..., kind: _Optional[str] = ..., fields: _Optional[_Mapping[str, _common_pb2.Value]] = ..., estimated_parts: _Optional[_Mapping[str, float]] = ..., cached: _Optional[bool] = ..., children: _Optional[_Iterable[_Union[PlanStep, _Mapping]]] = ..., measured: _Optional[_Union[StepMeasurement, _Mapping]] = ...) -> None: ...
+
+class StepMeasurement(_message.Message):
+    __slots__ = ("seconds", "rows", "cache_hits", "tasks")
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    seconds: float
+    rows: int
+    cache_hits: int
+    tasks: int
+    def __init__(self, seconds: _Optional[float] = ..., rows: _Optional[int] = ..., cache_hits: _Optional[int] = ..., tasks: _Optional[int] = ...) -> None: ...
 
 class Plan(_message.Message):
     __slots__ = ("strategy", "steps", "estimated_seconds", "measured_seconds", "decisions", "text")
@@ -115,12 +155,14 @@ class Message(_message.Message):
     def __init__(self, text: _Optional[str] = ...) -> None: ...
 
 class StatementFinished(_message.Message):
-    __slots__ = ("remaining_tasks", "seconds")
+    __slots__ = ("remaining_tasks", "seconds", "executed_steps")
     REMAINING_TASKS_FIELD_NUMBER: _ClassVar[int]
     SECONDS_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_STEPS_FIELD_NUMBER: _ClassVar[int]
     remaining_tasks: int
     seconds: float
-    def __init__(self, remaining_tasks: _Optional[int] = ..., seconds: _Optional[float] = ...) -> None: ...
+    executed_steps: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, remaining_tasks: _Optional[int] = ..., seconds: _Optional[float] = ..., executed_steps: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class QueryEvent(_message.Message):
     __slots__ = ("statement", "planned", "task_done", "eliminated", "top_k", "result", "message", "finished")

@@ -1,0 +1,190 @@
+"""Bound queries: a statement with every name resolved against the catalog snapshot and the
+session (tables and their rows, models, datasets as versions, proxies), ready for the optimizer.
+`binder.Binder` makes them; nothing here reads or writes anything."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.parser import ast
+from shift_search.planner.predicates import literal
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class BoundTable:
+    """A table's rows and what they are."""
+
+    kind: str  # "models" | "datasets"
+    rows: list[dict[str, Any]]
+    schema: tuple[str, ...]
+    models: dict[str, ModelRecord]
+
+
+@dataclass(frozen=True)
+class BoundDataset:
+    """Data a query trains or tests on, as one dataset version made of segments."""
+
+    label: str
+    record: DatasetRecord
+
+    @property
+    def size(self) -> int:
+        return self.record.size or 0
+
+    @property
+    def segment_sizes(self) -> list[int]:
+        return [s.size for s in self.record.segments]
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A proxy to compute: canonical name, parameters, and how the query spelled it."""
+
+    name: str
+    params: Mapping[str, Any]
+    label: str
+
+    @classmethod
+    def of(cls, spec: ast.ProxySpec) -> Proxy:
+        params = {k: literal(v) for k, v in spec.params}
+        return cls(spec.name, params, spec.text or spec.name)
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """One task-aware search: models, data and proxies, with CHUNK and BUDGET (None: AUTO)."""
+
+    models: Sequence[ModelRecord]
+    train: BoundDataset
+    test: BoundDataset
+    proxies: Sequence[Proxy]
+    chunk: int | None
+    budget: int | None
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The rows of a SELECT's table that pass WHERE and OTHER THAN."""
+
+    table: str
+    kind: str
+    total: int
+    rows: tuple[Mapping[str, Any], ...]
+
+    @classmethod
+    def of(cls, name: str, table: BoundTable, rows: Sequence[Mapping[str, Any]]) -> Scan:
+        return cls(name, table.kind, len(table.rows), tuple(rows))
+
+
+@dataclass(frozen=True)
+class BoundMetadata:
+    """Restrict, or rank by a metadata column: no GPU work."""
+
+    select: ast.Select
+    scan: Scan
+
+
+@dataclass(frozen=True)
+class BoundRanking:
+    """A task-aware ranking by one or more proxies."""
+
+    select: ast.Select
+    scan: Scan
+    spec: SearchSpec
+    profiled: frozenset[str] = frozenset()
+    """Models whose costs were measured for this statement (their profile step ran)."""
+
+    def with_models(self, models: Sequence[ModelRecord], profiled: frozenset[str]) -> BoundRanking:
+        return replace(self, spec=replace(self.spec, models=list(models)), profiled=profiled)
+
+
+@dataclass(frozen=True)
+class BoundBenchmark:
+    """TESTED ON BENCHMARK: one proxy on every (train, test) pair, aggregated per model."""
+
+    select: ast.Select
+    scan: Scan
+    models: tuple[ModelRecord, ...]
+    proxy: Proxy
+    pairs: tuple[tuple[BoundDataset, BoundDataset], ...]
+    func: str
+    descending: bool
+    profiled: frozenset[str] = frozenset()
+
+    def with_models(
+        self, models: Sequence[ModelRecord], profiled: frozenset[str]
+    ) -> BoundBenchmark:
+        return replace(self, models=tuple(models), profiled=profiled)
+
+
+@dataclass(frozen=True)
+class BoundFinetuneRanking:
+    """ORDER BY FineTune(…): successive halving over fine-tuning epochs."""
+
+    select: ast.Select
+    scan: Scan
+    spec: SearchSpec
+    profiled: frozenset[str] = frozenset()
+
+    @property
+    def proxy(self) -> Proxy:
+        return self.spec.proxies[0]
+
+    def with_models(
+        self, models: Sequence[ModelRecord], profiled: frozenset[str]
+    ) -> BoundFinetuneRanking:
+        return replace(self, spec=replace(self.spec, models=list(models)), profiled=profiled)
+
+
+@dataclass(frozen=True)
+class BoundFinetune:
+    """FINETUNE models WITH data USING params."""
+
+    models: tuple[ModelRecord, ...]
+    train: BoundDataset
+    test: BoundDataset
+    test_given: bool
+    params: Mapping[str, Any] = field(default_factory=dict)
+    wait: bool = False
+
+
+@dataclass(frozen=True)
+class BoundSetOperation:
+    op: ast.SetOp
+    left: BoundQuery
+    right: BoundQuery
+
+
+@dataclass(frozen=True)
+class BoundVariable:
+    """A DECLAREd variable used as a query: its query, bound again."""
+
+    name: str
+    query: BoundQuery
+
+
+@dataclass(frozen=True)
+class BoundUnsupported:
+    """RANK and SELECT vec: parsed, not run yet."""
+
+    what: str
+
+
+BoundQuery = (
+    BoundMetadata
+    | BoundRanking
+    | BoundBenchmark
+    | BoundFinetuneRanking
+    | BoundSetOperation
+    | BoundVariable
+    | BoundUnsupported
+)
+BoundStatement = BoundQuery | BoundFinetune
+GpuBound = BoundRanking | BoundBenchmark | BoundFinetuneRanking
+"""The bound queries that run on the executors and may need their models profiled."""

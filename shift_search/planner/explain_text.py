@@ -1,0 +1,181 @@
+"""EXPLAIN's text: a plan as people read it — its strategy and decisions, then its steps as an
+indented tree, each with its id, what it does, its estimate, whether the cache holds it and,
+after EXPLAIN ANALYZE, what it measured."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from shift_search.planner.measurements import Trace
+from shift_search.planner.physical import (
+    Aggregate,
+    Benchmark,
+    CacheLookup,
+    Dispatch,
+    Evaluate,
+    ExtractFeatures,
+    Finetune,
+    FinetuneHalving,
+    FinetuneRound,
+    FullPass,
+    Halving,
+    HalvingRound,
+    LoadModels,
+    MetadataScan,
+    Plan,
+    Profile,
+    ProxyScore,
+    Rank,
+    SetOperation,
+    Step,
+    Train,
+    VariableRead,
+    walk,
+)
+from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
+
+
+def describe(step: Step) -> tuple[str, str]:
+    """A step's name and what it does, in a line."""
+    match step:
+        case MetadataScan(role="query"):
+            name = "rank by metadata" if step.ordering else "restrict by metadata"
+            return name, f"{len(step.rows)} of {step.total} {step.kind}; no GPU work"
+        case MetadataScan():
+            return (
+                f"scan {step.table}",
+                f"{len(step.rows)} of {step.total} {step.kind} pass WHERE; no GPU work",
+            )
+        case Profile(models=models):
+            return "profile", (
+                f"{len(models)} model(s) with unknown costs: a load and {PROFILE_SAMPLES} "
+                "samples each, stored in the catalog; what follows is planned again with them"
+            )
+        case Rank():
+            labels = ", ".join(p.label for p in step.spec.proxies)
+            order = "highest" if step.spec.descending else "lowest"
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "rank", f"by {labels}, {order} first{limit}"
+        case FullPass():
+            where = f"{step.label}: " if step.label else ""
+            return "full data", (
+                f"{where}{step.proxy.label}, {len(step.models)} models on "
+                f"{step.train.label} ({step.train.size:,}) → {step.test.label} ({step.test.size:,})"
+            )
+        case Halving():
+            rounds = [c for c in step.children if isinstance(c, HalvingRound)]
+            alive = " → ".join(str(r.survivors) for r in rounds)
+            return "successive halving", (
+                f"{step.proxy.label}, chunk {step.chunk}, budget {step.budget}, "
+                f"{len(rounds)} rounds ({alive} models)"
+            )
+        case HalvingRound():
+            last = step.keep == step.survivors
+            then = "then rank them" if last else f"keep {step.keep}"
+            cached = f"; {len(step.cached_results)} results cached" if step.cached_results else ""
+            return f"round {step.round}", (
+                f"{step.survivors} models × {step.new_samples:,} new samples "
+                f"({step.samples:,} in all), {then}; {step.pulls} pull(s) each, "
+                f"{step.budget_spent} of the budget{cached}"
+            )
+        case CacheLookup():
+            return "read cached results", (
+                f"{step.proxy.label} of {len(step.results)} models on {step.train_samples:,} / "
+                f"{step.test_samples:,} samples; no executor"
+            )
+        case Dispatch():
+            return "task overhead", f"{step.tasks} tasks on {step.devices} devices"
+        case LoadModels():
+            return "load models", f"{step.loads} loads"
+        case ExtractFeatures():
+            if step.uncached_samples is not None:
+                return f"embed {step.split}", f"{step.uncached_samples:,} uncached samples in all"
+            ranges = ", ".join(f"[{a:,}, {b:,})" for _, a, b in step.ranges) or "nothing new"
+            return f"embed {step.split}", (
+                f"{step.models} models, rows {ranges} of {step.dataset} in chunk order"
+            )
+        case ProxyScore(in_round=True):
+            return "score", (
+                f"{step.proxy.label}, {step.models} tasks on {step.test_samples:,} test samples"
+            )
+        case ProxyScore():
+            return "proxy", f"{step.models} models × {step.test_samples:,} test samples"
+        case Benchmark():
+            return "benchmark", (
+                f"{step.proxy.label} on {len(step.pairs)} pairs, {step.func}(err) per model"
+            )
+        case Aggregate():
+            return "aggregate", (
+                f"{step.func}(err) of {step.pairs} errors per model, then rank; no GPU work"
+            )
+        case FinetuneHalving():
+            epochs = " → ".join(
+                str(r.epochs) for r in step.children if isinstance(r, FinetuneRound)
+            )
+            return "successive halving over epochs", (
+                f"{step.proxy.label}, {len(step.models)} models, epochs {epochs}"
+            )
+        case FinetuneRound():
+            then = f"keep {step.keep}" if step.keep is not None else "rank them"
+            return f"round {step.round}", (
+                f"{step.survivors} models × {step.epochs} epoch(s) × {step.train_samples:,} "
+                f"samples, evaluate on {step.test_samples:,}, {then}"
+            )
+        case Finetune():
+            names = ", ".join(m.name for m in step.models)
+            return "FINETUNE", f"{names}: {step.epochs} epoch(s) each, registered as new models"
+        case Train():
+            return "fine-tune", (
+                f"{step.models} models × {step.epochs} epoch(s) × {step.samples:,} samples, "
+                "3× inference per sample"
+            )
+        case Evaluate():
+            return "evaluate", f"{step.models} models × {step.samples:,} test samples, twice"
+        case SetOperation(op=op):
+            return op.lower(), "both operands run, then their names are combined"
+        case VariableRead(name=name):
+            return f"variable {name}", "its query runs again"
+        case _:
+            assert_never(step)
+
+
+def shows_cached(step: Step) -> bool:
+    """Whether to say "cached": the step holds work the cache answers (catalog reads and
+    aggregates hold none)."""
+    plain = MetadataScan | Aggregate | SetOperation | VariableRead
+    return step.cached and any(not isinstance(s, plain) for s in walk(step))
+
+
+def tasks_of(step: Step) -> int:
+    """Executor tasks a step runs, where EXPLAIN shows them (a fine-tuning round)."""
+    return step.survivors if isinstance(step, FinetuneRound) else 0
+
+
+def render(plan: Plan, trace: Trace | None = None) -> str:
+    lines = [f"strategy: {plan.strategy}"]
+    lines += [f"  {k}: {v}" for k, v in plan.decisions]
+    for step in plan.steps:
+        _lines(step, 0, trace, lines)
+    total = f"estimated total {plan.estimated_seconds:.3f}s"
+    measured = trace.measured_total(plan) if trace is not None else None
+    if measured is not None:
+        total += f", measured total {measured:.3f}s"
+    lines.append(total)
+    return "\n".join(lines)
+
+
+def _lines(step: Step, depth: int, trace: Trace | None, out: list[str]) -> None:
+    name, detail = describe(step)
+    notes = [f"estimated {step.estimate.seconds:.3f}s"]
+    if shows_cached(step):
+        notes.append("cached")
+    measured = trace.measured.get(step.id) if trace is not None else None
+    if measured is not None:
+        notes.append(f"measured {measured.seconds:.3f}s")
+        if measured.cache_hits:
+            notes.append(f"{measured.cache_hits} from cache")
+    if tasks := tasks_of(step):
+        notes.append(f"{tasks} tasks")
+    out.append(f"{'  ' * depth}- #{step.id} {name}: {detail} ({', '.join(notes)})")
+    for child in step.children:
+        _lines(child, depth + 1, trace, out)
