@@ -42,7 +42,8 @@ MODEL_SOURCES = ("huggingface", "onnx", "efficientnet", "torchvision", "local")
 DATASET_FORMATS = ("csv", "jsonl", "parquet", "imagefolder", "hf_disk", "numpy", "builtin")
 
 
-def _now() -> str:
+def now_stamp() -> str:
+    """Now, as `date_added` holds it (UTC, seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
@@ -60,7 +61,7 @@ class ModelRecord:
     inference_cost: float | None = None  # seconds per 1k samples on the reference device
     load_cost: float | None = None  # seconds to load once
     finetuned: bool = False
-    date_added: str = field(default_factory=_now)
+    date_added: str = field(default_factory=now_stamp)
     revision: str = "main"
     pooling: str = "mean"  # mean | pooler | first
     tokenizer: str | None = None  # for ONNX models: a folder or a known model to borrow from
@@ -138,7 +139,7 @@ class DatasetRecord:
     num_classes: int | None = None
     fingerprint: str = ""
     segments: tuple[SegmentRecord, ...] = ()
-    date_added: str = field(default_factory=_now)
+    date_added: str = field(default_factory=now_stamp)
     tags: Mapping[str, str] = field(default_factory=dict)
     changes: tuple[ChangeRecord, ...] = ()
     mean_input_chars: float | None = None

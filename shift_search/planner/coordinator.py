@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import assert_never
 
 from shift_search.cache import keys
-from shift_search.cache.client import CacheClient
+from shift_search.cache.calls import CacheCalls
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cache.stored import HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement
@@ -81,7 +81,7 @@ class Coordinator:
 
     def __init__(
         self,
-        cache: CacheClient,
+        cache: CacheCalls,
         executors: ExecutorPool,
         sessions: Sessions,
         parser: ScriptParser | None = None,
