@@ -7,6 +7,7 @@ component can contain the ``:`` separator and two different tuples never share a
     catalog:model-name:{name}                      model key of the record holding that name
     catalog:dataset:{dataset key}                  DatasetRecord JSON (durable)
     catalog:dataset-name:{name}                    dataset key of the record holding that name
+    catalog:version                                counts catalog changes (listings are kept)
     feat:{model}:{rows fp}                              features of rows, by content (evictable)
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
     res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             stored.ProxyScore
@@ -44,6 +45,9 @@ MODELS = f"{CATALOG}model:"
 MODEL_NAMES = f"{CATALOG}model-name:"
 DATASETS = f"{CATALOG}dataset:"
 DATASET_NAMES = f"{CATALOG}dataset-name:"
+CATALOG_VERSION = f"{CATALOG}version"
+"""A counter every catalog change increments once written, so a reader may keep a listing for
+as long as the counter has not moved (`catalog.Catalog`)."""
 FEATURES = f"{PREFIX}feat:"
 NN_SUMMARIES = f"{PREFIX}nn:"
 RESULTS = f"{PREFIX}res:"

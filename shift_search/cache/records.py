@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 MODALITIES = ("text", "image")
@@ -68,7 +69,7 @@ class ModelRecord:
     parent: str | None = None  # lineage: the model this one was fine-tuned from
     tags: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Stable, content-based identifier: models/{source}/{name}@{revision}~{outputs digest}.
 
@@ -77,7 +78,7 @@ class ModelRecord:
         recomputed). The catalog keeps one record per name either way."""
         return f"models/{self.source}/{self.name}@{self.revision}~{self.outputs_digest}"
 
-    @property
+    @cached_property
     def outputs_digest(self) -> str:
         """sha256 (16 hex digits) of the fields that change the model's outputs."""
         fields = {name: getattr(self, name) for name in MODEL_OUTPUT_FIELDS}
@@ -146,7 +147,7 @@ class DatasetRecord:
     """Mean characters per input of a text dataset (from its content; the cost model scales a
     text model's profiled inference cost by it)."""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Stable identifier: datasets/{name}@{fingerprint} (fingerprint of the description when
         the content has not been read yet)."""

@@ -48,6 +48,7 @@ from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult
+from shift_search.runtime.daemon_threads import DaemonThreads
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
@@ -90,6 +91,7 @@ class Coordinator:
         self.executors = executors
         self.sessions = sessions
         self.parser = parser or InProcessParser()
+        self._threads = DaemonThreads("statement")
 
     def execute(
         self,
@@ -145,7 +147,7 @@ class Coordinator:
                 self._record(stmt, session, time.perf_counter() - started, outcome)
                 events.put(None)
 
-        threading.Thread(target=work, name=f"stmt-{stmt.index}", daemon=True).start()
+        self._threads.run(work)
         while True:
             item = events.get()
             if item is None:
@@ -289,11 +291,11 @@ class Coordinator:
 
     def _state_writer(self, spec: SearchSpec) -> task_aware.StateWriter:
         """Where a successive-halving run records its rounds (survivors, scores)."""
-        run_id = task_aware.run_id(spec)
 
         def write(state: HalvingState) -> None:
             try:
-                self.cache.put_values({keys.sh_state(run_id): state.to_json()})
+                key = keys.sh_state(task_aware.run_id(spec))
+                self.cache.put_values({key: state.to_json()})
             except ShiftError as err:
                 log.warning("successive-halving state not written: %s", err.message)
 
