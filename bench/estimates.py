@@ -39,7 +39,7 @@ from shift_search.runtime.server import ServiceServer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OUT = Path(__file__).resolve().parent / "out"
-SIZES = {"quick": (300, 100, 200), "full": (4000, 1000, 1000)}
+SIZES = {"quick": (300, 100, 200), "full": (1500, 500, 500)}
 """Training rows, test rows, rows of the second training dataset (list and CHANGE source)."""
 RATIO = 2.0
 NOISE_SECONDS = 0.1

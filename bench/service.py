@@ -47,6 +47,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests, 2 s per level")
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="the RESULT JSON of an earlier run (another commit, same machine), kept beside "
+        "this run's figures as `before`",
+    )
+    parser.add_argument(
         "--client-processes",
         type=int,
         default=4,
@@ -308,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
     folder = OUT if args.quick else RESULTS  # a smoke run never replaces published figures
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "service-cpu.json").write_text(json.dumps(result, indent=2))
