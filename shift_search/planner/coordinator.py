@@ -177,8 +177,8 @@ class Coordinator:
                 return False
         try:
             plan = self._plan(query, run.binder)
-        except ShiftError:
-            return True  # it fails at once, the same way, when it runs
+        except Exception:  # it fails at once, the same way (and is recorded), when it runs
+            return True
         if not any(isinstance(s, physical.Profile) for s in plan.walk()):
             run.planned = (query, plan)  # a plan that profiles is made again once it has
         return _answered_by_the_cache(plan)
