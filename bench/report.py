@@ -189,13 +189,120 @@ def pool_section(path: Path) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"search_vs_enumeration": svse_section, "replay": replay_section, "pool": pool_section}
+def _service_rows(result: dict[str, Any]) -> list[list[Any]]:
+    """One row per query and concurrency: throughput, p50, p99, server CPU per query."""
+    rows: list[list[Any]] = []
+    for query, figures in result["queries"].items():
+        single = figures["latency_one_client"]
+        cpu = single.get("server_cpu_ms_per_query", "-")
+        rows.append([query, "1 (latency)", "-", single["p50_ms"], single["p99_ms"], cpu])
+        for level, load in figures["load"].items():
+            rows.append(
+                [
+                    query,
+                    level.removesuffix(" clients"),
+                    load["queries_per_s"],
+                    load["p50_ms"],
+                    load["p99_ms"],
+                    load.get("server_cpu_ms_per_query", "-"),
+                ]
+            )
+    return rows
+
+
+def service_section(path: Path) -> str:
+    """Service overhead and load: after (this result) and before (`before`, measured from the
+    commit it names on the same machine), with issue 12's goals."""
+    result = json.loads(path.read_text())
+    columns = ["query", "clients", "queries/s", "p50 ms", "p99 ms", "server CPU ms/query"]
+    load = result.get("load_average_1min", {})
+    lines = [
+        f"## {path.stem}",
+        "",
+        f"{result['server']}; clients: {result['clients']}. {result['mode']} run; load average"
+        f" (1 min) {load.get('before', '?')} before, {load.get('after', '?')} after"
+        " (other work shares the 2 cores: absolute figures move with it).",
+        "",
+        "### after",
+        "",
+        *markdown_table({"columns": columns, "rows": _service_rows(result)}),
+    ]
+    if "goals" in result:
+        lines += ["", "| goal | value | |", "|---|---|---|"]
+        lines += [
+            f"| {name} | {goal['value']} | {_met(goal['met'])} |"
+            for name, goal in result["goals"].items()
+        ]
+    before = result.get("before")
+    if before:
+        load = before.get("load_average_1min", {})
+        lines += [
+            "",
+            f"### before ({before.get('commit', 'earlier')})",
+            "",
+            f"Clients: {before.get('clients', '?')}; load average (1 min)"
+            f" {load.get('before', '?')} before, {load.get('after', '?')} after.",
+            "",
+            *markdown_table({"columns": columns, "rows": _service_rows(before)}),
+        ]
+    if result.get("note"):
+        lines += ["", result["note"]]
+    return "\n".join(lines)
+
+
+def estimates_section(path: Path) -> str:
+    """The cost model against EXPLAIN ANALYZE: per query, estimate and measurement, and how
+    many of its steps are within 2x."""
+    result = json.loads(path.read_text())
+    rows = [
+        [
+            r["query"],
+            r.get("successive_halving", "-"),
+            r["estimated_seconds"],
+            r["measured_seconds"],
+            r.get("estimate_over_measured") or "-",
+            f"{r['steps_within_2x']}/{len(r['steps'])}",
+            _met(r["all_steps_within_2x"]),
+        ]
+        for r in result["results"]
+        if "steps" in r
+    ]
+    columns = ["query", "SH", "estimated s", "measured s", "est / meas", "steps within 2x", "goal"]
+    load = result.get("load_average_1min", {})
+    data = result["data"]
+    lines = [
+        f"## {path.stem}",
+        "",
+        f"Models: {', '.join(result['models'])}; fine-food reviews: {data['train']:,} training,"
+        f" {data['test']:,} test, {data['more']:,} more (the list and the CHANGE). {result['mode']}"
+        f" run on {result['device']}; load average (1 min) {load.get('before', '?')} before,"
+        f" {load.get('after', '?')} after. Goal: {result['goal']}.",
+        "",
+        *markdown_table({"columns": columns, "rows": rows}),
+        "",
+        f"- Steps within 2x: {result['steps_within_2x']} of {result['steps']}; queries with every"
+        f" step within 2x: {result['queries_all_steps_within_2x']} of {result['queries']}"
+        f" (goal: {_met(result['goal_met'])}).",
+    ]
+    if result.get("note"):
+        lines += ["", result["note"]]
+    return "\n".join(lines)
+
+
+SECTIONS = {
+    "search_vs_enumeration": svse_section,
+    "replay": replay_section,
+    "pool": pool_section,
+    "service": service_section,
+    "estimates": estimates_section,
+}
 
 
 def section(path: Path) -> str:
     result = json.loads(path.read_text())
     special = SECTIONS.get(str(result.get("benchmark")))
-    if special is not None and ("datasets" in result or "table" in result):
+    structured = ("datasets", "table", "queries", "results")
+    if special is not None and any(key in result for key in structured):
         return special(path)
     lines = [f"## {path.stem}", *tables(result), "", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in scalar_rows(result) if ".table." not in f".{k}."]

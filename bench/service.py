@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import socket
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,18 @@ METADATA = "SELECT * FROM models LIMIT 3;"
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests, 2 s per level")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="the RESULT JSON of an earlier run (another commit, same machine), kept beside "
+        "this run's figures as `before`",
+    )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=4,
+        help="processes the concurrent clients are spread over (1: threads of this process)",
+    )
     return parser.parse_args(argv)
 
 
@@ -93,6 +106,11 @@ def latencies(address: str, text: str, count: int) -> list[float]:
     return out
 
 
+def one_client(address: str, text: str, count: int) -> dict[str, float]:
+    """Latency of `count` queries one after the other."""
+    return summary_ms(latencies(address, text, count))
+
+
 def summary_ms(seconds: list[float]) -> dict[str, float]:
     ordered = sorted(seconds)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -103,21 +121,47 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any]:
-    """`clients` threads each running `text` back to back for `seconds`: throughput, latency."""
+def load(
+    address: str, text: str, clients: int, seconds: float, processes: int = 1
+) -> dict[str, Any]:
+    """`clients` clients each running `text` back to back for `seconds`: throughput, latency.
+    The clients are threads of `processes` processes (spread evenly), so that one client
+    process's GIL does not stand between the server and the clients it answers."""
+    processes = max(1, min(processes, clients))
+    if processes == 1:
+        done, errors, elapsed = _run_clients(address, text, clients, seconds, None)
+    else:
+        done, errors, elapsed = _in_processes(address, text, clients, seconds, processes)
+    all_ = [s for d in done for s in d]
+    return {
+        "clients": clients,
+        "client_processes": processes,
+        "queries_per_s": round(len(all_) / elapsed, 1),
+        **summary_ms(all_),
+        "errors": len(errors),
+    }
+
+
+def _run_clients(
+    address: str, text: str, clients: int, seconds: float, start: Any
+) -> tuple[list[list[float]], list[str], float]:
+    """`clients` threads of this process; each starts at the barrier `start` (all of them
+    across processes), else when all threads are ready. Latencies per thread, errors, and
+    the seconds from the start until the last thread stopped."""
     done: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
-    stop = time.monotonic() + seconds
-    start = threading.Barrier(clients + 1)
+    ready = threading.Barrier(clients + 1)
+    began = [0.0]
 
     def worker(mine: list[float]) -> None:
         client = Client(address, session_id="")
-        start.wait()
+        ready.wait()
+        stop = began[0] + seconds
         try:
             while time.monotonic() < stop:
-                began = time.perf_counter()
+                started = time.perf_counter()
                 run_query(client, text)
-                mine.append(time.perf_counter() - began)
+                mine.append(time.perf_counter() - started)
         except ShiftError as err:
             errors.append(str(err))
         finally:
@@ -126,18 +170,48 @@ def load(address: str, text: str, clients: int, seconds: float) -> dict[str, Any
     threads = [threading.Thread(target=worker, args=(d,)) for d in done]
     for t in threads:
         t.start()
-    start.wait()
-    began = time.perf_counter()
+    if start is not None:
+        start.wait()
+    began[0] = time.monotonic()
+    ready.wait()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - began
-    all_ = [s for d in done for s in d]
-    return {
-        "clients": clients,
-        "queries_per_s": round(len(all_) / elapsed, 1),
-        **summary_ms(all_),
-        "errors": len(errors),
-    }
+    return done, errors, time.monotonic() - began[0]
+
+
+def _client_process(
+    address: str, text: str, clients: int, seconds: float, start: Any, out: Any
+) -> None:
+    out.send(_run_clients(address, text, clients, seconds, start))
+    out.close()
+
+
+def _in_processes(
+    address: str, text: str, clients: int, seconds: float, processes: int
+) -> tuple[list[list[float]], list[str], float]:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with gRPC channels
+    start = context.Barrier(processes + 1)
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    pipes, children = [], []
+    for share in shares:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_client_process, args=(address, text, share, seconds, start, send)
+        )
+        child.start()
+        pipes.append(receive)
+        children.append(child)
+    start.wait(timeout=120)
+    done: list[list[float]] = []
+    errors: list[str] = []
+    elapsed = 0.0
+    for receive, child in zip(pipes, children, strict=True):
+        latencies, failed, seconds_ = receive.recv()
+        done += latencies
+        errors += failed
+        elapsed = max(elapsed, seconds_)
+        child.join()
+    return done, errors, elapsed
 
 
 def fill_cache(address: str) -> float:
@@ -153,9 +227,45 @@ def fill_cache(address: str) -> float:
     return time.perf_counter() - started
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds the server process has used (Linux; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_server_cpu(pid: int, measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """`measure(*args)`'s figures, with the server's CPU milliseconds per query meanwhile."""
+    before = server_cpu_seconds(pid)
+    figures = measure(*args)
+    after = server_cpu_seconds(pid)
+    if before is not None and after is not None and figures["requests"]:
+        figures["server_cpu_ms_per_query"] = round(1e3 * (after - before) / figures["requests"], 2)
+    return figures
+
+
+def goals(queries: dict[str, Any]) -> dict[str, Any]:
+    """Issue 12's targets for the cached ranking, each with its figure and met or missed."""
+    cached, metadata = queries["cached_ranking"], queries["metadata"]
+    p50 = cached["latency_one_client"]["p50_ms"]
+    ratio = p50 / metadata["latency_one_client"]["p50_ms"]
+    scaling = cached["throughput_over_one_client"]["32"]
+    p99 = cached["load"]["32 clients"]["p99_ms"]
+    checks = {
+        "one_client_p50_ms_at_most_5": (p50, p50 <= 5.0),
+        "p50_over_metadata_p50_at_most_1.5": (round(ratio, 2), ratio <= 1.5),
+        "throughput_32_over_1_at_least_1.0": (scaling, scaling >= 1.0),
+        "p99_ms_at_32_clients_at_most_250": (p99, p99 <= 250.0),
+    }
+    return {k: {"value": v, "met": met} for k, (v, met) in checks.items()}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     count, seconds = (20, 2.0) if args.quick else (200, 10.0)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as home:
         process, address = start_server(Path(home))
         try:
@@ -163,11 +273,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"[service] first run of the ranking (fills the cache): {first:.1f}s", flush=True)
             queries: dict[str, Any] = {}
             for name, text in (("cached_ranking", CACHED), ("metadata", METADATA)):
-                single = summary_ms(latencies(address, text, count))
+                single = with_server_cpu(process.pid, one_client, address, text, count)
                 print(f"[service] {name}, one client: {single}", flush=True)
                 levels = []
                 for clients in CONCURRENCY:
-                    levels.append(load(address, text, clients, seconds))
+                    spread = args.client_processes
+                    levels.append(
+                        with_server_cpu(process.pid, load, address, text, clients, seconds, spread)
+                    )
                     print(f"[service] {name}: {levels[-1]}", flush=True)
                 base = levels[0]["queries_per_s"] or 1.0
                 queries[name] = {
@@ -186,13 +299,23 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "first_run_seconds": round(first, 2),
         "queries": queries,
+        "goals": goals(queries),
         "server": "shift serve (all four services in one process, embedded SQLite store)",
-        "clients": "threads of one process, one channel each",
+        "clients": (
+            f"one channel each; threads of up to {args.client_processes} processes "
+            "(spread evenly; one client: this process)"
+        ),
+        "load_average_1min": {
+            "before": round(load_before, 2),
+            "after": round(os.getloadavg()[0], 2),
+        },
         "device": "cpu",
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
     folder = OUT if args.quick else RESULTS  # a smoke run never replaces published figures
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "service-cpu.json").write_text(json.dumps(result, indent=2))

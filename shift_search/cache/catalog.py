@@ -89,11 +89,16 @@ class _Kind(Generic[R]):
 
 
 class _Shelf(Generic[R]):
-    """Register / get / list / delete one kind of record, with a unique name index."""
+    """Register / get / list / delete one kind of record, with a unique name index.
+
+    Every change increments the catalog's version once it is written; a listing is kept with
+    the version read before it was made, and given again while the version has not moved (a
+    store no release of ours has changed since versions exist has none: it is always read)."""
 
     def __init__(self, store: Store, kind: _Kind[R]) -> None:
         self._store = store
         self._kind = kind
+        self._listed: tuple[bytes, tuple[R, ...]] | None = None
 
     def register(self, record: R, *, replace: bool) -> R:
         self._kind.validate(record)
@@ -109,7 +114,11 @@ class _Shelf(Generic[R]):
         )
         if old_key is not None and old_key != record.key:
             self._store.delete(self._kind.record_key(old_key))
+        self._changed()
         return record
+
+    def _changed(self) -> None:
+        self._store.incr(keys.CATALOG_VERSION)
 
     def find(self, key_or_name: str) -> R | None:
         found = self._locate(key_or_name)
@@ -136,7 +145,7 @@ class _Shelf(Generic[R]):
             raise NotFound(f'unknown {self._kind.noun} "{key_or_name}"', self._suggest(key_or_name))
         return record
 
-    def list(self) -> list[R]:
+    def _read_all(self) -> list[R]:
         record_keys = self._store.scan(self._kind.records)
         stored = [
             (key, self._kind.decode(load_json(raw)))
@@ -151,6 +160,16 @@ class _Shelf(Generic[R]):
         ]
         return sorted(live, key=lambda r: r.name)
 
+    def list(self) -> list[R]:
+        version = self._store.get(keys.CATALOG_VERSION)
+        listed = self._listed
+        if version is not None and listed is not None and listed[0] == version:
+            return list(listed[1])
+        records = self._read_all()
+        if version is not None:
+            self._listed = (version, tuple(records))
+        return records
+
     def delete(self, key_or_name: str) -> bool:
         found = self._locate(key_or_name)
         if found is None:
@@ -158,6 +177,7 @@ class _Shelf(Generic[R]):
         stored_key, record = found
         self._store.delete(self._kind.name_key(record.name))
         self._store.delete(self._kind.record_key(stored_key))
+        self._changed()
         return True
 
     def _load(self, record_key: str) -> R | None:

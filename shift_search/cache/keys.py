@@ -7,6 +7,7 @@ component can contain the ``:`` separator and two different tuples never share a
     catalog:model-name:{name}                      model key of the record holding that name
     catalog:dataset:{dataset key}                  DatasetRecord JSON (durable)
     catalog:dataset-name:{name}                    dataset key of the record holding that name
+    catalog:version                                counts catalog changes (listings are kept)
     feat:{model}:{rows fp}                              features of rows, by content (evictable)
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
     res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             stored.ProxyScore
@@ -33,7 +34,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from shift_search.runtime.errors import InvalidArgument
 
@@ -44,6 +45,9 @@ MODELS = f"{CATALOG}model:"
 MODEL_NAMES = f"{CATALOG}model-name:"
 DATASETS = f"{CATALOG}dataset:"
 DATASET_NAMES = f"{CATALOG}dataset-name:"
+CATALOG_VERSION = f"{CATALOG}version"
+"""A counter every catalog change increments once written, so a reader may keep a listing for
+as long as the counter has not moved (`catalog.Catalog`)."""
 FEATURES = f"{PREFIX}feat:"
 NN_SUMMARIES = f"{PREFIX}nn:"
 RESULTS = f"{PREFIX}res:"
@@ -116,6 +120,21 @@ def proxy_result(
     """A proxy score of a model on dataset versions (e.g. train then test fingerprints)."""
     fps = _fingerprints(dataset_fingerprints)
     return f"{PROXY_RESULTS}{_part(model_key)}:{fps}:{_part(proxy)}:{_part(params_digest)}"
+
+
+def model_proxy_results(model_key: str) -> str:
+    """The prefix of every proxy result of a model, on any data."""
+    return f"{PROXY_RESULTS}{_part(model_key)}:"
+
+
+def result_fingerprints(model_key: str, result_key: str) -> list[str]:
+    """The dataset fingerprints a proxy result of `model_key` was computed on, in order (train
+    segments, then test segments), read back from its key; [] for a key of another model."""
+    prefix = model_proxy_results(model_key)
+    if not result_key.startswith(prefix):
+        return []
+    fps = result_key[len(prefix) :].split(":", 1)[0]
+    return [unquote(f) for f in fps.split("+")]
 
 
 def proxy_results(model_key: str, dataset_fingerprints: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 MODALITIES = ("text", "image")
@@ -42,7 +43,8 @@ MODEL_SOURCES = ("huggingface", "onnx", "efficientnet", "torchvision", "local")
 DATASET_FORMATS = ("csv", "jsonl", "parquet", "imagefolder", "hf_disk", "numpy", "builtin")
 
 
-def _now() -> str:
+def now_stamp() -> str:
+    """Now, as `date_added` holds it (UTC, seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
@@ -60,14 +62,14 @@ class ModelRecord:
     inference_cost: float | None = None  # seconds per 1k samples on the reference device
     load_cost: float | None = None  # seconds to load once
     finetuned: bool = False
-    date_added: str = field(default_factory=_now)
+    date_added: str = field(default_factory=now_stamp)
     revision: str = "main"
     pooling: str = "mean"  # mean | pooler | first
     tokenizer: str | None = None  # for ONNX models: a folder or a known model to borrow from
     parent: str | None = None  # lineage: the model this one was fine-tuned from
     tags: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Stable, content-based identifier: models/{source}/{name}@{revision}~{outputs digest}.
 
@@ -76,7 +78,7 @@ class ModelRecord:
         recomputed). The catalog keeps one record per name either way."""
         return f"models/{self.source}/{self.name}@{self.revision}~{self.outputs_digest}"
 
-    @property
+    @cached_property
     def outputs_digest(self) -> str:
         """sha256 (16 hex digits) of the fields that change the model's outputs."""
         fields = {name: getattr(self, name) for name in MODEL_OUTPUT_FIELDS}
@@ -138,14 +140,14 @@ class DatasetRecord:
     num_classes: int | None = None
     fingerprint: str = ""
     segments: tuple[SegmentRecord, ...] = ()
-    date_added: str = field(default_factory=_now)
+    date_added: str = field(default_factory=now_stamp)
     tags: Mapping[str, str] = field(default_factory=dict)
     changes: tuple[ChangeRecord, ...] = ()
     mean_input_chars: float | None = None
     """Mean characters per input of a text dataset (from its content; the cost model scales a
     text model's profiled inference cost by it)."""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Stable identifier: datasets/{name}@{fingerprint} (fingerprint of the description when
         the content has not been read yet)."""

@@ -49,6 +49,17 @@ class ProxyScore(_Stored):
     train_samples: int = 0
     test_samples: int = 0
     seconds: float = 0.0
+    train_counts: Sequence[int] = ()
+    """Training samples per training segment (a prefix of each in chunk order); empty in
+    results stored before it was recorded, which are rewritten byte for byte as they were."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if not self.train_counts:
+            del out["train_counts"]
+        else:
+            out["train_counts"] = list(self.train_counts)
+        return out
 
 
 @dataclass(frozen=True)

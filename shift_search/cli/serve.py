@@ -8,8 +8,10 @@ from dataclasses import replace
 
 import grpc
 
+from shift_search.cache.store import Store
 from shift_search.cli import exposure as security
 from shift_search.runtime import confinement
+from shift_search.runtime.callers import Local
 from shift_search.runtime.server import Registration, ServiceServer
 from shift_search.runtime.settings import DEFAULT_PORT, Settings
 
@@ -75,8 +77,9 @@ def build(args: argparse.Namespace) -> ServiceServer:
     own = internal.address if internal is not None else server.address
     outbound = None if internal is not None else exposure.outbound()
     registrations: list[Registration] = []
-    if service in ("all", "cache"):
-        registrations.append(_cache(args.store or settings.redis_url))
+    store = _store(args.store or settings.redis_url) if service in ("all", "cache") else None
+    if store is not None:
+        registrations.append(_cache(store))
     if service in ("all", "parser"):
         from shift_search.parser.service import registration as parser_registration
 
@@ -96,7 +99,7 @@ def build(args: argparse.Namespace) -> ServiceServer:
     if service in ("all", "planner"):
         if service == "all":
             registrations += _planner(
-                own,
+                store if store is not None else own,
                 [own],
                 with_parser=False,
                 credentials=None,
@@ -124,15 +127,20 @@ def build(args: argparse.Namespace) -> ServiceServer:
     return server
 
 
-def _cache(store_url: str | None) -> Registration:
-    from shift_search.cache.service import registration as cache_registration
+def _store(store_url: str | None) -> Store:
     from shift_search.cache.stores import open_store
 
-    return cache_registration(open_store(store_url))
+    return open_store(store_url)
+
+
+def _cache(store: Store) -> Registration:
+    from shift_search.cache.service import registration as cache_registration
+
+    return cache_registration(store)
 
 
 def _planner(
-    cache_address: str,
+    cache: str | Store,
     executors: list[str],
     *,
     with_parser: bool,
@@ -141,9 +149,13 @@ def _planner(
     parser_credentials: grpc.ChannelCredentials | None = None,
 ) -> list[Registration]:
     """The QueryService, parsing through the ParserService at `parser_address` (in-process
-    without one); a planner alone also answers ParserService itself. `credentials`: mutual
-    TLS to the cache and the executors; `parser_credentials`: to the parser."""
+    without one); a planner alone also answers ParserService itself. `cache`: the cache
+    service's address, or the store of the cache served in this process, which the planner
+    then calls directly (no loopback round trips). `credentials`: mutual TLS to the cache and
+    the executors; `parser_credentials`: to the parser."""
+    from shift_search.cache.calls import CacheCalls
     from shift_search.cache.client import CacheClient
+    from shift_search.cache.in_process import InProcessCache
     from shift_search.parser.service import registration as parser_registration
     from shift_search.planner.coordinator import Coordinator
     from shift_search.planner.executors import ExecutorPool
@@ -151,12 +163,16 @@ def _planner(
     from shift_search.planner.service import registration as planner_registration
     from shift_search.planner.session import Sessions
 
-    cache = CacheClient(cache_address, credentials=credentials)
+    calls: CacheCalls = (
+        CacheClient(cache, credentials=credentials)
+        if isinstance(cache, str)
+        else InProcessCache(cache, caller=Local())
+    )
     pool = ExecutorPool(executors, credentials=credentials)
     parser: ScriptParser = (
         ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
     )
-    coordinator = Coordinator(cache, pool, Sessions(cache), parser)
+    coordinator = Coordinator(calls, pool, Sessions(calls), parser)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

@@ -21,6 +21,7 @@ from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cache.stored import ProxyScore
 from shift_search.executor.datasets.segments import Segment, SegmentReader, describe
 from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.extract import extract_features
 from shift_search.executor.features.store import Block, FeatureStore, blocks
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
@@ -34,8 +35,10 @@ from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, 
 from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
 
 PACKAGED = "pypi:"
-NN_METRICS = {EUCLIDEAN_NN: "euclidean", COSINE_NN: "cosine"}
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
+NN_METRICS = {EUCLIDEAN_NN: "euclidean", COSINE_NN: "cosine"}
+PROFILE_BATCH = 64
+"""The batch size `FeatureStore` extracts with, so a profiled cost is what embedding costs."""
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -173,7 +176,14 @@ def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
         test_count = len(test_y)
     seconds = time.perf_counter() - started
     stored = ProxyScore(
-        float(error), proxy.name, resolved, model.key, int(sum(counts)), test_count, seconds
+        float(error),
+        proxy.name,
+        resolved,
+        model.key,
+        int(sum(counts)),
+        test_count,
+        seconds,
+        [int(c) for c in counts],
     )
     env.cache.put_values({key: stored.to_json()})
     score = ScoreResult(
@@ -214,10 +224,10 @@ def run_profile(env: TaskEnv, task: ProfileTask) -> TaskResult[ProfileResult]:
     load_seconds = time.perf_counter() - started
     env.check()
     inputs = _profile_inputs(encoder.modality, max(samples, 8))
-    encoder.embed(inputs[:4])  # warm-up
+    extract_features(encoder, inputs[:PROFILE_BATCH], batch_size=PROFILE_BATCH)  # warm-up
     env.check()
-    started = time.perf_counter()
-    encoder.embed(inputs, batch_size=32)
+    started = time.perf_counter()  # timed as feature extraction runs: its batches, its order
+    extract_features(encoder, inputs, batch_size=PROFILE_BATCH)
     per_sample = (time.perf_counter() - started) / len(inputs)
     try:
         num_params = sum(p.numel() for p in encoder.trainable().parameters())

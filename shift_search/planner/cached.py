@@ -11,6 +11,8 @@ sample counts. From the results on exactly this data:
   holds exactly the query's parameters; its error is kept, so a plan can read it instead of
   computing it. Defaults are resolved by the executor, so a proxy written with fewer parameters
   than it has is never taken as scored, only its features are.
+Features are also found segment by segment in the model's results on any data
+(`segment_features`): a test set or a list member embedded for another query is cached here too.
 Datasets with CHANGE mutations and dataset lists carry the segment fingerprints the executor
 gives them (`binder.changed_segments`, `cache.dataset_versions`), so their results are found too.
 """
@@ -113,7 +115,57 @@ def stored_work(cache: ResultStore, spec: SearchSpec) -> Stored:
     trains = [max((r.train_samples for _, r in rs), default=0) for rs in results]
     tests = [max((r.test_samples for _, r in rs), default=0) for rs in results]
     scored = [[_slices(rs, proxy) for rs in results] for proxy in spec.proxies]
+    for i, model in enumerate(spec.models):
+        answered = all(spec.train.size in s[i] for s in scored)
+        if answered or (trains[i] >= spec.train.size and tests[i] >= spec.test.size):
+            continue
+        train, test = segment_features(cache, model.key, spec.train.record, spec.test.record)
+        trains[i], tests[i] = max(trains[i], train), max(tests[i], test)
     return Stored(trains, tests, scored)
+
+
+def segment_features(
+    cache: ResultStore, model_key: str, train: DatasetRecord, test: DatasetRecord
+) -> tuple[int, int]:
+    """Training and test samples of this data whose features the model's results on any data
+    show embedded, segment by segment (features are keyed by content, so a segment embedded
+    for another query, as a list's member or as a test set, is cached for this one): a
+    segment's prefix in chunk order as a result's training data, all of it as its test data.
+    Counts per segment come from the result (`ProxyScore.train_counts`), or, for results
+    stored before they were recorded, from one training segment's total."""
+    result_keys = cache.scan(keys.model_proxy_results(model_key))
+    seen: dict[str, int] = {}
+    whole = -1  # a test segment: embedded whole, whatever its size
+    test_fps = _fingerprints(test)
+    for key, raw in zip(result_keys, cache.get_values(result_keys), strict=True):
+        if raw is None:
+            continue
+        result = ProxyScore.from_json(raw)
+        fps = keys.result_fingerprints(model_key, key)
+        counts = list(result.train_counts)
+        if not counts:  # stored before counts were: one training segment, or nothing known
+            tail = len(fps) - len(test_fps)
+            ends_with_test = tail > 0 and fps[tail:] == test_fps
+            if (tail if ends_with_test else len(fps) - 1) != 1:
+                continue
+            counts = [result.train_samples]
+        for fp, count in zip(fps, counts, strict=False):
+            seen[fp] = whole if seen.get(fp) == whole else max(seen.get(fp, 0), count)
+        for fp in fps[len(counts) :]:
+            seen[fp] = whole
+    return _covered(train, seen, whole), _covered(test, seen, whole)
+
+
+def _covered(data: DatasetRecord, seen: Mapping[str, int], whole: int) -> int:
+    """Samples of `data` whose features are cached: per segment, its cached prefix."""
+    segments = [(s.fingerprint, s.size) for s in data.segments] or [
+        (data.fingerprint, data.size or 0)
+    ]
+    total = 0
+    for fp, size in segments:
+        count = seen.get(fp, 0)
+        total += size if count == whole else min(count, size)
+    return total
 
 
 def _slices(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import assert_never
 
 from shift_search.cache import keys
-from shift_search.cache.client import CacheClient
+from shift_search.cache.calls import CacheCalls
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.cache.stored import HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement
@@ -48,6 +48,7 @@ from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult
+from shift_search.runtime.daemon_threads import DaemonThreads
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
 
 log = logging.getLogger("shift.planner")
@@ -66,6 +67,8 @@ class Run:
     trace: Trace = field(default_factory=Trace)
     analyze: bool = False
     statement: int = 0
+    planned: tuple[ast.Query | ast.Finetune, physical.Plan] | None = None
+    """A plan made before the statement ran, for this statement (not planned again)."""
     _binder: Binder | None = None
 
     @property
@@ -81,7 +84,7 @@ class Coordinator:
 
     def __init__(
         self,
-        cache: CacheClient,
+        cache: CacheCalls,
         executors: ExecutorPool,
         sessions: Sessions,
         parser: ScriptParser | None = None,
@@ -90,6 +93,7 @@ class Coordinator:
         self.executors = executors
         self.sessions = sessions
         self.parser = parser or InProcessParser()
+        self._threads = DaemonThreads("statement")
 
     def execute(
         self,
@@ -125,7 +129,10 @@ class Coordinator:
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
     ) -> Iterator[tuple[int, Event]]:
-        """Run one statement on a worker thread; stream its events as they come."""
+        """Run one statement and stream its events as they come: on a worker thread, or, when
+        planning shows it needs no executor (a metadata query, a ranking the cache answers
+        whole), here, its events sent once it is done (it takes milliseconds; handing it to a
+        thread and its events back one by one cost more than running it)."""
         events: queue.Queue[Event | BaseException | None] = queue.Queue()
         binder = functools.partial(self._binder, session)
         run = Run(session, binder, events.put, cancelled, statement=stmt.index)
@@ -145,7 +152,10 @@ class Coordinator:
                 self._record(stmt, session, time.perf_counter() - started, outcome)
                 events.put(None)
 
-        threading.Thread(target=work, name=f"stmt-{stmt.index}", daemon=True).start()
+        if self._answered_at_once(stmt, run):
+            work()
+        else:
+            self._threads.run(work)
         while True:
             item = events.get()
             if item is None:
@@ -153,6 +163,25 @@ class Coordinator:
             if isinstance(item, BaseException):
                 raise item
             yield stmt.index, item
+
+    def _answered_at_once(self, stmt: ast.Statement, run: Run) -> bool:
+        """Whether a query statement's plan needs no executor, planned now (and kept for the
+        run, so it is planned once; unless it starts by profiling, which `_planned` runs
+        before planning again): metadata, or searches the cache answers whole."""
+        match stmt:
+            case ast.Select() | ast.SetOperation():
+                query: ast.Query = stmt
+            case ast.Declare(query=declared):
+                query = declared
+            case _:
+                return False
+        try:
+            plan = self._plan(query, run.binder)
+        except Exception:  # it fails at once, the same way (and is recorded), when it runs
+            return True
+        if not any(isinstance(s, physical.Profile) for s in plan.walk()):
+            run.planned = (query, plan)  # a plan that profiles is made again once it has
+        return _answered_by_the_cache(plan)
 
     def _record(
         self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
@@ -262,6 +291,11 @@ class Coordinator:
         """The plan a statement executes: planned once; when it starts by profiling models
         whose costs are unknown, that step runs and the rest is planned once more with the
         measured costs. A plan with work for the executors is announced (Planned)."""
+        if run.planned is not None and run.planned[0] is statement:
+            plan, run.planned = run.planned[1], None
+            if _runs_on_executors(plan):
+                run.emit(Planned(plan))
+            return plan
         bound = self._bind(statement, run.binder)
         stored = read_stored_work(self.cache, bound)
         costs = self._costs(bound)
@@ -289,11 +323,11 @@ class Coordinator:
 
     def _state_writer(self, spec: SearchSpec) -> task_aware.StateWriter:
         """Where a successive-halving run records its rounds (survivors, scores)."""
-        run_id = task_aware.run_id(spec)
 
         def write(state: HalvingState) -> None:
             try:
-                self.cache.put_values({keys.sh_state(run_id): state.to_json()})
+                key = keys.sh_state(task_aware.run_id(spec))
+                self.cache.put_values({key: state.to_json()})
             except ShiftError as err:
                 log.warning("successive-halving state not written: %s", err.message)
 
@@ -359,6 +393,20 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
             return BoundVariable(name, _with_models(query, measured))  # type: ignore[arg-type]
         case _:
             return bound
+
+
+def _answered_by_the_cache(plan: physical.Plan) -> bool:
+    """Whether a plan runs without executors: no profiling, benchmark or fine-tuning, and
+    every search read from the cache."""
+    for step in plan.walk():
+        match step:
+            case physical.Profile() | physical.Benchmark() | physical.FinetuneHalving():
+                return False
+            case physical.Finetune():
+                return False
+            case physical.FullPass() | physical.Halving() if not step.cached:
+                return False
+    return bool(plan.steps)
 
 
 def _runs_on_executors(plan: physical.Plan) -> bool:

@@ -4,8 +4,9 @@ Seconds throughout. Per model i: L_i seconds to load, I_i seconds to embed one s
 N_tr / N_te training / test samples; T_O task overhead, T_load load overhead (per task), T_proxy
 proxy cost per test sample (constants from the paper, which gives them in ms).
 
-- Without SH (the paper's formula):
-  Σ_i (T_O + T_load + 2 L_i + I_i (N_tr + N_te) + T_proxy N_te) / D.
+- Without SH (the paper's formula, with one load per task: our executor embeds both splits in
+  one task, so it loads a model once where the paper charges 2 L_i):
+  Σ_i (T_O + T_load + L_i + I_i (N_tr + N_te) + T_proxy N_te) / D.
 - With SH, as our executor runs it: every model embeds the full test set once (in its round-0
   task), then round k costs
   S_k · mean_i(T_O + T_load + L_i + I_i · ΔC_k + T_proxy N_te) / min(D, S_k),
@@ -16,10 +17,15 @@ proxy cost per test sample (constants from the paper, which gives them in ms).
   slice did not grow). The paper's formula (`cost_with_sh_paper`) charges the whole
   cumulative slice C · R_k again every round, as the authors' per-slice cache did.
 
-Cached work costs zero: cached embeddings are not recomputed, a model whose embeddings are all
-cached is not loaded (the 2 L_i of the no-SH formula are one load per split still to embed), and a
-model whose full-data proxy result is cached costs nothing at all. SH cannot know which models
-survive, so a round prices the mean model.
+Cached work is not recomputed: a model whose embeddings are all cached is not loaded, a task
+reads the cached features it uses (T_lookup per sample), and a model whose proxy result on the
+slice is cached costs nothing at all. A slice is cached only as the executor keys features: whole
+storage chunks, and the leading part of a chunk only for a slice of exactly that many samples (a
+shorter slice of a cached chunk is embedded again). SH cannot know which models survive, so a
+round prices the mean model.
+
+The constants are our executor's, measured (`CostConstants`); `PAPER_CONSTANTS` are the paper's
+(T_O = 0.8 s, T_load = 0.7 s per task), which price a task about 100 times dearer than ours.
 """
 
 from __future__ import annotations
@@ -43,10 +49,17 @@ class ModelCost:
 
 @dataclass(frozen=True)
 class CostConstants:
-    """Per-task overheads (seconds) and proxy cost per test sample (seconds)."""
+    """Per-task overheads (seconds), reading cached features and the proxy cost per test sample
+    (seconds). The defaults are what a task costs on our executor, measured with
+    `python -m bench.estimates` on the 2-core development machine (executor phases per task):
+    a score task spends 4–40 ms (median about 10) outside its data, feature and proxy phases,
+    reads a cached feature row in about 40 µs, and profiling times a model's whole load, so
+    there is no load overhead beyond it."""
 
-    task_overhead: float = 0.8
-    load_overhead: float = 0.7
+    task_overhead: float = 0.01
+    load_overhead: float = 0.0
+    lookup_per_sample: float = 4e-5
+    """Reading one cached feature row (fetching and decompressing its chunk)."""
     proxy_per_test_sample: Mapping[str, float] = field(
         default_factory=lambda: DEFAULT_PROXY_SECONDS
     )
@@ -60,6 +73,8 @@ class CostConstants:
 
 
 DEFAULT_CONSTANTS = CostConstants()
+PAPER_CONSTANTS = CostConstants(task_overhead=0.8, load_overhead=0.7, lookup_per_sample=0.0)
+"""The paper's constants (its per-task overheads, no price for reading cached features)."""
 
 
 @dataclass(frozen=True)
@@ -118,18 +133,36 @@ class _Workload:
         work = self.cached[i]
         return 0 if work.proxy_done else max(0, self.n_train - work.train_samples)
 
+    def cached_train(self, i: int) -> int:
+        """Training samples a full pass of model i reads from the cache."""
+        work = self.cached[i]
+        return 0 if work.proxy_done else self.n_train - self.missing_train(i)
+
+    def cached_test(self, i: int) -> int:
+        """Test samples a task of model i reads from the cache."""
+        work = self.cached[i]
+        return 0 if work.proxy_done else self.n_test - self.missing_test(i)
+
     def new_train(self, i: int, before: int, upto: int) -> int:
         """Samples model i embeds to grow its slice from `before` to `upto` samples.
 
-        Only whole storage chunks of the old slice (or of the cached prefix) are reused; a partial
-        last chunk is embedded again inside the bigger one.
+        Features are keyed as the executor stores them: whole storage chunks (the last chunk of
+        the data is whole at its end), and a chunk's leading part only for a slice of exactly
+        that size. So the whole chunks of the old slice and of the cached prefix are reused; the
+        leading part of a chunk is embedded (again) unless the cached prefix ends exactly there.
         """
         work = self.cached[i]
-        done = max(before, work.train_samples)
-        if work.proxy_done or upto <= done:
+        if work.proxy_done or upto <= before:
             return 0
         chunk = self.constants.storage_chunk
-        return upto - done // chunk * chunk
+        whole = max(before, work.train_samples) // chunk  # whole chunks cached
+        if work.train_samples >= self.n_train:
+            return 0 if upto >= self.n_train or upto % chunk == 0 else upto % chunk
+        if upto >= self.n_train:
+            return self.n_train - min(whole * chunk, self.n_train)
+        new_whole = max(0, upto // chunk - whole) * chunk
+        partial = upto % chunk
+        return new_whole + (0 if partial == 0 or upto == work.train_samples else partial)
 
     def task_seconds(self, i: int) -> float:
         """T_O + T_proxy · N_te: what every task that scores model i costs."""
@@ -160,11 +193,18 @@ def _workload(
 
 def _steps_without_sh(w: _Workload) -> list[StepEstimate]:
     todo = [i for i, work in enumerate(w.cached) if not work.proxy_done]
-    splits = {i: (w.missing_train(i) > 0) + (w.missing_test(i) > 0) for i in todo}
-    loads = sum(w.models[i].load_seconds * splits[i] for i in todo)
-    overhead = sum(w.constants.load_overhead for i in todo if splits[i])
-    train = sum(w.models[i].infer_seconds_per_sample * w.missing_train(i) for i in todo)
-    test = sum(w.models[i].infer_seconds_per_sample * w.missing_test(i) for i in todo)
+    embeds = {i: w.missing_train(i) > 0 or w.missing_test(i) > 0 for i in todo}
+    loads = sum(w.models[i].load_seconds * embeds[i] for i in todo)
+    overhead = sum(w.constants.load_overhead for i in todo if embeds[i])
+    lookup = w.constants.lookup_per_sample
+    train = sum(
+        w.models[i].infer_seconds_per_sample * w.missing_train(i) + lookup * w.cached_train(i)
+        for i in todo
+    )
+    test = sum(
+        w.models[i].infer_seconds_per_sample * w.missing_test(i) + lookup * w.cached_test(i)
+        for i in todo
+    )
     d = w.devices
     missing_train = sum(w.missing_train(i) for i in todo)
     missing_test = sum(w.missing_test(i) for i in todo)
@@ -176,7 +216,7 @@ def _steps_without_sh(w: _Workload) -> list[StepEstimate]:
             len(todo),
         ),
         StepEstimate(
-            "load models", loads / d, f"{sum(splits.values())} loads", sum(splits.values())
+            "load models", loads / d, f"{sum(embeds.values())} loads", sum(embeds.values())
         ),
         StepEstimate(
             "embed train", train / d, f"{missing_train:,} uncached samples in all", missing_train
@@ -251,12 +291,16 @@ def _round_model_parts(w: _Workload, schedule: Schedule, k: int, i: int) -> dict
     """What scoring model i in round k costs, test-set embedding excepted, split into PARTS."""
     before = schedule.samples[k - 1] if k else 0
     new = w.new_train(i, before, schedule.samples[k])
-    embeds = new > 0 or (k == 0 and w.missing_test(i) > 0)
+    embeds_test = k == 0 and w.missing_test(i) > 0  # embedded by round 0's task, kept in memory
+    embeds = new > 0 or embeds_test
     model = w.models[i]
     done = w.cached[i].proxy_done
     load = w.constants.load_overhead + model.load_seconds if embeds else 0.0
+    read = 0 if done else schedule.samples[k] - new + (0 if embeds_test else w.n_test)
     return {
-        "features": load + model.infer_seconds_per_sample * new,
+        "features": load
+        + model.infer_seconds_per_sample * new
+        + w.constants.lookup_per_sample * read,
         "proxy": 0.0 if done else w.proxy_seconds * w.n_test,
         "other": 0.0 if done else w.constants.task_overhead,
     }

@@ -417,7 +417,8 @@ def _profile(
     if not chosen:
         return ()
     c, share = costs.constants, len(chosen) / costs.devices
-    features = c.load_overhead + DEFAULT_LOAD_SECONDS + PROFILE_SAMPLES * DEFAULT_INFER_SECONDS
+    inferences = 2 * PROFILE_SAMPLES  # a warm-up pass, then the timed one
+    features = c.load_overhead + DEFAULT_LOAD_SECONDS + inferences * DEFAULT_INFER_SECONDS
     estimate = Estimate.of({"features": share * features, "other": share * c.task_overhead})
     return (Profile(models=chosen, estimate=estimate),)
 

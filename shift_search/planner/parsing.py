@@ -4,6 +4,7 @@ syntax error keeps every position, expectation and excerpt the parser gave it.""
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 import grpc
@@ -23,10 +24,16 @@ class ScriptParser(Protocol):
 
 
 class InProcessParser:
-    """Parses in the planner's own process."""
+    """Parses in the planner's own process; the scripts parsed last are kept (they are
+    immutable), so a query sent again is not parsed again."""
 
     def parse(self, text: str, source: str = "<query>") -> ast.Script:
-        return parse(text, source)
+        return _parsed(text, source)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, source: str) -> ast.Script:
+    return parse(text, source)
 
 
 class ParserClient:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from shift_search.cache.client import CacheClient
+from shift_search.cache.calls import CacheCalls
 from shift_search.cache.records import ModelRecord
 from shift_search.planner.events import Event, Note
 from shift_search.planner.executors import ExecutorPool
@@ -21,7 +21,7 @@ from shift_search.tasks.specs import ProfileTask
 def profiled(
     models: Sequence[ModelRecord],
     pool: ExecutorPool,
-    cache: CacheClient,
+    cache: CacheCalls,
     emit: Callable[[Event], None],
     cancelled: threading.Event | None = None,
 ) -> list[ModelRecord]:

@@ -62,7 +62,7 @@ class Stored:
             return ""
         return (
             f"results of {done} of {len(self.scored[0])} models, features of {embedded}; "
-            "cached work costs nothing"
+            "cached work is read, not computed"
         )
 
 

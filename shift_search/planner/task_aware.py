@@ -160,7 +160,8 @@ class Search(BackgroundJob):
     ) -> dict[str, float]:
         """Score `models` on `counts` samples per segment (None: all); those in `known` come
         from the cache (read when the plan was made), the others from the executors; `live`
-        sends the current top-k (Leaders) after every result."""
+        sends the current top-k (Leaders) after every result (once for the cached ones: they
+        arrive together)."""
         if self._cancelled.is_set():
             raise Cancelled("query cancelled")
         known = known or {}
@@ -169,11 +170,13 @@ class Search(BackgroundJob):
         for model in models:
             if model.name in known:
                 error, key = known[model.name]
-                self._scored(proxy, model, error, key, True, total, live)
+                self._scored(proxy, model, error, key, True, total, live=False)
                 for step in lookup:
                     self.trace.add(step, rows=1, cache_hits=1)
                 if not lookup:
                     self.trace.add(span, rows=1, cache_hits=1)
+        if live and any(m.name in known for m in models):
+            self._leaders(proxy)  # the cached results arrived at once: one top-k for all of them
         to_run = [m for m in models if m.name not in known]
         requests = [self._request(m, proxy, counts) for m in to_run]
 
@@ -210,12 +213,18 @@ class Search(BackgroundJob):
         with self._lock:
             scores = self.ranking.scores.setdefault(proxy.label, {})
             scores[model.name] = error
-            top = best_first(scores, self.spec.descending)[:LEADERS]
-            leaders = Leaders(tuple(top), tuple(scores[n] for n in top))
             done = len(scores)
         self.emit(TaskFinished(key, model.name, proxy.name, error, from_cache, done, total))
         if live:
-            self.emit(leaders)
+            self._leaders(proxy)
+
+    def _leaders(self, proxy: Proxy) -> None:
+        """Send the current top-k of `proxy`."""
+        with self._lock:
+            scores = self.ranking.scores.setdefault(proxy.label, {})
+            top = best_first(scores, self.spec.descending)[:LEADERS]
+            leaders = Leaders(tuple(top), tuple(scores[n] for n in top))
+        self.emit(leaders)
 
     def _request(self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None) -> ScoreTask:
         spec, selection = self.spec, None if counts is None else tuple(counts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import grpc
@@ -33,10 +33,12 @@ def open_channel(
     credentials: grpc.ChannelCredentials | None = None,
     *,
     token: str | None = None,
+    options: Sequence[tuple[str, object]] = (),
 ) -> grpc.Channel:
     """A channel to `address` that propagates request ids and deadlines: TLS with
     `credentials` (see `tls.channel_credentials`), else plaintext; `token` goes with every
-    call as a bearer token, which is never sent in plaintext beyond this machine.
+    call as a bearer token, which is never sent in plaintext beyond this machine; `options`
+    go with `CHANNEL_OPTIONS`.
 
     A `dns:///name:port` address with round-robin load balancing spreads calls over every pod
     behind a headless Kubernetes Service.
@@ -46,9 +48,9 @@ def open_channel(
             raise FailedPrecondition(
                 f"refusing to send a token in plaintext to {address}; use TLS (--ca or --tls)"
             )
-        channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+        channel = grpc.insecure_channel(address, options=[*CHANNEL_OPTIONS, *options])
     else:
-        channel = grpc.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
+        channel = grpc.secure_channel(address, credentials, options=[*CHANNEL_OPTIONS, *options])
     return grpc.intercept_channel(channel, ClientInterceptor(token))
 
 

@@ -7,6 +7,7 @@ per-client bound one client could take every thread and starve health checks and
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from collections import Counter
@@ -64,8 +65,14 @@ def client_key(caller: Caller, peer: str) -> str:
         case Service(name=name):
             return f"service:{name}"
         case Local():
-            host = _host_of(peer)
-            return "local" if host is None or _is_local(host) else f"ip:{host}"
+            return _local_key(peer)
+
+
+@functools.lru_cache(maxsize=1024)
+def _local_key(peer: str) -> str:
+    """A local caller's key by its peer address (kept: parsed once per connection)."""
+    host = _host_of(peer)
+    return "local" if host is None or _is_local(host) else f"ip:{host}"
 
 
 def _host_of(peer: str) -> str | None:

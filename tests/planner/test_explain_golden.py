@@ -128,5 +128,9 @@ def test_auto_picks_halving_only_where_it_pays(server: ServiceServer) -> None:
             (plan,) = stub.Explain(query_pb2.ExplainRequest(script=script), timeout=30).plans
         return plan.decisions["successive_halving"]
 
-    assert decision("sst2-train", "sst2-test") == "true"  # N_tr ≫ N_te, 65 models
+    # SST-2 (N_tr ≫ N_te, 65 models): SH's 134 tasks load a model 69 times more than the full
+    # pass's 65 tasks do; at this pool's speed (16–53 µs a sample, 2 s a load) that outweighs
+    # the embedding SH saves. On a device as slow as the paper's, SH pays:
+    # test_costmodel.test_sh_chosen_for_sst2_with_the_papers_costs.
+    assert decision("sst2-train", "sst2-test") == "false"
     assert decision("vtab-train", "vtab-test") == "false"  # tiny: overheads dominate

@@ -58,7 +58,7 @@ def models(world: Path) -> list[ModelRecord]:
             uri=str(world / f"bert-{i % 2}"),
             num_params=(i + 1) * 1_000_000,
             upstream_accuracy=None if i % 5 else 0.5 + i / 200,
-            inference_cost=53.0 if i % 2 else 16.0,  # as if large: AUTO picks SH on small data
+            inference_cost=106.0 if i % 2 else 32.0,  # as if large: AUTO picks SH on small data
             load_cost=2.0,
         )
         for i in range(TEXT_MODELS)
