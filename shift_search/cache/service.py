@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import grpc
 
-from shift_search.cache import convert
+from shift_search.cache import convert, keys
 from shift_search.cache.catalog import Catalog, ModelFilter
 from shift_search.cache.codec import load_request_json
 from shift_search.cache.history import History
@@ -15,6 +15,7 @@ from shift_search.cache.store import Store
 from shift_search.cache.write_policy import check_writes
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
 from shift_search.runtime.errors import Cancelled, InvalidArgument, NotFound
+from shift_search.runtime.metrics import record_cache_lookup
 from shift_search.runtime.server import Registration
 
 BLOB_PIECE_BYTES = 1024 * 1024
@@ -89,6 +90,8 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
         self, request: cache_pb2.GetValuesRequest, context: grpc.ServicerContext
     ) -> cache_pb2.GetValuesResponse:
         values = self.store.get_many(list(request.keys))
+        for key, value in zip(request.keys, values, strict=True):
+            record_cache_lookup(keys.kind_of(key), value is not None)
         return cache_pb2.GetValuesResponse(
             values=[
                 cache_pb2.KeyValue(key=k, value=v or b"", found=v is not None)
@@ -135,6 +138,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
         self, request: cache_pb2.GetBlobRequest, context: grpc.ServicerContext
     ) -> Iterator[cache_pb2.GetBlobResponse]:
         data = self.store.get(request.key)
+        record_cache_lookup(keys.kind_of(request.key), data is not None)
         if data is None:
             raise NotFound(f"no blob under {request.key!r}")
         yield cache_pb2.GetBlobResponse(data=data[:BLOB_PIECE_BYTES], total_size=len(data))

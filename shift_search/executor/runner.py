@@ -49,6 +49,12 @@ class EncoderPool:
         self._capacity = capacity
         self._lock = threading.Lock()
 
+    def loaded_keys(self) -> tuple[str, ...]:
+        """Keys of the models whose weights are loaded now (the work queue prefers their
+        tasks for this executor)."""
+        with self._lock:
+            return tuple(self._loaded)
+
     def get(self, model: ModelRecord) -> Encoder:
         with self._lock:
             if model.key in self._loaded:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -20,8 +22,10 @@ from prometheus_client import start_http_server as _start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shift_search.queue.interface import TaskQueue
 from shift_search.runtime.errors import ShiftError
+
+if TYPE_CHECKING:  # the queue records its own metrics here: no import of it at run time
+    from shift_search.queue.interface import TaskQueue
 
 log = logging.getLogger("shift.metrics")
 
@@ -95,11 +99,24 @@ class QueueCollector(Collector):
             yield GaugeMetricFamily(name, text, value=value)
 
 
+_WATCHING: weakref.WeakKeyDictionary[CollectorRegistry, QueueCollector] = (
+    weakref.WeakKeyDictionary()
+)
+_WATCHING_LOCK = threading.Lock()
+
+
 def watch_queue(queue: TaskQueue, registry: CollectorRegistry = REGISTRY) -> QueueCollector:
-    """Publish `queue`'s length and pending entries on `registry` (unregister to stop)."""
-    collector = QueueCollector(queue)
-    registry.register(collector)
-    return collector
+    """Publish `queue`'s length and pending entries on `registry`. One queue per registry (one
+    planner per process): a later call watches its queue instead of the earlier one."""
+    with _WATCHING_LOCK:
+        collector = _WATCHING.get(registry)
+        if collector is not None:
+            collector.queue = queue
+            return collector
+        collector = QueueCollector(queue)
+        registry.register(collector)
+        _WATCHING[registry] = collector
+        return collector
 
 
 @dataclass

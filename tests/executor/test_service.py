@@ -34,6 +34,7 @@ from shift_search.executor.loaders.registry import register_loader
 from shift_search.executor.service import registration as executor_registration
 from shift_search.executor.worker import Executor
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.errors import NotFound, Unavailable
 from shift_search.runtime.server import ServiceServer
 from shift_search.tasks.convert import task_id, task_to_proto
@@ -164,7 +165,9 @@ def services(tmp_path: Path) -> Iterator[Services]:
     cache_server.add(cache_registration(open_store(f"sqlite:///{tmp_path / 'cache.sqlite3'}")))
     cache_server.start()
     executor_server = ServiceServer(port=0)
-    executor_server.add(executor_registration(cache_server.address, slots=1, device="cpu"))
+    executor_server.add(
+        executor_registration(cache_server.address, InProcessQueue(), slots=1, device="cpu")
+    )
     executor_server.start()
     channel = grpc.insecure_channel(executor_server.address)
     cache = CacheClient(cache_server.address)
