@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -148,13 +149,17 @@ def start_metrics_server(
     return MetricsServer(server, thread)
 
 
+METRICS_PORT_ENV = "SHIFT_METRICS_PORT"
+
+
 def add_metrics_argument(parser: argparse.ArgumentParser) -> None:
-    """`--metrics-port N` for a service's command line (0 or absent: no endpoint)."""
+    """`--metrics-port N` for a service's command line (default $SHIFT_METRICS_PORT; 0 or
+    absent: no endpoint)."""
     parser.add_argument(
         "--metrics-port",
         type=int,
-        default=None,
-        help="serve Prometheus metrics at http://HOST:PORT/metrics",
+        default=int(os.environ.get(METRICS_PORT_ENV) or 0) or None,
+        help=f"serve Prometheus metrics at http://HOST:PORT/metrics (${METRICS_PORT_ENV})",
     )
 
 
