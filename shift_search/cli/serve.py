@@ -12,6 +12,7 @@ from shift_search.cli import exposure as security
 from shift_search.cli.exposure import is_loopback
 from shift_search.queue import open_queue
 from shift_search.queue.interface import TaskQueue
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime import confinement
 from shift_search.runtime.metrics import add_metrics_argument, serve_metrics_from, watch_queue
 from shift_search.runtime.server import DRAIN_SECONDS, Registration, ServiceServer
@@ -119,6 +120,9 @@ def build(args: argparse.Namespace, queue: TaskQueue | None = None) -> ServiceSe
 
         assert work is not None
         cache = own if service == "all" else _required(args.cache, "--cache", service)
+        drain = _or(getattr(args, "drain_seconds", None), DRAIN_SECONDS)
+        if isinstance(work, InProcessQueue):  # nobody else could take what it hands back
+            drain = 0.0
         registrations.append(
             executor_registration(
                 cache,
@@ -127,7 +131,7 @@ def build(args: argparse.Namespace, queue: TaskQueue | None = None) -> ServiceSe
                 device=args.device or settings.device,
                 cache_credentials=outbound,
                 executor_id=getattr(args, "executor_id", None),
-                drain_seconds=_or(getattr(args, "drain_seconds", None), DRAIN_SECONDS),
+                drain_seconds=drain,
                 warm=service == "executor",  # a process of its own joins the queue ready
             )
         )

@@ -11,7 +11,7 @@ import pytest
 
 from shift_search.queue.redis_keys import GROUP, QueueKeys
 from shift_search.runtime.metrics import QUEUE_PENDING, QUEUE_WAITING
-from tests.deploy.manifests import Obj, named, of_kind
+from tests.deploy.manifests import Obj, container_ports, containers, named, of_kind
 
 SCALED_OBJECT_SPEC = {
     "scaleTargetRef",
@@ -157,8 +157,5 @@ def test_the_hpa_scales_on_the_queue_metrics_the_services_export(hpa: list[Obj])
     # the planners export them (--metrics-port from SHIFT_METRICS_PORT) on a port Prometheus
     # may scrape
     settings = named(hpa, "ConfigMap", "shift-settings")["data"]
-    (planner,) = named(hpa, "Deployment", "shift-planner")["spec"]["template"]["spec"][
-        "containers"
-    ]
-    ports = {p["name"]: p["containerPort"] for p in planner["ports"]}
-    assert ports["metrics"] == int(settings["SHIFT_METRICS_PORT"])
+    (planner,) = containers(named(hpa, "Deployment", "shift-planner"))
+    assert container_ports(planner)["metrics"] == int(settings["SHIFT_METRICS_PORT"])

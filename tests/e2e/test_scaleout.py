@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +24,14 @@ from pathlib import Path
 import grpc
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.register import register_all
-from shift_search.client import Client, Message, Table
+from shift_search.client import Client, Message, QueryError, Table
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.queue.redis_queue import RedisTaskQueue
-from tests.redis_server import RedisServer, redis_server_binary
+from tests.redis_server import RedisServer, free_port, redis_server_binary
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
 pytestmark = pytest.mark.slow
@@ -112,6 +114,8 @@ class Cluster:
     planners: dict[str, Process]
     executors: dict[str, Process]
     queue: RedisTaskQueue
+    metrics: dict[str, int]
+    """Each service's /metrics port."""
 
     def start_executors(self, *names: str, drain_seconds: float = 20.0) -> None:
         """Start these executors (at once, in parallel) and wait until each has joined."""
@@ -121,6 +125,8 @@ class Cluster:
                 continue
             args = ["--cache", self.cache.address, "--queue", self.redis.url, "--device", "cpu"]
             args += ["--executor-id", name, "--drain-seconds", str(drain_seconds)]
+            self.metrics[name] = free_port()
+            args += ["--metrics-port", str(self.metrics[name])]
             log = self.folder / f"{name}.log"
             started.append(Process(name, "executor", args, self.env, log))
         for process in started:
@@ -180,6 +186,17 @@ class Cluster:
         self.run("p1", "PURGE;")
 
 
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample at http://127.0.0.1:port/metrics: (name, labels) → value."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
 def until(condition: Callable[[], object], what: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -222,27 +239,28 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     }
     server = RedisServer(binary, folder / "redis", appendonly=True).start()
     queue = RedisTaskQueue(server.url)
+    metrics = {name: free_port() for name in ("cache", "p1", "p2")}
+    store = f"sqlite:///{folder / 'cache.sqlite3'}"
     cache = Process(
         "cache",
         "cache",
-        ["--store", f"sqlite:///{folder / 'cache.sqlite3'}"],
+        ["--store", store, "--metrics-port", str(metrics["cache"])],
         env,
-        folder / "c.log",
+        folder / "cache.log",
     )
     cache.ready()
     planners = {
         name: Process(
             name,
             "planner",
-            ["--cache", cache.address, "--queue", server.url],
+            ["--cache", cache.address, "--queue", server.url, "--metrics-port", str(metrics[name])],
             env,
             folder / f"{name}.log",
         )
         for name in ("p1", "p2")
     }
-    made = Cluster(
-        server, folder, env, cache, {n: p.ready() for n, p in planners.items()}, {}, queue
-    )
+    ready = {name: process.ready() for name, process in planners.items()}
+    made = Cluster(server, folder, env, cache, ready, {}, queue, metrics)
     try:
         made.start_executors("e1")
         models = [
@@ -325,6 +343,27 @@ def test_two_planners_share_three_executors_and_answer_as_one_executor(
     assert [e["executor_id"] for e in status["executors"]] == list(EXECUTORS)
     assert {(e["device"], e["slots"]) for e in status["executors"]} == {("cpu", 1)}
     assert status["queue"].startswith("redis://127.0.0.1:") and status["waiting"] == 0
+
+
+def test_every_service_exports_its_metrics(fresh: Cluster) -> None:
+    fresh.run("p1", QUERIES["p1"])
+    with pytest.raises(QueryError):
+        fresh.run("p1", "SELECT name FROM no_such_table;")
+    planner = scrape(fresh.metrics["p1"])
+    assert planner[("shift_queue_up", ())] == 1
+    assert planner[("shift_queue_tasks_waiting", ())] == 0  # what the HPA overlay scales on
+    assert planner[("shift_queue_executors", ())] == len(EXECUTORS)
+    errors = [v for (name, labels), v in planner.items() if name == "shift_errors_total"]
+    assert errors and all(v >= 1 for v in errors)  # by service and code
+    done = sum(
+        scrape(fresh.metrics[name]).get(
+            ("shift_tasks_finished_total", (("kind", "score"), ("outcome", "done"))), 0.0
+        )
+        for name in EXECUTORS
+    )
+    assert done > 0
+    cache = scrape(fresh.metrics["cache"])
+    assert cache[("shift_cache_lookups_total", (("kind", "feat"), ("result", "miss")))] > 0
 
 
 def test_executors_started_after_a_query_began_take_its_work(
