@@ -19,9 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def status_text(status: ServerStatus) -> str:
     """The queue in a line, then one row per live executor (or a line saying there is none)."""
     lines = [
-        f"queue {status.queue}: {status.waiting} task(s) waiting, {status.running} running, "
-        f"{status.active_queries} active quer(ies); {len(status.executors)} executor(s), "
-        f"{status.slots} slot(s)"
+        f"queue {status.queue}: {status.waiting} task(s) waiting (from "
+        f"{status.active_queries} query batches), {status.running} running; "
+        f"{len(status.executors)} executor(s) with {status.slots} slot(s)"
     ]
     if not status.executors:
         lines.append("no executor is heart-beating: queries wait until one joins the queue")

@@ -283,6 +283,16 @@ def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
     assert again.score.result_key == first.score.result_key
 
 
+def test_a_score_reports_the_rows_embedded_as_it_goes(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    events = run(services, score_task(model, data["train"], data["test"], "cosine_nn"))
+    embedded = [e.progress for e in events[:-1] if e.progress.stage == "embed"]
+    assert [p.done for p in embedded] == sorted(p.done for p in embedded)  # rows so far
+    assert {p.total for p in embedded} == {40 + 12}  # training and test rows
+    assert embedded[-1].done == 52 and embedded[-1].message == "52 of 52 samples"
+
+
 @pytest.mark.parametrize("proxy", ["euclidean_nn", "linear"])
 def test_a_selection_takes_exactly_its_counts_and_zero_takes_none(
     services: Services, model: ModelRecord, data: dict[str, DatasetRecord], proxy: str
