@@ -150,11 +150,24 @@ class Deployment:
             executor.stop()
         self.executors = []
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the executor processes have used so far (Linux /proc)."""
+        return sum(cpu_seconds(e.proc.pid) for e in self.executors)
+
     def run(self, script: str) -> tuple[float, list[Any]]:
         with Client(self.planner.address, timeout=3600) as client:
             started = time.perf_counter()
             events = list(client.events(script))
             return time.perf_counter() - started, events
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (0 where /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -196,13 +209,19 @@ def makespans(
     out: dict[str, float] = {}
     plans: dict[str, Any] = {}
     answers: dict[str, Any] = {}
+    parallelism: dict[str, float] = {}
+    load: dict[str, float] = {}
     for count in EXECUTORS:
         if fresh:
             where.stop_executors()
         where.start_executors(count)
         where.run("PURGE;")  # features, results and the queue's finished tasks: all again
+        load[str(count)] = round(os.getloadavg()[0], 2)
+        used = where.cpu_seconds()
         seconds, events = where.run(script)
         out[str(count)] = round(seconds, 3)
+        # how many cores the executors had, on average: ~N on a quiet machine with N cores free
+        parallelism[str(count)] = round((where.cpu_seconds() - used) / seconds, 2)
         (plan,) = [e.plan for e in events if isinstance(e, Planned)][:1]
         plans[str(count)] = {
             k: v
@@ -211,9 +230,20 @@ def makespans(
         }
         (table,) = [e for e in events if isinstance(e, Table)]
         answers[str(count)] = [r["name"] for r in table.records()]
-        print(f"  {count} executor(s): {seconds:.1f} s", flush=True)
+        print(
+            f"  {count} executor(s): {seconds:.1f} s, executors busy on "
+            f"{parallelism[str(count)]:.2f} cores on average (load before: {load[str(count)]})",
+            flush=True,
+        )
     same = len({tuple(a) for a in answers.values()}) == 1
-    return out, {"plans": plans, "same_answer": same, "ranking": answers[str(EXECUTORS[0])]}
+    return out, {
+        "plans": plans,
+        "same_answer": same,
+        "ranking": answers[str(EXECUTORS[0])],
+        "executor_cores_used": parallelism,
+        "load_average_before": load,
+        "cpu_count": os.cpu_count(),
+    }
 
 
 def probe_tasks(data: DatasetRecord, count: int) -> list[DescribeTask]:
