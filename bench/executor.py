@@ -41,6 +41,7 @@ from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
 from shift_search.executor.service import registration as executor_registration
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.server import ServiceServer
 from shift_search.tasks.convert import task_to_proto
 from shift_search.tasks.specs import CHUNK_SIZE, EmbedTask
@@ -97,7 +98,9 @@ def services(device: str, folder: Path) -> Iterator[Services]:
     cache_server.add(cache_registration(open_store(f"sqlite:///{folder / 'cache.sqlite3'}")))
     cache_server.start()
     executor_server = ServiceServer(port=0)
-    executor_server.add(executor_registration(cache_server.address, slots=1, device=device))
+    executor_server.add(
+        executor_registration(cache_server.address, InProcessQueue(), slots=1, device=device)
+    )
     executor_server.start()
     channel = grpc.insecure_channel(executor_server.address)
     cache = CacheClient(cache_server.address, timeout=600)

@@ -32,6 +32,7 @@ from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.model_costs import text_length_scale
 from shift_search.planner.optimizer import CostModel, search_plan
 from shift_search.planner.profiling import profiled
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.settings import shift_home
 
@@ -49,27 +50,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def serve(store: Path, device: str) -> ServiceServer:
+def serve(store: Path, device: str) -> tuple[ServiceServer, ExecutorPool]:
+    """All four services in this process on `store`, and an executor client on their (in-
+    process) work queue."""
     args = argparse.Namespace(
         service="all",
         host="127.0.0.1",
         port=0,
         cache=None,
-        executors=None,
         parser=None,
         store=f"sqlite:///{store}",
         slots=1,
         device=device,
     )
-    return build(args).start()
+    queue = InProcessQueue()
+    return build(args, queue).start(), ExecutorPool(queue)
 
 
 def profile_here(models: list[ModelRecord], device: str, workdir: Path) -> list[ModelRecord]:
     """The models with load and inference costs measured now, on this machine's executor."""
-    server = serve(workdir / "profile.sqlite3", device)
+    server, pool = serve(workdir / "profile.sqlite3", device)
     try:
         cache = CacheClient(server.internal_address, timeout=3600)
-        pool = ExecutorPool([server.internal_address])
         bare = [replace(m, inference_cost=None, load_cost=None) for m in models]
         measured = profiled([cache.register_model(m) for m in bare], pool, cache, lambda e: None)
         cache.close()
@@ -87,10 +89,9 @@ def run_arm(
     workdir: Path,
 ) -> dict[str, Any]:
     """One arm on a fresh store: profile, describe, plan, run; measured against estimated."""
-    server = serve(workdir / f"{'sh' if use_sh else 'full'}.sqlite3", device)
+    server, pool = serve(workdir / f"{'sh' if use_sh else 'full'}.sqlite3", device)
     try:
         cache = CacheClient(server.internal_address, timeout=3600)
-        pool = ExecutorPool([server.internal_address])
         from shift_search.planner.coordinator import Coordinator
         from shift_search.planner.session import Sessions
 

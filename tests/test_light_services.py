@@ -30,7 +30,7 @@ def test_light_services_never_import_the_heavy_libraries() -> None:
         import argparse
         for service in ("parser", "cache", "planner"):
             args = argparse.Namespace(service=service, host="127.0.0.1", port=0,
-                                      cache="127.0.0.1:1", executors="127.0.0.1:2", parser=None,
+                                      cache="127.0.0.1:1", queue="memory", parser=None,
                                       store="sqlite:///" + sys.argv[1] + "/s.sqlite3", slots=1,
                                       device=None)
             build(args).start().stop(grace=0)

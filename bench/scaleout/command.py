@@ -6,9 +6,9 @@ a 235-model pool, on 10, 100 and 1,000 executors, with task times from measured 
 (bench.scaleout.workload says which) and the queue's per-operation Redis costs measured now on
 a real redis-server (bench.scaleout.redis_costs). It reports makespan against the ideal (total
 work / executors), the Redis operations per second the run needs against what one Redis
-serves, and where it stops scaling. Part (a), measured makespan with 1, 2 and 4 real executor
-processes, needs the queue wired into planner and executor (issue 13, wave 2): its place is
-`measure_speedup`. The last line is `RESULT {json}`; the JSON also goes to
+serves, and where it stops scaling. Part (a) (bench.scaleout.measured): the measured makespan of
+one real task-aware query with 1, 2 and 4 executor processes on this machine, and the queue's
+own overhead per task. The last line is `RESULT {json}`; the JSON also goes to
 bench/results/scaleout-cpu.json (bench/out/ with --quick).
 """
 
@@ -42,6 +42,8 @@ RESULTS, OUT = ROOT / "results", ROOT / "out"
 EXECUTORS = (10, 100, 1000)
 PLANNERS = {"full": (1, 10, 100), "quick": (1, 10)}
 GOAL = 0.8
+GOAL_SPEEDUP = 1.6
+"""Part (a): two executors at least this much faster than one, on a 2-core machine."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -56,16 +58,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure_speedup() -> dict[str, float] | None:
-    """Part (a): makespan of one real task-aware query with 1, 2 and 4 executor processes.
+def measure_speedup(quick: bool) -> dict[str, Any]:
+    """Part (a): makespan of one real task-aware query with 1, 2 and 4 executor processes, and
+    the queue's own overhead per task (bench.scaleout.measured)."""
+    from bench.scaleout.measured import measure
 
-    Needs wave 2 of issue 13 (planner and executor on the queue). Then: start a real
-    redis-server, one planner and N `shift serve executor` processes (one CPU thread each),
-    run the same query N = 1, 2, 4 on a fresh cache, and return {N: makespan(1) / makespan(N)};
-    plus the queue's own overhead per task (enqueue to TAKEN, RESULT to planner) against an
-    in-process call.
-    """
-    return None
+    return measure(quick)
 
 
 def ideal_seconds(compute_seconds: float, pool: list[ModelCost], executors: int) -> float:
@@ -212,7 +210,7 @@ def limits(rows: list[dict[str, Any]], limit: dict[str, float]) -> list[str]:
     return notes
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> None:
+def plot(rows: list[dict[str, Any]], path: Path, measured: dict[str, float]) -> None:
     try:
         import matplotlib
 
@@ -236,7 +234,16 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
                 linestyle="-" if g == Granularity.PER_CHUNK else "--",
                 label=f"{g.value}, {p} planner(s)",
             )
-    ax.plot(EXECUTORS, EXECUTORS, color="grey", linewidth=0.8, label="ideal")
+    counts = sorted(int(n) for n in measured)
+    ax.plot(
+        counts,
+        [measured[str(n)] for n in counts],
+        marker="s",
+        color="black",
+        label="measured: executor processes on this machine",
+    )
+    ideal = [1, *EXECUTORS]
+    ax.plot(ideal, ideal, color="grey", linewidth=0.8, label="ideal")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("executors")
@@ -281,12 +288,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         ),
         mean_task,
     )
+    print(f"part (a): measuring makespans with real executor processes ({mode})…", flush=True)
+    part_a = measure_speedup(args.quick)
     result: dict[str, Any] = {
         "benchmark": "scaleout",
         "mode": mode,
-        "measured_speedup": measure_speedup(),
-        "measured_speedup_note": "part (a) needs the queue in planner and executor (issue 13 "
-        "wave 2); see bench.scaleout.command.measure_speedup",
+        **part_a,
+        "goal_speedup_at_2": GOAL_SPEEDUP,
         **summary(rows, planners),
         "goal_efficiency_at_1000": GOAL,
         "limits": limits(rows, limit),
@@ -318,6 +326,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     folder = OUT if args.quick else RESULTS
     folder.mkdir(parents=True, exist_ok=True)
-    plot(rows, folder / "scaleout-cpu-speedup.png")
+    plot(rows, folder / "scaleout-cpu-speedup.png", part_a["measured_speedup"])
     (folder / "scaleout-cpu.json").write_text(json.dumps(result, indent=1) + "\n")
     print("RESULT " + json.dumps(result))

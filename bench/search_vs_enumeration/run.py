@@ -61,10 +61,9 @@ def arena(
     test: DatasetRecord,
 ) -> Iterator[Arena]:
     """Start a server on `store`, register the pool (profiling models without costs)."""
-    server = serve(store, device)
+    server, pool = serve(store, device)
     cache = CacheClient(server.internal_address, timeout=3600)
     try:
-        pool = ExecutorPool([server.internal_address])
         coordinator = Coordinator(cache, pool, Sessions())
         registered = [cache.register_model(m) for m in models]
         costed = profiled(registered, pool, cache, lambda e: None)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 import grpc
 
 from shift_search.cache import convert
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc
-from shift_search.runtime.channels import call, open_channel
+from shift_search.runtime import channels
+from shift_search.runtime.channels import open_channel
 
 BLOB_PIECE_BYTES = 1024 * 1024
+T = TypeVar("T")
+
+
+def call(address: str, fn: Callable[[], T]) -> T:
+    """One RPC to the cache; a cache that cannot be reached is named as such, with its address."""
+    return channels.call(address, fn, "cache")
 
 
 class CacheClient:

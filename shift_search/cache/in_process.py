@@ -16,6 +16,7 @@ from typing import Any
 from shift_search.cache.catalog import Catalog, ModelFilter
 from shift_search.cache.codec import load_request_json
 from shift_search.cache.history import History
+from shift_search.cache.keys import kind_of
 from shift_search.cache.purge import purge
 from shift_search.cache.records import (
     ChangeRecord,
@@ -28,6 +29,7 @@ from shift_search.cache.store import Store
 from shift_search.cache.write_policy import check_writes
 from shift_search.runtime.callers import Caller, calling_as
 from shift_search.runtime.errors import InvalidArgument, NotFound
+from shift_search.runtime.metrics import record_cache_lookup
 
 
 class InProcessCache:
@@ -94,7 +96,10 @@ class InProcessCache:
     # --- values and blobs ----------------------------------------------------------------------
 
     def get_values(self, keys: Sequence[str]) -> list[bytes | None]:
-        return self.store.get_many(list(keys))
+        values = self.store.get_many(list(keys))
+        for key, value in zip(keys, values, strict=True):
+            record_cache_lookup(kind_of(key), value is not None)
+        return values
 
     def get_value(self, key: str) -> bytes | None:
         return self.get_values([key])[0]
@@ -121,6 +126,7 @@ class InProcessCache:
 
     def get_blob(self, key: str) -> bytes:
         data = self.store.get(key)
+        record_cache_lookup(kind_of(key), data is not None)
         if data is None:
             raise NotFound(f"no blob under {key!r}")
         return data

@@ -67,6 +67,14 @@ HISTORY_SEQ_WIDTH = 12  # zero padding, so that sorted keys are in sequence orde
 _SAFE = "/@._-=~"  # kept readable; ':', '+', '%' and everything else are quoted
 
 
+def kind_of(key: str) -> str:
+    """What a key holds, for metrics: `feat`, `res`, `nn`, `catalog`, `session`… (the part
+    after the version prefix), "other" for keys outside it."""
+    if not key.startswith(PREFIX):
+        return "other"
+    return key[len(PREFIX) :].split(":", 1)[0] or "other"
+
+
 def _part(value: str | int) -> str:
     text = str(value)
     if not text:

@@ -13,7 +13,15 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from shift_search.cli import demo, parse_commands, query, register, serve, token_commands
+    from shift_search.cli import (
+        demo,
+        parse_commands,
+        query,
+        register,
+        serve,
+        status,
+        token_commands,
+    )
     from shift_search.cli.shell import command as shell
 
     parser = argparse.ArgumentParser(
@@ -36,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
             parse_commands.run_fmt,
         ),
         ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
+        (
+            "status",
+            "list the executors on the work queue and its length",
+            status.add_arguments,
+            status.run,
+        ),
         ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
         (
             "token",

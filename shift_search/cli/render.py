@@ -16,6 +16,7 @@ from shift_search.client.events import (
     Planned,
     Table,
     TaskDone,
+    TaskProgress,
 )
 from shift_search.client.progress import eliminated_line, plan_line, task_line
 
@@ -71,6 +72,8 @@ class HumanPrinter:
                 self._progress(plan_line(event), keep=True)
             case TaskDone():
                 self._progress(f"[{event.done}/{event.total}] {task_line(event)}")
+            case TaskProgress() if self._live:  # transient: only where the line is redrawn
+                self._progress(f"{event.model}: {event.message or event.stage}")
             case Eliminated():
                 self._progress(eliminated_line(event), keep=True)
             case Leaders():

@@ -10,10 +10,17 @@ import grpc
 
 from shift_search.cache.store import Store
 from shift_search.cli import exposure as security
+from shift_search.cli.exposure import is_loopback
+from shift_search.queue import open_queue
+from shift_search.queue.interface import TaskQueue
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime import confinement
 from shift_search.runtime.callers import Local
-from shift_search.runtime.server import Registration, ServiceServer
+from shift_search.runtime.metrics import add_metrics_argument, serve_metrics_from, watch_queue
+from shift_search.runtime.server import DRAIN_SECONDS, Registration, ServiceServer
 from shift_search.runtime.settings import DEFAULT_PORT, Settings
+
+QUEUE_ENV = "SHIFT_QUEUE_URL"
 
 SERVICES = ("all", "parser", "planner", "executor", "cache")
 INTERNAL = ("shift.v1.CacheService", "shift.v1.ExecutorService")
@@ -36,7 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--cache", help="cache service address (planner, executor)")
-    parser.add_argument("--executors", help="comma-separated executor addresses (planner)")
+    parser.add_argument(
+        "--queue",
+        default=os.environ.get(QUEUE_ENV),
+        help="the work queue planners and executors meet on: redis://[:PASSWORD@]HOST:PORT/DB "
+        f"(planner, executor; default ${QUEUE_ENV}, else $SHIFT_REDIS_URL; `shift serve` with "
+        "all four: in-process unless given)",
+    )
     parser.add_argument(
         "--parser",
         help="parser service address (planner): parse through it (default: in the planner)",
@@ -48,11 +61,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--slots", type=int, help="executor tasks at once (default: 1)")
     parser.add_argument("--device", help="executor device: cpu, cuda, cuda:1 (default: auto)")
+    parser.add_argument(
+        "--executor-id",
+        default=os.environ.get("SHIFT_EXECUTOR_ID"),
+        help="the executor's name on the queue and in `shift status` (default: host-pid-random)",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=DRAIN_SECONDS,
+        help="on SIGTERM, how long an executor lets its running tasks finish before handing "
+        f"them back to the queue (default {DRAIN_SECONDS:g})",
+    )
+    add_metrics_argument(parser)
     security.add_arguments(parser)
 
 
-def build(args: argparse.Namespace) -> ServiceServer:
+def build(args: argparse.Namespace, queue: TaskQueue | None = None) -> ServiceServer:
     """Bind, register the chosen services, and return the server (not started).
+
+    Planners and executors meet on the work queue: `queue` when given (an in-process queue
+    shared with the caller: benchmarks, tests), else the one `--queue` names (in-process for
+    all four in one process). An executor joins the queue here: one that cannot reach it fails
+    at once, naming it.
 
     With all four services in one process, the planner reaches the cache and executor through a
     second server on a private Unix socket, with its own threads: a query holds a server thread
@@ -77,6 +108,9 @@ def build(args: argparse.Namespace) -> ServiceServer:
     own = internal.address if internal is not None else server.address
     outbound = None if internal is not None else exposure.outbound()
     registrations: list[Registration] = []
+    work = None
+    if service in ("all", "planner", "executor"):
+        work = queue or _work_queue(getattr(args, "queue", None), service, settings)
     store = _store(args.store or settings.redis_url) if service in ("all", "cache") else None
     if store is not None:
         registrations.append(_cache(store))
@@ -87,20 +121,29 @@ def build(args: argparse.Namespace) -> ServiceServer:
     if service in ("all", "executor"):
         from shift_search.executor.service import registration as executor_registration
 
+        assert work is not None
         cache = own if service == "all" else _required(args.cache, "--cache", service)
+        drain = _or(getattr(args, "drain_seconds", None), DRAIN_SECONDS)
+        if isinstance(work, InProcessQueue):  # nobody else could take what it hands back
+            drain = 0.0
         registrations.append(
             executor_registration(
                 cache,
+                work,
                 slots=args.slots or settings.executor_slots,
                 device=args.device or settings.device,
                 cache_credentials=outbound,
+                executor_id=getattr(args, "executor_id", None),
+                drain_seconds=drain,
+                warm=service == "executor",  # a process of its own joins the queue ready
             )
         )
     if service in ("all", "planner"):
+        assert work is not None
         if service == "all":
             registrations += _planner(
                 store if store is not None else own,
-                [own],
+                work,
                 with_parser=False,
                 credentials=None,
                 parser_address=args.parser,
@@ -109,7 +152,7 @@ def build(args: argparse.Namespace) -> ServiceServer:
         else:
             registrations += _planner(
                 _required(args.cache, "--cache", service),
-                _required(args.executors, "--executors", service).split(","),
+                work,
                 with_parser=True,
                 credentials=outbound,
                 parser_address=args.parser,
@@ -139,20 +182,33 @@ def _cache(store: Store) -> Registration:
     return cache_registration(store)
 
 
+def _work_queue(url: str | None, service: str, settings: Settings) -> TaskQueue:
+    """The queue `--queue` names; a planner or executor alone needs Redis (falling back to
+    $SHIFT_REDIS_URL), all four in one process use an in-process queue unless told."""
+    if service != "all":
+        url = url or settings.redis_url
+        if not url:
+            raise SystemExit(
+                f"shift serve {service}: --queue redis://HOST:PORT/DB is required (or "
+                f"${QUEUE_ENV} / $SHIFT_REDIS_URL): planners and executors meet on that queue"
+            )
+    return open_queue(url)
+
+
 def _planner(
     cache: str | Store,
-    executors: list[str],
+    queue: TaskQueue,
     *,
     with_parser: bool,
     credentials: grpc.ChannelCredentials | None,
     parser_address: str | None = None,
     parser_credentials: grpc.ChannelCredentials | None = None,
 ) -> list[Registration]:
-    """The QueryService, parsing through the ParserService at `parser_address` (in-process
-    without one); a planner alone also answers ParserService itself. `cache`: the cache
-    service's address, or the store of the cache served in this process, which the planner
-    then calls directly (no loopback round trips). `credentials`: mutual TLS to the cache and
-    the executors; `parser_credentials`: to the parser."""
+    """The QueryService, putting its tasks on `queue` and parsing through the ParserService
+    at `parser_address` (in-process without one); a planner alone also answers ParserService
+    itself. `cache`: the cache service's address, or the store of the cache served in this
+    process, which the planner then calls directly (no loopback round trips). `credentials`:
+    mutual TLS to the cache; `parser_credentials`: to the parser."""
     from shift_search.cache.calls import CacheCalls
     from shift_search.cache.client import CacheClient
     from shift_search.cache.in_process import InProcessCache
@@ -168,13 +224,18 @@ def _planner(
         if isinstance(cache, str)
         else InProcessCache(cache, caller=Local())
     )
-    pool = ExecutorPool(executors, credentials=credentials)
+    pool = ExecutorPool(queue)
+    watch_queue(queue)  # the queue's length and pending entries on /metrics
     parser: ScriptParser = (
         ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
     )
     coordinator = Coordinator(calls, pool, Sessions(calls), parser)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _required(value: str | None, flag: str, service: str) -> str:
@@ -188,6 +249,9 @@ def run(args: argparse.Namespace) -> int:
 
     configure_logging()
     server = build(args)
+    metrics = serve_metrics_from(args, "127.0.0.1" if is_loopback(args.host) else "0.0.0.0")
+    if metrics is not None:
+        server.on_stop(metrics.stop)
     server.start()
     server.stop_on_signals()
     print(f"SHiFT {args.service} listening on {server.address}", flush=True)

@@ -21,10 +21,12 @@ from shift_search.client.events import (
     Planned,
     Table,
     TaskDone,
+    TaskProgress,
     Unknown,
 )
 from shift_search.client.plans import Plan, PlanStep, StepMeasurement
 from shift_search.client.result import QueryResult
+from shift_search.client.status import ExecutorState, ServerStatus
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -34,6 +36,7 @@ __all__ = [
     "ErrorLocation",
     "ErrorPart",
     "Event",
+    "ExecutorState",
     "Finished",
     "Leaders",
     "Message",
@@ -42,8 +45,10 @@ __all__ = [
     "Planned",
     "QueryError",
     "QueryResult",
+    "ServerStatus",
     "StepMeasurement",
     "Table",
     "TaskDone",
+    "TaskProgress",
     "Unknown",
 ]

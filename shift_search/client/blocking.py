@@ -16,6 +16,7 @@ from shift_search.client.events import Event
 from shift_search.client.plans import Plan
 from shift_search.client.progress import Choice, display
 from shift_search.client.result import QueryResult
+from shift_search.client.status import ServerStatus
 
 DEFAULT_SERVER = "localhost:50051"
 SERVER_ENV = "SHIFT_SERVER"
@@ -102,6 +103,14 @@ class Client:
         except grpc.RpcError as err:
             raise convert.error_from_rpc(err, self.address) from None
         return convert.plans_from_proto(response)
+
+    def status(self) -> ServerStatus:
+        """The work queue's length and the executors pulling from it (`shift status`)."""
+        try:
+            response = self._stub.GetStatus(convert.status_request(), timeout=self.timeout)
+        except grpc.RpcError as err:
+            raise convert.error_from_rpc(err, self.address) from None
+        return convert.status_from_proto(response)
 
     def close(self) -> None:
         self._channel.close()

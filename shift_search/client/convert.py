@@ -20,9 +20,11 @@ from shift_search.client.events import (
     Planned,
     Table,
     TaskDone,
+    TaskProgress,
     Unknown,
 )
 from shift_search.client.plans import Plan, PlanStep, StepMeasurement
+from shift_search.client.status import ExecutorState, ServerStatus
 from shift_search.proto.v1 import common_pb2, query_pb2, query_pb2_grpc
 from shift_search.runtime.values import value_from_proto
 
@@ -56,6 +58,26 @@ def explain_request(script: str, session_id: str) -> query_pb2.ExplainRequest:
     return query_pb2.ExplainRequest(script=script, session_id=session_id)
 
 
+def status_request() -> query_pb2.GetStatusRequest:
+    return query_pb2.GetStatusRequest()
+
+
+def status_from_proto(msg: query_pb2.GetStatusResponse) -> ServerStatus:
+    q = msg.queue
+    executors = tuple(
+        ExecutorState(
+            e.executor_id,
+            e.device,
+            e.slots,
+            tuple(e.models),
+            tuple(e.running_tasks),
+            e.heartbeat_age_seconds,
+        )
+        for e in msg.executors
+    )
+    return ServerStatus(q.address, q.waiting, q.running, q.active_queries, executors)
+
+
 def plans_from_proto(response: query_pb2.ExplainResponse) -> list[Plan]:
     return [plan_from_proto(p) for p in response.plans]
 
@@ -70,6 +92,11 @@ def event_from_proto(msg: query_pb2.QueryEvent) -> Event:
             t = msg.task_done
             return TaskDone(
                 statement, t.task_id, t.model, t.kind, t.error, t.from_cache, t.done, t.total
+            )
+        case "progress":
+            p = msg.progress
+            return TaskProgress(
+                statement, p.task_id, p.model, p.stage, p.done, p.total, p.message, p.executor
             )
         case "eliminated":
             e = msg.eliminated

@@ -35,6 +35,20 @@ class TaskDone:
 
 
 @dataclass(frozen=True)
+class TaskProgress:
+    """A running task's progress, as the executor running it reported it."""
+
+    statement: int
+    task_id: str
+    model: str
+    stage: str
+    done: int
+    total: int
+    message: str
+    executor: str
+
+
+@dataclass(frozen=True)
 class Eliminated:
     """Successive halving dropped a model after a round."""
 
@@ -107,4 +121,6 @@ class Unknown:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-Event = Planned | TaskDone | Eliminated | Leaders | Table | Message | Finished | Unknown
+Event = (
+    Planned | TaskDone | TaskProgress | Eliminated | Leaders | Table | Message | Finished | Unknown
+)

@@ -52,6 +52,12 @@ class EncoderPool:
         self._capacity = capacity
         self._lock = threading.Lock()
 
+    def loaded_keys(self) -> tuple[str, ...]:
+        """Keys of the models whose weights are loaded now (the work queue prefers their
+        tasks for this executor)."""
+        with self._lock:
+            return tuple(self._loaded)
+
     def get(self, model: ModelRecord) -> Encoder:
         with self._lock:
             if model.key in self._loaded:
@@ -102,7 +108,17 @@ class TaskEnv:
         if self.should_stop():
             raise Cancelled("task cancelled")
 
-    def features(self, model: ModelRecord, chunk_size: int) -> FeatureStore:
+    def features(self, model: ModelRecord, chunk_size: int, total: int = 0) -> FeatureStore:
+        """The feature store of one task; with `total`, each block of rows ready is reported
+        as progress ("embed": rows so far of `total`)."""
+        done: dict[str, int] = {}
+
+        def ready(key: str, count: int) -> None:
+            if total and key not in done:  # a block read again (1-NN pairs) counts once
+                done[key] = count
+                embedded = sum(done.values())
+                self.progress("embed", embedded, total, f"{embedded} of {total} samples")
+
         return FeatureStore(
             self.cache,
             model.key,
@@ -110,6 +126,7 @@ class TaskEnv:
             chunk_size,
             self.should_stop,
             phases=self.phases,
+            on_rows=ready,
         )
 
 
@@ -150,8 +167,9 @@ def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
         stored = ProxyScore.from_json(cached)
         score = ScoreResult(proxy.name, stored.error, sum(counts), stored.test_samples, key)
         return TaskResult(score, from_cache=True)
-    store = env.features(model, chunk_size)
-    env.progress("embed", 0, sum(counts), "embedding training data")
+    total = sum(counts) + sum(s.size for s in test_segments)
+    store = env.features(model, chunk_size, total)
+    env.progress("embed", 0, total, "embedding training and test data")
     started = time.perf_counter()
     pairs = PairStats()
     if proxy.name in NN_METRICS:

@@ -1,5 +1,6 @@
 """The ExecutorService gRPC handler: converts requests to domain tasks and events back; the
-work (slots, workers, cancellation, shutdown) lives in `worker.py`."""
+work (slots, workers, cancellation, shutdown) lives in `worker.py`, and the executor's side of
+the work queue in `queue_worker.py`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import grpc
 
 from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.executor.convert import task_of
-from shift_search.executor.worker import Executor
+from shift_search.executor.queue_worker import queue_worker
+from shift_search.executor.worker import Executor, warm_up
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
-from shift_search.runtime.server import Registration
+from shift_search.queue.interface import TaskQueue
+from shift_search.runtime.server import DRAIN_SECONDS, Registration
 from shift_search.tasks.convert import capacity_to_proto, event_to_proto
 
 
@@ -49,20 +52,37 @@ class ExecutorServicer(executor_pb2_grpc.ExecutorServiceServicer):
 
 def registration(
     cache_address: str,
+    queue: TaskQueue,
     *,
     slots: int = 1,
     device: str | None = None,
     cache_credentials: grpc.ChannelCredentials | None = None,
+    executor_id: str | None = None,
+    drain_seconds: float = DRAIN_SECONDS,
+    warm: bool = False,
 ) -> Registration:
-    """How `shift serve` hosts the executor; `cache_credentials`: mutual TLS to the cache."""
+    """How `shift serve` hosts the executor: it pulls tasks from `queue` at once (a queue that
+    cannot be reached fails here, naming it) and serves RunTask, GetCapacity and
+    DescribeDataset directly too. On stop it drains: it takes nothing more, lets running tasks
+    finish for `drain_seconds`, hands back what is left, then closes. `warm`: import what tasks
+    need before joining (an executor process of its own). `cache_credentials`: mutual TLS to
+    the cache."""
     executor = Executor(
         cache_address, slots=slots, device=device, cache_credentials=cache_credentials
     )
+    if warm:
+        warm_up()
+    worker = queue_worker(queue, executor, executor_id=executor_id).start()
     servicer = ExecutorServicer(executor)
+
+    def stop() -> None:
+        worker.stop(grace_seconds=drain_seconds)
+        executor.close()
+
     return Registration(
         name=executor_pb2.DESCRIPTOR.services_by_name["ExecutorService"].full_name,
         add=lambda server: executor_pb2_grpc.add_ExecutorServiceServicer_to_server(
             servicer, server
         ),
-        on_stop=executor.close,
+        on_stop=stop,
     )

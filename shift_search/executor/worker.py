@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -32,12 +32,25 @@ from shift_search.tasks.specs import Task
 log = logging.getLogger("shift.executor")
 
 
+def warm_up() -> None:
+    """Import now what a first task would import on its way (the Hugging Face loader pulls in
+    transformers' model code: seconds), so an executor joins the queue ready and its first task
+    is not the slow one."""
+    import shift_search.executor.loaders.huggingface  # noqa: F401
+
+
 class RunningTask:
     """One claimed task: its events as they come, and how to stop it."""
 
-    def __init__(self, task_id: str, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        stop: threading.Event,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         self.task_id = task_id
         self._stop = stop
+        self._should_stop = should_stop
         self._events: queue.Queue[TaskEvent | ShiftError | None] = queue.Queue()  # None: the end
 
     def stop(self) -> None:
@@ -55,6 +68,8 @@ class RunningTask:
             self._stop.set()  # done, or the caller went away: the worker stops between batches
 
     def stopped(self) -> bool:
+        if not self._stop.is_set() and self._should_stop is not None and self._should_stop():
+            self._stop.set()
         return self._stop.is_set()
 
     def report(self, item: TaskEvent | ShiftError) -> None:
@@ -86,12 +101,21 @@ class Executor:
         self._idle = threading.Condition(self._lock)  # notified whenever a slot frees
         self._running: dict[str, threading.Event] = {}
         self._busy = 0
+        self._closing = False
         self._workers = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="task")
 
-    def start(self, task_id: str, task: Task) -> RunningTask:
-        """Claim a slot and queue `task` on it; ResourceExhausted when every slot is busy,
-        Unavailable once the executor is closing."""
-        running = RunningTask(task_id, self._claim_slot(task_id))
+    def start(
+        self,
+        task_id: str,
+        task: Task,
+        *,
+        wait_for_slot: bool = False,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> RunningTask:
+        """Claim a slot and queue `task` on it; ResourceExhausted when every slot is busy
+        (`wait_for_slot`: wait for one instead), Unavailable once the executor is closing.
+        `should_stop` is checked between batches besides the task's own stop."""
+        running = RunningTask(task_id, self._claim_slot(task_id, wait_for_slot), should_stop)
         try:
             work = self._workers.submit(self._work, task, running)
         except RuntimeError:  # the worker pool is shut down: this executor is stopping
@@ -108,6 +132,10 @@ class Executor:
             stop.set()
         return stop is not None
 
+    def loaded_models(self) -> tuple[str, ...]:
+        """Keys of the models whose weights this executor holds now."""
+        return self._encoders.loaded_keys()
+
     def capacity(self) -> Capacity:
         with self._lock:
             return Capacity(self.device, self.slots, self._busy, tuple(sorted(self._running)))
@@ -119,8 +147,10 @@ class Executor:
     def close(self, wait_seconds: float = 10.0) -> None:
         """Stop running tasks (between batches), give them `wait_seconds` to end, then close."""
         with self._lock:
+            self._closing = True
             for stop in self._running.values():
                 stop.set()
+            self._idle.notify_all()
         self._workers.shutdown(wait=False, cancel_futures=True)
         with self._idle:
             self._idle.wait_for(lambda: self._busy == 0, timeout=wait_seconds)
@@ -155,8 +185,13 @@ class Executor:
             running.report(Unavailable("the executor is shutting down"))
             running.finish()
 
-    def _claim_slot(self, task_id: str) -> threading.Event:
+    def _claim_slot(self, task_id: str, wait: bool = False) -> threading.Event:
         with self._lock:
+            if wait:  # a task from the queue waits for a slot a direct RunTask call holds
+                while self._busy >= self.slots and not self._closing:
+                    self._idle.wait(1.0)
+                if self._closing:
+                    raise Unavailable("the executor is shutting down")
             if self._busy >= self.slots:
                 raise ResourceExhausted(
                     f"executor busy: {self._busy} of {self.slots} slot(s) in use on {self.device}"

@@ -13,9 +13,11 @@ from shift_search.planner.events import (
     Leaders,
     Note,
     Planned,
+    Progress,
     Table,
     TaskFinished,
 )
+from shift_search.planner.executors import QueueStatus
 from shift_search.planner.explain_text import describe, render, tasks_of
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
@@ -286,6 +288,18 @@ def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
                     total=event.total,
                 )
             )
+        case Progress():
+            out.progress.CopyFrom(
+                query_pb2.TaskProgressEvent(
+                    task_id=event.task_id,
+                    model=event.model,
+                    stage=event.stage,
+                    done=event.done,
+                    total=event.total,
+                    message=event.message,
+                    executor=event.executor,
+                )
+            )
         case Eliminated(model=model, round=rnd, error=error):
             out.eliminated.CopyFrom(query_pb2.ModelEliminated(model=model, round=rnd, error=error))
         case Leaders(models=models, errors=errors):
@@ -308,3 +322,28 @@ def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
         case _:
             assert_never(event)
     return out
+
+
+def status_to_proto(status: QueueStatus, now: float) -> query_pb2.GetStatusResponse:
+    """`shift status`: the queue and its live executors (heartbeat ages against `now`, seconds
+    on the queue's clock)."""
+    stats = status.stats
+    return query_pb2.GetStatusResponse(
+        queue=query_pb2.QueueState(
+            address=status.address,
+            waiting=stats.waiting,
+            running=stats.running,
+            active_queries=stats.active_queries,
+        ),
+        executors=[
+            query_pb2.ExecutorState(
+                executor_id=e.executor_id,
+                device=e.device,
+                slots=e.slots,
+                models=e.models,
+                running_tasks=e.running,
+                heartbeat_age_seconds=max(0.0, now - e.heartbeat_at),
+            )
+            for e in status.executors
+        ],
+    )

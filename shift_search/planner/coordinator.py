@@ -40,7 +40,7 @@ from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.convert import plan_json
 from shift_search.planner.events import Event, Finished, Note, Planned, Table
 from shift_search.planner.execution import Context, execute_finetune, execute_query
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import Devices, ExecutorPool, QueueStatus
 from shift_search.planner.explain_text import render
 from shift_search.planner.measurements import Trace
 from shift_search.planner.optimizer import CostModel, optimize
@@ -122,9 +122,16 @@ class Coordinator:
     def _binder(self, session: Session) -> Binder:
         return Binder(CatalogSnapshot.read(self.cache), session)
 
-    def describe(self, record: DatasetRecord) -> DatasetRecord:
-        """Read a dataset once on an executor: sizes, fingerprints, classes."""
-        return self.executors.describe(record)
+    def describe(
+        self, record: DatasetRecord, cancelled: threading.Event | None = None
+    ) -> DatasetRecord:
+        """Read a dataset once on an executor: sizes, fingerprints, classes (a task on the work
+        queue, waiting for an executor unless `cancelled`)."""
+        return self.executors.describe(record, cancelled)
+
+    def status(self) -> QueueStatus:
+        """The work queue's length and the executors heart-beating on it."""
+        return self.executors.status()
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
@@ -218,7 +225,8 @@ class Coordinator:
                 run.emit(Note(f"{name} := {len(result.names)} {result.kind}"))
                 return result.remaining_tasks
             case ast.RegisterDataset():
-                described = self.describe(registration.dataset_record(stmt))
+                self._note_devices(run)
+                described = self.describe(registration.dataset_record(stmt), run.cancelled)
                 record = self.cache.register_dataset(described)
                 run.emit(Note(f'registered dataset "{record.name}"'))
                 return 0
@@ -241,6 +249,7 @@ class Coordinator:
                 return 0
             case ast.Purge():
                 deleted = self.cache.purge()
+                self.executors.forget_results()  # or a finished task would be answered again
                 run.emit(Note(f"purged {deleted} cached results and features (catalog kept)"))
                 return 0
             case _:
@@ -285,7 +294,8 @@ class Coordinator:
         """The plan of a statement as it would run now: bound against the catalog snapshot,
         priced with what the cache holds (EXPLAIN; nothing runs)."""
         bound = self._bind(statement, binder)
-        return optimize(bound, read_stored_work(self.cache, bound), self._costs(bound))
+        costs, devices = self._costs(bound)
+        return _noted(optimize(bound, read_stored_work(self.cache, bound), costs), devices)
 
     def _planned(self, statement: ast.Query | ast.Finetune, run: Run) -> physical.Plan:
         """The plan a statement executes: planned once; when it starts by profiling models
@@ -298,15 +308,17 @@ class Coordinator:
             return plan
         bound = self._bind(statement, run.binder)
         stored = read_stored_work(self.cache, bound)
-        costs = self._costs(bound)
-        plan = optimize(bound, stored, costs)
+        costs, devices = self._costs(bound)
+        if devices.assumed:
+            run.emit(Note(f"devices: {devices.note}"))
+        plan = _noted(optimize(bound, stored, costs), devices)
         profiles = [s for s in plan.walk() if isinstance(s, physical.Profile)]
         if profiles:
             started = time.perf_counter()
             models = list({m.name: m for p in profiles for m in p.models}.values())
             measured = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
             seconds = time.perf_counter() - started
-            plan = optimize(_with_models(bound, measured), stored, costs)
+            plan = _noted(optimize(_with_models(bound, measured), stored, costs), devices)
             for step in plan.walk():
                 if isinstance(step, physical.Profile):
                     run.trace.ran(step)
@@ -316,10 +328,18 @@ class Coordinator:
             run.emit(Planned(plan))
         return plan
 
-    def _costs(self, bound: BoundStatement) -> CostModel:
-        """The cost model; the executors' slots are asked for only when the statement uses them."""
+    def _costs(self, bound: BoundStatement) -> tuple[CostModel, Devices]:
+        """The cost model and the devices it prices for: the live executors' slots, asked for
+        only when the statement uses executors (else one, not assumed)."""
         uses_executors = isinstance(bound, BoundFinetune) or _uses_executors(bound)
-        return CostModel(self.executors.capacity() if uses_executors else 1)
+        devices = self.executors.devices() if uses_executors else Devices(1)
+        return CostModel(devices.count), devices
+
+    def _note_devices(self, run: Run) -> None:
+        """Say so when no executor is alive: the statement's tasks wait for one."""
+        devices = self.executors.devices()
+        if devices.assumed:
+            run.emit(Note(f"executors: {devices.note}"))
 
     def _state_writer(self, spec: SearchSpec) -> task_aware.StateWriter:
         """Where a successive-halving run records its rounds (survivors, scores)."""
@@ -356,6 +376,14 @@ class Coordinator:
         run.emit(Planned(analyzed, run.trace))  # again, now with what every step measured
         run.emit(Note(render(analyzed, run.trace)))
         return remaining
+
+
+def _noted(plan: physical.Plan, devices: Devices) -> physical.Plan:
+    """The plan with the devices it was priced for marked as assumed (EXPLAIN shows it) when
+    no executor was alive to count."""
+    if not devices.assumed:
+        return plan
+    return plan.noted([("devices", f"{devices.count} ({devices.note})")])
 
 
 def _uses_executors(bound: BoundStatement) -> bool:

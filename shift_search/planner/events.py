@@ -30,6 +30,19 @@ class TaskFinished:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A running task's progress, as its executor reported it through the work queue."""
+
+    task_id: str
+    model: str
+    stage: str
+    done: int
+    total: int
+    message: str
+    executor: str
+
+
+@dataclass(frozen=True)
 class Eliminated:
     model: str
     round: int
@@ -63,4 +76,4 @@ class Finished:
     """Ids of the plan steps the statement executed, in the order they started."""
 
 
-Event = Planned | TaskFinished | Eliminated | Leaders | Table | Note | Finished
+Event = Planned | TaskFinished | Progress | Eliminated | Leaders | Table | Note | Finished

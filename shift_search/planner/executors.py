@@ -1,63 +1,115 @@
-"""The planner's one executor client: domain tasks go out, domain results come back, on every
-executor slot, with retries elsewhere and cancellation.
+"""The planner's one executor client, on the shared work queue (issue 13): typed tasks go out,
+typed results come back, and no executor is ever dialled or known by its address.
 
-One shared queue feeds one worker thread per executor slot (the capacity each executor
-reports), so concurrent queries share the devices fairly. A task whose executor becomes
-UNAVAILABLE is retried on another; one refused with RESOURCE_EXHAUSTED waits and retries.
-
-Capacity is probed when the pool starts and again every `CAPACITY_REFRESH_SECONDS` (and at once
-when an executor that was unreachable answers a task again): workers are added when an executor
-reports more slots, and retire when it reports fewer.
+A task goes on the queue named by the content hash of its inputs, with its serialized request
+as payload, its kind and its model's key (executors holding that model's weights prefer it).
+Each `Batch` is one query on the queue, with an id of its own: a thread waits on its
+notification stream, where results, failures and progress arrive, and logs every task's
+timeline (taken, lost, released, result; times on the queue's clock) to `shift.planner.tasks`.
+Cancelling a batch drops its waiting tasks at once and stops its running ones on their
+executors at their next heartbeat, between batches. Capacity is the slots of the executors
+heart-beating now; with none, tasks wait on the queue for one to join.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-import grpc
-
-from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord
-from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
-from shift_search.runtime.channels import open_channel, translate
+from shift_search.queue.interface import QueueStateLost, TaskQueue
+from shift_search.queue.query_tasks import QueryTasks
+from shift_search.queue.records import EventKind, ExecutorInfo, QueueEvent, QueueStats
+from shift_search.queue.records import Task as QueueTask
 from shift_search.runtime.errors import Cancelled, ShiftError, Unavailable
-from shift_search.tasks.convert import capacity_from_proto, event_from_proto, task_to_proto
-from shift_search.tasks.results import Outcome, TaskProgress, TaskResult
-from shift_search.tasks.specs import Task
+from shift_search.runtime.status import error_of_code
+from shift_search.tasks.convert import (
+    progress_from_bytes,
+    result_from_bytes,
+    task_bytes,
+    task_id,
+)
+from shift_search.tasks.results import DescribeResult, Outcome, TaskProgress, TaskResult
+from shift_search.tasks.specs import DescribeTask, Task, kind_of, model_of
 
 log = logging.getLogger("shift.planner.executors")
+timeline = logging.getLogger("shift.planner.tasks")
 
-MAX_ATTEMPTS = 4
-RETRY_PAUSE_SECONDS = 0.5
-CAPACITY_REFRESH_SECONDS = 30.0
-PROBE_TIMEOUT_SECONDS = 5.0
+OUTAGE_SECONDS = 30.0
+"""How long a batch rides out an unreachable queue (a Redis restart) before failing."""
+OUTAGE_PAUSE_SECONDS = 0.5
 
 TaskOutcome = TaskResult[Outcome] | ShiftError
 """How a task ended: its result, or the error that stopped it."""
-ProgressCallback = Callable[[int, TaskProgress], None]
+ProgressCallback = Callable[[int, str, TaskProgress, str], None]
+"""(task index, task id, progress, executor id)."""
 ResultCallback = Callable[[int, TaskOutcome], None]
 
 
-@dataclass
-class Batch:
-    """A set of tasks submitted together; results arrive in any order."""
+@dataclass(frozen=True)
+class Devices:
+    """The devices a plan is priced for: the live executors' slots, or an assumption (`note`
+    says why) when none heart-beats or the queue cannot be asked."""
 
-    tasks: Sequence[Task]
-    on_result: ResultCallback | None = None
-    on_progress: ProgressCallback | None = None
-    results: dict[int, TaskOutcome] = field(default_factory=dict)
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    _done: threading.Condition = field(default_factory=threading.Condition)
-    _calls: dict[int, grpc.Future] = field(default_factory=dict)
+    count: int
+    note: str = ""
+
+    @property
+    def assumed(self) -> bool:
+        return bool(self.note)
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """What `shift status` shows: the queue, its length, the live executors."""
+
+    address: str
+    stats: QueueStats
+    executors: tuple[ExecutorInfo, ...]
+
+
+class Batch:
+    """Tasks submitted together, one query on the queue; results arrive in any order."""
+
+    def __init__(
+        self,
+        queue: TaskQueue,
+        tasks: Sequence[Task],
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.tasks = tasks
+        self.query_id = uuid.uuid4().hex
+        self.on_result = on_result
+        self.on_progress = on_progress
+        self.results: dict[int, TaskOutcome] = {}
+        self.cancelled = threading.Event()
+        self._queue = queue
+        self._done = threading.Condition()
+        self._indices: dict[str, list[int]] = {}  # task id → the indices of that same work
+        self._queued: dict[str, QueueTask] = {}
+        for index, task in enumerate(tasks):
+            tid = task_id(task)
+            self._indices.setdefault(tid, []).append(index)
+            if tid not in self._queued:
+                payload = task_bytes(task)
+                self._queued[tid] = QueueTask(
+                    tid, self.query_id, kind_of(task), model_of(task), payload
+                )
 
     @property
     def remaining(self) -> int:
         return len(self.tasks) - len(self.results)
+
+    def start(self) -> Batch:
+        if self._queued:  # an empty batch is done at once
+            name = f"batch-{self.query_id[:8]}"
+            threading.Thread(target=self._watch, name=name, daemon=True).start()
+        return self
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every task finished (True) or `timeout` passed (False)."""
@@ -65,73 +117,144 @@ class Batch:
             return self._done.wait_for(lambda: self.remaining == 0, timeout)
 
     def cancel(self) -> None:
-        """Stop the batch: queued tasks are dropped, running ones are cancelled."""
+        """Stop the batch: its waiting tasks are dropped from the queue, its running ones
+        stop on their executors at their next heartbeat; every unfinished task ends Cancelled."""
+        if self.cancelled.is_set():
+            return
         self.cancelled.set()
-        with self._done:
-            calls = list(self._calls.values())
-        for call in calls:
-            call.cancel()
+        try:
+            self._queue.cancel(self.query_id)
+        except ShiftError as error:  # the watcher cancels again when it next reaches the queue
+            log.warning("cancelling tasks of query %s: %s", self.query_id, error.message)
+        self._finish_rest(Cancelled("query cancelled"))
 
     def finish(self, index: int, outcome: TaskOutcome) -> None:
         with self._done:
             if index in self.results:
                 return
             self.results[index] = outcome
-            self._calls.pop(index, None)
             self._done.notify_all()
         if self.on_result is not None:
             self.on_result(index, outcome)
 
+    def _finish_rest(self, outcome: ShiftError) -> None:
+        for index in range(len(self.tasks)):
+            self.finish(index, outcome)
 
-@dataclass
-class _Job:
-    batch: Batch
-    index: int
-    attempts: int = 0
-    avoid: frozenset[str] = frozenset()
+    def _watch(self) -> None:
+        """Queue the tasks, then read the batch's events until every task has an outcome."""
+        tasks = QueryTasks(self._queue, self.query_id, on_event=self._on_event)
+        try:
+            self._enqueue(tasks)
+            tasks.wait(self._queued, cancelled=self.cancelled.is_set)
+        except Cancelled:
+            pass
+        except ShiftError as error:
+            log.warning("tasks of query %s: %s", self.query_id, error.message)
+            self._finish_rest(error)
+        except Exception as error:  # never leave a batch waiting forever
+            log.exception("watching the tasks of query %s failed", self.query_id)
+            self._finish_rest(ShiftError(f"queue: {type(error).__name__}: {error}"))
+        finally:
+            self._finish_rest(Cancelled("query cancelled"))  # only what is left, if cancelled
+            try:
+                self._queue.close_query(self.query_id)
+            except ShiftError as error:
+                log.warning("closing query %s on the queue: %s", self.query_id, error.message)
+
+    def _enqueue(self, tasks: QueryTasks) -> None:
+        """Put the tasks on the queue, riding out a short outage (a Redis restart)."""
+        down_since: float | None = None
+        while not self.cancelled.is_set():
+            try:
+                tasks.submit(list(self._queued.values()))
+                return
+            except QueueStateLost:
+                raise
+            except Unavailable:
+                now = time.monotonic()
+                down_since = now if down_since is None else down_since
+                if now - down_since >= OUTAGE_SECONDS:
+                    raise
+                time.sleep(OUTAGE_PAUSE_SECONDS)
+
+    def _on_event(self, event: QueueEvent) -> None:
+        queued = self._queued.get(event.task_id)
+        if queued is None:  # queued / cancelled: about the batch, not one task
+            return
+        if event.kind != EventKind.PROGRESS:
+            timeline.info(
+                "task %s %s executor=%s attempt=%d at=%.3f query=%s kind=%s",
+                event.task_id,
+                event.kind.value,
+                event.executor or "-",
+                event.attempt,
+                event.at,
+                self.query_id,
+                queued.kind,
+            )
+        outcome: TaskOutcome
+        match event.kind:
+            case EventKind.RESULT:
+                try:
+                    outcome = result_from_bytes(event.payload)
+                    if event.from_done:  # answered from an earlier run of the same task
+                        outcome = replace(outcome, from_cache=True)
+                except ShiftError as error:
+                    outcome = error
+                self._finish_task(event.task_id, outcome)
+            case EventKind.FAILED:
+                self._finish_task(event.task_id, error_of_code(event.code, event.message))
+            case EventKind.PROGRESS:
+                if self.on_progress is not None:
+                    progress = progress_from_bytes(event.payload)
+                    for index in self._indices[event.task_id]:
+                        self.on_progress(index, event.task_id, progress, event.executor)
+            case (
+                EventKind.QUEUED
+                | EventKind.TAKEN
+                | EventKind.LOST
+                | EventKind.RELEASED
+                | EventKind.CANCELLED
+            ):
+                pass
+
+    def _finish_task(self, tid: str, outcome: TaskOutcome) -> None:
+        for index in self._indices[tid]:
+            self.finish(index, outcome)
 
 
 class ExecutorPool:
-    """Every executor this planner may use, and the workers that feed them."""
+    """The executors this planner shares with every other planner, through `queue`."""
 
-    def __init__(
-        self,
-        addresses: Sequence[str],
-        *,
-        default_slots: int = 1,
-        refresh_seconds: float = CAPACITY_REFRESH_SECONDS,
-        credentials: grpc.ChannelCredentials | None = None,
-    ) -> None:
-        if not addresses:
-            raise ValueError("an executor pool needs at least one address")
-        self.addresses = tuple(addresses)
-        self._stubs = {
-            a: executor_pb2_grpc.ExecutorServiceStub(open_channel(a, credentials))
-            for a in addresses
-        }
-        self._queue: queue.Queue[_Job] = queue.Queue()
-        self._default_slots = default_slots
-        self._refresh_seconds = refresh_seconds
-        self._slots: dict[str, int] = {}
-        self._workers: dict[str, set[int]] = {a: set() for a in addresses}  # live worker indices
-        self._lock = threading.Lock()
-        self._start_lock = threading.Lock()
-        self._started = False
+    def __init__(self, queue: TaskQueue) -> None:
+        self.queue = queue
+
+    @property
+    def address(self) -> str:
+        return self.queue.address
 
     def capacity(self) -> int:
-        """Total device slots across executors (unreachable ones count with the default)."""
-        self._start()
-        with self._lock:
-            return sum(self._slots.values())
+        """The slots of the executors heart-beating now (0 when none)."""
+        return sum(e.slots for e in self.queue.executors())
 
-    def refresh_capacity(self) -> None:
-        """Probe every executor now (waiting a little for one that is reconnecting) and add or
-        retire workers to match the slots each reports; an unreachable one keeps its slots."""
-        self._start()
-        for address in self.addresses:
-            slots = self._probe_slots(address, wait_for_ready=True)
-            if slots is not None:
-                self._set_slots(address, slots)
+    def devices(self) -> Devices:
+        """The devices to price a plan for: the live executors' slots; with none (or a queue
+        that does not answer), one device, assumed, and a note that says why."""
+        try:
+            live = self.capacity()
+        except ShiftError as error:
+            return Devices(1, f"assumed 1: {error.message}")
+        if live == 0:
+            return Devices(
+                1,
+                f"assumed 1: no executor is heart-beating on the queue at {self.address}; "
+                "tasks wait there until one joins",
+            )
+        return Devices(live)
+
+    def status(self) -> QueueStatus:
+        return QueueStatus(self.address, self.queue.stats(), tuple(self.queue.executors()))
 
     def submit(
         self,
@@ -140,132 +263,26 @@ class ExecutorPool:
         on_result: ResultCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> Batch:
-        """Queue `tasks` on the executors; their results arrive in the batch in any order."""
-        self._start()
-        batch = Batch(tasks, on_result, on_progress)
-        for index in range(len(tasks)):
-            self._queue.put(_Job(batch, index))
-        return batch
+        """Queue `tasks` for the executors; their results arrive in the batch in any order."""
+        return Batch(self.queue, tasks, on_result, on_progress).start()
 
-    def describe(self, dataset: DatasetRecord) -> DatasetRecord:
-        """Ask any reachable executor to read a dataset once: sizes, fingerprints, classes."""
-        request = executor_pb2.DescribeDatasetRequest(dataset=dataset_to_proto(dataset))
-        last: ShiftError = Unavailable("no executor configured")
-        for address, stub in self._stubs.items():
-            try:
-                return dataset_from_proto(stub.DescribeDataset(request, timeout=600).dataset)
-            except grpc.RpcError as err:
-                last = translate(err, address)
-                if not isinstance(last, Unavailable):
-                    raise last from None
-        raise last
+    def describe(
+        self, dataset: DatasetRecord, cancelled: threading.Event | None = None
+    ) -> DatasetRecord:
+        """Read a dataset once on whichever executor takes the task: sizes, fingerprints,
+        classes. Waits for an executor as long as it takes, unless `cancelled` is set."""
+        batch = self.submit([DescribeTask(dataset)])
+        while not batch.wait(0.1):
+            if cancelled is not None and cancelled.is_set():
+                batch.cancel()
+        outcome = batch.results[0]
+        if isinstance(outcome, ShiftError):
+            raise outcome
+        return outcome.of(DescribeResult).dataset
 
-    def _start(self) -> None:
-        with self._start_lock:
-            if self._started:
-                return
-            for address in self.addresses:
-                slots = self._probe_slots(address, wait_for_ready=False)
-                if slots is None:
-                    log.warning(
-                        "executor %s unreachable; assuming %d slot(s)", address, self._default_slots
-                    )
-                self._set_slots(address, self._default_slots if slots is None else slots)
-            self._started = True
-        if self._refresh_seconds > 0:
-            threading.Thread(
-                target=self._refresh_periodically, name="exec-capacity", daemon=True
-            ).start()
+    def forget_results(self) -> int:
+        """PURGE: the queue forgets finished tasks, so the same work runs again."""
+        return self.queue.forget_done()
 
-    def _refresh_periodically(self) -> None:
-        while True:
-            time.sleep(self._refresh_seconds)
-            try:
-                self.refresh_capacity()
-            except Exception:  # never let the refresher die; the next round tries again
-                log.exception("refreshing executor capacity failed")
-
-    def _probe_slots(self, address: str, *, wait_for_ready: bool) -> int | None:
-        """The slots an executor reports, or None when it does not answer."""
-        try:
-            reply = self._stubs[address].GetCapacity(
-                executor_pb2.GetCapacityRequest(),
-                timeout=PROBE_TIMEOUT_SECONDS,
-                wait_for_ready=wait_for_ready,
-            )
-        except grpc.RpcError:
-            return None
-        return max(1, capacity_from_proto(reply).slots)
-
-    def _set_slots(self, address: str, slots: int) -> None:
-        """Record an executor's slots; start a worker for every slot that has none."""
-        with self._lock:
-            if self._slots.get(address) not in (None, slots):
-                log.info("executor %s now has %d slot(s)", address, slots)
-            self._slots[address] = slots
-            missing = [n for n in range(slots) if n not in self._workers[address]]
-            self._workers[address].update(missing)
-        for n in missing:
-            threading.Thread(
-                target=self._work, args=(address, n), name=f"exec-{address}-{n}", daemon=True
-            ).start()
-
-    def _retired(self, address: str, n: int) -> bool:
-        """True (and forgotten) when worker `n` is beyond the executor's slots."""
-        with self._lock:
-            if n < self._slots[address]:
-                return False
-            self._workers[address].discard(n)
-            return True
-
-    def _work(self, address: str, n: int) -> None:
-        while not self._retired(address, n):
-            try:
-                job = self._queue.get(timeout=1.0)
-            except queue.Empty:
-                continue
-            if job.batch.cancelled.is_set():
-                job.batch.finish(job.index, Cancelled("query cancelled"))
-                continue
-            if address in job.avoid and len(job.avoid) < len(self.addresses):
-                self._queue.put(job)  # leave it to an executor it has not failed on
-                time.sleep(0.01)
-                continue
-            self._run(address, job)
-
-    def _run(self, address: str, job: _Job) -> None:
-        batch, index = job.batch, job.index
-        try:
-            call = self._stubs[address].RunTask(task_to_proto(batch.tasks[index]))
-            with batch._done:
-                batch._calls[index] = call
-            if batch.cancelled.is_set():  # cancelled while the call was being made
-                call.cancel()
-            for message in call:
-                event = event_from_proto(message)
-                if isinstance(event, TaskProgress) and batch.on_progress is not None:
-                    batch.on_progress(index, event)
-                elif isinstance(event, TaskResult):
-                    batch.finish(index, event)
-                    return
-            batch.finish(index, Unavailable(f"executor {address} ended task without a result"))
-        except grpc.RpcError as err:
-            self._retry_or_fail(address, job, translate(err, address))
-
-    def _retry_or_fail(self, address: str, job: _Job, error: ShiftError) -> None:
-        if job.batch.cancelled.is_set():
-            job.batch.finish(job.index, Cancelled("query cancelled"))
-            return
-        retryable = error.code in (
-            grpc.StatusCode.UNAVAILABLE,
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-        )
-        if not retryable or job.attempts + 1 >= MAX_ATTEMPTS * len(self.addresses):
-            job.batch.finish(job.index, error)
-            return
-        log.info("retrying task %d elsewhere after %s", job.index, error.code.name)
-        avoid = job.avoid | {address} if error.code == grpc.StatusCode.UNAVAILABLE else job.avoid
-        if len(avoid) >= len(self.addresses):
-            avoid = frozenset()
-        time.sleep(RETRY_PAUSE_SECONDS)
-        self._queue.put(_Job(job.batch, job.index, job.attempts + 1, avoid))
+    def close(self) -> None:
+        self.queue.close()

@@ -15,7 +15,7 @@ from shift_search.planner.finetune_cost import DEFAULT_EPOCHS
 from shift_search.planner.measurements import Trace
 from shift_search.planner.statements import QueryResult
 from shift_search.planner.task_aware import best_first
-from shift_search.planner.waiting import BackgroundJob
+from shift_search.planner.waiting import BackgroundJob, forward_progress
 from shift_search.runtime.errors import Cancelled, ShiftError
 from shift_search.runtime.proxy_names import FINETUNE
 from shift_search.tasks.results import FinetuneResult
@@ -100,5 +100,5 @@ class FinetuneRanking(BackgroundJob):
                 )
             )
 
-        self._submit(tasks, on_result)
+        self._submit(tasks, on_result, forward_progress(self.emit, [m.name for m in models]))
         return {m.name: self._errors[m.name] for m in models}

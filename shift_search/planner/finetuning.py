@@ -12,7 +12,7 @@ from shift_search.planner import physical
 from shift_search.planner.events import Event, Note, Table, TaskFinished
 from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.measurements import Trace, split
-from shift_search.planner.waiting import await_work
+from shift_search.planner.waiting import await_work, forward_progress
 from shift_search.runtime.errors import ShiftError
 from shift_search.runtime.proxy_names import FINETUNE
 from shift_search.tasks.results import FinetuneResult
@@ -58,7 +58,8 @@ def run_finetune(
                 )
             )
 
-    batch = pool.submit(tasks, on_result=on_result)
+    progress = forward_progress(emit, [m.name for m in models])
+    batch = pool.submit(tasks, on_result=on_result, on_progress=progress)
     # without WAIT: say what is done after a while; the fine-tunes go on and register themselves
     await_work(batch, cancelled, None if wait else no_wait_seconds)
     wall = time.perf_counter() - started

@@ -55,7 +55,7 @@ class ParserClient:
 def _relayed(err: grpc.RpcError, address: str) -> ShiftError:
     """The parser's error as it raised it: positioned problems become ParseErrors again (one
     per detail, with the parser's whole message), so clients see what in-process parsing gives."""
-    error = translate(err, address)
+    error = translate(err, address, "parser")
     details = details_of(err)
     if error.code != grpc.StatusCode.INVALID_ARGUMENT or not details:
         return error

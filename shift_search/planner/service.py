@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import grpc
 
-from shift_search.planner.convert import event_to_proto, plan_to_proto
+from shift_search.planner.convert import event_to_proto, plan_to_proto, status_to_proto
 from shift_search.planner.coordinator import Coordinator
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import Registration
@@ -27,6 +28,11 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
         )
         for statement, event in events:
             yield event_to_proto(statement, event)
+
+    def GetStatus(
+        self, request: query_pb2.GetStatusRequest, context: grpc.ServicerContext
+    ) -> query_pb2.GetStatusResponse:
+        return status_to_proto(self.coordinator.status(), time.time())
 
     def Explain(
         self, request: query_pb2.ExplainRequest, context: grpc.ServicerContext

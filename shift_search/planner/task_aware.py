@@ -27,7 +27,7 @@ from shift_search.planner.physical import (
     HalvingRound,
     StepBase,
 )
-from shift_search.planner.waiting import BackgroundJob
+from shift_search.planner.waiting import BackgroundJob, forward_progress
 from shift_search.runtime.errors import Cancelled, ShiftError
 from shift_search.tasks.results import ScoreResult
 from shift_search.tasks.specs import ProxySpec, ScoreTask
@@ -196,7 +196,7 @@ class Search(BackgroundJob):
         with self._lock:
             self.ranking.remaining += len(requests)
         if requests:
-            self._submit(requests, on_result)
+            self._submit(requests, on_result, forward_progress(self.emit, [m.name for m in to_run]))
         return {m.name: scores[m.name] for m in models}
 
     def _scored(

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, Self
 
-from shift_search.planner.executors import Batch, ExecutorPool, ResultCallback
+from shift_search.planner.events import Event, Progress
+from shift_search.planner.executors import Batch, ExecutorPool, ProgressCallback, ResultCallback
 from shift_search.runtime.errors import Cancelled, ShiftError
+from shift_search.tasks.results import TaskProgress
 from shift_search.tasks.specs import Task
 
 POLL_SECONDS = 0.1
@@ -40,6 +42,25 @@ def await_work(work: Work, cancelled: threading.Event, no_wait_seconds: float | 
         if deadline is not None and time.monotonic() > deadline:
             return False
     return True
+
+
+def forward_progress(emit: Callable[[Event], None], models: Sequence[str]) -> ProgressCallback:
+    """Hand the executors' progress of task `i` (a task of model `models[i]`) to the client."""
+
+    def forward(index: int, task_id: str, progress: TaskProgress, executor: str) -> None:
+        emit(
+            Progress(
+                task_id,
+                models[index],
+                progress.stage,
+                progress.done,
+                progress.total,
+                progress.message,
+                executor,
+            )
+        )
+
+    return forward
 
 
 class BackgroundJob:
@@ -91,9 +112,14 @@ class BackgroundJob:
         finally:
             self.done.set()
 
-    def _submit(self, tasks: Sequence[Task], on_result: ResultCallback) -> Batch:
+    def _submit(
+        self,
+        tasks: Sequence[Task],
+        on_result: ResultCallback,
+        on_progress: ProgressCallback | None = None,
+    ) -> Batch:
         """Run one batch of tasks to its end; the first failed task's error is raised."""
-        batch = self.pool.submit(tasks, on_result=on_result)
+        batch = self.pool.submit(tasks, on_result=on_result, on_progress=on_progress)
         with self._lock:
             self._batches.append(batch)
         if self._cancelled.is_set():  # cancelled while the batch was being submitted

@@ -106,10 +106,20 @@ class TaskQueue(Protocol):
         ...
 
     def take(
-        self, executor_id: str, count: int, models: Collection[str] = (), timeout: float = 0.0
+        self,
+        executor_id: str,
+        count: int,
+        models: Collection[str] = (),
+        timeout: float = 0.0,
+        holding: Collection[str] | None = None,
     ) -> list[Delivery]:
         """Up to `count` tasks for this executor (waiting up to `timeout` seconds for one):
-        queries in turn (round-robin), and within a query the tasks of `models` first."""
+        queries in turn (round-robin), and within a query the tasks of `models` first.
+
+        `holding`: the handles of every delivery the executor still runs. When given, anything
+        else the queue counts as held by it (an earlier take whose reply was lost in transit,
+        or re-sent by a client retry) is handed back first, so no task stays held by a live
+        executor that does not know it has it."""
         ...
 
     def progress(self, delivery: Delivery, payload: bytes) -> None: ...
@@ -141,6 +151,11 @@ class TaskQueue(Protocol):
         ...
 
     def stats(self) -> QueueStats: ...
+
+    def forget_done(self) -> int:
+        """Forget every finished task's result (PURGE: the cache dropped what they computed),
+        so a later task with the same id runs again; returns how many were forgotten."""
+        ...
 
     def close(self) -> None: ...
 

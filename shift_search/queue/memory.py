@@ -164,12 +164,19 @@ class InProcessQueue:
             return Heartbeat(frozenset(cancelled), joined)
 
     def take(
-        self, executor_id: str, count: int, models: Collection[str] = (), timeout: float = 0.0
+        self,
+        executor_id: str,
+        count: int,
+        models: Collection[str] = (),
+        timeout: float = 0.0,
+        holding: Collection[str] | None = None,
     ) -> list[Delivery]:
         check_take(executor_id, count)
         deadline = time.monotonic() + timeout
         wanted = sorted(models)
         with self._cond:
+            if holding is not None:
+                self._release_unknown(executor_id, set(holding))
             while True:
                 taken = self._take_now(executor_id, count, wanted)
                 left = deadline - time.monotonic()
@@ -212,7 +219,8 @@ class InProcessQueue:
     def fail(self, delivery: Delivery, code: str, message: str) -> None:
         check_code(code)
         with self._cond:
-            self._held.get(delivery.executor, {}).pop(delivery.handle, None)
+            if self._held.get(delivery.executor, {}).pop(delivery.handle, None) is None:
+                return  # finished already, or offered again since (its executor was lost)
             self._emit(
                 delivery.task.query_id,
                 EventKind.FAILED,
@@ -226,21 +234,29 @@ class InProcessQueue:
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
         with self._cond:
-            now = self._clock()
             for delivery in deliveries:
-                entry = self._held.get(delivery.executor, {}).pop(delivery.handle, None)
-                if entry is None or not self._wanted(entry.task.query_id, now):
-                    continue
-                self._retry.append(entry)
-                self._emit(
-                    entry.task.query_id,
-                    EventKind.RELEASED,
-                    entry.task.task_id,
-                    delivery.executor,
-                    now,
-                    attempt=entry.attempt,
-                )
+                self._release_one(delivery.executor, delivery.handle)
             self._cond.notify_all()
+
+    def _release_one(self, executor_id: str, handle: str) -> None:
+        now = self._clock()
+        entry = self._held.get(executor_id, {}).pop(handle, None)
+        if entry is None or not self._wanted(entry.task.query_id, now):
+            return
+        self._retry.append(entry)
+        self._emit(
+            entry.task.query_id,
+            EventKind.RELEASED,
+            entry.task.task_id,
+            executor_id,
+            now,
+            attempt=entry.attempt,
+        )
+
+    def _release_unknown(self, executor_id: str, holding: set[str]) -> None:
+        """Hand back what the executor holds but does not know it holds (see `take`)."""
+        for handle in [h for h in self._held.get(executor_id, {}) if h not in holding]:
+            self._release_one(executor_id, handle)
 
     def leave(self, executor_id: str) -> None:
         with self._cond:
@@ -296,6 +312,12 @@ class InProcessQueue:
                 for _, seen in self._executors.values()
             )
             return QueueStats(waiting, running, len(self._active), live)
+
+    def forget_done(self) -> int:
+        with self._cond:
+            forgotten = len(self._done)
+            self._done.clear()
+            return forgotten
 
     def close(self) -> None:
         with self._cond:

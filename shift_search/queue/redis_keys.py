@@ -61,6 +61,9 @@ class QueueKeys:
     def executor(self, executor_id: str) -> str:
         return f"{self.prefix}:executor:{executor_id}"
 
+    def done(self, task_id: str) -> str:
+        return f"{self.prefix}:done:{task_id}"
+
     def held(self, executor_id: str) -> str:
         return f"{self.prefix}:held:{executor_id}"
 

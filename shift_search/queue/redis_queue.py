@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -149,7 +150,7 @@ class RedisTaskQueue:
     def enqueue(self, tasks: Sequence[Task]) -> None:
         ttl = _ms(self._timings.query_ttl_seconds)
         for start in range(0, len(tasks), _ENQUEUE_BATCH):
-            args: list[Any] = [ttl]
+            args: list[Any] = [ttl, uuid.uuid4().hex]  # a retry of this call is a no-op
             for t in tasks[start : start + _ENQUEUE_BATCH]:
                 args += [t.task_id, t.query_id, t.kind, t.model, t.payload]
             self._run("ENQUEUE", "enqueue", *args)
@@ -205,13 +206,19 @@ class RedisTaskQueue:
         return Heartbeat(frozenset(_text(q) for q in reply[1:]), bool(int(reply[0])))
 
     def take(
-        self, executor_id: str, count: int, models: Collection[str] = (), timeout: float = 0.0
+        self,
+        executor_id: str,
+        count: int,
+        models: Collection[str] = (),
+        timeout: float = 0.0,
+        holding: Collection[str] | None = None,
     ) -> list[Delivery]:
         check_take(executor_id, count)
         deadline = time.monotonic() + timeout
         wanted = sorted(models)
+        known = [-1] if holding is None else [len(holding), *holding]
         while True:
-            reply = self._run("TAKE", "take", executor_id, count, len(wanted), *wanted)
+            reply = self._run("TAKE", "take", executor_id, count, len(wanted), *wanted, *known)
             deliveries = _deliveries(reply, executor_id)
             left = deadline - time.monotonic()
             if deliveries or count == 0 or left <= 0:
@@ -310,6 +317,19 @@ class RedisTaskQueue:
             "STATS", "stats", _ms(self._timings.dead_after_seconds)
         )
         return QueueStats(int(waiting), int(running), int(active), int(live))
+
+    def forget_done(self) -> int:
+        forgotten = 0
+        with self._guard("forget_done"):
+            batch: list[Any] = []
+            for key in self._client.scan_iter(match=self.keys.done("*"), count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    forgotten += int(self._client.unlink(*batch))
+                    batch = []
+            if batch:
+                forgotten += int(self._client.unlink(*batch))
+        return forgotten
 
     def ping(self) -> None:
         with self._guard("ping"):

@@ -74,7 +74,7 @@ local function finish(executor, stream, id, tok)
   redis.call('XACK', stream, G, id)
   if stream == RETRY then redis.call('XDEL', RETRY, id) end
   if tok ~= '' then redis.call('XACK', BACKLOG, G, tok) end
-  redis.call('HDEL', P .. ':held:' .. executor, stream .. '|' .. id .. '|' .. tok)
+  return redis.call('HDEL', P .. ':held:' .. executor, stream .. '|' .. id .. '|' .. tok)
 end
 -- Put a held task back on the retry stream (lost: one more attempt, or failed past the cap).
 local function reoffer(executor, handle, record, lost, max_attempts, now)
@@ -111,14 +111,18 @@ local function forget(executor)
 end
 """
 
-# ARGV: prefix, query ttl ms, then (task, query, kind, model, payload) per task.
+# ARGV: prefix, query ttl ms, request id, then (task, query, kind, model, payload) per task.
+# A request id seen before (a client retry after a lost reply) changes nothing.
 ENQUEUE = (
     COMMON
     + """
 local ttl = tonumber(ARGV[2])
+if redis.call('SET', P .. ':enqueued:' .. ARGV[3], '1', 'NX', 'PX', ttl) == false then
+  return 0
+end
 local now = now_ms()
 local counts, order = {}, {}
-for i = 3, #ARGV, 5 do
+for i = 4, #ARGV, 5 do
   local q = ARGV[i + 1]
   if counts[q] == nil then counts[q] = 0; order[#order + 1] = q end
   counts[q] = counts[q] + 1
@@ -138,7 +142,7 @@ for _, q in ipairs(order) do
     'at', now, 'a', 0, 'p', '', 'c', '', 'm', counts[q], 'd', '0')
   redis.call('PEXPIRE', ev, ttl)
 end
-for i = 3, #ARGV, 5 do
+for i = 4, #ARGV, 5 do
   local task, q, kind, model, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local done = redis.call('GET', P .. ':done:' .. task)
   if done then
@@ -162,8 +166,8 @@ return #order
 """
 )
 
-# ARGV: prefix, executor, count, n models, models… (sorted).
-# Returns {now, last backlog id, then 7 fields per delivery}.
+# ARGV: prefix, executor, count, n models, models… (sorted), n holding (-1: not given),
+# holding handles…. Returns {now, last backlog id, then 7 fields per delivery}.
 TAKE = (
     COMMON
     + """
@@ -175,6 +179,18 @@ for i = 1, nm do mine[i] = ARGV[4 + i] end
 local now = now_ms()
 local out = {now, ''}
 local taken, dropped, seen = 0, 0, 0
+
+-- What the executor holds but did not list as running came from a take whose reply it never
+-- read (lost in transit, or the take was re-sent): hand it back before taking more.
+local nh = tonumber(ARGV[5 + nm])
+if nh >= 0 then
+  local keep = {}
+  for i = 1, nh do keep[ARGV[5 + nm + i]] = true end
+  local held = redis.call('HGETALL', P .. ':held:' .. me)
+  for i = 1, #held, 2 do
+    if not keep[held[i]] then reoffer(me, held[i], held[i + 1], false, 0, now) end
+  end
+end
 
 local function offer(stream, id, f)
   local q, task, attempt = f['q'], f['t'], tonumber(f['a'])
@@ -302,7 +318,9 @@ FAIL = (
     COMMON
     + """
 local me, stream, id, tok = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-finish(me, stream, id, tok)
+if finish(me, stream, id, tok) == 0 then
+  return 0 -- finished already, or offered again since (its executor was lost)
+end
 emit(ARGV[7], 'failed', ARGV[6], me, now_ms(), ARGV[8], '', ARGV[9], ARGV[10], '0')
 return 1
 """

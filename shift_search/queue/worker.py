@@ -27,6 +27,8 @@ from shift_search.runtime.metrics import TASK_SECONDS, TASKS_FINISHED, TASKS_RUN
 log = logging.getLogger("shift.queue.worker")
 
 PROGRESS_INTERVAL_SECONDS = 0.5
+GIVE_UP_SECONDS = 10.0
+"""Once stopping, how long past the drain an outcome is retried through a queue outage."""
 RETRY_PAUSE_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
@@ -106,10 +108,15 @@ class Worker:
         self._lock = threading.Condition()
         self._running: dict[str, _Running] = {}
         self._stopping = threading.Event()
+        self._quiet = threading.Event()  # heartbeats stop (just before leaving)
         self._closed = threading.Event()
         self._joined_once = False
+        self._give_up_at: float | None = None
         self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="queue-task")
-        self._threads: list[threading.Thread] = []
+        self._beat_thread = threading.Thread(
+            target=self._heartbeats, name="queue-beat", daemon=True
+        )
+        self._pull_thread = threading.Thread(target=self._pull, name="queue-pull", daemon=True)
 
     def status(self) -> ExecutorStatus:
         with self._lock:
@@ -123,10 +130,8 @@ class Worker:
     def start(self) -> Worker:
         """Register (one heartbeat, so a queue that is down fails here) and start pulling."""
         self._beat()
-        for target, name in ((self._heartbeats, "beat"), (self._pull, "pull")):
-            thread = threading.Thread(target=target, name=f"queue-{name}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._beat_thread.start()
+        self._pull_thread.start()
         return self
 
     def running(self) -> list[Delivery]:
@@ -136,6 +141,7 @@ class Worker:
     def stop(self, grace_seconds: float = 20.0, stop_wait_seconds: float = 5.0) -> None:
         """Drain: take nothing more, let running tasks finish for `grace_seconds`, then stop
         them between batches and hand them back (to be offered again first)."""
+        self._give_up_at = time.monotonic() + grace_seconds + stop_wait_seconds + GIVE_UP_SECONDS
         self._stopping.set()
         with self._lock:
             self._lock.notify_all()
@@ -147,16 +153,23 @@ class Worker:
         if stuck:
             log.warning("handing back %d task(s) that did not stop in time", len(stuck))
             self._finish_with_retries("release", lambda: self.queue.release(stuck))
+        # Leave last: a take still in flight hands back what it got, and a heartbeat after
+        # `leave` would list this executor again (alive, holding nothing) until it expired.
+        self._join(self._pull_thread)
+        self._quiet.set()
+        self._join(self._beat_thread)
         self._finish_with_retries("leave", lambda: self.queue.leave(self.executor_id))
         self._closed.set()
-        for thread in self._threads:
-            thread.join(timeout=self._take_timeout + 5)
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _join(self, thread: threading.Thread) -> None:
+        if thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout=self._take_timeout + 5)
 
     # threads
     def _heartbeats(self) -> None:
         interval = self.queue.timings.heartbeat_seconds
-        while not self._closed.wait(interval):
+        while not self._quiet.wait(interval):
             self._beat()
             try:
                 self.queue.reap()
@@ -188,11 +201,16 @@ class Worker:
                     lambda: len(self._running) < self.slots or self._stopping.is_set(), 1.0
                 )
                 free = self.slots - len(self._running)
+                holding = [r.delivery.handle for r in self._running.values()]
             if free <= 0 or self._stopping.is_set():
                 continue
             try:
                 deliveries = self.queue.take(
-                    self.executor_id, free, self._models(), timeout=self._take_timeout
+                    self.executor_id,
+                    free,
+                    self._models(),
+                    timeout=self._take_timeout,
+                    holding=holding,
                 )
                 failures = 0
             except ShiftError as error:
@@ -274,7 +292,8 @@ class Worker:
                 call()
                 return
             except Unavailable as error:
-                if self._closed.is_set():
+                giving_up = self._give_up_at is not None and time.monotonic() > self._give_up_at
+                if self._closed.is_set() or giving_up:
                     log.error("%s lost: %s", what, error)
                     return
                 pause = RETRY_PAUSE_SECONDS[min(failures, len(RETRY_PAUSE_SECONDS) - 1)]

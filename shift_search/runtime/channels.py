@@ -67,19 +67,21 @@ def is_local_address(address: str) -> bool:
         return False
 
 
-def call(address: str, fn: Callable[[], T]) -> T:
-    """Run one RPC; turn its failure into the matching ShiftError, naming the address when the
-    service cannot be reached."""
+def call(address: str, fn: Callable[[], T], part: str = "") -> T:
+    """Run one RPC; turn its failure into the matching ShiftError, naming the part (`cache`,
+    `parser`…) and its address when it cannot be reached."""
     try:
         return fn()
     except grpc.RpcError as err:
-        raise translate(err, address) from None
+        raise translate(err, address, part) from None
 
 
-def translate(err: grpc.RpcError, address: str) -> ShiftError:
-    """A ShiftError for a failed call; UNAVAILABLE names the address that could not be reached."""
+def translate(err: grpc.RpcError, address: str, part: str = "") -> ShiftError:
+    """A ShiftError for a failed call; UNAVAILABLE names the part (`cache`, `parser`…) and the
+    address that could not be reached: "cache: cannot reach the cache service at ADDR (…)"."""
     shift_err = from_rpc_error(err)
     if isinstance(shift_err, Unavailable) and not details_of(err):  # transport, not the service
         reason = shift_err.message.split("last error:")[-1].split(": ")[-1].strip()
-        return Unavailable(f"cannot reach the SHiFT service at {address} ({reason or 'no answer'})")
+        what = f"{part}: cannot reach the {part} service" if part else "cannot reach the service"
+        return Unavailable(f"{what} at {address} ({reason or 'no answer'})")
     return shift_err

@@ -37,6 +37,7 @@ from shift_search.runtime.limits import (
     tolerant,
     watched,
 )
+from shift_search.runtime.metrics import record_error
 from shift_search.runtime.status import to_status
 
 log = logging.getLogger("shift.rpc")
@@ -125,14 +126,17 @@ class ServerInterceptor(grpc.ServerInterceptor):
                     self.calls.leave(key)
         except (Unauthenticated, PermissionDenied) as err:
             log.warning("%s denied (%s): %s", method, err.code.name, err.message)
+            record_error(_service_of(method), err.code.name)
             ctx.abort_with_status(to_status(err))
         except ShiftError as err:
             log.info("%s -> %s: %s", method, err.code.name, err.message)
+            record_error(_service_of(method), err.code.name)
             ctx.abort_with_status(to_status(err))
         except Exception:
             if ctx.code() is not None or not ctx.is_active():  # aborted, cancelled or timed out
                 raise
             log.exception("%s failed", method)
+            record_error(_service_of(method), grpc.StatusCode.INTERNAL.name)
             ctx.abort(grpc.StatusCode.INTERNAL, f"internal error in {method} (request {rid})")
         finally:
             log.debug("%s done in %.3fs", method, time.perf_counter() - started)
@@ -146,6 +150,11 @@ class ServerInterceptor(grpc.ServerInterceptor):
         if unary and cap is not None:
             remaining = cap if remaining is None else min(remaining, cap)
         return remaining
+
+
+def _service_of(method: str) -> str:
+    """`/shift.v1.QueryService/Execute` → `QueryService` (the metrics' service label)."""
+    return method.strip("/").split("/", 1)[0].rsplit(".", 1)[-1]
 
 
 def _check_parsed(request: Any, method: str) -> None:

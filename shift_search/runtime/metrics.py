@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -20,8 +23,10 @@ from prometheus_client import start_http_server as _start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shift_search.queue.interface import TaskQueue
 from shift_search.runtime.errors import ShiftError
+
+if TYPE_CHECKING:  # the queue records its own metrics here: no import of it at run time
+    from shift_search.queue.interface import TaskQueue
 
 log = logging.getLogger("shift.metrics")
 
@@ -95,11 +100,24 @@ class QueueCollector(Collector):
             yield GaugeMetricFamily(name, text, value=value)
 
 
+_WATCHING: weakref.WeakKeyDictionary[CollectorRegistry, QueueCollector] = (
+    weakref.WeakKeyDictionary()
+)
+_WATCHING_LOCK = threading.Lock()
+
+
 def watch_queue(queue: TaskQueue, registry: CollectorRegistry = REGISTRY) -> QueueCollector:
-    """Publish `queue`'s length and pending entries on `registry` (unregister to stop)."""
-    collector = QueueCollector(queue)
-    registry.register(collector)
-    return collector
+    """Publish `queue`'s length and pending entries on `registry`. One queue per registry (one
+    planner per process): a later call watches its queue instead of the earlier one."""
+    with _WATCHING_LOCK:
+        collector = _WATCHING.get(registry)
+        if collector is not None:
+            collector.queue = queue
+            return collector
+        collector = QueueCollector(queue)
+        registry.register(collector)
+        _WATCHING[registry] = collector
+        return collector
 
 
 @dataclass
@@ -131,13 +149,17 @@ def start_metrics_server(
     return MetricsServer(server, thread)
 
 
+METRICS_PORT_ENV = "SHIFT_METRICS_PORT"
+
+
 def add_metrics_argument(parser: argparse.ArgumentParser) -> None:
-    """`--metrics-port N` for a service's command line (0 or absent: no endpoint)."""
+    """`--metrics-port N` for a service's command line (default $SHIFT_METRICS_PORT; 0 or
+    absent: no endpoint)."""
     parser.add_argument(
         "--metrics-port",
         type=int,
-        default=None,
-        help="serve Prometheus metrics at http://HOST:PORT/metrics",
+        default=int(os.environ.get(METRICS_PORT_ENV) or 0) or None,
+        help=f"serve Prometheus metrics at http://HOST:PORT/metrics (${METRICS_PORT_ENV})",
     )
 
 

@@ -127,3 +127,12 @@ def details_of(error: grpc.RpcError) -> list[common_pb2.ErrorDetail]:
         if any_detail.Unpack(detail):
             out.append(detail)
     return out
+
+
+def error_of_code(name: str, message: str) -> ShiftError:
+    """The ShiftError for a canonical gRPC status code given by name ("INVALID_ARGUMENT"), as
+    the work queue carries a failed task's code."""
+    code = grpc.StatusCode.__members__.get(name, grpc.StatusCode.UNKNOWN)
+    out = _BY_CODE.get(code, ShiftError)(message)
+    out.code = code
+    return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import assert_never
 
+from google.protobuf.message import DecodeError
+
 from shift_search.cache.convert import (
     dataset_from_proto,
     dataset_to_proto,
@@ -23,6 +25,7 @@ from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
 from shift_search.runtime.values import params_from_proto, params_to_proto
 from shift_search.tasks.results import (
     Capacity,
+    DescribeResult,
     EmbedResult,
     FinetuneResult,
     Outcome,
@@ -34,6 +37,7 @@ from shift_search.tasks.results import (
 )
 from shift_search.tasks.specs import (
     CHUNK_SIZE,
+    DescribeTask,
     EmbedTask,
     FinetuneTask,
     ProfileTask,
@@ -55,7 +59,12 @@ def task_bytes(task: Task) -> bytes:
 
 
 def task_from_bytes(data: bytes) -> Task:
-    return task_from_proto(executor_pb2.RunTaskRequest.FromString(data))
+    """The task a queue payload (`task_bytes`) holds; InvalidArgument when it holds none."""
+    try:
+        request = executor_pb2.RunTaskRequest.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgument(f"a task from the queue does not parse: {error}") from None
+    return task_from_proto(request)
 
 
 def task_to_proto(task: Task) -> executor_pb2.RunTaskRequest:
@@ -72,6 +81,9 @@ def task_to_proto(task: Task) -> executor_pb2.RunTaskRequest:
             return executor_pb2.RunTaskRequest(
                 profile=executor_pb2.ProfileTask(model=model, samples=task.samples)
             )
+        case DescribeTask():
+            dataset = dataset_to_proto(task.dataset)
+            return executor_pb2.RunTaskRequest(describe=executor_pb2.DescribeTask(dataset=dataset))
         case _:
             assert_never(task)
 
@@ -110,8 +122,10 @@ def task_from_proto(request: executor_pb2.RunTaskRequest) -> Task:
         case "profile":
             p = request.profile
             return ProfileTask(model_from_proto(p.model), p.samples or PROFILE_SAMPLES)
+        case "describe":
+            return DescribeTask(dataset_from_proto(request.describe.dataset))
         case _:
-            raise InvalidArgument("RunTask needs one of: embed, score, finetune, profile")
+            raise InvalidArgument("RunTask needs one of: embed, score, finetune, profile, describe")
 
 
 def _selection_of(selection: executor_pb2.SampleSelection) -> Selection:
@@ -210,6 +224,8 @@ def result_to_proto(result: TaskResult[Outcome]) -> executor_pb2.TaskResult:
                     device=p.device,
                 )
             )
+        case DescribeResult() as d:
+            msg.describe.CopyFrom(executor_pb2.DescribeResult(dataset=dataset_to_proto(d.dataset)))
         case _:
             assert_never(result.outcome)
     return msg
@@ -249,8 +265,38 @@ def _outcome_of(msg: executor_pb2.TaskResult) -> Outcome:
             return ProfileResult(
                 p.load_seconds, p.infer_seconds_per_sample, p.dimension, p.num_params, p.device
             )
+        case "describe":
+            return DescribeResult(dataset_from_proto(msg.describe.dataset))
         case _:
-            raise InvalidArgument("a task result holds none of: embed, score, finetune, profile")
+            raise InvalidArgument(
+                "a task result holds none of: embed, score, finetune, profile, describe"
+            )
+
+
+def result_bytes(result: TaskResult[Outcome]) -> bytes:
+    """A result as it travels back through the work queue."""
+    return result_to_proto(result).SerializeToString()
+
+
+def result_from_bytes(data: bytes) -> TaskResult[Outcome]:
+    """A result read back from the work queue; InvalidArgument when the bytes are not one."""
+    try:
+        msg = executor_pb2.TaskResult.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgument(f"a task result from the queue does not parse: {error}") from None
+    return result_from_proto(msg)
+
+
+def progress_bytes(progress: TaskProgress) -> bytes:
+    return progress_to_proto(progress).SerializeToString()
+
+
+def progress_from_bytes(data: bytes) -> TaskProgress:
+    try:
+        msg = executor_pb2.TaskProgress.FromString(data)
+    except DecodeError as error:
+        raise InvalidArgument(f"task progress from the queue does not parse: {error}") from None
+    return progress_from_proto(msg)
 
 
 def progress_to_proto(progress: TaskProgress) -> executor_pb2.TaskProgress:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from shift_search.cache.records import ModelRecord
+from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.runtime.errors import ShiftError
 
 
@@ -50,7 +50,12 @@ class ProfileResult:
     device: str
 
 
-Outcome = EmbedResult | ScoreResult | FinetuneResult | ProfileResult
+@dataclass(frozen=True)
+class DescribeResult:
+    dataset: DatasetRecord  # with sizes, fingerprints and classes filled in
+
+
+Outcome = EmbedResult | ScoreResult | FinetuneResult | ProfileResult | DescribeResult
 """What each kind of task answers."""
 
 R_co = TypeVar("R_co", bound=Outcome, covariant=True)

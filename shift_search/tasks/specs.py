@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
@@ -73,5 +73,45 @@ class ProfileTask:
     samples: int = PROFILE_SAMPLES
 
 
-Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask
+@dataclass(frozen=True)
+class DescribeTask:
+    """Read a dataset once: per-segment sizes and fingerprints, its size and classes (REGISTER
+    DATASET, on whichever executor takes it from the queue)."""
+
+    dataset: DatasetRecord
+
+
+Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask | DescribeTask
 """Every kind of task an executor runs."""
+
+NO_MODEL = "-"
+"""The model key of a task that needs no model's weights."""
+
+
+def kind_of(task: Task) -> str:
+    """A short label for the work queue and metrics: embed, score, finetune, profile, describe."""
+    match task:
+        case EmbedTask():
+            return "embed"
+        case ScoreTask():
+            return "score"
+        case FinetuneTask():
+            return "finetune"
+        case ProfileTask():
+            return "profile"
+        case DescribeTask():
+            return "describe"
+        case _:
+            assert_never(task)
+
+
+def model_of(task: Task) -> str:
+    """The key of the model whose weights the task needs (the queue prefers executors that
+    hold it); NO_MODEL when it needs none."""
+    match task:
+        case EmbedTask() | ScoreTask() | FinetuneTask() | ProfileTask():
+            return task.model.key
+        case DescribeTask():
+            return NO_MODEL
+        case _:
+            assert_never(task)

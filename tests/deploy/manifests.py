@@ -16,11 +16,10 @@ def of_kind(objs: list[Obj], kind: str) -> list[Obj]:
 
 
 def named(objs: list[Obj], kind: str, name: str) -> Obj:
-    """The one object of `kind` called `name` (name prefix for generated, hash-suffixed names)."""
-    matches = [
-        obj
-        for obj in of_kind(objs, kind)
-        if obj["metadata"]["name"] == name or obj["metadata"]["name"].startswith(f"{name}-")
+    """The one object of `kind` called `name` (else the one whose name is `name` with a suffix:
+    generated, hash-suffixed names)."""
+    matches = [obj for obj in of_kind(objs, kind) if obj["metadata"]["name"] == name] or [
+        obj for obj in of_kind(objs, kind) if obj["metadata"]["name"].startswith(f"{name}-")
     ]
     assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
     return matches[0]

@@ -10,7 +10,9 @@ import kubernetes_validate
 KUBERNETES_VERSION = "1.37.0"
 
 
-CUSTOM_RESOURCES = frozenset({("keda.sh/v1alpha1", "ScaledObject")})
+CUSTOM_RESOURCES = frozenset(
+    {("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication")}
+)
 """Kinds whose schemas kubernetes-validate does not bundle; tests/deploy/test_autoscaling.py
 checks their fields instead."""
 

@@ -11,7 +11,7 @@ import pytest
 
 from shift_search.queue.redis_keys import GROUP, QueueKeys
 from shift_search.runtime.metrics import QUEUE_PENDING, QUEUE_WAITING
-from tests.deploy.manifests import Obj, named, of_kind
+from tests.deploy.manifests import Obj, container_ports, containers, named, of_kind
 
 SCALED_OBJECT_SPEC = {
     "scaleTargetRef",
@@ -93,12 +93,21 @@ def test_lag_wakes_executors_and_pending_entries_keep_running_ones(keda: list[Ob
     assert int(running["pendingEntriesCount"]) == 1
 
 
-def test_keda_reaches_redis_through_its_service(keda: list[Obj]) -> None:
-    redis = named(keda, "Service", "redis")
+def test_keda_reaches_the_queues_redis_through_its_service(keda: list[Obj]) -> None:
+    redis = named(keda, "Service", "redis-queue")
     for metadata in triggers(keda).values():
         host, port = metadata["address"].rsplit(":", 1)
-        assert host in ("redis", "redis.shift.svc.cluster.local")
+        assert host in ("redis-queue", "redis-queue.shift.svc.cluster.local")
         assert int(port) in [p["port"] for p in redis["spec"]["ports"]]
+
+
+def test_keda_authenticates_with_the_password_from_its_secret(keda: list[Obj]) -> None:
+    (auth,) = of_kind(keda, "TriggerAuthentication")
+    assert auth["spec"] == {
+        "secretTargetRef": [{"parameter": "password", "name": "shift-redis", "key": "password"}]
+    }
+    for trigger in scaled_object(keda)["spec"]["triggers"]:
+        assert trigger["authenticationRef"] == {"name": auth["metadata"]["name"]}
 
 
 @pytest.mark.parametrize("overlay", ["keda", "hpa"])
@@ -112,20 +121,22 @@ def test_the_autoscaler_owns_the_executor_replica_count(
 
 
 def allowed_sources(objs: list[Obj]) -> list[dict[str, Any]]:
-    (rule,) = named(objs, "NetworkPolicy", "redis")["spec"]["ingress"]
+    (rule,) = named(objs, "NetworkPolicy", "redis-queue")["spec"]["ingress"]
     sources: list[dict[str, Any]] = rule["from"]
     return sources
 
 
 @pytest.mark.parametrize("overlay", ["keda", "hpa"])
-def test_queue_clients_may_reach_redis(overlay: str, request: pytest.FixtureRequest) -> None:
+def test_queue_clients_may_reach_the_queues_redis(
+    overlay: str, request: pytest.FixtureRequest
+) -> None:
     objs: list[Obj] = request.getfixturevalue(overlay)
     pods = {
         s["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
         for s in allowed_sources(objs)
         if "namespaceSelector" not in s
     }
-    assert pods == {"shift-cache", "shift-planner", "shift-executor"}
+    assert pods == {"shift-planner", "shift-executor"}
 
 
 def test_keda_operator_may_reach_redis(keda: list[Obj], hpa: list[Obj]) -> None:
@@ -143,3 +154,8 @@ def test_the_hpa_scales_on_the_queue_metrics_the_services_export(hpa: list[Obj])
     names = {m["external"]["metric"]["name"] for m in spec["metrics"]}
     assert names == {QUEUE_WAITING, QUEUE_PENDING}
     assert not of_kind(hpa, "ScaledObject")
+    # the planners export them (--metrics-port from SHIFT_METRICS_PORT) on a port Prometheus
+    # may scrape
+    settings = named(hpa, "ConfigMap", "shift-settings")["data"]
+    (planner,) = containers(named(hpa, "Deployment", "shift-planner"))
+    assert container_ports(planner)["metrics"] == int(settings["SHIFT_METRICS_PORT"])

@@ -19,8 +19,11 @@ from tests.deploy.manifests import (
 )
 
 SERVICES = ("parser", "planner", "executor", "cache")
-DIALED_BY_PLANNERS = ("shift-parser", "shift-executor", "shift-cache")
+DIALED_BY_PLANNERS = ("shift-parser", "shift-cache")
 SERVER_DRAIN_S = 20
+EXECUTOR_DRAIN_S = 20 + 5 + 10
+"""An executor's stop: running tasks may finish (--drain-seconds 20), then 5 s to stop them
+between batches and hand them back, then up to 10 s to close."""
 GPU = "nvidia.com/gpu"
 IMAGE = "ghcr.io/example/shift:0.1.0"
 
@@ -165,6 +168,22 @@ def test_grace_period_outlasts_pre_stop_and_drain(objs: list[Obj]) -> None:
         for container in spec["containers"]:
             pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
             assert spec["terminationGracePeriodSeconds"] > pre_stop + SERVER_DRAIN_S
+
+
+def test_an_executor_drains_its_tasks_before_it_is_killed(objs: list[Obj]) -> None:
+    spec = pod_spec(executor(objs))
+    (container,) = spec["containers"]
+    args = container["args"]
+    assert int(args[args.index("--drain-seconds") + 1]) + 15 <= EXECUTOR_DRAIN_S
+    pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert spec["terminationGracePeriodSeconds"] > pre_stop + EXECUTOR_DRAIN_S
+
+
+def test_planners_and_executors_know_no_address_of_each_other(objs: list[Obj]) -> None:
+    for name in ("shift-planner", "shift-executor"):
+        (container,) = containers(named(objs, "Deployment", name))
+        assert "--executors" not in container["args"]
+    assert not [k for k in settings(objs) if "EXECUTOR" in k]
 
 
 def test_objects_carry_the_recommended_labels(objs: list[Obj]) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.deploy.manifests import Obj, container_ports, containers, named, of_kind, pod_spec
 
 SHIFT = ("shift-planner", "shift-parser", "shift-cache", "shift-executor")
@@ -14,12 +16,17 @@ EDGES = {
     ("anyone", "shift-planner", 50051),
     ("shift-planner", "shift-parser", 50051),
     ("shift-planner", "shift-cache", 50051),
-    ("shift-planner", "shift-executor", 50051),
+    ("shift-planner", "redis-queue", 6379),
     ("shift-executor", "shift-cache", 50051),
+    ("shift-executor", "redis-queue", 6379),
     ("shift-cache", "redis", 6379),
 }
-"""Who calls whom in the design (DESIGN.md, Services)."""
+"""Who calls whom in the design (DESIGN.md, Services): planners and executors meet on the work
+queue (its own Redis); no planner dials an executor."""
 HEALTH_PORT = 8081
+METRICS_PORT = 9090
+PROBE_PORTS = (HEALTH_PORT, METRICS_PORT)
+"""Open to anyone: the kubelet's health checks and Prometheus' scrapes."""
 
 
 def _settings(objs: list[Obj]) -> dict[str, str]:
@@ -86,7 +93,7 @@ def allowed_edges(objs: list[Obj]) -> set[tuple[str, str, int]]:
                     egress.add((pod, peer, number))
     out = set()
     for caller, callee, port in ingress:
-        if (caller == "anyone" and port != HEALTH_PORT) or (caller, callee, port) in egress:
+        if (caller == "anyone" and port not in PROBE_PORTS) or (caller, callee, port) in egress:
             out.add((caller, callee, port))
     return out
 
@@ -116,11 +123,12 @@ def test_only_dns_and_health_checks_beyond_the_edges(objs: list[Obj]) -> None:
                 assert {p["port"] for p in rule["ports"]} == {53}
         for rule in policy["spec"].get("ingress", []):
             if "from" not in rule and pod != "shift-planner":
-                assert [p["port"] for p in rule["ports"]] == ["health"], pod
+                assert [p["port"] for p in rule["ports"]] in (["health"], ["metrics"]), pod
 
 
-def test_redis_needs_the_password_from_its_secret(objs: list[Obj]) -> None:
-    (container,) = containers(named(objs, "StatefulSet", "redis"))
+@pytest.mark.parametrize("redis", ["redis", "redis-queue"])
+def test_redis_needs_the_password_from_its_secret(objs: list[Obj], redis: str) -> None:
+    (container,) = containers(named(objs, "StatefulSet", redis))
     args = container["args"]
     flags = dict(zip(args[0::2], args[1::2], strict=True))
     assert flags["--protected-mode"] == "yes"
@@ -162,3 +170,17 @@ def test_executors_read_files_from_read_only_roots(objs: list[Obj]) -> None:
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
     for root in (settings["SHIFT_DATA_ROOTS"], settings["SHIFT_MODEL_ROOTS"]):
         assert mounts[root]["readOnly"] is True
+
+
+@pytest.mark.parametrize("pod", ["shift-planner", "shift-executor"])
+def test_queue_clients_reach_its_redis_with_the_password_from_its_secret(
+    objs: list[Obj], pod: str
+) -> None:
+    (container,) = containers(named(objs, "Deployment", pod))
+    env = {e["name"]: e for e in container["env"]}
+    assert env["SHIFT_QUEUE_URL"]["value"] == "redis://:$(SHIFT_REDIS_PASSWORD)@redis-queue:6379/0"
+    names = [e["name"] for e in container["env"]]  # $(VAR) expands only earlier variables
+    assert names.index("SHIFT_REDIS_PASSWORD") < names.index("SHIFT_QUEUE_URL")
+    secret = env["SHIFT_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "shift-redis", "key": "password"}
+    assert "$(SHIFT_REDIS_PASSWORD)" not in " ".join(container["args"])  # never in `ps`

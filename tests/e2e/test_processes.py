@@ -1,5 +1,6 @@
-"""All four services as separate OS processes over loopback, with a real redis-server:
-register a model and a dataset with the CLI, run a query, get the answer; then stop the
+"""All four services as separate OS processes over loopback, with a real redis-server (the
+cache's store, and the work queue planner and executor meet on): register a model and a
+dataset with the CLI, run a query, get the answer; then stop the
 planner and check the CLI reports UNAVAILABLE in one line naming the address. The planner
 parses through the parser process (`--parser`): its syntax errors come back as the parser gave
 them, and with the parser stopped a query is UNAVAILABLE naming the parser."""
@@ -67,15 +68,18 @@ def cluster(redis_url: str, tmp_path: Path) -> Iterator[dict[str, Service]]:
         cache = services["cache"].address
         services["parser"] = Service("parser", [], env, tmp_path / "parser.log")
         services["executor"] = Service(
-            "executor", ["--cache", cache, "--device", "cpu"], env, tmp_path / "executor.log"
+            "executor",
+            ["--cache", cache, "--queue", redis_url, "--device", "cpu"],
+            env,
+            tmp_path / "executor.log",
         )
         services["planner"] = Service(
             "planner",
             [
                 "--cache",
                 cache,
-                "--executors",
-                services["executor"].address,
+                "--queue",
+                redis_url,
                 "--parser",
                 services["parser"].address,
             ],
@@ -135,7 +139,13 @@ datasets:
 
 
 def test_stopped_service_gives_one_line_unavailable(cluster: dict[str, Service]) -> None:
-    planner = cluster["planner"]
+    planner, cache = cluster["planner"], cluster["cache"]
+    cache.stop()  # the planner answers, naming the part that is missing and its address
+    result = cli(dict(os.environ), "query", "SELECT * FROM models;", "--server", planner.address)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"shift: UNAVAILABLE: cache: cannot reach the cache service at {cache.address}"
+    ), result.stderr
     planner.stop()
     result = cli(dict(os.environ), "query", "SELECT * FROM models;", "--server", planner.address)
     assert result.returncode == 1

@@ -34,6 +34,7 @@ from shift_search.executor.loaders.registry import register_loader
 from shift_search.executor.service import registration as executor_registration
 from shift_search.executor.worker import Executor
 from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.errors import NotFound, Unavailable
 from shift_search.runtime.server import ServiceServer
 from shift_search.tasks.convert import task_id, task_to_proto
@@ -164,7 +165,9 @@ def services(tmp_path: Path) -> Iterator[Services]:
     cache_server.add(cache_registration(open_store(f"sqlite:///{tmp_path / 'cache.sqlite3'}")))
     cache_server.start()
     executor_server = ServiceServer(port=0)
-    executor_server.add(executor_registration(cache_server.address, slots=1, device="cpu"))
+    executor_server.add(
+        executor_registration(cache_server.address, InProcessQueue(), slots=1, device="cpu")
+    )
     executor_server.start()
     channel = grpc.insecure_channel(executor_server.address)
     cache = CacheClient(cache_server.address)
@@ -278,6 +281,16 @@ def test_score_gives_an_error_rate_and_a_rerun_comes_from_the_cache(
     assert again.from_cache
     assert again.score.error == first.score.error
     assert again.score.result_key == first.score.result_key
+
+
+def test_a_score_reports_the_rows_embedded_as_it_goes(
+    services: Services, model: ModelRecord, data: dict[str, DatasetRecord]
+) -> None:
+    events = run(services, score_task(model, data["train"], data["test"], "cosine_nn"))
+    embedded = [e.progress for e in events[:-1] if e.progress.stage == "embed"]
+    assert [p.done for p in embedded] == sorted(p.done for p in embedded)  # rows so far
+    assert {p.total for p in embedded} == {40 + 12}  # training and test rows
+    assert embedded[-1].done == 52 and embedded[-1].message == "52 of 52 samples"
 
 
 @pytest.mark.parametrize("proxy", ["euclidean_nn", "linear"])

@@ -13,6 +13,7 @@ from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.values import value_from_proto
 from tests.planner.plan_view import walk
 from tests.services.conftest import serve_args
@@ -29,10 +30,9 @@ def ranking(events: list[query_pb2.QueryEvent]) -> list[tuple[str, str, float]]:
 
 def test_a_cached_ranking_needs_no_executor_and_no_profiling(tmp_path: Path) -> None:
     cache = build(serve_args(f"sqlite:///{tmp_path / 's.sqlite3'}", service="cache")).start()
-    executor = build(serve_args(None, service="executor", cache=cache.address)).start()
-    planner = build(
-        serve_args(None, service="planner", cache=cache.address, executors=executor.address)
-    ).start()
+    queue = InProcessQueue()  # planner and executor apart, meeting on one queue
+    executor = build(serve_args(None, service="executor", cache=cache.address), queue).start()
+    planner = build(serve_args(None, service="planner", cache=cache.address), queue).start()
     try:
         client = CacheClient(cache.address)
         models = []

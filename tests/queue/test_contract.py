@@ -96,6 +96,16 @@ def test_a_finished_task_id_is_not_run_again(queue: TaskQueue) -> None:
     assert queue.stats().waiting == 0
 
 
+def test_forgetting_finished_tasks_runs_them_again(queue: TaskQueue) -> None:
+    """PURGE drops what tasks computed; the queue then forgets them too."""
+    first, again = (Task("same-work", q, "embed", "m", b"p") for q in ("q1", "q2"))
+    queue.enqueue([first])
+    queue.complete(queue.take("e1", 1)[0], b"r")
+    assert queue.forget_done() == 1
+    queue.enqueue([again])
+    assert [d.task for d in queue.take("e1", 1)] == [again]  # run, not answered from before
+
+
 def test_a_second_completion_of_the_same_task_sends_no_second_result(queue: TaskQueue) -> None:
     queue.enqueue([task("q1", 0)])
     (delivery,) = queue.take("e1", 1)
@@ -164,6 +174,65 @@ def test_released_tasks_are_offered_first_without_counting_an_attempt(queue: Tas
         EventKind.TAKEN,
     ]
     assert queue.stats().running == 2
+
+
+def test_a_take_whose_reply_was_lost_is_handed_back_at_the_next_take(queue: TaskQueue) -> None:
+    """A take runs in the queue but its reply never reaches the executor (the connection broke,
+    or a client retry sent it twice): the executor, alive and heart-beating, does not know it
+    holds those tasks. Its next take lists what it does run, and the rest is offered again."""
+    queue.enqueue(tasks("q1", 3))
+    join(queue, "e1")
+    (running,) = queue.take("e1", 1, holding=[])
+    queue.take("e1", 1, holding=[running.handle])  # the reply of this one is lost
+    again = queue.take("e1", 2, holding=[running.handle])
+    assert [d.task.task_id for d in again] == ["q1-t1", "q1-t2"]  # handed back, offered first
+    assert [d.attempt for d in again] == [1, 1]
+    assert kinds(all_events(queue, "q1"), "q1-t1") == [
+        EventKind.TAKEN,
+        EventKind.RELEASED,
+        EventKind.TAKEN,
+    ]
+    # without `holding` nothing is handed back (callers that track nothing)
+    assert queue.take("e1", 1) == []
+    assert queue.stats().running == 3
+
+
+def test_a_failure_of_a_task_offered_again_since_is_ignored(queue: TaskQueue) -> None:
+    queue.enqueue([task("q1", 0)])
+    join(queue, "e1")
+    (first,) = queue.take("e1", 1)
+    queue.take("e1", 0, holding=[])  # e1 does not know it holds it: it is offered again
+    (second,) = queue.take("e2", 1)
+    queue.fail(first, "CANCELLED", "too late")  # the first holder's word no longer counts
+    assert queue.complete(second, b"r") is True
+    assert kinds(all_events(queue, "q1"), "q1-t0")[-1] == EventKind.RESULT
+    assert EventKind.FAILED not in kinds(all_events(queue, "q1"), "q1-t0")
+
+
+def test_an_enqueue_sent_twice_by_a_client_retry_queues_once(redis_url: str) -> None:
+    """redis-py re-sends a command whose reply was lost; the script's request id makes the
+    second run a no-op, so no task is queued (and run) twice."""
+    from shift_search.queue.redis_queue import RedisTaskQueue
+
+    queue = RedisTaskQueue(redis_url, namespace="retried")
+    t = task("q1", 0)
+    args = [
+        queue.keys.prefix,
+        60_000,
+        "request-1",
+        t.task_id,
+        t.query_id,
+        t.kind,
+        t.model,
+        t.payload,
+    ]
+    try:
+        for _ in range(2):
+            queue._scripts["ENQUEUE"](keys=[queue.keys.backlog], args=args)
+        assert queue.stats().waiting == 1
+        assert [e.kind for e in all_events(queue, "q1")] == [EventKind.QUEUED]
+    finally:
+        queue.close()
 
 
 def test_tasks_of_an_executor_that_stopped_heart_beating_are_offered_again(

@@ -29,6 +29,7 @@ WORDS = (
 RPCS: dict[str, tuple[type[Message], bool]] = {  # request type, server-streaming
     "/shift.v1.QueryService/Execute": (query_pb2.ExecuteRequest, True),
     "/shift.v1.QueryService/Explain": (query_pb2.ExplainRequest, False),
+    "/shift.v1.QueryService/GetStatus": (query_pb2.GetStatusRequest, False),
     "/shift.v1.ParserService/Parse": (parser_pb2.ParseRequest, False),
     "/shift.v1.ParserService/Format": (parser_pb2.FormatRequest, False),
     "/grpc.health.v1.Health/Check": (health_pb2.HealthCheckRequest, False),

@@ -31,6 +31,7 @@ RANKING = """SELECT name FROM models ORDER BY err ASC TRAINED ON "reviews-train"
 PUBLIC_METHODS = (
     "/shift.v1.QueryService/Execute",
     "/shift.v1.QueryService/Explain",
+    "/shift.v1.QueryService/GetStatus",
     "/shift.v1.ParserService/Parse",
     "/shift.v1.ParserService/Format",
 )
@@ -114,6 +115,16 @@ def test_purge_needs_an_admin_and_forged_results_cannot_be_stored(secured: Secur
     assert scores(execute(secured, "reader", RANKING)) == first  # no forged score
     cache.close()
     assert healthy(secured)
+
+
+def test_status_needs_a_reader_token_and_lists_the_executor(secured: Secured) -> None:
+    with secured.channel() as anonymous:
+        code = raw_call(anonymous, "/shift.v1.QueryService/GetStatus", b"")
+        assert code == grpc.StatusCode.UNAUTHENTICATED
+    with secured.client("reader") as client:
+        status = client.status()
+    (executor,) = status.executors  # the one of `shift serve`, on its in-process queue
+    assert (executor.device, executor.slots, status.queue) == ("cpu", 1, "in-process")
 
 
 # --- files --------------------------------------------------------------------------------

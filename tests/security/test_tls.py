@@ -18,6 +18,7 @@ from shift_search.cache.client import CacheClient
 from shift_search.cli.serve import build
 from shift_search.client import Client
 from shift_search.proto.v1 import cache_pb2, cache_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.channels import open_channel
 from shift_search.runtime.errors import FailedPrecondition, PermissionDenied, Unavailable
 from shift_search.runtime.server import ServiceServer
@@ -105,7 +106,6 @@ def _args(authority: Authority, name: str, service: str, **more: object) -> argp
         "host": "127.0.0.1",
         "port": 0,
         "cache": None,
-        "executors": None,
         "parser": None,
         "store": None,
         "slots": 1,
@@ -137,7 +137,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     store = f"sqlite:///{root / 'shift.sqlite3'}"
     cache = build(_args(authority, "cache", "cache", store=store, **roots)).start()
     cache_at = f"localhost:{cache.port}"
-    executor = build(_args(authority, "executor", "executor", cache=cache_at, **roots)).start()
+    queue = InProcessQueue()  # planner and executor meet on it (Redis between processes)
+    executor = build(
+        _args(authority, "executor", "executor", cache=cache_at, **roots), queue
+    ).start()
     parser = build(_args(authority, "parser", "parser")).start()
     from shift_search.runtime.tokens import issue
 
@@ -150,11 +153,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "planner",
             "planner",
             cache=cache_at,
-            executors=f"localhost:{executor.port}",
             parser=f"localhost:{parser.port}",
             tokens=str(tokens),
             **roots,
-        )
+        ),
+        queue,
     ).start()
     made = Cluster(authority, cache, executor, parser, planner, token)
     setup = made.client("shift-planner")

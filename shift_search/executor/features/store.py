@@ -173,8 +173,10 @@ class FeatureStore:
         phases: Phases | None = None,
         lease_seconds: float = LEASE_SECONDS,
         owner: str = PROCESS_OWNER,
+        on_rows: Callable[[str, int], None] = lambda key, count: None,
     ) -> None:
-        """`lease_seconds` and `owner` are for tests: a short lease, another executor."""
+        """`on_rows(key, count)`: after each block of rows is ready (computed or read), for
+        progress. `lease_seconds` and `owner` are for tests: a short lease, another executor."""
         self._cache = cache
         self._model_key = model_key
         self._encoder = encoder
@@ -185,6 +187,7 @@ class FeatureStore:
         self._owner = owner
         self.stats = FeatureStats()
         self.phases = phases or Phases()
+        self._on_rows = on_rows
 
     def rows(self, segment: Segment, rows: np.ndarray) -> np.ndarray:
         """Features of some rows of a segment, cached by their content (never by labels)."""
@@ -193,8 +196,10 @@ class FeatureStore:
         key = keys.features(self._model_key, rows_fingerprint(segment.digests, rows))
         features = self._cached(key)
         if features is None:
-            return self._compute(key, segment, rows)
-        self.stats.cached += 1
+            features = self._compute(key, segment, rows)
+        else:
+            self.stats.cached += 1
+        self._on_rows(key, len(rows))
         return features
 
     def gather(self, chosen: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:

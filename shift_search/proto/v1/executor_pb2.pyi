@@ -88,19 +88,27 @@ class ProfileTask(_message.Message):
     samples: int
     def __init__(self, model: _Optional[_Union[_catalog_pb2.Model, _Mapping]] = ..., samples: _Optional[int] = ...) -> None: ...
 
+class DescribeTask(_message.Message):
+    __slots__ = ("dataset",)
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    dataset: _catalog_pb2.Dataset
+    def __init__(self, dataset: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ...) -> None: ...
+
 class RunTaskRequest(_message.Message):
-    __slots__ = ("task_id", "embed", "score", "finetune", "profile")
+    __slots__ = ("task_id", "embed", "score", "finetune", "profile", "describe")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     EMBED_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     FINETUNE_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIBE_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     embed: EmbedTask
     score: ScoreTask
     finetune: FinetuneTask
     profile: ProfileTask
-    def __init__(self, task_id: _Optional[str] = ..., embed: _Optional[_Union[EmbedTask, _Mapping]] = ..., score: _Optional[_Union[ScoreTask, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneTask, _Mapping]] = ..., profile: _Optional[_Union[ProfileTask, _Mapping]] = ...) -> None: ...
+    describe: DescribeTask
+    def __init__(self, task_id: _Optional[str] = ..., embed: _Optional[_Union[EmbedTask, _Mapping]] = ..., score: _Optional[_Union[ScoreTask, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneTask, _Mapping]] = ..., profile: _Optional[_Union[ProfileTask, _Mapping]] = ..., describe: _Optional[_Union[DescribeTask, _Mapping]] = ...) -> None: ...
 
 class TaskProgress(_message.Message):
     __slots__ = ("stage", "done", "total", "message", "elapsed_seconds")
@@ -178,8 +186,14 @@ class ProfileResult(_message.Message):
     device: str
     def __init__(self, load_seconds: _Optional[float] = ..., infer_seconds_per_sample: _Optional[float] = ..., dimension: _Optional[int] = ..., num_params: _Optional[int] = ..., device: _Optional[str] = ...) -> None: ...
 
+class DescribeResult(_message.Message):
+    __slots__ = ("dataset",)
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    dataset: _catalog_pb2.Dataset
+    def __init__(self, dataset: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ...) -> None: ...
+
 class TaskResult(_message.Message):
-    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile", "phase_seconds")
+    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile", "describe", "phase_seconds")
     class PhaseSecondsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +207,7 @@ class TaskResult(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     FINETUNE_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIBE_FIELD_NUMBER: _ClassVar[int]
     PHASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     from_cache: bool
     seconds: float
@@ -200,8 +215,9 @@ class TaskResult(_message.Message):
     score: ScoreResult
     finetune: FinetuneResult
     profile: ProfileResult
+    describe: DescribeResult
     phase_seconds: _containers.ScalarMap[str, float]
-    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ..., phase_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ..., describe: _Optional[_Union[DescribeResult, _Mapping]] = ..., phase_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ("task_id", "progress", "result")

@@ -164,8 +164,26 @@ class StatementFinished(_message.Message):
     executed_steps: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, remaining_tasks: _Optional[int] = ..., seconds: _Optional[float] = ..., executed_steps: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class TaskProgressEvent(_message.Message):
+    __slots__ = ("task_id", "model", "stage", "done", "total", "message", "executor")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    model: str
+    stage: str
+    done: int
+    total: int
+    message: str
+    executor: str
+    def __init__(self, task_id: _Optional[str] = ..., model: _Optional[str] = ..., stage: _Optional[str] = ..., done: _Optional[int] = ..., total: _Optional[int] = ..., message: _Optional[str] = ..., executor: _Optional[str] = ...) -> None: ...
+
 class QueryEvent(_message.Message):
-    __slots__ = ("statement", "planned", "task_done", "eliminated", "top_k", "result", "message", "finished")
+    __slots__ = ("statement", "planned", "task_done", "eliminated", "top_k", "result", "message", "finished", "progress")
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
     PLANNED_FIELD_NUMBER: _ClassVar[int]
     TASK_DONE_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +192,7 @@ class QueryEvent(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     FINISHED_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
     statement: int
     planned: Plan
     task_done: TaskDone
@@ -182,7 +201,8 @@ class QueryEvent(_message.Message):
     result: ResultTable
     message: Message
     finished: StatementFinished
-    def __init__(self, statement: _Optional[int] = ..., planned: _Optional[_Union[Plan, _Mapping]] = ..., task_done: _Optional[_Union[TaskDone, _Mapping]] = ..., eliminated: _Optional[_Union[ModelEliminated, _Mapping]] = ..., top_k: _Optional[_Union[TopK, _Mapping]] = ..., result: _Optional[_Union[ResultTable, _Mapping]] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., finished: _Optional[_Union[StatementFinished, _Mapping]] = ...) -> None: ...
+    progress: TaskProgressEvent
+    def __init__(self, statement: _Optional[int] = ..., planned: _Optional[_Union[Plan, _Mapping]] = ..., task_done: _Optional[_Union[TaskDone, _Mapping]] = ..., eliminated: _Optional[_Union[ModelEliminated, _Mapping]] = ..., top_k: _Optional[_Union[TopK, _Mapping]] = ..., result: _Optional[_Union[ResultTable, _Mapping]] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., finished: _Optional[_Union[StatementFinished, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressEvent, _Mapping]] = ...) -> None: ...
 
 class ExplainRequest(_message.Message):
     __slots__ = ("script", "session_id")
@@ -197,3 +217,43 @@ class ExplainResponse(_message.Message):
     PLANS_FIELD_NUMBER: _ClassVar[int]
     plans: _containers.RepeatedCompositeFieldContainer[Plan]
     def __init__(self, plans: _Optional[_Iterable[_Union[Plan, _Mapping]]] = ...) -> None: ...
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExecutorState(_message.Message):
+    __slots__ = ("executor_id", "device", "slots", "models", "running_tasks", "heartbeat_age_seconds")
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_TASKS_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_AGE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    executor_id: str
+    device: str
+    slots: int
+    models: _containers.RepeatedScalarFieldContainer[str]
+    running_tasks: _containers.RepeatedScalarFieldContainer[str]
+    heartbeat_age_seconds: float
+    def __init__(self, executor_id: _Optional[str] = ..., device: _Optional[str] = ..., slots: _Optional[int] = ..., models: _Optional[_Iterable[str]] = ..., running_tasks: _Optional[_Iterable[str]] = ..., heartbeat_age_seconds: _Optional[float] = ...) -> None: ...
+
+class QueueState(_message.Message):
+    __slots__ = ("address", "waiting", "running", "active_queries")
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_QUERIES_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    waiting: int
+    running: int
+    active_queries: int
+    def __init__(self, address: _Optional[str] = ..., waiting: _Optional[int] = ..., running: _Optional[int] = ..., active_queries: _Optional[int] = ...) -> None: ...
+
+class GetStatusResponse(_message.Message):
+    __slots__ = ("executors", "queue")
+    EXECUTORS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    executors: _containers.RepeatedCompositeFieldContainer[ExecutorState]
+    queue: QueueState
+    def __init__(self, executors: _Optional[_Iterable[_Union[ExecutorState, _Mapping]]] = ..., queue: _Optional[_Union[QueueState, _Mapping]] = ...) -> None: ...

@@ -45,6 +45,11 @@ class QueryServiceStub:
                 request_serializer=shift_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
                 response_deserializer=shift_dot_v1_dot_query__pb2.ExplainResponse.FromString,
                 _registered_method=True)
+        self.GetStatus = channel.unary_unary(
+                '/shift.v1.QueryService/GetStatus',
+                request_serializer=shift_dot_v1_dot_query__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=shift_dot_v1_dot_query__pb2.GetStatusResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -63,6 +68,14 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatus(self, request, context):
+        """The executors pulling from the work queue (device, slots, models loaded, running tasks)
+        and the queue's length: what `shift status` shows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +88,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.Explain,
                     request_deserializer=shift_dot_v1_dot_query__pb2.ExplainRequest.FromString,
                     response_serializer=shift_dot_v1_dot_query__pb2.ExplainResponse.SerializeToString,
+            ),
+            'GetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatus,
+                    request_deserializer=shift_dot_v1_dot_query__pb2.GetStatusRequest.FromString,
+                    response_serializer=shift_dot_v1_dot_query__pb2.GetStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +150,33 @@ class QueryService:
             '/shift.v1.QueryService/Explain',
             shift_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
             shift_dot_v1_dot_query__pb2.ExplainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shift.v1.QueryService/GetStatus',
+            shift_dot_v1_dot_query__pb2.GetStatusRequest.SerializeToString,
+            shift_dot_v1_dot_query__pb2.GetStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
