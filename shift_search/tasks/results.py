@@ -50,7 +50,17 @@ class ProfileResult:
     device: str
 
 
-Outcome = EmbedResult | ScoreResult | FinetuneResult | ProfileResult
+@dataclass(frozen=True)
+class Task2VecResult:
+    """Where a dataset's Task2Vec embedding is stored, and what it was computed on."""
+
+    embedding_key: str
+    dimension: int
+    samples: int
+    classes: int
+
+
+Outcome = EmbedResult | ScoreResult | FinetuneResult | ProfileResult | Task2VecResult
 """What each kind of task answers."""
 
 R_co = TypeVar("R_co", bound=Outcome, covariant=True)

@@ -1,4 +1,5 @@
-"""What a task asks an executor to do: embed, score with a proxy, fine-tune, profile.
+"""What a task asks an executor to do: embed, score with a proxy, fine-tune, profile, rank with a
+scorer, embed a dataset as a task (Task2Vec).
 
 A task carries the catalog records it works on, so an executor needs nothing else to run it, and
 it is named by the content hash of these inputs (`convert.task_id`).
@@ -73,5 +74,36 @@ class ProfileTask:
     samples: int = PROFILE_SAMPLES
 
 
-Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask
+@dataclass(frozen=True)
+class ScorerSpec:
+    """A scorer by canonical name (`runtime/scorer_names.py`) and every parameter it takes."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RankTask:
+    """Score a model with a scorer (RANK … BY) on `train`, and on `test` when the query gave
+    one; answered by a `ScoreResult` whose error is the score negated."""
+
+    model: ModelRecord
+    train: DatasetRecord
+    scorer: ScorerSpec
+    test: DatasetRecord | None = None
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class Task2VecTask:
+    """Embed `dataset` as a task through the `probe` model (Task2Vec): the diagonal Fisher
+    information of its weights, stored in the cache (`runtime/task_similarity.py`)."""
+
+    probe: ModelRecord
+    dataset: DatasetRecord
+    params: Mapping[str, Any] = field(default_factory=dict)
+    chunk_size: int = CHUNK_SIZE
+
+
+Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask | RankTask | Task2VecTask
 """Every kind of task an executor runs."""
