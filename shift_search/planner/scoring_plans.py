@@ -161,7 +161,7 @@ def _scorer_tasks(
         case "none":
             pass
     samples = test.size if scorer.needs_test and test is not None else train.size
-    seconds = tasks * constants.proxy_seconds(scorer.name) * samples / d
+    seconds = tasks * scorer.seconds_per_row * samples / d
     out.append(
         ScorerScore(
             proxy=spec.proxies[0],

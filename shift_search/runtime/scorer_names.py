@@ -43,6 +43,8 @@ class ScorerInfo:
     """Sent with every task and part of each result's key: every parameter, defaults included."""
     plugin: str = ""
     """`distribution version` of a plug-in; empty for a built-in."""
+    seconds_per_row: float = 1e-4
+    """What the cost model charges per row scored (a plug-in: as much as kNN)."""
 
 
 LEEP = "leep"
@@ -59,14 +61,21 @@ BUILTIN_SCORERS: Mapping[str, ScorerInfo] = {
             "LEEP",
             "log expected empirical prediction of the source classifier's outputs",
             "head",
+            seconds_per_row=1e-5,
         ),
         ScorerInfo(
             NCE,
             "NCE",
             "negative conditional entropy of the labels given the source classifier's classes",
             "head",
+            seconds_per_row=1e-5,
         ),
-        ScorerInfo(LOGME, "LogME", "log maximum evidence of a linear model on the features"),
+        ScorerInfo(
+            LOGME,
+            "LogME",
+            "log maximum evidence of a linear model on the features",
+            seconds_per_row=1e-5,
+        ),
         ScorerInfo(
             KNN,
             "kNN",
@@ -74,7 +83,13 @@ BUILTIN_SCORERS: Mapping[str, ScorerInfo] = {
             needs_test=True,
             params={"k": 5, "metric": "euclidean"},
         ),
-        ScorerInfo(RANDOM, "random", "a random number, stable per model and data", "none"),
+        ScorerInfo(
+            RANDOM,
+            "random",
+            "a random number, stable per model and data",
+            "none",
+            seconds_per_row=0.0,
+        ),
     )
 }
 
