@@ -22,7 +22,7 @@ import torch
 
 from shift_search.cache.records import ModelRecord
 from shift_search.executor.encoders.encoder import Encoder
-from shift_search.executor.features.extract import extract_features
+from shift_search.executor.features.extract import extract_features, prepare_lock
 from shift_search.executor.features.store import Block, FeatureStats, FeatureStore
 from shift_search.executor.loaders.efficientnet import EfficientNetEncoder
 from shift_search.executor.loaders.huggingface import (
@@ -157,7 +157,8 @@ class HeadEncoder:
         self.dimension = classes
 
     def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
-        return self.encoder.prepare(inputs)
+        with prepare_lock(self.encoder):  # its tokenizer may be preparing features elsewhere
+            return self.encoder.prepare(inputs)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         on_device = {k: t.to(self.device, non_blocking=True) for k, t in batch.items()}

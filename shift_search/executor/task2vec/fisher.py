@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.extract import prepare_lock
 from shift_search.runtime.errors import Cancelled, FailedPrecondition
 
 
@@ -64,7 +65,8 @@ def task_embedding(
             for start in range(0, len(inputs), batch_size):
                 if should_stop():
                     raise Cancelled("task cancelled")
-                batch = encoder.prepare(list(inputs[start : start + batch_size]))
+                with prepare_lock(encoder):  # other slots may be preparing with it
+                    batch = encoder.prepare(list(inputs[start : start + batch_size]))
                 logits = head(encoder.forward(batch).float())
                 probabilities = torch.softmax(logits.detach().float().cpu(), dim=-1)
                 sampled = torch.multinomial(probabilities, 1, generator=generator).view(-1)
