@@ -37,6 +37,53 @@ def make_tiny_bert(folder: Path, seed: int = 0, layers: int = 2) -> Path:
     return folder
 
 
+def make_tiny_bert_classifier(
+    folder: Path, seed: int = 0, classes: int = 4, informative: bool = True
+) -> Path:
+    """Save a 32-wide BERT with a sequence-classification head over `classes` source classes
+    (LEEP and NCE read its predictions), and its word-level tokenizer. The model is "pretrained"
+    for a few steps on a source task over review-like texts: with `informative`, the source
+    class says the sentiment (and the length: class = 2 × negative + long, mod `classes`), so its
+    predictions transfer to `write_reviews` labels; without, its source labels are random."""
+    import torch
+    import transformers
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(SPECIALS + POSITIVE + NEGATIVE) + "\n")
+    tokenizer = transformers.BertTokenizer(vocab=str(folder / "vocab.txt"))
+    config = transformers.BertConfig(
+        vocab_size=len(SPECIALS) + len(POSITIVE) + len(NEGATIVE),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=classes,
+    )
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(config)
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(64):
+        negative = i % 2
+        words = [rng.choice(NEGATIVE if negative else POSITIVE) for _ in range(rng.randint(3, 8))]
+        source = (2 * negative + (len(words) > 5)) % classes
+        texts.append(" ".join(words))
+        labels.append(source if informative else rng.randrange(classes))
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    target = torch.tensor(labels)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(40):
+        optimizer.zero_grad()
+        model(**batch, labels=target).loss.backward()
+        optimizer.step()
+    model.eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 def make_tiny_tokenizer(folder: Path, seed: int) -> Path:
     """Save a word-level tokenizer for `make_tiny_bert` models whose words take other ids (the
     same vocabulary size, shuffled): the same model gives other features through it."""

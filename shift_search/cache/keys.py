@@ -12,6 +12,8 @@ component can contain the ``:`` separator and two different tuples never share a
     nn:{model}:{train rows fp}:{test rows fp}:{metric}  1-NN of test rows among train rows
     res:proxy:{model}:{dataset fps}:{proxy}:{params hash}             stored.ProxyScore
     res:finetune:{model}:{dataset fps}:{params hash}                  stored.FinetuneScore
+    res:scorer:{model}:{dataset fps}:{scorer}:{params hash}           stored.ProxyScore (RANK)
+    res:task2vec:{probe model}:{dataset version fp}:{params hash}     Task2Vec embedding (.npy)
     sh:{run id}                                    stored.HalvingState (id: `sh_run_id`)
     history:seq / history:entry:{seq}              query history (stored.QueryLogEntry)
     lease:{task}                                   "compute once" leases
@@ -53,6 +55,8 @@ NN_SUMMARIES = f"{PREFIX}nn:"
 RESULTS = f"{PREFIX}res:"
 PROXY_RESULTS = f"{RESULTS}proxy:"
 FINETUNE_RESULTS = f"{RESULTS}finetune:"
+SCORER_RESULTS = f"{RESULTS}scorer:"
+TASK_EMBEDDINGS = f"{RESULTS}task2vec:"
 SH_STATES = f"{PREFIX}sh:"
 HISTORY = f"{PREFIX}history:"
 HISTORY_ENTRIES = f"{HISTORY}entry:"
@@ -165,6 +169,30 @@ def proxy_score(
         {"params": dict(params), "samples": list(samples), "chunk_size": chunk_size}
     )
     return proxy_result(model_key, dataset_fingerprints, proxy, digest)
+
+
+def scorer_results(model_key: str, dataset_fingerprints: Sequence[str]) -> str:
+    """The prefix of every scorer result (RANK … BY) of a model on these dataset versions."""
+    return f"{SCORER_RESULTS}{_part(model_key)}:{_fingerprints(dataset_fingerprints)}:"
+
+
+def scorer_score(
+    model_key: str,
+    dataset_fingerprints: Sequence[str],
+    scorer: str,
+    params: Mapping[str, Any],
+    chunk_size: int,
+) -> str:
+    """Where a scorer's result of a model is stored: the model, the data versions (training
+    segments, then test segments, or the training segments again when there is no test data),
+    the scorer, and a digest of its parameters and the chunk size."""
+    digest = params_hash({"params": dict(params), "chunk_size": chunk_size})
+    return f"{scorer_results(model_key, dataset_fingerprints)}{_part(scorer)}:{_part(digest)}"
+
+
+def task_embedding(probe_key: str, dataset_fingerprint: str, params: Mapping[str, Any]) -> str:
+    """Where the Task2Vec embedding of a dataset version through a probe model is stored."""
+    return _join(TASK_EMBEDDINGS, probe_key, dataset_fingerprint, params_hash(dict(params)))
 
 
 def finetune_result(model_key: str, dataset_fingerprints: Sequence[str], params_digest: str) -> str:

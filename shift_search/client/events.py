@@ -82,15 +82,25 @@ class Table:
         """The rows as {column: value} dicts."""
         return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
 
+    @property
+    def is_distance_matrix(self) -> bool:
+        """Whether this is SELECT vec's answer: a row per dataset, a column per dataset."""
+        names = tuple(row[0] for row in self.rows)
+        return bool(names) and self.columns[:1] == ("dataset",) and names == self.columns[1:]
+
     def to_pandas(self) -> Any:
-        """The rows as a pandas DataFrame (needs pandas: `pip install 'shift-search[client]'`)."""
+        """The rows as a pandas DataFrame (needs pandas: `pip install 'shift-search[client]'`);
+        a distance matrix (SELECT vec) is square, indexed by dataset like its columns."""
         try:
             import pandas as pd
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "to_pandas() needs pandas: pip install 'shift-search[client]'"
             ) from err
-        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+        frame = pd.DataFrame(list(self.rows), columns=list(self.columns))
+        if self.is_distance_matrix:
+            frame = frame.set_index("dataset")
+        return frame
 
 
 @dataclass(frozen=True)

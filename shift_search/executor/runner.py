@@ -155,6 +155,8 @@ def run_score(env: TaskEnv, task: ScoreTask) -> TaskResult[ScoreResult]:
     """Score a model with a proxy trained on (a selection of) `train`, tested on `test`."""
     model, train, test, chunk_size = task.model, task.train, task.test, task.chunk_size
     proxy = get_proxy(task.proxy.name)
+    if proxy.inputs != "features":  # dispatch sends these to scorers.task.run_head_proxy
+        raise InvalidArgument(f"proxy {proxy.name} reads the model's classifier, not features")
     resolved = proxy.resolve(task.proxy.params)
     env.progress("read", 0, 2, "reading data")
     with env.phases.timed("read"):

@@ -29,9 +29,10 @@ from shift_search.planner.bound import (
     BoundMetadata,
     BoundQuery,
     BoundRanking,
+    BoundScorerRanking,
     BoundSetOperation,
+    BoundSimilarity,
     BoundTable,
-    BoundUnsupported,
     BoundVariable,
     Proxy,
     Scan,
@@ -50,6 +51,8 @@ from shift_search.planner.tables import (
 )
 from shift_search.runtime.errors import FailedPrecondition, NotFound
 from shift_search.runtime.proxy_names import PROXY_NAMES
+from shift_search.runtime.scorer_names import closest_scorers, find_scorer, known_scorers
+from shift_search.runtime.task_similarity import TASK2VEC_PARAMS
 
 
 class Binder:
@@ -73,8 +76,10 @@ class Binder:
                 return BoundSetOperation(op, self.query(left), self.query(right))
             case ast.VariableRef(name=name):
                 return BoundVariable(name, self.query(self.session.get(name).query))
-            case ast.Rank() | ast.SelectVec():
-                return BoundUnsupported(type(query).__name__.upper())
+            case ast.Rank():
+                return self.scorer_ranking(query)
+            case ast.SelectVec():
+                return self.similarity(query)
             case _:
                 assert_never(query)
 
@@ -94,6 +99,68 @@ class Binder:
         if proxies[0].name == "finetune":
             return BoundFinetuneRanking(select, scan, spec)
         return BoundRanking(select, scan, spec)
+
+    def scorer_ranking(self, rank: ast.Rank) -> BoundScorerRanking:
+        """RANK … BY "<scorer>": candidates as a SELECT's, then the data, then the scorer."""
+        select = rank.query
+        _check_rank_clauses(select)
+        table = self.table(select.table)
+        rows = self.filter(select, table)
+        check_metadata_columns(select, table, self)
+        models = candidates(table, rows)
+        train = self.dataset(select.trained_on) if select.trained_on is not None else None
+        test = self.dataset(select.tested_on) if select.tested_on is not None else None
+        scorer = find_scorer(rank.scorer)
+        if scorer is None:
+            known = ", ".join(s.spelling for s in known_scorers().values())
+            raise NotFound(
+                f"unknown scorer {rank.scorer!r} (known: {known}; plug-ins register under the "
+                "entry-point group shift.scorers)",
+                closest_scorers(rank.scorer),
+            )
+        if train is None:
+            raise FailedPrecondition(
+                f'RANK … BY "{scorer.spelling}" needs TRAINED ON <dataset>: the data it scores on'
+            )
+        if scorer.needs_test and test is None:
+            raise FailedPrecondition(f'scorer "{scorer.spelling}" needs TESTED ON <dataset>')
+        proxy = Proxy(scorer.name, dict(scorer.params), scorer.spelling)
+        spec = SearchSpec(list(models), train, test or train, [proxy], None, None)
+        scan = Scan.of(select.table.name, table, rows)
+        return BoundScorerRanking(rank, scan, scorer, spec, test is not None)
+
+    def similarity(self, vec: ast.SelectVec) -> BoundSimilarity:
+        """SELECT vec: the datasets (a variable, `datasets` for all, or a name) and the probe
+        (a variable holding one model, or a model's name)."""
+        records = self._similarity_datasets(vec.datasets)
+        datasets = tuple(BoundDataset(r.name, described(r)) for r in records)
+        if not datasets:
+            raise FailedPrecondition("SELECT vec has no datasets to compare")
+        return BoundSimilarity(datasets, self._probe(vec.probe), dict(TASK2VEC_PARAMS))
+
+    def _similarity_datasets(self, name: str) -> list[DatasetRecord]:
+        if self.session.has(name):
+            var = self.session.get(name)
+            if var.kind != "datasets":
+                raise FailedPrecondition(
+                    f"variable {name!r} holds models; SELECT vec FROM takes datasets"
+                )
+            return [self.catalog.dataset(n) for n in var.members]
+        if name.lower() in ("datasets", "readers"):
+            return list(self.catalog.datasets)
+        return [self.catalog.dataset(name)]
+
+    def _probe(self, name: str) -> ModelRecord:
+        if not self.session.has(name):
+            return self.catalog.model(name)
+        var = self.session.get(name)
+        if var.kind != "models" or len(var.members) != 1:
+            held = f"{len(var.members)} {var.kind}"
+            raise FailedPrecondition(
+                f"probe variable {name!r} holds {held}: a probe is one model (DECLARE it with "
+                "LIMIT 1)"
+            )
+        return self.catalog.model(var.members[0])
 
     def search_spec(
         self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
@@ -264,6 +331,22 @@ def is_task_aware(select: ast.Select) -> bool:
         or select.tested_on is not None
         or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
     )
+
+
+def _check_rank_clauses(select: ast.Select) -> None:
+    """FailedPrecondition for the SELECT clauses RANK has no use for."""
+    refused = {
+        "ORDER BY": select.order is not None,
+        "CLASSIFIED BY": bool(select.classified_by),
+        "TESTED ON BENCHMARK": select.test_mode == "BENCHMARK",
+        "CHUNK": select.chunk not in (None, "AUTO"),
+        "BUDGET": select.budget not in (None, "AUTO"),
+    }
+    for clause, given in refused.items():
+        if given:
+            raise FailedPrecondition(
+                f"RANK … BY ranks by its scorer on all the data: {clause} does not apply"
+            )
 
 
 def check_metadata_columns(select: ast.Select, table: BoundTable, binder: Binder) -> None:

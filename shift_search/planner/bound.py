@@ -11,6 +11,7 @@ from typing import Any
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.predicates import literal
+from shift_search.runtime.scorer_names import ScorerInfo
 
 Row = Mapping[str, Any]
 
@@ -170,10 +171,34 @@ class BoundVariable:
 
 
 @dataclass(frozen=True)
-class BoundUnsupported:
-    """RANK and SELECT vec: parsed, not run yet."""
+class BoundScorerRanking:
+    """RANK … BY "<scorer>": the candidates scored by a scorer on TRAINED ON (and TESTED ON)."""
 
-    what: str
+    rank: ast.Rank
+    scan: Scan
+    scorer: ScorerInfo
+    spec: SearchSpec
+    """Its one proxy is the scorer; its test data is the training data when not `tested`."""
+    tested: bool
+    profiled: frozenset[str] = frozenset()
+
+    def with_models(
+        self, models: Sequence[ModelRecord], profiled: frozenset[str]
+    ) -> BoundScorerRanking:
+        return replace(self, spec=replace(self.spec, models=list(models)), profiled=profiled)
+
+
+@dataclass(frozen=True)
+class BoundSimilarity:
+    """SELECT vec: datasets embedded through a probe model (Task2Vec), compared pairwise."""
+
+    datasets: tuple[BoundDataset, ...]
+    probe: ModelRecord
+    params: Mapping[str, Any]
+    profiled: frozenset[str] = frozenset()
+
+    def with_probe(self, probe: ModelRecord, profiled: frozenset[str]) -> BoundSimilarity:
+        return replace(self, probe=probe, profiled=profiled)
 
 
 BoundQuery = (
@@ -183,7 +208,8 @@ BoundQuery = (
     | BoundFinetuneRanking
     | BoundSetOperation
     | BoundVariable
-    | BoundUnsupported
+    | BoundScorerRanking
+    | BoundSimilarity
 )
 BoundStatement = BoundQuery | BoundFinetune
 GpuBound = BoundRanking | BoundBenchmark | BoundFinetuneRanking

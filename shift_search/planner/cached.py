@@ -15,11 +15,14 @@ Features are also found segment by segment in the model's results on any data
 (`segment_features`): a test set or a list member embedded for another query is cached here too.
 Datasets with CHANGE mutations and dataset lists carry the segment fingerprints the executor
 gives them (`binder.changed_segments`, `cache.dataset_versions`), so their results are found too.
+
+RANK's scorers keep their results apart (`keys.scorer_results`), read the same way; SELECT vec's
+Task2Vec embeddings are found by their keys (`keys.task_embedding`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, assert_never
 
@@ -28,13 +31,15 @@ from shift_search.cache.records import DatasetRecord
 from shift_search.cache.stored import ProxyScore
 from shift_search.planner.bound import (
     BoundBenchmark,
+    BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
     BoundRanking,
+    BoundScorerRanking,
     BoundSetOperation,
+    BoundSimilarity,
     BoundStatement,
-    BoundUnsupported,
     BoundVariable,
     Proxy,
     SearchSpec,
@@ -57,9 +62,16 @@ class StoredWork:
     """What the cache holds for each search of a statement (a search not read: nothing)."""
 
     searches: Mapping[SearchKey, Stored] = field(default_factory=dict)
+    rankings: Mapping[SearchKey, Stored] = field(default_factory=dict)
+    """RANK's scorer searches (their results are kept apart from proxies')."""
+    embeddings: frozenset[str] = frozenset()
+    """Keys of the Task2Vec embeddings SELECT vec needs that the cache holds."""
 
     def of(self, spec: SearchSpec) -> Stored:
         return self.searches.get(search_key(spec)) or empty(spec)
+
+    def of_scorer(self, spec: SearchSpec) -> Stored:
+        return self.rankings.get(search_key(spec)) or empty(spec)
 
 
 def search_key(spec: SearchSpec) -> SearchKey:
@@ -84,27 +96,74 @@ def searches_of(bound: BoundStatement) -> list[SearchSpec]:
             return searches_of(left) + searches_of(right)
         case BoundVariable(query=query):
             return searches_of(query)
-        case BoundMetadata() | BoundFinetuneRanking() | BoundFinetune() | BoundUnsupported():
+        case (
+            BoundMetadata()
+            | BoundFinetuneRanking()
+            | BoundFinetune()
+            | BoundScorerRanking()
+            | BoundSimilarity()
+        ):
             return []
         case _:
             assert_never(bound)
 
 
+def scorer_rankings_of(bound: BoundStatement) -> list[SearchSpec]:
+    """The scorer searches (RANK) a statement runs."""
+    match bound:
+        case BoundScorerRanking(spec=spec):
+            return [spec]
+        case BoundSetOperation(left=left, right=right):
+            return scorer_rankings_of(left) + scorer_rankings_of(right)
+        case BoundVariable(query=query):
+            return scorer_rankings_of(query)
+        case _:
+            return []
+
+
+def similarities_of(bound: BoundStatement) -> list[BoundSimilarity]:
+    """The SELECT vec a statement runs."""
+    match bound:
+        case BoundSimilarity():
+            return [bound]
+        case BoundVariable(query=query):
+            return similarities_of(query)
+        case _:
+            return []
+
+
+def embedding_key(similarity: BoundSimilarity, dataset: BoundDataset) -> str:
+    """Where the Task2Vec embedding of one dataset of a SELECT vec is stored."""
+    return keys.task_embedding(similarity.probe.key, dataset.record.fingerprint, similarity.params)
+
+
 def read_stored_work(cache: ResultStore, bound: BoundStatement) -> StoredWork:
     """The snapshot for every search of `bound` (one scan per model and search, one read)."""
-    return StoredWork({search_key(spec): stored_work(cache, spec) for spec in searches_of(bound)})
+    searches = {search_key(spec): stored_work(cache, spec) for spec in searches_of(bound)}
+    rankings = {
+        search_key(spec): stored_work(cache, spec, keys.scorer_results)
+        for spec in scorer_rankings_of(bound)
+    }
+    wanted = [embedding_key(s, d) for s in similarities_of(bound) for d in s.datasets]
+    found = frozenset(k for k in wanted if k in cache.scan(k))
+    return StoredWork(searches, rankings, found)
 
 
 def _fingerprints(record: DatasetRecord) -> list[str]:
     return [s.fingerprint for s in record.segments] or [record.fingerprint]
 
 
-def stored_work(cache: ResultStore, spec: SearchSpec) -> Stored:
-    """Per model: cached features, and per proxy the slices it was scored on, with errors."""
+def stored_work(
+    cache: ResultStore,
+    spec: SearchSpec,
+    prefix: Callable[[str, Sequence[str]], str] = keys.proxy_results,
+) -> Stored:
+    """Per model: cached features, and per proxy the slices it was scored on, with errors
+    (results under `prefix`: proxies', or RANK scorers')."""
     fingerprints = _fingerprints(spec.train.record) + _fingerprints(spec.test.record)
     if not spec.models or not all(fingerprints):
         return empty(spec)
-    found = [cache.scan(keys.proxy_results(model.key, fingerprints)) for model in spec.models]
+    found = [cache.scan(prefix(model.key, fingerprints)) for model in spec.models]
     values = cache.get_values([k for ks in found for k in ks])
     results: list[list[tuple[str, ProxyScore]]] = []
     for ks in found:

@@ -24,7 +24,9 @@ from shift_search.planner.physical import (
     Aggregate,
     Benchmark,
     CacheLookup,
+    DatasetSimilarity,
     Dispatch,
+    DistanceMatrix,
     Evaluate,
     ExtractFeatures,
     Finetune,
@@ -39,8 +41,13 @@ from shift_search.planner.physical import (
     Profile,
     ProxyScore,
     Rank,
+    RankByScorer,
+    ScorerPass,
+    ScorerScore,
     SetOperation,
+    SourcePredictions,
     Step,
+    TaskEmbedding,
     Train,
     VariableRead,
 )
@@ -223,6 +230,44 @@ def fields_of(step: Step) -> dict[str, Any]:
             return {"models": step.models, "epochs": step.epochs, "samples": step.samples}
         case Evaluate():
             return {"models": step.models, "samples": step.samples}
+        case RankByScorer():
+            spec = step.spec
+            return {
+                "scorer": step.scorer.name,
+                "plugin": step.scorer.plugin or None,
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label if step.tested else None,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case ScorerPass():
+            return {
+                "scorer": step.proxy.name,
+                "models": _names(step.models),
+                "to_run": _names(step.to_run),
+                "trained_on": step.train.label,
+                "tested_on": step.test.label if step.test is not None else None,
+                "train_samples": step.train.size,
+            }
+        case SourcePredictions():
+            return {"dataset": step.dataset, "samples": step.samples, "models": step.models}
+        case ScorerScore():
+            return {"scorer": step.proxy.name, "models": step.models, "samples": step.samples}
+        case DatasetSimilarity():
+            return {
+                "probe": step.probe.name,
+                "datasets": [d.label for d in step.datasets],
+                "params": [f"{k}={v}" for k, v in step.params.items()],
+            }
+        case TaskEmbedding():
+            return {
+                "dataset": step.dataset.label,
+                "fingerprint": step.dataset.record.fingerprint,
+                "samples": step.samples,
+            }
+        case DistanceMatrix():
+            return {"datasets": step.datasets}
         case SetOperation():
             return {"op": step.op}
         case VariableRead():

@@ -30,12 +30,19 @@ from shift_search.planner.bound import (
     BoundFinetune,
     BoundFinetuneRanking,
     BoundRanking,
+    BoundScorerRanking,
     BoundSetOperation,
+    BoundSimilarity,
     BoundStatement,
     BoundVariable,
     SearchSpec,
 )
-from shift_search.planner.cached import read_stored_work, searches_of
+from shift_search.planner.cached import (
+    read_stored_work,
+    scorer_rankings_of,
+    searches_of,
+    similarities_of,
+)
 from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.convert import plan_json
 from shift_search.planner.events import Event, Finished, Note, Planned, Table
@@ -218,6 +225,11 @@ class Coordinator:
                 result = self._query(stmt, run)
                 self._show(result, run, format_statement(stmt).splitlines()[0])
                 return result.remaining_tasks
+            case ast.Declare(name=name, query=ast.SelectVec()):
+                raise FailedPrecondition(
+                    f"DECLARE {name}: SELECT vec answers a distance matrix, not models or "
+                    "datasets a variable can hold"
+                )
             case ast.Declare(name=name, query=query):
                 result = self._query(query, run)
                 kind: VariableKind = "datasets" if result.kind == "datasets" else "models"
@@ -281,6 +293,7 @@ class Coordinator:
             NO_WAIT_SECONDS,
             self._state_writer,
             run.analyze,
+            self.cache.get_blob,
         )
 
     # --- planning ------------------------------------------------------------------------------
@@ -387,7 +400,9 @@ def _noted(plan: physical.Plan, devices: Devices) -> physical.Plan:
 
 
 def _uses_executors(bound: BoundStatement) -> bool:
-    return bool(searches_of(bound)) or _finetunes(bound)
+    return bool(
+        searches_of(bound) or scorer_rankings_of(bound) or similarities_of(bound)
+    ) or _finetunes(bound)
 
 
 def _finetunes(bound: BoundStatement) -> bool:
@@ -413,6 +428,11 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
         case BoundBenchmark():
             models = [by_name.get(m.name, m) for m in bound.models]
             return bound.with_models(models, names & {m.name for m in models})
+        case BoundScorerRanking():
+            models = [by_name.get(m.name, m) for m in bound.spec.models]
+            return bound.with_models(models, names & {m.name for m in models})
+        case BoundSimilarity(probe=probe):
+            return bound.with_probe(by_name.get(probe.name, probe), names & {probe.name})
         case BoundSetOperation(left=left, right=right):
             left_ = _with_models(left, measured)
             right_ = _with_models(right, measured)
@@ -439,5 +459,12 @@ def _answered_by_the_cache(plan: physical.Plan) -> bool:
 
 def _runs_on_executors(plan: physical.Plan) -> bool:
     """Whether a plan has work for the executors (not only metadata)."""
-    work = physical.Rank | physical.Benchmark | physical.FinetuneHalving | physical.Finetune
+    work = (
+        physical.Rank
+        | physical.Benchmark
+        | physical.FinetuneHalving
+        | physical.Finetune
+        | physical.RankByScorer
+        | physical.DatasetSimilarity
+    )
     return any(isinstance(s, work) for s in plan.walk())

@@ -19,12 +19,14 @@ from shift_search.planner.executors import ExecutorPool
 from shift_search.planner.finetune_ranking import FinetuneRanking
 from shift_search.planner.finetuning import run_finetune
 from shift_search.planner.measurements import Trace
+from shift_search.planner.scorer_ranking import ScorerSearch, scorer_result
+from shift_search.planner.similarity import BlobReader, run_similarity
 from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
 from shift_search.planner.task_aware import Search, StateWriter, best_first
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import Cancelled, FailedPrecondition
 
-Work = Search | BenchmarkRun | FinetuneRanking
+Work = Search | BenchmarkRun | FinetuneRanking | ScorerSearch
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Context:
     state_writer: Callable[[SearchSpec], StateWriter]
     analyze: bool = False
     """EXPLAIN ANALYZE: wait for every result, whatever the query says."""
+    read_blob: BlobReader | None = None
+    """Reads a stored blob from the cache (SELECT vec's embeddings)."""
 
 
 def execute_query(plan: physical.Plan, ctx: Context) -> QueryResult:
@@ -83,6 +87,12 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
             return _benchmark(step, ctx)
         case physical.FinetuneHalving():
             return _finetune_ranking(step, ctx)
+        case physical.RankByScorer():
+            return _rank_by_scorer(step, ctx)
+        case physical.DatasetSimilarity():
+            if ctx.read_blob is None:
+                raise FailedPrecondition("SELECT vec needs the cache to read embeddings from")
+            return run_similarity(step, ctx.pool, ctx.read_blob, ctx.emit, ctx.cancelled, ctx.trace)
         case _:
             raise FailedPrecondition(f"a {type(step).__name__} step cannot be a query's root")
 
@@ -137,6 +147,18 @@ def _finetune_ranking(step: physical.FinetuneHalving, ctx: Context) -> QueryResu
     ranking = FinetuneRanking(step, ctx.pool, ctx.emit, ctx.trace)
     _await(ranking.start(), step.wait, ctx)
     result = ranking.result()
+    ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
+    return result
+
+
+def _rank_by_scorer(step: physical.RankByScorer, ctx: Context) -> QueryResult:
+    started = time.perf_counter()
+    ctx.trace.ran(step)
+    scan = _candidates(step, ctx)
+    search = ScorerSearch(step, ctx.pool, ctx.emit, ctx.trace)
+    answered = all(c.cached for c in step.children if isinstance(c, physical.ScorerPass))
+    _await(search.run_here() if answered else search.start(), step.wait, ctx)
+    result = scorer_result(step, search, scan)
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
     return result
 

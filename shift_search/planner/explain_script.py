@@ -34,7 +34,7 @@ def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Planner) ->
         match stmt:
             case ast.Explain(query=query):
                 out.append(_noted(plan(query), query, binder, standing_in))
-            case ast.Select() | ast.SetOperation() | ast.Finetune():
+            case ast.Select() | ast.SetOperation() | ast.Finetune() | ast.Rank() | ast.SelectVec():
                 out.append(_noted(plan(stmt), stmt, binder, standing_in))
             case ast.Declare(name=name, query=query):
                 info = _noted(plan(query), query, binder, standing_in)
@@ -46,7 +46,7 @@ def plans(statements: Sequence[ast.Statement], binder: Binder, plan: Planner) ->
                     standing_in.add(name.lower())
                 out.append(info)
             case _:
-                continue  # no plan: REGISTER, PRINT, USE, PURGE, RANK, SELECT vec
+                continue  # no plan: REGISTER, DROP, PRINT, USE, PURGE
     return out
 
 
@@ -78,8 +78,10 @@ def _variables(query: ast.Query | ast.Finetune, binder: Binder) -> list[str]:
             return [name, *_variables(binder.session.get(name).query, binder)]
         case ast.Finetune(models=models):
             return [m.name for m in models if not m.quoted and binder.session.has(m.name)]
-        case ast.Rank() | ast.SelectVec():
-            return []
+        case ast.Rank(query=select):
+            return _variables(select, binder)
+        case ast.SelectVec(datasets=datasets, probe=probe):
+            return [n for n in (datasets, probe) if binder.session.has(n)]
         case _:
             assert_never(query)
 
@@ -107,9 +109,14 @@ def _members(
         case ast.VariableRef(name=name):
             var = binder.session.get(name)
             return var.kind, var.members, name.lower() not in standing_in
-        case ast.Rank() | ast.SelectVec():
+        case ast.Rank(query=select):
+            table = binder.table(select.table)
+            names = tuple(m.name for m in candidates(table, binder.filter(select, table)))
+            exact = select.limit is None or select.limit >= len(names)
+            return "models", names[: select.limit], exact
+        case ast.SelectVec():
             raise FailedPrecondition(
-                f"{type(query).__name__.upper()} statements are not supported yet"
+                "SELECT vec answers a distance matrix, not models or datasets a variable can hold"
             )
         case _:
             assert_never(query)

@@ -11,7 +11,9 @@ from shift_search.planner.physical import (
     Aggregate,
     Benchmark,
     CacheLookup,
+    DatasetSimilarity,
     Dispatch,
+    DistanceMatrix,
     Evaluate,
     ExtractFeatures,
     Finetune,
@@ -26,8 +28,13 @@ from shift_search.planner.physical import (
     Profile,
     ProxyScore,
     Rank,
+    RankByScorer,
+    ScorerPass,
+    ScorerScore,
     SetOperation,
+    SourcePredictions,
     Step,
+    TaskEmbedding,
     Train,
     VariableRead,
     walk,
@@ -131,6 +138,33 @@ def describe(step: Step) -> tuple[str, str]:
             )
         case Evaluate():
             return "evaluate", f"{step.models} models × {step.samples:,} test samples, twice"
+        case RankByScorer(scorer=scorer):
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "rank by scorer", f"{scorer.spelling}, highest score first{limit}"
+        case ScorerPass():
+            data = f"{step.train.label} ({step.train.size:,})"
+            if step.test is not None:
+                data += f" → {step.test.label} ({step.test.size:,})"
+            return "score all data", f"{step.proxy.label}, {len(step.models)} models on {data}"
+        case SourcePredictions():
+            return "source predictions", (
+                f"{step.models} models' own classifiers on {step.samples:,} rows of "
+                f"{step.dataset} each"
+            )
+        case ScorerScore():
+            return "scorer", f"{step.proxy.label}, {step.models} models × {step.samples:,} rows"
+        case DatasetSimilarity():
+            return "dataset similarity", (
+                f"{len(step.datasets)} datasets through probe {step.probe.name}, "
+                "pairwise normalised cosine distance"
+            )
+        case TaskEmbedding():
+            return "task2vec", (
+                f"{step.dataset.label} ({step.dataset.size:,} samples): Fisher on "
+                f"{step.samples:,} rows"
+            )
+        case DistanceMatrix(datasets=n):
+            return "distance matrix", f"{n} × {n}, symmetric, zero diagonal; no GPU work"
         case SetOperation(op=op):
             return op.lower(), "both operands run, then their names are combined"
         case VariableRead(name=name):
@@ -142,7 +176,7 @@ def describe(step: Step) -> tuple[str, str]:
 def shows_cached(step: Step) -> bool:
     """Whether to say "cached": the step holds work the cache answers (catalog reads and
     aggregates hold none)."""
-    plain = MetadataScan | Aggregate | SetOperation | VariableRead
+    plain = MetadataScan | Aggregate | SetOperation | VariableRead | DistanceMatrix
     return step.cached and any(not isinstance(s, plain) for s in walk(step))
 
 

@@ -10,6 +10,7 @@ instead of computing, whether models need profiling — and prices every step:
 - BENCHMARK: a full pass per (train, test) pair, then the aggregate;
 - ORDER BY FineTune: successive halving over fine-tuning epochs;
 - FINETUNE: one fine-tuning task per model;
+- RANK … BY "<scorer>" and SELECT vec: `scoring_plans`;
 - set operations and variables: their operands' plans, nested.
 
 Models whose costs are unknown get a profiling step first when the plan has work to price; the
@@ -33,9 +34,10 @@ from shift_search.planner.bound import (
     BoundFinetuneRanking,
     BoundMetadata,
     BoundRanking,
+    BoundScorerRanking,
     BoundSetOperation,
+    BoundSimilarity,
     BoundStatement,
-    BoundUnsupported,
     BoundVariable,
     Scan,
     SearchSpec,
@@ -87,6 +89,7 @@ from shift_search.planner.physical import (
     container,
     numbered,
 )
+from shift_search.planner.scoring_plans import scorer_ranking_plan, similarity_plan
 from shift_search.planner.search_cost import SearchCost, Stored, price_search
 from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
 
@@ -126,8 +129,23 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
             inner = _plan(query, stored, costs)
             read = container(VariableRead(name=name, children=inner.steps))
             return dataclasses.replace(inner, steps=(read,))
-        case BoundUnsupported(what=what):
-            return Plan(what.lower().replace("_", ""))
+        case BoundScorerRanking(spec=spec, profiled=profiled):
+            return scorer_ranking_plan(
+                bound,
+                stored.of_scorer(spec),
+                costs.devices,
+                costs.constants,
+                _scan(bound.scan, "candidates"),
+                lambda work: _profile(spec.models, profiled, work, costs),
+            )
+        case BoundSimilarity(probe=probe, profiled=profiled):
+            return similarity_plan(
+                bound,
+                stored,
+                costs.devices,
+                costs.constants,
+                lambda work: _profile([probe], profiled, work, costs),
+            )
         case _:
             assert_never(bound)
 

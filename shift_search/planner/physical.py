@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar
 from shift_search.cache.records import ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.bound import BoundDataset, Proxy, SearchSpec
+from shift_search.runtime.scorer_names import ScorerInfo
 
 PARTS = ("features", "proxy", "other")
 """What an estimate is made of, in the executor's terms (`costmodel.PARTS`)."""
@@ -279,6 +280,91 @@ class Evaluate(StepBase):
     samples: int
 
 
+# --- scorers and dataset similarity -----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankByScorer(StepBase):
+    """RANK … BY "<scorer>": the candidates by a scorer's value, highest first (children: the
+    candidate scan, profiling if needed, then the scorer pass)."""
+
+    scorer: ScorerInfo
+    spec: SearchSpec
+    """The search the scorer runs as: its one proxy is the scorer; its test data is the
+    training data when the query gave no TESTED ON (`tested`)."""
+    tested: bool
+    limit: int | None
+    columns: ast.Columns
+    wait: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScorerPass(StepBase):
+    """One scorer on all the data for every model: one executor task per model whose result is
+    not cached (children: a cache lookup, then the tasks' cost lines)."""
+
+    proxy: Proxy
+    models: tuple[ModelRecord, ...]
+    train: BoundDataset
+    test: BoundDataset | None
+
+    @property
+    def to_run(self) -> tuple[ModelRecord, ...]:
+        """The models the executors score (those the cache lookup does not answer)."""
+        looked_up = {
+            m.name for c in self.children if isinstance(c, CacheLookup) for m, _, _ in c.results
+        }
+        return tuple(m for m in self.models if m.name not in looked_up)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePredictions(StepBase):
+    """The source model's own classifier on every row of the training data: a linear head on
+    its (cached) pooled features, or a forward pass whose outputs are cached per chunk."""
+
+    dataset: str
+    samples: int
+    models: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScorerScore(StepBase):
+    """The scorer computed on each model's rows (once per model)."""
+
+    proxy: Proxy
+    models: int
+    samples: int
+    """Rows scored per model: the training data's, or the test data's for kNN."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetSimilarity(StepBase):
+    """SELECT vec: every dataset embedded as a task through the probe (Task2Vec), then their
+    pairwise distances (children: one embedding per dataset, then the matrix)."""
+
+    probe: ModelRecord
+    datasets: tuple[BoundDataset, ...]
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskEmbedding(StepBase):
+    """The Task2Vec embedding of one dataset version through the probe (one executor task),
+    or read from the cache where it is stored (`key`)."""
+
+    dataset: BoundDataset
+    samples: int
+    """Rows the Fisher information is estimated on."""
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistanceMatrix(StepBase):
+    """The pairwise normalised cosine distances of the embeddings (no GPU work)."""
+
+    datasets: int
+
+
 # --- structure -----------------------------------------------------------------------------
 
 
@@ -315,6 +401,13 @@ Step = (
     | Finetune
     | Train
     | Evaluate
+    | RankByScorer
+    | ScorerPass
+    | SourcePredictions
+    | ScorerScore
+    | DatasetSimilarity
+    | TaskEmbedding
+    | DistanceMatrix
     | SetOperation
     | VariableRead
 )

@@ -30,7 +30,7 @@ from shift_search.planner.physical import (
 from shift_search.planner.waiting import BackgroundJob, forward_progress
 from shift_search.runtime.errors import Cancelled, ShiftError
 from shift_search.tasks.results import ScoreResult
-from shift_search.tasks.specs import ProxySpec, ScoreTask
+from shift_search.tasks.specs import ProxySpec, ScoreTask, Task
 
 LEADERS = 5  # models in a current top-k event
 
@@ -226,7 +226,8 @@ class Search(BackgroundJob):
             leaders = Leaders(tuple(top), tuple(scores[n] for n in top))
         self.emit(leaders)
 
-    def _request(self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None) -> ScoreTask:
+    def _request(self, model: ModelRecord, proxy: Proxy, counts: Sequence[int] | None) -> Task:
+        """The task that scores `model` (a subclass may score otherwise: `ScorerSearch`)."""
         spec, selection = self.spec, None if counts is None else tuple(counts)
         proxied = ProxySpec(proxy.name, proxy.params)
         return ScoreTask(model, spec.train.record, spec.test.record, proxied, selection)

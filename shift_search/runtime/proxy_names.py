@@ -16,6 +16,8 @@ COSINE_NN = "cosine_nn"
 KNN = "knn"
 LINEAR = "linear"
 LOGME = "logme"
+LEEP = "leep"
+NCE = "nce"
 FINETUNE = "finetune"
 
 EXECUTOR_PROXIES: Mapping[str, str] = {
@@ -24,8 +26,11 @@ EXECUTOR_PROXIES: Mapping[str, str] = {
     KNN: "kNN",
     LINEAR: "Linear",
     LOGME: "LogME",
+    LEEP: "LEEP",
+    NCE: "NCE",
 }
-"""Proxies an executor computes from features (canonical name → spelling)."""
+"""Proxies an executor computes from features, or from the model's own classifier (LEEP, NCE)
+(canonical name → spelling)."""
 
 PLANNER_PROXIES: Mapping[str, str] = {FINETUNE: "FineTune"}
 """Rankings the planner runs itself (ORDER BY FineTune(...): successive halving over epochs)."""
@@ -34,7 +39,8 @@ PROXY_NAMES: Mapping[str, str] = {**EXECUTOR_PROXIES, **PLANNER_PROXIES}
 """Every proxy a query may name."""
 
 SECONDS_PER_TEST_SAMPLE: Mapping[str, float] = MappingProxyType(
-    {EUCLIDEAN_NN: 1e-4, COSINE_NN: 1e-4, KNN: 1e-4, LINEAR: 5e-3}
+    {EUCLIDEAN_NN: 1e-4, COSINE_NN: 1e-4, KNN: 1e-4, LINEAR: 5e-3, LEEP: 1e-5, NCE: 1e-5}
 )
 """The cost model's T_proxy per test sample: 0.1 ms for nearest-neighbour proxies, 5 ms for a
-linear probe; a proxy missing here is priced like a linear probe."""
+linear probe, 0.01 ms for LEEP and NCE (sums over the source model's predictions); a proxy
+missing here is priced like a linear probe."""

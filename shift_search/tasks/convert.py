@@ -31,6 +31,7 @@ from shift_search.tasks.results import (
     Outcome,
     ProfileResult,
     ScoreResult,
+    Task2VecResult,
     TaskEvent,
     TaskProgress,
     TaskResult,
@@ -42,9 +43,12 @@ from shift_search.tasks.specs import (
     FinetuneTask,
     ProfileTask,
     ProxySpec,
+    RankTask,
+    ScorerSpec,
     ScoreTask,
     Selection,
     Task,
+    Task2VecTask,
 )
 
 
@@ -80,6 +84,17 @@ def task_to_proto(task: Task) -> executor_pb2.RunTaskRequest:
             model = model_to_proto(task.model)
             return executor_pb2.RunTaskRequest(
                 profile=executor_pb2.ProfileTask(model=model, samples=task.samples)
+            )
+        case RankTask():
+            return executor_pb2.RunTaskRequest(rank=_rank_to_proto(task))
+        case Task2VecTask():
+            return executor_pb2.RunTaskRequest(
+                task2vec=executor_pb2.Task2VecTask(
+                    probe=model_to_proto(task.probe),
+                    dataset=dataset_to_proto(task.dataset),
+                    params=params_to_proto(task.params),
+                    chunk_size=task.chunk_size,
+                )
             )
         case DescribeTask():
             dataset = dataset_to_proto(task.dataset)
@@ -122,10 +137,29 @@ def task_from_proto(request: executor_pb2.RunTaskRequest) -> Task:
         case "profile":
             p = request.profile
             return ProfileTask(model_from_proto(p.model), p.samples or PROFILE_SAMPLES)
+        case "rank":
+            r = request.rank
+            return RankTask(
+                model_from_proto(r.model),
+                dataset_from_proto(r.train),
+                ScorerSpec(r.scorer.name, params_from_proto(r.scorer.params)),
+                dataset_from_proto(r.test) if r.HasField("test") else None,
+                r.chunk_size or CHUNK_SIZE,
+            )
+        case "task2vec":
+            t = request.task2vec
+            return Task2VecTask(
+                model_from_proto(t.probe),
+                dataset_from_proto(t.dataset),
+                params_from_proto(t.params),
+                t.chunk_size or CHUNK_SIZE,
+            )
         case "describe":
             return DescribeTask(dataset_from_proto(request.describe.dataset))
         case _:
-            raise InvalidArgument("RunTask needs one of: embed, score, finetune, profile, describe")
+            raise InvalidArgument(
+                "RunTask needs one of: embed, score, finetune, profile, rank, task2vec, describe"
+            )
 
 
 def _selection_of(selection: executor_pb2.SampleSelection) -> Selection:
@@ -155,6 +189,18 @@ def _score_to_proto(task: ScoreTask) -> executor_pb2.ScoreTask:
             name=task.proxy.name, params=params_to_proto(task.proxy.params)
         ),
         selection=_selection_to_proto(task.selection),
+        chunk_size=task.chunk_size,
+    )
+
+
+def _rank_to_proto(task: RankTask) -> executor_pb2.RankTask:
+    return executor_pb2.RankTask(
+        model=model_to_proto(task.model),
+        train=dataset_to_proto(task.train),
+        test=dataset_to_proto(task.test) if task.test is not None else None,
+        scorer=executor_pb2.ScorerSpec(
+            name=task.scorer.name, params=params_to_proto(task.scorer.params)
+        ),
         chunk_size=task.chunk_size,
     )
 
@@ -224,6 +270,15 @@ def result_to_proto(result: TaskResult[Outcome]) -> executor_pb2.TaskResult:
                     device=p.device,
                 )
             )
+        case Task2VecResult() as t:
+            msg.task2vec.CopyFrom(
+                executor_pb2.Task2VecResult(
+                    embedding_key=t.embedding_key,
+                    dimension=t.dimension,
+                    samples=t.samples,
+                    classes=t.classes,
+                )
+            )
         case DescribeResult() as d:
             msg.describe.CopyFrom(executor_pb2.DescribeResult(dataset=dataset_to_proto(d.dataset)))
         case _:
@@ -265,11 +320,14 @@ def _outcome_of(msg: executor_pb2.TaskResult) -> Outcome:
             return ProfileResult(
                 p.load_seconds, p.infer_seconds_per_sample, p.dimension, p.num_params, p.device
             )
+        case "task2vec":
+            t = msg.task2vec
+            return Task2VecResult(t.embedding_key, t.dimension, t.samples, t.classes)
         case "describe":
             return DescribeResult(dataset_from_proto(msg.describe.dataset))
         case _:
             raise InvalidArgument(
-                "a task result holds none of: embed, score, finetune, profile, describe"
+                "a task result holds none of: embed, score, finetune, profile, task2vec, describe"
             )
 
 

@@ -51,11 +51,23 @@ class ProfileResult:
 
 
 @dataclass(frozen=True)
+class Task2VecResult:
+    """Where a dataset's Task2Vec embedding is stored, and what it was computed on."""
+
+    embedding_key: str
+    dimension: int
+    samples: int
+    classes: int
+
+
+@dataclass(frozen=True)
 class DescribeResult:
     dataset: DatasetRecord  # with sizes, fingerprints and classes filled in
 
 
-Outcome = EmbedResult | ScoreResult | FinetuneResult | ProfileResult | DescribeResult
+Outcome = (
+    EmbedResult | ScoreResult | FinetuneResult | ProfileResult | Task2VecResult | DescribeResult
+)
 """What each kind of task answers."""
 
 R_co = TypeVar("R_co", bound=Outcome, covariant=True)

@@ -1,4 +1,5 @@
-"""What a task asks an executor to do: embed, score with a proxy, fine-tune, profile.
+"""What a task asks an executor to do: embed, score with a proxy, fine-tune, profile, rank with a
+scorer, embed a dataset as a task (Task2Vec).
 
 A task carries the catalog records it works on, so an executor needs nothing else to run it, and
 it is named by the content hash of these inputs (`convert.task_id`).
@@ -74,6 +75,37 @@ class ProfileTask:
 
 
 @dataclass(frozen=True)
+class ScorerSpec:
+    """A scorer by canonical name (`runtime/scorer_names.py`) and every parameter it takes."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RankTask:
+    """Score a model with a scorer (RANK … BY) on `train`, and on `test` when the query gave
+    one; answered by a `ScoreResult` whose error is the score negated."""
+
+    model: ModelRecord
+    train: DatasetRecord
+    scorer: ScorerSpec
+    test: DatasetRecord | None = None
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class Task2VecTask:
+    """Embed `dataset` as a task through the `probe` model (Task2Vec): the diagonal Fisher
+    information of its weights, stored in the cache (`runtime/task_similarity.py`)."""
+
+    probe: ModelRecord
+    dataset: DatasetRecord
+    params: Mapping[str, Any] = field(default_factory=dict)
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass(frozen=True)
 class DescribeTask:
     """Read a dataset once: per-segment sizes and fingerprints, its size and classes (REGISTER
     DATASET, on whichever executor takes it from the queue)."""
@@ -81,7 +113,7 @@ class DescribeTask:
     dataset: DatasetRecord
 
 
-Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask | DescribeTask
+Task = EmbedTask | ScoreTask | FinetuneTask | ProfileTask | RankTask | Task2VecTask | DescribeTask
 """Every kind of task an executor runs."""
 
 NO_MODEL = "-"
@@ -89,7 +121,8 @@ NO_MODEL = "-"
 
 
 def kind_of(task: Task) -> str:
-    """A short label for the work queue and metrics: embed, score, finetune, profile, describe."""
+    """A short label for the work queue and metrics: embed, score, finetune, profile, rank,
+    task2vec, describe."""
     match task:
         case EmbedTask():
             return "embed"
@@ -99,6 +132,10 @@ def kind_of(task: Task) -> str:
             return "finetune"
         case ProfileTask():
             return "profile"
+        case RankTask():
+            return "rank"
+        case Task2VecTask():
+            return "task2vec"
         case DescribeTask():
             return "describe"
         case _:
@@ -109,8 +146,10 @@ def model_of(task: Task) -> str:
     """The key of the model whose weights the task needs (the queue prefers executors that
     hold it); NO_MODEL when it needs none."""
     match task:
-        case EmbedTask() | ScoreTask() | FinetuneTask() | ProfileTask():
+        case EmbedTask() | ScoreTask() | FinetuneTask() | ProfileTask() | RankTask():
             return task.model.key
+        case Task2VecTask():
+            return task.probe.key
         case DescribeTask():
             return NO_MODEL
         case _:

@@ -34,11 +34,12 @@ def data() -> Data:
 
 
 def test_registry_holds_the_canonical_names() -> None:
-    assert set(PROXIES) == {"euclidean_nn", "cosine_nn", "knn", "linear", "logme"}
+    assert set(PROXIES) == {"euclidean_nn", "cosine_nn", "knn", "linear", "logme", "leep", "nce"}
     assert set(PROXIES) == set(EXECUTOR_PROXIES)  # what the planner binds queries against
     assert set(SECONDS_PER_TEST_SAMPLE) <= set(PROXIES)  # the cost model prices only these
     assert get_proxy("Cosine_NN").name == "cosine_nn"
     assert PROXIES["euclidean_nn"].mergeable and not PROXIES["linear"].mergeable
+    assert {n for n, p in PROXIES.items() if p.inputs == "head"} == {"leep", "nce"}
 
 
 def test_each_proxy_matches_its_implementation(data: Data) -> None:

@@ -124,13 +124,23 @@ EXPECTED = {  # a step each case must have executed, so the set covers every str
     "q2_vtab_no_halving": "full_pass",
     "q3_linear_fixed_chunk": "halving_round",
     "q4_paper_hybrid": "variable_read",
+    "rank_by_scorer": "scorer_score",
     "several_proxies": "proxy_score",
+    "similarity": "task_embedding",
 }
 
 
-ANSWERED_FROM_THE_CACHE = {"benchmark", "q2_sst2_auto", "q2_vtab_no_halving", "change_mutation"}
-"""Cases whose proxies are written with every parameter (1-NN), so a stored result is known to
-be theirs: run again, their plans read every result from the cache."""
+ANSWERED_FROM_THE_CACHE = {
+    "benchmark",
+    "q2_sst2_auto",
+    "q2_vtab_no_halving",
+    "change_mutation",
+    "rank_by_scorer",
+    "similarity",
+}
+"""Cases whose proxies are written with every parameter (1-NN), and scorers and Task2Vec (sent
+with every parameter), so a stored result is known to be theirs: run again, their plans read
+every result from the cache."""
 
 
 def run_statement(
@@ -168,6 +178,7 @@ def test_the_steps_executed_are_the_steps_explained(
     assert EXPECTED.get(case, "rank") in [s.kind for s in ran]
     if case in ANSWERED_FROM_THE_CACHE:  # nothing left for the executors: read, answer
         work = ("rank", "benchmark", "full_pass", "halving", "halving_round", "proxy_score")
+        work += ("rank_by_scorer", "scorer_pass", "dataset_similarity", "task_embedding")
         assert all(s.cached for s in again if s.kind in work)
 
 

@@ -18,6 +18,7 @@ from shift_search.tasks.results import (
     Outcome,
     ProfileResult,
     ScoreResult,
+    Task2VecResult,
     TaskProgress,
     TaskResult,
 )
@@ -27,8 +28,11 @@ from shift_search.tasks.specs import (
     FinetuneTask,
     ProfileTask,
     ProxySpec,
+    RankTask,
+    ScorerSpec,
     ScoreTask,
     Task,
+    Task2VecTask,
 )
 
 MODEL = ModelRecord(
@@ -59,6 +63,9 @@ TASKS: list[Task] = [
     FinetuneTask(MODEL, TRAIN, TEST, {"epochs": 1, "optimizer": "adam"}, "tuned", True),
     ProfileTask(MODEL),
     ProfileTask(MODEL, 8),
+    RankTask(MODEL, TRAIN, ScorerSpec("leep")),
+    RankTask(MODEL, TRAIN, ScorerSpec("knn", {"k": 5, "metric": "euclidean"}), TEST, 16),
+    Task2VecTask(MODEL, TRAIN, {"samples": 100, "lr": 0.01}),
 ]
 
 
@@ -91,7 +98,7 @@ def test_what_a_request_leaves_out_takes_the_defaults() -> None:
 
 
 def test_a_request_without_a_task_is_invalid() -> None:
-    with pytest.raises(InvalidArgument, match="embed, score, finetune, profile"):
+    with pytest.raises(InvalidArgument, match="embed, score, finetune, profile, rank, task2vec"):
         convert.task_from_proto(executor_pb2.RunTaskRequest(task_id="x"))
 
 
@@ -101,6 +108,7 @@ RESULTS = [
     TaskResult(FinetuneResult(MODEL, 0.9, 0.5, 0.1, 20)),
     TaskResult(FinetuneResult(None, 0.9, 0.5, 0.1, 20), True),
     TaskResult(ProfileResult(1.0, 0.002, 32, 1000, "cpu")),
+    TaskResult(Task2VecResult("res:task2vec:x", 120, 50, 2), True),
 ]
 
 
@@ -123,6 +131,14 @@ def test_an_outcome_of_another_kind_breaks_the_contract() -> None:
     assert result.of(ScoreResult).error == 0.25
     with pytest.raises(ShiftError, match="answered ScoreResult, expected EmbedResult"):
         result.of(EmbedResult)
+
+
+def test_a_rank_task_without_test_data_says_so() -> None:
+    """No TESTED ON: the request leaves the test dataset out, and reads back as None."""
+    request = convert.task_to_proto(RankTask(MODEL, TRAIN, ScorerSpec("nce")))
+    assert not request.rank.HasField("test")
+    task = convert.task_from_proto(request)
+    assert isinstance(task, RankTask) and task.test is None
 
 
 def test_every_sample_is_a_request_without_a_selection() -> None:

@@ -138,6 +138,12 @@ _PREPARE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKey
 _PREPARE_LOCKS_GUARD = threading.Lock()
 
 
+def prepare_lock(encoder: Encoder) -> threading.Lock:
+    """The lock every `prepare` of `encoder` runs under (an encoder that prepares its inputs
+    with another's, a classifier head with its model's tokenizer, takes that one's too)."""
+    return _prepare_lock(encoder)
+
+
 def _prepare_lock(encoder: Encoder) -> threading.Lock:
     with _PREPARE_LOCKS_GUARD:
         lock = _PREPARE_LOCKS.get(encoder)

@@ -2,8 +2,10 @@
 optional "trunk_layers": N to keep only the first N modules of `features`, optional
 "image_size"}) and model.safetensors with torchvision's key names. The trunks are built by
 `cnn_architectures` (torchvision itself is not needed). The embedding is the globally averaged
-last feature map of the trunk (the classifier is never used), so checkpoints fine-tuned for any
-number of classes load alike. Trainable."""
+last feature map of the trunk, so checkpoints fine-tuned for any number of classes load alike.
+Trainable. Where the checkpoint keeps a linear classifier on that embedding (ResNet's `fc`,
+MobileNetV2's and EfficientNet's `classifier.1`, of the trunk's width), the encoder keeps it as
+`head` (LEEP and NCE read the source model's predictions through it); features never use it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from shift_search.executor.loaders.options import LoadOptions
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 CONFIG_FILE = "torchvision.json"
+HEAD_KEYS = ("fc", "classifier.1")
+"""Where torchvision keeps a linear classifier on the pooled last feature map."""
 WEIGHTS_FILE = "model.safetensors"
 DEFAULT_IMAGE_SIZE = 224
 
@@ -48,6 +52,8 @@ class TorchvisionEncoder:
         self._scale = imagenet_std / _column(std)
         self._shift = (imagenet_mean - _column(mean)) / _column(std)
         self.dimension = _output_channels(self.trunk, image_size)
+        self.head: tuple[torch.Tensor, torch.Tensor] | None = None
+        """The checkpoint's classifier on these features: (weight [K, D], bias [K])."""
 
     def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
         pixels = to_normalised_batch(inputs, self.image_size)
@@ -77,16 +83,32 @@ def load_torchvision(uri: str, options: LoadOptions) -> TorchvisionEncoder:
         )
     config = json.loads(config_path.read_text())
     trunk = build_trunk(str(config.get("arch", "")), config.get("trunk_layers"))
-    _load_weights(trunk, weights)
+    state = _load_weights(trunk, weights)
     size = int(config.get("image_size", DEFAULT_IMAGE_SIZE))
     mean = config.get("mean", IMAGENET_MEAN)
     std = config.get("std", IMAGENET_STD)
     if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
         raise InvalidArgument(f"{config_path}: mean and std need three values, std > 0")
-    return TorchvisionEncoder(trunk, size, options.device, mean, std)
+    encoder = TorchvisionEncoder(trunk, size, options.device, mean, std)
+    if config.get("trunk_layers") is None:  # a cut trunk's features are not the head's input
+        encoder.head = _linear_head(state, encoder.dimension)
+    return encoder
 
 
-def _load_weights(trunk: torch.nn.Module, weights: Path) -> None:
+def _linear_head(
+    state: dict[str, torch.Tensor], width: int
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The checkpoint's linear classifier on features `width` wide, if it keeps one."""
+    for name in HEAD_KEYS:
+        weight, bias = state.get(f"{name}.weight"), state.get(f"{name}.bias")
+        if weight is None or bias is None or weight.ndim != 2:
+            continue
+        if weight.shape[1] == width and bias.shape == weight.shape[:1]:
+            return weight.float(), bias.float()
+    return None
+
+
+def _load_weights(trunk: torch.nn.Module, weights: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
     try:
@@ -107,6 +129,7 @@ def _load_weights(trunk: torch.nn.Module, weights: Path) -> None:
                 f" {tuple(tensor.shape)}"
             )
     trunk.load_state_dict({k: state[k] for k in wanted})
+    return state
 
 
 def _column(values: Sequence[float]) -> torch.Tensor:

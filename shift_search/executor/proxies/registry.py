@@ -1,7 +1,9 @@
 """The registry of proxies: canonical name → how to compute an error-like score from features.
 
 Every proxy returns an error in the sense "lower is better": 1-NN / k-NN / linear-probe test error,
-and −LogME for LogME.
+−LogME for LogME, −LEEP and −NCE for LEEP and NCE. LEEP and NCE read the softmax outputs of the
+model's own classifier instead of its features (`inputs="head"`): `scorers/task.run_head_proxy`
+computes them, with the same code as the RANK scorers of those names.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,14 +30,17 @@ from shift_search.executor.proxies.params import (
     resolve_params,
     whole_number,
 )
+from shift_search.executor.scorers.transferability import leep_score, nce_score
 from shift_search.runtime.errors import InvalidArgument
 from shift_search.runtime.proxy_names import (
     COSINE_NN,
     EUCLIDEAN_NN,
     EXECUTOR_PROXIES,
     KNN,
+    LEEP,
     LINEAR,
     LOGME,
+    NCE,
 )
 
 
@@ -70,6 +75,8 @@ class Proxy:
     params: tuple[Param, ...]
     run: Runner
     mergeable: bool = False  # per-chunk summaries merge (1-NN): see nn_summary
+    inputs: Literal["features", "head"] = "features"
+    """What the proxy reads: the model's features, or its own classifier's predictions."""
 
     def resolve(self, params: Mapping[str, object]) -> dict[str, ParamValue]:
         """Canonical parameters (aliases resolved, defaults filled); InvalidArgument if bad."""
@@ -105,6 +112,14 @@ def _logme(data: ProxyInputs, _: Mapping[str, Any]) -> float:
     return logme_error(*data.train)
 
 
+def _leep(data: ProxyInputs, _: Mapping[str, Any]) -> float:
+    return -leep_score(*data.train)
+
+
+def _nce(data: ProxyInputs, _: Mapping[str, Any]) -> float:
+    return -nce_score(*data.train)
+
+
 _REGISTRY: tuple[Proxy, ...] = (
     Proxy(EUCLIDEAN_NN, "1-NN test error, Euclidean distance", (), _nn("euclidean"), True),
     Proxy(COSINE_NN, "1-NN test error, cosine distance", (), _nn("cosine"), True),
@@ -129,6 +144,10 @@ _REGISTRY: tuple[Proxy, ...] = (
         _linear,
     ),
     Proxy(LOGME, "−LogME evidence (LogME on training features only)", (), _logme),
+    Proxy(
+        LEEP, "−LEEP of the model's own classifier on the training data", (), _leep, inputs="head"
+    ),
+    Proxy(NCE, "−NCE of the source classifier on the training data", (), _nce, inputs="head"),
 )
 
 PROXIES: Mapping[str, Proxy] = {proxy.name: proxy for proxy in _REGISTRY}

@@ -26,7 +26,7 @@ from shift_search.proto.v1 import catalog_pb2 as shift_dot_v1_dot_catalog__pb2
 from shift_search.proto.v1 import common_pb2 as shift_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shift/v1/executor.proto\x12\x08shift.v1\x1a\x16shift/v1/catalog.proto\x1a\x15shift/v1/common.proto\".\n\x0fSampleSelection\x12\x1b\n\x13samples_per_segment\x18\x01 \x03(\x03\"\x8a\x01\n\tProxySpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x06params\x18\x02 \x03(\x0b\x32\x1f.shift.v1.ProxySpec.ParamsEntry\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\"\x91\x01\n\tEmbedTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\"\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12,\n\tselection\x18\x03 \x01(\x0b\x32\x19.shift.v1.SampleSelection\x12\x12\n\nchunk_size\x18\x04 \x01(\x05\"\xd4\x01\n\tScoreTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12 \n\x05train\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x1f\n\x04test\x18\x03 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\"\n\x05proxy\x18\x04 \x01(\x0b\x32\x13.shift.v1.ProxySpec\x12,\n\tselection\x18\x05 \x01(\x0b\x32\x19.shift.v1.SampleSelection\x12\x12\n\nchunk_size\x18\x06 \x01(\x05\"\x8c\x02\n\x0c\x46inetuneTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12 \n\x05train\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x1f\n\x04test\x18\x03 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x32\n\x06params\x18\x04 \x03(\x0b\x32\".shift.v1.FinetuneTask.ParamsEntry\x12\x13\n\x0boutput_name\x18\x05 \x01(\t\x12\x10\n\x08register\x18\x06 \x01(\x08\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\">\n\x0bProfileTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\x0f\n\x07samples\x18\x02 \x01(\x05\"2\n\x0c\x44\x65scribeTask\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"\xf7\x01\n\x0eRunTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12$\n\x05\x65mbed\x18\x02 \x01(\x0b\x32\x13.shift.v1.EmbedTaskH\x00\x12$\n\x05score\x18\x03 \x01(\x0b\x32\x13.shift.v1.ScoreTaskH\x00\x12*\n\x08\x66inetune\x18\x04 \x01(\x0b\x32\x16.shift.v1.FinetuneTaskH\x00\x12(\n\x07profile\x18\x05 \x01(\x0b\x32\x15.shift.v1.ProfileTaskH\x00\x12*\n\x08\x64\x65scribe\x18\x14 \x01(\x0b\x32\x16.shift.v1.DescribeTaskH\x00\x42\x06\n\x04task\"d\n\x0cTaskProgress\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x17\n\x0f\x65lapsed_seconds\x18\x05 \x01(\x01\"a\n\x0b\x45mbedResult\x12\x17\n\x0f\x63hunks_computed\x18\x01 \x01(\x05\x12\x15\n\rchunks_cached\x18\x02 \x01(\x05\x12\x0f\n\x07samples\x18\x03 \x01(\x03\x12\x11\n\tdimension\x18\x04 \x01(\x05\"\xca\x01\n\x0bScoreResult\x12\r\n\x05proxy\x18\x01 \x01(\t\x12\r\n\x05\x65rror\x18\x02 \x01(\x01\x12\x15\n\rtrain_samples\x18\x03 \x01(\x03\x12\x14\n\x0ctest_samples\x18\x04 \x01(\x03\x12\x12\n\nresult_key\x18\x05 \x01(\t\x12\x17\n\x0f\x63hunks_computed\x18\x06 \x01(\x05\x12\x15\n\rchunks_cached\x18\x07 \x01(\x05\x12\x16\n\x0epairs_searched\x18\x08 \x01(\x05\x12\x14\n\x0cpairs_reused\x18\t \x01(\x05\"\x88\x01\n\x0e\x46inetuneResult\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\x15\n\rtest_accuracy\x18\x02 \x01(\x01\x12\x1c\n\x14head_accuracy_before\x18\x03 \x01(\x01\x12\x12\n\ntrain_loss\x18\x04 \x01(\x01\x12\r\n\x05steps\x18\x05 \x01(\x03\"~\n\rProfileResult\x12\x14\n\x0cload_seconds\x18\x01 \x01(\x01\x12 \n\x18infer_seconds_per_sample\x18\x02 \x01(\x01\x12\x11\n\tdimension\x18\x03 \x01(\x05\x12\x12\n\nnum_params\x18\x04 \x01(\x03\x12\x0e\n\x06\x64\x65vice\x18\x05 \x01(\t\"4\n\x0e\x44\x65scribeResult\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"\x87\x03\n\nTaskResult\x12\x12\n\nfrom_cache\x18\x01 \x01(\x08\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12&\n\x05\x65mbed\x18\x03 \x01(\x0b\x32\x15.shift.v1.EmbedResultH\x00\x12&\n\x05score\x18\x04 \x01(\x0b\x32\x15.shift.v1.ScoreResultH\x00\x12,\n\x08\x66inetune\x18\x05 \x01(\x0b\x32\x18.shift.v1.FinetuneResultH\x00\x12*\n\x07profile\x18\x06 \x01(\x0b\x32\x17.shift.v1.ProfileResultH\x00\x12,\n\x08\x64\x65scribe\x18\x14 \x01(\x0b\x32\x18.shift.v1.DescribeResultH\x00\x12=\n\rphase_seconds\x18\x07 \x03(\x0b\x32&.shift.v1.TaskResult.PhaseSecondsEntry\x1a\x33\n\x11PhaseSecondsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06result\"y\n\tTaskEvent\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x16.shift.v1.TaskProgressH\x00\x12&\n\x06result\x18\x03 \x01(\x0b\x32\x14.shift.v1.TaskResultH\x00\x42\x07\n\x05\x65vent\"$\n\x11\x43\x61ncelTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"\'\n\x12\x43\x61ncelTaskResponse\x12\x11\n\tcancelled\x18\x01 \x01(\x08\"\x14\n\x12GetCapacityRequest\"Y\n\x13GetCapacityResponse\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12\r\n\x05slots\x18\x02 \x01(\x05\x12\x0c\n\x04\x62usy\x18\x03 \x01(\x05\x12\x15\n\rrunning_tasks\x18\x04 \x03(\t\"<\n\x16\x44\x65scribeDatasetRequest\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"=\n\x17\x44\x65scribeDatasetResponse\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset2\xba\x02\n\x0f\x45xecutorService\x12:\n\x07RunTask\x12\x18.shift.v1.RunTaskRequest\x1a\x13.shift.v1.TaskEvent0\x01\x12G\n\nCancelTask\x12\x1b.shift.v1.CancelTaskRequest\x1a\x1c.shift.v1.CancelTaskResponse\x12J\n\x0bGetCapacity\x12\x1c.shift.v1.GetCapacityRequest\x1a\x1d.shift.v1.GetCapacityResponse\x12V\n\x0f\x44\x65scribeDataset\x12 .shift.v1.DescribeDatasetRequest\x1a!.shift.v1.DescribeDatasetResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shift/v1/executor.proto\x12\x08shift.v1\x1a\x16shift/v1/catalog.proto\x1a\x15shift/v1/common.proto\".\n\x0fSampleSelection\x12\x1b\n\x13samples_per_segment\x18\x01 \x03(\x03\"\x8a\x01\n\tProxySpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x06params\x18\x02 \x03(\x0b\x32\x1f.shift.v1.ProxySpec.ParamsEntry\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\"\x91\x01\n\tEmbedTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\"\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12,\n\tselection\x18\x03 \x01(\x0b\x32\x19.shift.v1.SampleSelection\x12\x12\n\nchunk_size\x18\x04 \x01(\x05\"\xd4\x01\n\tScoreTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12 \n\x05train\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x1f\n\x04test\x18\x03 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\"\n\x05proxy\x18\x04 \x01(\x0b\x32\x13.shift.v1.ProxySpec\x12,\n\tselection\x18\x05 \x01(\x0b\x32\x19.shift.v1.SampleSelection\x12\x12\n\nchunk_size\x18\x06 \x01(\x05\"\x8c\x02\n\x0c\x46inetuneTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12 \n\x05train\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x1f\n\x04test\x18\x03 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x32\n\x06params\x18\x04 \x03(\x0b\x32\".shift.v1.FinetuneTask.ParamsEntry\x12\x13\n\x0boutput_name\x18\x05 \x01(\t\x12\x10\n\x08register\x18\x06 \x01(\x08\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\">\n\x0bProfileTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\x0f\n\x07samples\x18\x02 \x01(\x05\"2\n\x0c\x44\x65scribeTask\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"\x8c\x01\n\nScorerSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x06params\x18\x02 \x03(\x0b\x32 .shift.v1.ScorerSpec.ParamsEntry\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\"\xa7\x01\n\x08RankTask\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12 \n\x05train\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x1f\n\x04test\x18\x03 \x01(\x0b\x32\x11.shift.v1.Dataset\x12$\n\x06scorer\x18\x04 \x01(\x0b\x32\x14.shift.v1.ScorerSpec\x12\x12\n\nchunk_size\x18\x05 \x01(\x05\"\xda\x01\n\x0cTask2VecTask\x12\x1e\n\x05probe\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\"\n\x07\x64\x61taset\x18\x02 \x01(\x0b\x32\x11.shift.v1.Dataset\x12\x32\n\x06params\x18\x03 \x03(\x0b\x32\".shift.v1.Task2VecTask.ParamsEntry\x12\x12\n\nchunk_size\x18\x04 \x01(\x05\x1a>\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\"\xc7\x02\n\x0eRunTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12$\n\x05\x65mbed\x18\x02 \x01(\x0b\x32\x13.shift.v1.EmbedTaskH\x00\x12$\n\x05score\x18\x03 \x01(\x0b\x32\x13.shift.v1.ScoreTaskH\x00\x12*\n\x08\x66inetune\x18\x04 \x01(\x0b\x32\x16.shift.v1.FinetuneTaskH\x00\x12(\n\x07profile\x18\x05 \x01(\x0b\x32\x15.shift.v1.ProfileTaskH\x00\x12\"\n\x04rank\x18\x06 \x01(\x0b\x32\x12.shift.v1.RankTaskH\x00\x12*\n\x08task2vec\x18\x07 \x01(\x0b\x32\x16.shift.v1.Task2VecTaskH\x00\x12*\n\x08\x64\x65scribe\x18\x08 \x01(\x0b\x32\x16.shift.v1.DescribeTaskH\x00\x42\x06\n\x04task\"d\n\x0cTaskProgress\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x17\n\x0f\x65lapsed_seconds\x18\x05 \x01(\x01\"a\n\x0b\x45mbedResult\x12\x17\n\x0f\x63hunks_computed\x18\x01 \x01(\x05\x12\x15\n\rchunks_cached\x18\x02 \x01(\x05\x12\x0f\n\x07samples\x18\x03 \x01(\x03\x12\x11\n\tdimension\x18\x04 \x01(\x05\"\xca\x01\n\x0bScoreResult\x12\r\n\x05proxy\x18\x01 \x01(\t\x12\r\n\x05\x65rror\x18\x02 \x01(\x01\x12\x15\n\rtrain_samples\x18\x03 \x01(\x03\x12\x14\n\x0ctest_samples\x18\x04 \x01(\x03\x12\x12\n\nresult_key\x18\x05 \x01(\t\x12\x17\n\x0f\x63hunks_computed\x18\x06 \x01(\x05\x12\x15\n\rchunks_cached\x18\x07 \x01(\x05\x12\x16\n\x0epairs_searched\x18\x08 \x01(\x05\x12\x14\n\x0cpairs_reused\x18\t \x01(\x05\"\x88\x01\n\x0e\x46inetuneResult\x12\x1e\n\x05model\x18\x01 \x01(\x0b\x32\x0f.shift.v1.Model\x12\x15\n\rtest_accuracy\x18\x02 \x01(\x01\x12\x1c\n\x14head_accuracy_before\x18\x03 \x01(\x01\x12\x12\n\ntrain_loss\x18\x04 \x01(\x01\x12\r\n\x05steps\x18\x05 \x01(\x03\"~\n\rProfileResult\x12\x14\n\x0cload_seconds\x18\x01 \x01(\x01\x12 \n\x18infer_seconds_per_sample\x18\x02 \x01(\x01\x12\x11\n\tdimension\x18\x03 \x01(\x05\x12\x12\n\nnum_params\x18\x04 \x01(\x03\x12\x0e\n\x06\x64\x65vice\x18\x05 \x01(\t\"4\n\x0e\x44\x65scribeResult\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"\\\n\x0eTask2VecResult\x12\x15\n\rembedding_key\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12\x0f\n\x07samples\x18\x03 \x01(\x03\x12\x0f\n\x07\x63lasses\x18\x04 \x01(\x05\"\xb5\x03\n\nTaskResult\x12\x12\n\nfrom_cache\x18\x01 \x01(\x08\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12&\n\x05\x65mbed\x18\x03 \x01(\x0b\x32\x15.shift.v1.EmbedResultH\x00\x12&\n\x05score\x18\x04 \x01(\x0b\x32\x15.shift.v1.ScoreResultH\x00\x12,\n\x08\x66inetune\x18\x05 \x01(\x0b\x32\x18.shift.v1.FinetuneResultH\x00\x12*\n\x07profile\x18\x06 \x01(\x0b\x32\x17.shift.v1.ProfileResultH\x00\x12,\n\x08task2vec\x18\x08 \x01(\x0b\x32\x18.shift.v1.Task2VecResultH\x00\x12,\n\x08\x64\x65scribe\x18\t \x01(\x0b\x32\x18.shift.v1.DescribeResultH\x00\x12=\n\rphase_seconds\x18\x07 \x03(\x0b\x32&.shift.v1.TaskResult.PhaseSecondsEntry\x1a\x33\n\x11PhaseSecondsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06result\"y\n\tTaskEvent\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x16.shift.v1.TaskProgressH\x00\x12&\n\x06result\x18\x03 \x01(\x0b\x32\x14.shift.v1.TaskResultH\x00\x42\x07\n\x05\x65vent\"$\n\x11\x43\x61ncelTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"\'\n\x12\x43\x61ncelTaskResponse\x12\x11\n\tcancelled\x18\x01 \x01(\x08\"\x14\n\x12GetCapacityRequest\"Y\n\x13GetCapacityResponse\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12\r\n\x05slots\x18\x02 \x01(\x05\x12\x0c\n\x04\x62usy\x18\x03 \x01(\x05\x12\x15\n\rrunning_tasks\x18\x04 \x03(\t\"<\n\x16\x44\x65scribeDatasetRequest\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset\"=\n\x17\x44\x65scribeDatasetResponse\x12\"\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x11.shift.v1.Dataset2\xba\x02\n\x0f\x45xecutorService\x12:\n\x07RunTask\x12\x18.shift.v1.RunTaskRequest\x1a\x13.shift.v1.TaskEvent0\x01\x12G\n\nCancelTask\x12\x1b.shift.v1.CancelTaskRequest\x1a\x1c.shift.v1.CancelTaskResponse\x12J\n\x0bGetCapacity\x12\x1c.shift.v1.GetCapacityRequest\x1a\x1d.shift.v1.GetCapacityResponse\x12V\n\x0f\x44\x65scribeDataset\x12 .shift.v1.DescribeDatasetRequest\x1a!.shift.v1.DescribeDatasetResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROXYSPEC_PARAMSENTRY']._serialized_options = b'8\001'
   _globals['_FINETUNETASK_PARAMSENTRY']._loaded_options = None
   _globals['_FINETUNETASK_PARAMSENTRY']._serialized_options = b'8\001'
+  _globals['_SCORERSPEC_PARAMSENTRY']._loaded_options = None
+  _globals['_SCORERSPEC_PARAMSENTRY']._serialized_options = b'8\001'
+  _globals['_TASK2VECTASK_PARAMSENTRY']._loaded_options = None
+  _globals['_TASK2VECTASK_PARAMSENTRY']._serialized_options = b'8\001'
   _globals['_TASKRESULT_PHASESECONDSENTRY']._loaded_options = None
   _globals['_TASKRESULT_PHASESECONDSENTRY']._serialized_options = b'8\001'
   _globals['_SAMPLESELECTION']._serialized_start=84
@@ -57,38 +61,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROFILETASK']._serialized_end=969
   _globals['_DESCRIBETASK']._serialized_start=971
   _globals['_DESCRIBETASK']._serialized_end=1021
-  _globals['_RUNTASKREQUEST']._serialized_start=1024
-  _globals['_RUNTASKREQUEST']._serialized_end=1271
-  _globals['_TASKPROGRESS']._serialized_start=1273
-  _globals['_TASKPROGRESS']._serialized_end=1373
-  _globals['_EMBEDRESULT']._serialized_start=1375
-  _globals['_EMBEDRESULT']._serialized_end=1472
-  _globals['_SCORERESULT']._serialized_start=1475
-  _globals['_SCORERESULT']._serialized_end=1677
-  _globals['_FINETUNERESULT']._serialized_start=1680
-  _globals['_FINETUNERESULT']._serialized_end=1816
-  _globals['_PROFILERESULT']._serialized_start=1818
-  _globals['_PROFILERESULT']._serialized_end=1944
-  _globals['_DESCRIBERESULT']._serialized_start=1946
-  _globals['_DESCRIBERESULT']._serialized_end=1998
-  _globals['_TASKRESULT']._serialized_start=2001
-  _globals['_TASKRESULT']._serialized_end=2392
-  _globals['_TASKRESULT_PHASESECONDSENTRY']._serialized_start=2331
-  _globals['_TASKRESULT_PHASESECONDSENTRY']._serialized_end=2382
-  _globals['_TASKEVENT']._serialized_start=2394
-  _globals['_TASKEVENT']._serialized_end=2515
-  _globals['_CANCELTASKREQUEST']._serialized_start=2517
-  _globals['_CANCELTASKREQUEST']._serialized_end=2553
-  _globals['_CANCELTASKRESPONSE']._serialized_start=2555
-  _globals['_CANCELTASKRESPONSE']._serialized_end=2594
-  _globals['_GETCAPACITYREQUEST']._serialized_start=2596
-  _globals['_GETCAPACITYREQUEST']._serialized_end=2616
-  _globals['_GETCAPACITYRESPONSE']._serialized_start=2618
-  _globals['_GETCAPACITYRESPONSE']._serialized_end=2707
-  _globals['_DESCRIBEDATASETREQUEST']._serialized_start=2709
-  _globals['_DESCRIBEDATASETREQUEST']._serialized_end=2769
-  _globals['_DESCRIBEDATASETRESPONSE']._serialized_start=2771
-  _globals['_DESCRIBEDATASETRESPONSE']._serialized_end=2832
-  _globals['_EXECUTORSERVICE']._serialized_start=2835
-  _globals['_EXECUTORSERVICE']._serialized_end=3149
+  _globals['_SCORERSPEC']._serialized_start=1024
+  _globals['_SCORERSPEC']._serialized_end=1164
+  _globals['_SCORERSPEC_PARAMSENTRY']._serialized_start=209
+  _globals['_SCORERSPEC_PARAMSENTRY']._serialized_end=271
+  _globals['_RANKTASK']._serialized_start=1167
+  _globals['_RANKTASK']._serialized_end=1334
+  _globals['_TASK2VECTASK']._serialized_start=1337
+  _globals['_TASK2VECTASK']._serialized_end=1555
+  _globals['_TASK2VECTASK_PARAMSENTRY']._serialized_start=209
+  _globals['_TASK2VECTASK_PARAMSENTRY']._serialized_end=271
+  _globals['_RUNTASKREQUEST']._serialized_start=1558
+  _globals['_RUNTASKREQUEST']._serialized_end=1885
+  _globals['_TASKPROGRESS']._serialized_start=1887
+  _globals['_TASKPROGRESS']._serialized_end=1987
+  _globals['_EMBEDRESULT']._serialized_start=1989
+  _globals['_EMBEDRESULT']._serialized_end=2086
+  _globals['_SCORERESULT']._serialized_start=2089
+  _globals['_SCORERESULT']._serialized_end=2291
+  _globals['_FINETUNERESULT']._serialized_start=2294
+  _globals['_FINETUNERESULT']._serialized_end=2430
+  _globals['_PROFILERESULT']._serialized_start=2432
+  _globals['_PROFILERESULT']._serialized_end=2558
+  _globals['_DESCRIBERESULT']._serialized_start=2560
+  _globals['_DESCRIBERESULT']._serialized_end=2612
+  _globals['_TASK2VECRESULT']._serialized_start=2614
+  _globals['_TASK2VECRESULT']._serialized_end=2706
+  _globals['_TASKRESULT']._serialized_start=2709
+  _globals['_TASKRESULT']._serialized_end=3146
+  _globals['_TASKRESULT_PHASESECONDSENTRY']._serialized_start=3085
+  _globals['_TASKRESULT_PHASESECONDSENTRY']._serialized_end=3136
+  _globals['_TASKEVENT']._serialized_start=3148
+  _globals['_TASKEVENT']._serialized_end=3269
+  _globals['_CANCELTASKREQUEST']._serialized_start=3271
+  _globals['_CANCELTASKREQUEST']._serialized_end=3307
+  _globals['_CANCELTASKRESPONSE']._serialized_start=3309
+  _globals['_CANCELTASKRESPONSE']._serialized_end=3348
+  _globals['_GETCAPACITYREQUEST']._serialized_start=3350
+  _globals['_GETCAPACITYREQUEST']._serialized_end=3370
+  _globals['_GETCAPACITYRESPONSE']._serialized_start=3372
+  _globals['_GETCAPACITYRESPONSE']._serialized_end=3461
+  _globals['_DESCRIBEDATASETREQUEST']._serialized_start=3463
+  _globals['_DESCRIBEDATASETREQUEST']._serialized_end=3523
+  _globals['_DESCRIBEDATASETRESPONSE']._serialized_start=3525
+  _globals['_DESCRIBEDATASETRESPONSE']._serialized_end=3586
+  _globals['_EXECUTORSERVICE']._serialized_start=3589
+  _globals['_EXECUTORSERVICE']._serialized_end=3903
 # @@protoc_insertion_point(module_scope)

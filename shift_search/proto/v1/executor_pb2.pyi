@@ -94,21 +94,73 @@ class DescribeTask(_message.Message):
     dataset: _catalog_pb2.Dataset
     def __init__(self, dataset: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ...) -> None: ...
 
+class ScorerSpec(_message.Message):
+    __slots__ = ("name", "params")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _common_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.Value, _Mapping]] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    params: _containers.MessageMap[str, _common_pb2.Value]
+    def __init__(self, name: _Optional[str] = ..., params: _Optional[_Mapping[str, _common_pb2.Value]] = ...) -> None: ...
+
+class RankTask(_message.Message):
+    __slots__ = ("model", "train", "test", "scorer", "chunk_size")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    TRAIN_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    SCORER_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    model: _catalog_pb2.Model
+    train: _catalog_pb2.Dataset
+    test: _catalog_pb2.Dataset
+    scorer: ScorerSpec
+    chunk_size: int
+    def __init__(self, model: _Optional[_Union[_catalog_pb2.Model, _Mapping]] = ..., train: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ..., test: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ..., scorer: _Optional[_Union[ScorerSpec, _Mapping]] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+
+class Task2VecTask(_message.Message):
+    __slots__ = ("probe", "dataset", "params", "chunk_size")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _common_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.Value, _Mapping]] = ...) -> None: ...
+    PROBE_FIELD_NUMBER: _ClassVar[int]
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    probe: _catalog_pb2.Model
+    dataset: _catalog_pb2.Dataset
+    params: _containers.MessageMap[str, _common_pb2.Value]
+    chunk_size: int
+    def __init__(self, probe: _Optional[_Union[_catalog_pb2.Model, _Mapping]] = ..., dataset: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ..., params: _Optional[_Mapping[str, _common_pb2.Value]] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+
 class RunTaskRequest(_message.Message):
-    __slots__ = ("task_id", "embed", "score", "finetune", "profile", "describe")
+    __slots__ = ("task_id", "embed", "score", "finetune", "profile", "rank", "task2vec", "describe")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     EMBED_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     FINETUNE_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    TASK2VEC_FIELD_NUMBER: _ClassVar[int]
     DESCRIBE_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     embed: EmbedTask
     score: ScoreTask
     finetune: FinetuneTask
     profile: ProfileTask
+    rank: RankTask
+    task2vec: Task2VecTask
     describe: DescribeTask
-    def __init__(self, task_id: _Optional[str] = ..., embed: _Optional[_Union[EmbedTask, _Mapping]] = ..., score: _Optional[_Union[ScoreTask, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneTask, _Mapping]] = ..., profile: _Optional[_Union[ProfileTask, _Mapping]] = ..., describe: _Optional[_Union[DescribeTask, _Mapping]] = ...) -> None: ...
+    def __init__(self, task_id: _Optional[str] = ..., embed: _Optional[_Union[EmbedTask, _Mapping]] = ..., score: _Optional[_Union[ScoreTask, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneTask, _Mapping]] = ..., profile: _Optional[_Union[ProfileTask, _Mapping]] = ..., rank: _Optional[_Union[RankTask, _Mapping]] = ..., task2vec: _Optional[_Union[Task2VecTask, _Mapping]] = ..., describe: _Optional[_Union[DescribeTask, _Mapping]] = ...) -> None: ...
 
 class TaskProgress(_message.Message):
     __slots__ = ("stage", "done", "total", "message", "elapsed_seconds")
@@ -192,8 +244,20 @@ class DescribeResult(_message.Message):
     dataset: _catalog_pb2.Dataset
     def __init__(self, dataset: _Optional[_Union[_catalog_pb2.Dataset, _Mapping]] = ...) -> None: ...
 
+class Task2VecResult(_message.Message):
+    __slots__ = ("embedding_key", "dimension", "samples", "classes")
+    EMBEDDING_KEY_FIELD_NUMBER: _ClassVar[int]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    embedding_key: str
+    dimension: int
+    samples: int
+    classes: int
+    def __init__(self, embedding_key: _Optional[str] = ..., dimension: _Optional[int] = ..., samples: _Optional[int] = ..., classes: _Optional[int] = ...) -> None: ...
+
 class TaskResult(_message.Message):
-    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile", "describe", "phase_seconds")
+    __slots__ = ("from_cache", "seconds", "embed", "score", "finetune", "profile", "task2vec", "describe", "phase_seconds")
     class PhaseSecondsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -207,6 +271,7 @@ class TaskResult(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     FINETUNE_FIELD_NUMBER: _ClassVar[int]
     PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TASK2VEC_FIELD_NUMBER: _ClassVar[int]
     DESCRIBE_FIELD_NUMBER: _ClassVar[int]
     PHASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     from_cache: bool
@@ -215,9 +280,10 @@ class TaskResult(_message.Message):
     score: ScoreResult
     finetune: FinetuneResult
     profile: ProfileResult
+    task2vec: Task2VecResult
     describe: DescribeResult
     phase_seconds: _containers.ScalarMap[str, float]
-    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ..., describe: _Optional[_Union[DescribeResult, _Mapping]] = ..., phase_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    def __init__(self, from_cache: _Optional[bool] = ..., seconds: _Optional[float] = ..., embed: _Optional[_Union[EmbedResult, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., finetune: _Optional[_Union[FinetuneResult, _Mapping]] = ..., profile: _Optional[_Union[ProfileResult, _Mapping]] = ..., task2vec: _Optional[_Union[Task2VecResult, _Mapping]] = ..., describe: _Optional[_Union[DescribeResult, _Mapping]] = ..., phase_seconds: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ("task_id", "progress", "result")
