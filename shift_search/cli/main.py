@@ -13,7 +13,15 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from shift_search.cli import demo, parse_commands, query, register, serve, token_commands
+    from shift_search.cli import (
+        demo,
+        parse_commands,
+        query,
+        register,
+        serve,
+        token_commands,
+        unregister,
+    )
     from shift_search.cli.shell import command as shell
 
     parser = argparse.ArgumentParser(
@@ -35,7 +43,18 @@ def _parser() -> argparse.ArgumentParser:
             parse_commands.add_arguments,
             parse_commands.run_fmt,
         ),
-        ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
+        (
+            "register",
+            "add models, datasets or benchmark results to the catalog",
+            register.add_arguments,
+            register.run,
+        ),
+        (
+            "unregister",
+            "remove a model or dataset from the catalog",
+            unregister.add_arguments,
+            unregister.run,
+        ),
         ("demo", "run the main job end to end on real models", demo.add_arguments, demo.run),
         (
             "token",

@@ -10,6 +10,9 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from google.rpc import status_pb2
 
+from shift_search.cache.benchmark_results import Added
+from shift_search.cache.convert import benchmark_result_to_proto
+from shift_search.cache.stored import BenchmarkResult
 from shift_search.client.errors import ErrorLocation, ErrorPart, QueryError
 from shift_search.client.events import (
     Eliminated,
@@ -54,6 +57,18 @@ def execute_request(script: str, session_id: str, source: str) -> query_pb2.Exec
 
 def explain_request(script: str, session_id: str) -> query_pb2.ExplainRequest:
     return query_pb2.ExplainRequest(script=script, session_id=session_id)
+
+
+def add_results_request(
+    results: Sequence[BenchmarkResult], source: str
+) -> query_pb2.AddBenchmarkResultsRequest:
+    return query_pb2.AddBenchmarkResultsRequest(
+        results=[benchmark_result_to_proto(r) for r in results], source_name=source
+    )
+
+
+def added_from_proto(response: query_pb2.AddBenchmarkResultsResponse) -> Added:
+    return Added(response.added, response.replaced, response.unchanged)
 
 
 def plans_from_proto(response: query_pb2.ExplainResponse) -> list[Plan]:

@@ -38,17 +38,20 @@ from shift_search.planner.bound import (
     SearchSpec,
 )
 from shift_search.planner.catalog import CatalogSnapshot
+from shift_search.planner.grouping import aggregated_columns, check_grouping, is_grouped
 from shift_search.planner.predicates import literal
 from shift_search.planner.session import Session
 from shift_search.planner.tables import (
+    BENCHMARK_COLUMNS,
     DATASET_COLUMNS,
     MODEL_COLUMNS,
     MODEL_TABLES,
+    benchmark_row,
     dataset_row,
     known_columns,
     model_row,
 )
-from shift_search.runtime.errors import FailedPrecondition, NotFound
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from shift_search.runtime.proxy_names import PROXY_NAMES
 
 
@@ -81,6 +84,12 @@ class Binder:
     def _task_aware(
         self, select: ast.Select
     ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking:
+        group_by = [c.name for c in select.group_by]
+        if is_grouped(select.columns, group_by, None):
+            raise InvalidArgument(
+                "GROUP BY and aggregates apply to tables (models, datasets, benchmark_results), "
+                "not to a ranking by proxies"
+            )
         table = self.table(select.table)
         rows = self.filter(select, table)
         scan = Scan.of(select.table.name, table, rows)
@@ -143,11 +152,33 @@ class Binder:
         out: list[ModelRecord] = []
         for item in names:
             if not item.quoted and self.session.has(item.name):
-                members = self.session.get(item.name).members
+                var = self.session.get(item.name)
+                found = [self.member_model(var.name, n) for n in var.members]
             else:
-                members = (item.name,)
-            out += [self.catalog.model(n) for n in members if n not in {m.name for m in out}]
+                found = [self.catalog.model(item.name)]
+            out += [m for m in found if m.name not in {o.name for o in out}]
         return out
+
+    def member_model(self, variable: str, name: str) -> ModelRecord:
+        """A model a variable holds; NotFound naming the variable when it is no longer
+        registered (dropped, or renamed, since the variable was declared)."""
+        try:
+            return self.catalog.model(name)
+        except NotFound:
+            raise NotFound(
+                f'variable {variable!r} holds model "{name}", which is no longer registered '
+                f"(dropped since {variable} was declared?); DECLARE {variable} again"
+            ) from None
+
+    def member_dataset(self, variable: str, name: str) -> DatasetRecord:
+        """A dataset a variable holds; NotFound naming the variable when it is gone."""
+        try:
+            return self.catalog.dataset(name)
+        except NotFound:
+            raise NotFound(
+                f'variable {variable!r} holds dataset "{name}", which is no longer registered '
+                f"(dropped since {variable} was declared?); DECLARE {variable} again"
+            ) from None
 
     # --- tables -------------------------------------------------------------------------------
 
@@ -155,11 +186,11 @@ class Binder:
         if self.session.has(table.name):
             var = self.session.get(table.name)
             if var.kind == "datasets":
-                records = [self.catalog.dataset(n) for n in var.members]
+                records = [self.member_dataset(var.name, n) for n in var.members]
                 return BoundTable(
                     "datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {}
                 )
-            models = [self.catalog.model(n) for n in var.members]
+            models = [self.member_model(var.name, n) for n in var.members]
             return self._models(models)
         name = table.name.lower()
         if name in MODEL_TABLES:
@@ -169,9 +200,8 @@ class Binder:
             records = list(self.catalog.datasets)
             return BoundTable("datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {})
         if name == "benchmark_results":
-            raise FailedPrecondition(
-                "table benchmark_results holds no stored fine-tune results yet"
-            )
+            rows = [benchmark_row(r) for r in self.catalog.benchmark_results]
+            return BoundTable("benchmark_results", rows, BENCHMARK_COLUMNS, {})
         known = [*MODEL_TABLES, "datasets", "readers", "benchmark_results", *self.session.variables]
         raise NotFound(f"unknown table or variable {table.name!r}", _closest(table.name, known))
 
@@ -203,7 +233,7 @@ class Binder:
             rows = [r for r in rows if predicates.matches(select.where, r, self.members)]
         if select.other_than:
             excluded = self.members(select.other_than)
-            rows = [r for r in rows if r["name"] not in excluded]
+            rows = [r for r in rows if r.get("name", r.get("model")) not in excluded]
         return rows
 
     # --- datasets -----------------------------------------------------------------------------
@@ -235,7 +265,7 @@ class Binder:
             var = self.session.get(name)
             if var.kind != "datasets":
                 raise FailedPrecondition(f"variable {name!r} holds models, not datasets")
-            return [described(self.catalog.dataset(n)) for n in var.members]
+            return [described(self.member_dataset(var.name, n)) for n in var.members]
         return [described(self.catalog.dataset(name))]
 
 
@@ -268,7 +298,12 @@ def is_task_aware(select: ast.Select) -> bool:
 
 def check_metadata_columns(select: ast.Select, table: BoundTable, binder: Binder) -> None:
     """NotFound for a selected or ORDER BY column the table does not have (WHERE's columns are
-    checked by `Binder.filter`)."""
+    checked by `Binder.filter`); InvalidArgument for a grouping that cannot be answered."""
+    group_by = [c.name for c in select.group_by]
+    if is_grouped(select.columns, group_by, select.order):
+        binder.check_columns(aggregated_columns(select.columns, group_by, select.order), table)
+        check_grouping(select.columns, group_by, select.order)
+        return
     if isinstance(select.columns, tuple):
         binder.check_columns([item.column.name for item in select.columns], table)
     if select.order is not None and isinstance(select.order.key, ast.Column):

@@ -19,7 +19,7 @@ Row = Mapping[str, Any]
 class BoundTable:
     """A table's rows and what they are."""
 
-    kind: str  # "models" | "datasets"
+    kind: str  # "models" | "datasets" | "benchmark_results"
     rows: list[dict[str, Any]]
     schema: tuple[str, ...]
     models: dict[str, ModelRecord]

@@ -42,6 +42,7 @@ from shift_search.planner.physical import (
     Train,
     VariableRead,
 )
+from shift_search.planner.tables import NAME_COLUMN
 from shift_search.proto.v1 import query_pb2
 from shift_search.runtime.values import value_from_proto, value_to_proto
 
@@ -108,9 +109,10 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "role": step.role,
                 "rows": len(step.rows),
                 "total": step.total,
-                "names": [str(r["name"]) for r in step.rows],
+                "names": [str(r[NAME_COLUMN[step.kind]]) for r in step.rows],
                 "order_by": getattr(order, "name", None),
                 "limit": step.limit,
+                "group_by": list(step.group_by),
             }
         case Profile():
             return {"models": _names(step.models)}

@@ -90,7 +90,9 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
 def _metadata(step: physical.MetadataScan, ctx: Context) -> QueryResult:
     ctx.trace.ran(step)
     started = time.perf_counter()
-    result = metadata_select(step.kind, step.rows, step.ordering, step.limit, step.columns)
+    result = metadata_select(
+        step.kind, step.rows, step.ordering, step.limit, step.columns, step.group_by
+    )
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(step.rows))
     return result
 

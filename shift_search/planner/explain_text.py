@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from shift_search.planner.grouping import is_grouped
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     Aggregate,
@@ -38,9 +39,18 @@ from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
 def describe(step: Step) -> tuple[str, str]:
     """A step's name and what it does, in a line."""
     match step:
+        case MetadataScan(role="query") if step.group_by or is_grouped(
+            step.columns, step.group_by, step.ordering
+        ):
+            by = f" by {', '.join(step.group_by)}" if step.group_by else ""
+            return f"group{by}", (
+                f"{len(step.rows)} of {step.total} {step.kind.replace('_', ' ')} rows, "
+                "aggregated per group; no GPU work"
+            )
         case MetadataScan(role="query"):
             name = "rank by metadata" if step.ordering else "restrict by metadata"
-            return name, f"{len(step.rows)} of {step.total} {step.kind}; no GPU work"
+            what = step.kind.replace("_", " ")
+            return name, f"{len(step.rows)} of {step.total} {what}; no GPU work"
         case MetadataScan():
             return (
                 f"scan {step.table}",

@@ -50,6 +50,7 @@ from shift_search.planner.finetune_cost import (
     halving_steps,
     survivors,
 )
+from shift_search.planner.grouping import is_grouped
 from shift_search.planner.halving import proportional_slices
 from shift_search.planner.model_costs import (
     DEFAULT_INFER_SECONDS,
@@ -139,15 +140,28 @@ def _metadata(bound: BoundMetadata) -> Plan:
     select, scan = bound.select, bound.scan
     step = _scan(scan, "query")
     step = dataclasses.replace(
-        step, ordering=select.order, limit=select.limit, columns=select.columns
+        step,
+        ordering=select.order,
+        limit=select.limit,
+        columns=select.columns,
+        group_by=tuple(c.name for c in select.group_by),
     )
-    return Plan("task_agnostic" if select.order else "restrict", (step,))
+    grouped = is_grouped(select.columns, step.group_by, select.order)
+    strategy = "group" if grouped else "task_agnostic" if select.order else "restrict"
+    return Plan(strategy, (step,))
+
+
+_SCAN_KINDS: dict[str, Literal["models", "datasets", "benchmark_results"]] = {
+    "models": "models",
+    "datasets": "datasets",
+    "benchmark_results": "benchmark_results",
+}
 
 
 def _scan(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
     return MetadataScan(
         table=scan.table,
-        kind="datasets" if scan.kind == "datasets" else "models",
+        kind=_SCAN_KINDS.get(scan.kind, "models"),
         total=scan.total,
         rows=scan.rows,
         role=role,

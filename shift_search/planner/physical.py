@@ -64,13 +64,14 @@ class MetadataScan(StepBase):
     a whole metadata query (restrict, or rank by a column), or a ranking's candidates."""
 
     table: str
-    kind: Literal["models", "datasets"]
+    kind: Literal["models", "datasets", "benchmark_results"]
     total: int
     rows: tuple[Mapping[str, Any], ...]
     role: Literal["query", "candidates"] = "query"
     ordering: ast.Ordering | None = None
     limit: int | None = None
     columns: ast.Columns = field(default_factory=ast.AllColumns)
+    group_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

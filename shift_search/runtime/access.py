@@ -48,6 +48,7 @@ OPEN_METHODS = frozenset((*HEALTH, *REFLECTION))
 PUBLIC_METHODS: Mapping[str, Role] = {
     "/shift.v1.QueryService/Execute": Role.READER,  # and per statement, in the planner
     "/shift.v1.QueryService/Explain": Role.READER,
+    "/shift.v1.QueryService/AddBenchmarkResults": Role.WRITER,
     "/shift.v1.ParserService/Parse": Role.READER,
     "/shift.v1.ParserService/Format": Role.READER,
 }

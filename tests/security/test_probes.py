@@ -31,6 +31,7 @@ RANKING = """SELECT name FROM models ORDER BY err ASC TRAINED ON "reviews-train"
 PUBLIC_METHODS = (
     "/shift.v1.QueryService/Execute",
     "/shift.v1.QueryService/Explain",
+    "/shift.v1.QueryService/AddBenchmarkResults",
     "/shift.v1.ParserService/Parse",
     "/shift.v1.ParserService/Format",
 )
