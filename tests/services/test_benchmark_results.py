@@ -19,7 +19,7 @@ from shift_search.cache.stored import BenchmarkResult
 from shift_search.cli.serve import build
 from shift_search.client import Client, QueryError
 from shift_search.planner.benchmark_csv import read_benchmark_csv
-from tests.services.conftest import serve_args
+from tests.services.conftest import Stack, serve_args
 
 HEADER = (
     ",hash,model_identifier,framework,elapsed_time,train_accuracy,train_dataset_name,epochs,"
@@ -170,3 +170,29 @@ def test_the_authors_runs_load_once_and_answer_per_model(tmp_path: Path) -> None
             cache.close()
     finally:
         server.stop(grace=0.5)
+
+
+def test_our_own_fine_tunes_land_in_the_table(stack: Stack) -> None:
+    with Client(stack.address) as client:
+        client.query(
+            'FINETUNE "bert-a" WITH "reviews-train" USING epochs=1, test="reviews-test" WAIT;',
+            progress=False,
+        )
+        rows = rows_of(
+            client,
+            "SELECT model, dataset, test_split, epochs, learning_rate, batch_size, modality, "
+            "origin, test_accuracy FROM benchmark_results WHERE origin = 'shift';",
+        )
+        tuned = client.query(
+            "SELECT name, finetune_test_accuracy FROM models WHERE finetuned;", progress=False
+        ).records()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["model"], row["dataset"], row["test_split"]) == (
+        "bert-a",
+        "reviews-train",
+        "reviews-test",
+    )
+    assert (row["epochs"], row["batch_size"], row["modality"]) == (1, 32, "text")
+    assert row["learning_rate"] == pytest.approx(2e-5)
+    assert f"{row['test_accuracy']:.4f}" == tuned[0]["finetune_test_accuracy"]
