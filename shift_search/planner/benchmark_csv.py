@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -210,13 +211,19 @@ def _count(value: str) -> int:
 
 
 def _configs(value: str) -> dict[str, Any]:
+    return dict(_parsed_configs(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_configs(value: str) -> tuple[tuple[str, Any], ...]:
+    """A configs cell, parsed once however many rows repeat it (a file has a few kinds)."""
     try:
         parsed = ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         raise ValueError("expected a dict literal like {'lr': 0.01}") from None
     if not isinstance(parsed, dict):
         raise ValueError("expected a dict literal like {'lr': 0.01}")
-    return {str(k): v for k, v in parsed.items()}
+    return tuple((str(k), v) for k, v in parsed.items())
 
 
 def _quoted(value: str) -> str:

@@ -7,8 +7,8 @@ that was not (written to the cache directly) is a FailedPrecondition that says h
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, assert_never
 
@@ -19,14 +19,15 @@ from shift_search.cache.dataset_versions import (
     version_fingerprint,
 )
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
-from shift_search.parser import ast
-from shift_search.planner import predicates
+from shift_search.parser import ast, names
+from shift_search.planner import meta_learned, predicates
 from shift_search.planner.bound import (
     BoundBenchmark,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
+    BoundMetaLearned,
     BoundQuery,
     BoundRanking,
     BoundSetOperation,
@@ -52,7 +53,7 @@ from shift_search.planner.tables import (
     model_row,
 )
 from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
-from shift_search.runtime.proxy_names import PROXY_NAMES
+from shift_search.runtime.proxy_names import FINETUNE, PROXY_NAMES
 
 
 class Binder:
@@ -83,7 +84,7 @@ class Binder:
 
     def _task_aware(
         self, select: ast.Select
-    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking:
+    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundMetaLearned:
         group_by = [c.name for c in select.group_by]
         if is_grouped(select.columns, group_by, None):
             raise InvalidArgument(
@@ -94,6 +95,8 @@ class Binder:
         rows = self.filter(select, table)
         scan = Scan.of(select.table.name, table, rows)
         models = candidates(table, rows)
+        if (ordering := meta_ordering(select)) is not None:
+            return self._meta_learned(select, scan, models, ordering)
         proxies = proxies_of(select)
         if select.test_mode == "BENCHMARK":
             func, descending = aggregate_of(select)
@@ -103,6 +106,64 @@ class Binder:
         if proxies[0].name == "finetune":
             return BoundFinetuneRanking(select, scan, spec)
         return BoundRanking(select, scan, spec)
+
+    def _meta_learned(
+        self,
+        select: ast.Select,
+        scan: Scan,
+        models: Sequence[ModelRecord],
+        ordering: ast.ProxySpec,
+    ) -> BoundMetaLearned:
+        """The shortlist, decided from the catalog snapshot: benchmark_results grouped into
+        benchmark datasets, the k most similar to the TESTED ON data, the candidates ranked on
+        them; the search is of the first `top`."""
+        options = MetaOptions.of(ordering)
+        proxies = meta_proxies(select, options)
+        spec = self.search_spec(select, models, proxies)
+        settings = meta_learned.benchmark_settings(self.catalog.benchmark_results)
+        if not settings.accuracy:
+            raise FailedPrecondition(
+                "MetaLearned learns from the table benchmark_results, which holds no benchmark "
+                "dataset with two or more models: load fine-tuning runs with `shift register "
+                "benchmark-results FILE`, or fine-tune models (FINETUNE adds its runs)"
+            )
+        target = spec.test.record
+        category = meta_learned.target_category(target.tags, target.modality)
+        categories = {**settings.category, TARGET: category}
+        similarity = meta_learned.similarity_for(options.similarity, categories)
+        known = {m for accuracy in settings.accuracy.values() for m in accuracy}
+        names = meta_learned.benchmark_names(models, known)
+        order = [names.get(m.name, m.name) for m in models]
+        found = meta_learned.shortlist(settings.accuracy, similarity, TARGET, order, options.k)
+        if not found.neighbours:
+            raise FailedPrecondition(
+                f'no benchmark dataset in benchmark_results is similar to "{target.name}" '
+                f"(category {category!r}; theirs: {_listed(set(settings.category.values()))}); "
+                f'tag the dataset with a category, e.g. REGISTER DATASET "{target.name}" '
+                '(…, category) VALUES (…, "text/sentiment")'
+            )
+        if not found.ranked:
+            raise FailedPrecondition(
+                f"none of the {len(models)} candidate model(s) has fine-tuning results on the "
+                f"{len(found.neighbours)} most similar benchmark dataset(s) "
+                f"({_listed(n for n, _ in found.neighbours)}); benchmark_results names a "
+                "model by its catalog name, its hub_id tag or its uri"
+            )
+        by_benchmark_name = {names.get(m.name, m.name): m for m in models}
+        chosen = [by_benchmark_name[n] for n in found.models(options.top)]
+        return BoundMetaLearned(
+            select,
+            scan,
+            tuple(models),
+            replace(spec, models=chosen),
+            found,
+            options.k,
+            options.top,
+            options.similarity,
+            category,
+            len(settings.accuracy),
+            names,
+        )
 
     def search_spec(
         self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
@@ -283,6 +344,83 @@ def described(record: DatasetRecord) -> DatasetRecord:
         "written to the catalog without being read. Register it through the SHiFT server, which "
         "reads it once: REGISTER DATASET in a query, or `shift register` with --server"
     )
+
+
+TARGET = "<the task>"
+"""The target's name among the benchmark datasets (no setting is named so)."""
+
+
+@dataclass(frozen=True)
+class MetaOptions:
+    """The parameters of MetaLearned(k=3, top=5, proxy="Linear", similarity="metadata")."""
+
+    k: int = meta_learned.DEFAULT_K
+    top: int = meta_learned.DEFAULT_TOP
+    proxy: str | None = None
+    similarity: meta_learned.SimilarityKind = "metadata"
+
+    @classmethod
+    def of(cls, spec: ast.ProxySpec) -> MetaOptions:
+        params = {k: literal(v) for k, v in spec.params}
+        unknown = sorted(set(params) - {"k", "top", "proxy", "similarity"})
+        if unknown:
+            raise InvalidArgument(
+                f"MetaLearned takes k, top, proxy and similarity, not {', '.join(unknown)}"
+            )
+        similarity = str(params.get("similarity", "metadata")).lower()
+        if similarity not in meta_learned.SIMILARITY_KINDS:
+            kinds = ", ".join(meta_learned.SIMILARITY_KINDS)
+            raise InvalidArgument(
+                f"MetaLearned: similarity {similarity!r}; expected one of {kinds}"
+            )
+        proxy = params.get("proxy")
+        return cls(
+            _positive(params, "k", meta_learned.DEFAULT_K),
+            _positive(params, "top", meta_learned.DEFAULT_TOP),
+            None if proxy is None else str(proxy),
+            similarity,
+        )
+
+
+def _positive(params: dict[str, Any], name: str, default: int) -> int:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"MetaLearned: {name} must be a whole number of at least 1")
+    return value
+
+
+def meta_ordering(select: ast.Select) -> ast.ProxySpec | None:
+    """The MetaLearned(…) of ORDER BY, if that is what the query orders by."""
+    key = select.order.key if select.order is not None else None
+    if isinstance(key, ast.ProxyOrdering) and key.proxy.name == meta_learned.ORDERING:
+        return key.proxy
+    return None
+
+
+def meta_proxies(select: ast.Select, options: MetaOptions) -> list[Proxy]:
+    """The proxy that ranks the shortlist: `proxy=` (a name), or CLASSIFIED BY (with
+    parameters), else Euclidean NN."""
+    if options.proxy is not None and select.classified_by:
+        raise InvalidArgument("MetaLearned: give the proxy as proxy=… or CLASSIFIED BY, not both")
+    if select.classified_by:
+        proxies = [Proxy.of(p) for p in select.classified_by]
+    else:
+        spelling = options.proxy or "Euclidean NN"
+        proxies = [Proxy(names.proxy_name(spelling), {}, spelling)]
+    for proxy in proxies:
+        bind_proxy(proxy.name, proxy.label)
+        if proxy.name == FINETUNE:
+            raise InvalidArgument(
+                "MetaLearned ranks its shortlist with a proxy on features; to fine-tune the "
+                "shortlist, DECLARE it and ORDER BY FineTune(…)"
+            )
+    return proxies
+
+
+def _listed(items: Iterable[str], most: int = 5) -> str:
+    ordered = sorted(items)
+    shown = ", ".join(ordered[:most])
+    return shown + (f" and {len(ordered) - most} more" if len(ordered) > most else "")
 
 
 def is_task_aware(select: ast.Select) -> bool:

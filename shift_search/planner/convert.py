@@ -33,11 +33,14 @@ from shift_search.planner.physical import (
     HalvingRound,
     LoadModels,
     MetadataScan,
+    MetaLearned,
+    MetaShortlist,
     Plan,
     Profile,
     ProxyScore,
     Rank,
     SetOperation,
+    SimilarDatasets,
     Step,
     Train,
     VariableRead,
@@ -181,6 +184,35 @@ def fields_of(step: Step) -> dict[str, Any]:
             }
         case ProxyScore():
             return {"proxy": step.proxy.label, "models": step.models, "test": step.test_samples}
+        case MetaLearned():
+            spec = step.spec
+            return {
+                "proxies": [p.label for p in spec.proxies],
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case SimilarDatasets():
+            return {
+                "target": step.target,
+                "category": step.category,
+                "similarity": step.similarity,
+                "k": step.k,
+                "benchmark_datasets": step.settings,
+                "neighbours": [name for name, _ in step.neighbours],
+                "similarities": [score for _, score in step.neighbours],
+            }
+        case MetaShortlist():
+            return {
+                "candidates": step.candidates,
+                "matched": step.matched,
+                "ranked": [name for name, _, _ in step.ranked],
+                "scores": [score for _, score, _ in step.ranked],
+                "top": step.top,
+                "chosen": list(step.chosen),
+            }
         case Benchmark():
             return {
                 "proxy": step.proxy.label,

@@ -30,6 +30,7 @@ from shift_search.planner.bound import (
     BoundBenchmark,
     BoundFinetune,
     BoundFinetuneRanking,
+    BoundMetaLearned,
     BoundRanking,
     BoundSetOperation,
     BoundStatement,
@@ -391,7 +392,7 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
     by_name = {m.name: m for m in measured}
     names = frozenset(by_name)
     match bound:
-        case BoundRanking() | BoundFinetuneRanking():
+        case BoundRanking() | BoundFinetuneRanking() | BoundMetaLearned():
             models = [by_name.get(m.name, m) for m in bound.spec.models]
             return bound.with_models(models, names & {m.name for m in models})
         case BoundBenchmark():
@@ -409,5 +410,11 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
 
 def _runs_on_executors(plan: physical.Plan) -> bool:
     """Whether a plan has work for the executors (not only metadata)."""
-    work = physical.Rank | physical.Benchmark | physical.FinetuneHalving | physical.Finetune
+    work = (
+        physical.Rank
+        | physical.MetaLearned
+        | physical.Benchmark
+        | physical.FinetuneHalving
+        | physical.Finetune
+    )
     return any(isinstance(s, work) for s in plan.walk())

@@ -23,11 +23,14 @@ from shift_search.planner.physical import (
     HalvingRound,
     LoadModels,
     MetadataScan,
+    MetaLearned,
+    MetaShortlist,
     Plan,
     Profile,
     ProxyScore,
     Rank,
     SetOperation,
+    SimilarDatasets,
     Step,
     Train,
     VariableRead,
@@ -110,6 +113,28 @@ def describe(step: Step) -> tuple[str, str]:
             )
         case ProxyScore():
             return "proxy", f"{step.models} models × {step.test_samples:,} test samples"
+        case MetaLearned():
+            labels = ", ".join(p.label for p in step.spec.proxies)
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "meta-learned", (
+                f"the {len(step.spec.models)} model(s) that fine-tuned best on similar benchmark "
+                f"datasets, ranked by {labels}, lowest first{limit}"
+            )
+        case SimilarDatasets():
+            shown = ", ".join(f"{n} ({s:g})" for n, s in step.neighbours[:3])
+            more = len(step.neighbours) - 3
+            return "similar datasets", (
+                f"{len(step.neighbours)} of {step.settings} benchmark datasets by {step.similarity}"
+                f" similarity to {step.target} ({step.category}), k={step.k} with ties: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + "; no GPU work"
+            )
+        case MetaShortlist():
+            return "shortlist", (
+                f"{step.matched} of {step.candidates} candidates in benchmark_results, "
+                f"{len(step.ranked)} tuned on those datasets; top {step.top} by mean percentile "
+                f"rank: {', '.join(step.chosen)}; no GPU work"
+            )
         case Benchmark():
             return "benchmark", (
                 f"{step.proxy.label} on {len(step.pairs)} pairs, {step.func}(err) per model"
@@ -152,7 +177,7 @@ def describe(step: Step) -> tuple[str, str]:
 def shows_cached(step: Step) -> bool:
     """Whether to say "cached": the step holds work the cache answers (catalog reads and
     aggregates hold none)."""
-    plain = MetadataScan | Aggregate | SetOperation | VariableRead
+    plain = MetadataScan | Aggregate | SetOperation | VariableRead | SimilarDatasets | MetaShortlist
     return step.cached and any(not isinstance(s, plain) for s in walk(step))
 
 
