@@ -118,6 +118,11 @@ class Binder:
         benchmark datasets, the k most similar to the TESTED ON data, the candidates ranked on
         them; the search is of the first `top`."""
         options = MetaOptions.of(ordering)
+        if select.test_mode == "BENCHMARK":
+            raise InvalidArgument(
+                "MetaLearned ranks models for one task (TESTED ON a dataset); TESTED ON "
+                "BENCHMARK aggregates a proxy over several with ORDER BY avg(err)"
+            )
         proxies = meta_proxies(select, options)
         spec = self.search_spec(select, models, proxies)
         settings = meta_learned.benchmark_settings(self.catalog.benchmark_results)

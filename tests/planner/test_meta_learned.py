@@ -148,8 +148,10 @@ def catalog() -> CatalogSnapshot:
 
 
 def bind(catalog: CatalogSnapshot, ordering: str, more: str = "") -> BoundMetaLearned:
+    """`more`: clauses after TRAINED ON; TESTED ON "test" unless they say otherwise."""
+    tested = "" if "TESTED ON" in more else 'TESTED ON "test"'
     (stmt,) = parse(
-        f'SELECT name FROM models ORDER BY {ordering} TRAINED ON "train" TESTED ON "test" {more};'
+        f'SELECT name FROM models ORDER BY {ordering} TRAINED ON "train" {tested} {more};'
     ).statements
     assert isinstance(stmt, ast.Select)
     bound = Binder(catalog, Session("s")).query(stmt)
@@ -174,6 +176,7 @@ def test_binding_decides_the_shortlist_from_the_snapshot(catalog: CatalogSnapsho
         ("MetaLearned(k=1.5)", "", "k must be a whole number"),
         ('MetaLearned(similarity="cosine")', "", "similarity 'cosine'"),
         ('MetaLearned(proxy="Linear")', 'CLASSIFIED BY ["Cosine NN"]', "not both"),
+        ("MetaLearned()", 'TESTED ON BENCHMARK ["test"]', "TESTED ON BENCHMARK"),
     ],
 )
 def test_bad_options_are_invalid_arguments(
