@@ -1,9 +1,14 @@
 """`shift register`: add models or datasets from the command line or a YAML file.
 
 Records travel as REGISTER statements through the QueryService, like any other change of the
-catalog: the server checks the caller's role (writer) and that files lie under its roots, and
-reads a dataset once to describe it (sizes, fingerprints, classes, text length), exactly as
-`REGISTER DATASET` in a script does; a dataset that cannot be read is refused there and then.
+catalog: the server checks the caller's role (writer) and that files lie under its roots, reads
+a dataset once to describe it (sizes, fingerprints, classes, text length) and loads a model once
+to profile it, exactly as `REGISTER DATASET` / `REGISTER MODEL` in a script do; what cannot be
+read or loaded is refused there and then.
+
+`shift register benchmark-results FILE` reads a CSV of fine-tuning runs here (the SHiFT
+authors' format, `planner/benchmark_csv.py`: a bad row stops it with its line and column) and
+sends the runs to the table benchmark_results (QueryService.AddBenchmarkResults).
 """
 
 from __future__ import annotations
