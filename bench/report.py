@@ -134,6 +134,7 @@ def replay_section(path: Path) -> str:
         f" {noise.get('median_points', '?')} points (median), {noise.get('mean_points', '?')}"
         " (mean).",
         "",
+        *_meta_learned_summary(r),
         *markdown_table(r["table"]),
     ]
     plot = RESULTS / "replay-regret.png"
@@ -168,6 +169,34 @@ def replay_section(path: Path) -> str:
     lines += ["", "<details><summary>Every replay dataset (regret in points)</summary>", ""]
     lines += [*markdown_table({"columns": columns + names, "rows": rows}), "", "</details>"]
     return "\n".join(lines)
+
+
+def _meta_learned_summary(r: dict[str, Any]) -> list[str]:
+    """The planner's meta-learned strategy against task-agnostic ranking and random choice, in
+    a sentence per modality (median regret over the non-degenerate datasets)."""
+    if "strategy_code" not in r["protocol"]:
+        return []
+    lines = [
+        "`meta-metadata-N` is the shortlist of the planner's `ORDER BY MetaLearned(top=N)`,"
+        f" computed by {r['protocol']['strategy_code']}, fine-tuned as is (the proxy the planner"
+        " then runs among the shortlist needs forward passes and is not replayed); `size` and"
+        " `benchmark-mean` rank task-agnostically (by model size; by the mean rank over every"
+        " other dataset); `random-N` is the exact expectation of N random picks.",
+        "",
+    ]
+    for modality in ("vision", "text"):
+        per = r["summary"][modality]["strategies"]
+        if not {"meta-metadata-1", "size", "random-1"} <= set(per):
+            continue
+        median = {name: per[name]["median"] for name in per}
+        lines.append(
+            f"- {modality} ({per['meta-metadata-1']['datasets']} datasets), median regret with"
+            f" one fine-tune: meta-learned {median['meta-metadata-1']} points, task-agnostic"
+            f" {median['size']} (size) / {median['benchmark-mean-1']} (benchmark mean), random"
+            f" {median['random-1']}; with three: meta-learned {median['meta-metadata-3']},"
+            f" benchmark mean {median['benchmark-mean-3']}, random {median['random-3']}."
+        )
+    return [*lines, ""]
 
 
 def pool_section(path: Path) -> str:

@@ -238,7 +238,7 @@ class AstBuilder(Transformer[Token, Any]):
 
     def select_item(self, c: Children) -> ast.SelectItem:
         column = ast.Column(names.column_name(c[0]), self.pos(c[0]))
-        return ast.SelectItem(column, None if c[1] is None else str(c[1]), column.pos)
+        return ast.SelectItem(column, None if c[1] is None else str(c[1]), pos=column.pos)
 
     def table(self, c: Children) -> ast.Table:
         canonical = names.table_name(c[0])

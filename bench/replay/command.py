@@ -11,9 +11,11 @@ cost in fine-tunes:
 - size: the largest model by the paper's measured inference cost (65 text models) or by the size
   word in its name (tiny < small < base < large); regret averaged over models tied on size;
 - benchmark-mean-1/3: the models with the best mean percentile rank over all other datasets;
-- meta-metadata-1/3: the best mean percentile rank over the other datasets of the same category
-  (VTAB's natural / specialized / structured; sentiment, topic, tweets, acceptability), a
-  metadata column;
+- meta-metadata-1/3: the planner's meta-learned shortlist (`ORDER BY MetaLearned`, similarity
+  from a category column: VTAB's natural / specialized / structured; sentiment, topic, tweets,
+  acceptability): the best mean percentile rank over the k = 3 most similar other datasets,
+  ties included (so every other dataset of the same category), the top 1 or 3 fine-tuned; the
+  planner's proxy stage that follows needs forward passes and is not replayed;
 - meta-probe-P+N: P random probe models are fine-tuned on the target; the K benchmark datasets
   whose accuracies correlate best with the probes' (Spearman) give the meta ranking; the best of
   the probes and the top N is returned (cost P + N; averaged over seeds);
@@ -48,6 +50,7 @@ from bench.replay.records import (
     settings,
     shared_data,
 )
+from shift_search.planner import meta_learned as ml
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 DEGENERATE_POINTS = 2.0
@@ -100,26 +103,24 @@ def replay_dataset(
     if by_size:
         regrets["size"] = st.expected_regret_of_ties(accuracy, by_size, sizes)
     detail["size_coverage"] = round(len(by_size) / len(pool), 3)
-    prior = st.benchmark_mean_prior(benchmark)
+    prior = ml.benchmark_mean_prior(benchmark)
     ranked = st.task_agnostic_ranking(pool, prior)
     if ranked:
         regrets["benchmark-mean-1"] = st.regret_points(accuracy, ranked[:1])
         regrets["benchmark-mean-3"] = st.regret_points(accuracy, ranked[:3])
-    similarity = st.metadata_similarity(categories)
-    top = max((similarity(target.name, n) for n in benchmark), default=0.0)
-    similar = [n for n in benchmark if similarity(target.name, n) == top and top > 0]
-    if similar:
-        meta = st.meta_learned_ranking(benchmark, similar, pool)
-        regrets["meta-metadata-1"] = st.regret_points(accuracy, meta[:1])
-        regrets["meta-metadata-3"] = st.regret_points(accuracy, meta[:3])
-        detail["metadata_neighbours"] = len(similar)
+    similarity = ml.metadata_similarity(categories)
+    found = ml.shortlist(benchmark, similarity, target.name, pool, k=ml.DEFAULT_K)
+    if found.neighbours:  # exactly what the planner shortlists for ORDER BY MetaLearned(top=N)
+        regrets["meta-metadata-1"] = st.regret_points(accuracy, found.models(1))
+        regrets["meta-metadata-3"] = st.regret_points(accuracy, found.models(3))
+        detail["metadata_neighbours"] = len(found.neighbours)
     probe_regrets, neighbours = [], []
     for seed in range(probe_seeds):
         probes = st.random_probes(pool, PROBES, seed)
         probe_accuracy = {m: accuracy[m] for m in probes}
-        by_probe = st.probe_similarity(benchmark, probe_accuracy)
-        near = st.most_similar_datasets(target.name, list(benchmark), by_probe, PROBE_NEIGHBOURS)
-        meta = st.meta_learned_ranking(benchmark, near, pool)
+        by_probe = ml.probe_similarity(benchmark, probe_accuracy)
+        near = ml.most_similar_datasets(target.name, list(benchmark), by_probe, PROBE_NEIGHBOURS)
+        meta = ml.meta_learned_ranking(benchmark, near, pool)
         probe_regrets.append(st.regret_points(accuracy, [*probes, *meta[:3]]))
         neighbours.append(near)
     if probe_regrets:
@@ -185,7 +186,7 @@ def successive_halving(runs: Sequence[Run], eta: int = 4) -> dict[str, Any]:
             "best_final": round(max(rung1.values()), 4),
             "best_final_model": max(shared, key=lambda m: rung1[m]),
             "rank_correlation_rungs": round(
-                st.spearman([rung0[m] for m in shared], [rung1[m] for m in shared]), 3
+                ml.spearman([rung0[m] for m in shared], [rung1[m] for m in shared]), 3
             ),
             "gpu_seconds": round(cost),
             "enumeration_gpu_seconds": round(everything),
@@ -301,9 +302,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "probes": PROBES,
             "probe_neighbours": PROBE_NEIGHBOURS,
             "probe_seeds": seeds,
-            "similarity": "meta-metadata: a category column (VTAB groups, text kinds);"
+            "similarity": "meta-metadata: the planner's MetaLearned shortlist, similarity from a"
+            " category column (VTAB groups, text kinds), k=3 neighbours with ties;"
             " meta-probe: Spearman correlation of accuracies over probe models fine-tuned on"
             " the target",
+            "strategy_code": "shift_search.planner.meta_learned (shortlist, metadata_similarity,"
+            " probe_similarity, meta_learned_ranking, benchmark_mean_prior)",
         },
         "seed_noise": seed_noise(every),
         "summary": summary,

@@ -4,12 +4,13 @@ A *setting* is one fine-tuning protocol on one task: (task, training slice, epoc
 rate, evaluation split), where the task is the dataset plus the label it predicts (clevr counts
 and clevr distances are two tasks). Each setting with enough models is one replay dataset; a
 model's accuracy there is the mean of its runs (most have one run; repeated runs give the
-seed-noise estimate). Standard library and numpy only, so the planner can reuse it.
+seed-noise estimate). The CSV is read by the planner's reader
+(`shift_search.planner.benchmark_csv`, what `shift register benchmark-results` loads), which
+also gives each dataset its category (VTAB's groups, the kind of each text task).
 """
 
 from __future__ import annotations
 
-import ast
 import csv
 import os
 import statistics
@@ -17,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from shift_search.planner.benchmark_csv import read_benchmark_csv
 
 
 def shared_data() -> Path:
@@ -35,25 +38,6 @@ def shared_data() -> Path:
 MIN_MODELS = 20
 COLLAPSE_POINTS = 0.5  # a run within this many points of the majority-class accuracy collapsed
 
-# VTAB-1k's three groups (Zhai et al., 2019) and the text tasks' kind, as a metadata column.
-CATEGORY = {
-    **dict.fromkeys(
-        ("caltech101", "cifar100", "dtd", "oxford_flowers102", "oxford_iiit_pet", "sun397",
-         "svhn_cropped"), "vision/natural"),
-    **dict.fromkeys(
-        ("eurosat", "resisc45", "patch_camelyon", "diabetic_retinopathy_detection"),
-        "vision/specialized"),
-    **dict.fromkeys(("clevr", "dmlab", "dsprites", "kitti", "smallnorb"), "vision/structured"),
-    **dict.fromkeys(
-        ("glue/sst2", "rotten_tomatoes", "amazon_polarity", "tweet_eval/sentiment"),
-        "text/sentiment"),
-    **dict.fromkeys(("ag_news", "dbpedia_14"), "text/topic"),
-    **dict.fromkeys(
-        ("tweet_eval/hate", "tweet_eval/offensive", "tweet_eval/irony", "tweet_eval/emotion"),
-        "text/tweets"),
-    "glue/cola": "text/acceptability",
-}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Run:
@@ -61,6 +45,7 @@ class Run:
     task: str  # dataset[label]
     dataset: str  # the train_dataset_name
     modality: str  # text | vision
+    category: str  # modality/group, the planner's metadata similarity (image/natural)
     train_slice: str
     epochs: int
     lr: float
@@ -84,10 +69,7 @@ class Setting:
     accuracy: dict[str, float] = field(default_factory=dict)  # mean over a model's runs
     runs: dict[str, list[float]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def category(self) -> str:
-        return CATEGORY.get(self.dataset, f"{self.modality}/other")
+    category: str = ""  # modality/group (image/natural): the planner's metadata similarity
 
     def modal_accuracy(self) -> float | None:
         """The most frequent accuracy (4 digits) when at least 3 runs and 5% of them share it
@@ -117,31 +99,26 @@ class Setting:
 
 
 def read_runs(path: Path) -> list[Run]:
-    """Every run of the CSV (runs with a zero accuracy on a `test` split of clevr, which the
-    authors' pipeline could not evaluate, are dropped with the split)."""
+    """Every run of the CSV, read as `shift register benchmark-results` reads it (settings
+    whose runs all scored 0, as clevr's unreadable `test` split, are dropped by `settings`)."""
     runs = []
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            config = ast.literal_eval(row["configs"])
-            label = config.get("label_name", "label")
-            prep = config.get("preprocess", "empty")
-            task_label = label if prep in ("empty", label, "") else f"{label}:{prep}"
-            runs.append(
-                Run(
-                    model=row["model_identifier"],
-                    task=f"{row['train_dataset_name']}[{task_label}]",
-                    dataset=row["train_dataset_name"],
-                    modality="text" if row["framework"] == "HuggingFaceText" else "vision",
-                    train_slice=row["train_slice"]
-                    if row["train_slice"] not in ("", "nan")
-                    else "all",
-                    epochs=int(row["epochs"]),
-                    lr=float(config["lr"]),
-                    split=row["test_split"],
-                    test_accuracy=float(row["test_accuracy"]),
-                    seconds=float(row["elapsed_time"]),
-                )
+    for result in read_benchmark_csv(path):
+        modality = "text" if result.modality == "text" else "vision"
+        runs.append(
+            Run(
+                model=result.model,
+                task=f"{result.dataset}[{result.label}]",
+                dataset=result.dataset,
+                modality=modality,
+                category=result.category or f"{result.modality or modality}/other",
+                train_slice=result.train_slice,
+                epochs=result.epochs or 0,
+                lr=result.learning_rate or 0.0,
+                split=result.test_split,
+                test_accuracy=result.test_accuracy,
+                seconds=result.seconds or 0.0,
             )
+        )
     return runs
 
 
@@ -157,6 +134,7 @@ def settings(runs: Iterable[Run], min_models: int = MIN_MODELS) -> list[Setting]
         setting = Setting(
             f"{task} {train_slice} {epochs}ep lr{lr:g} {split}",
             task, first.dataset, first.modality, train_slice, epochs, lr, split,
+            category=first.category,
         )  # fmt: skip
         for run in members:
             setting.runs.setdefault(run.model, []).append(run.test_accuracy)

@@ -1,6 +1,10 @@
-"""Model-selection strategies that need no forward pass, as pure functions over recorded
-fine-tuning accuracies (standard library only), so the planner's meta-learned strategy can take
-them over as they are.
+"""Scoring the model-selection strategies of the replay, and the strategies only the replay has
+(random choice, a task-agnostic prior, random probes, successive halving over recorded epochs),
+as pure functions over recorded fine-tuning accuracies (standard library only).
+
+The meta-learned strategy itself (percentile ranks, dataset similarity, the shortlist) is the
+planner's: `shift_search.planner.meta_learned`, which `command.py` calls, so the regrets the
+replay publishes are those of the code that answers `ORDER BY MetaLearned(…)`.
 
 Terms: a *benchmark* maps dataset -> {model: fine-tuned accuracy}; the *target* is the dataset a
 user searches for, whose accuracies a strategy must not read (they are the ground truth it is
@@ -12,10 +16,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Callable, Mapping, Sequence
-
-Benchmark = Mapping[str, Mapping[str, float]]
-
+from collections.abc import Mapping, Sequence
 
 # --- scoring ---------------------------------------------------------------------------------
 
@@ -56,114 +57,7 @@ def expected_regret_of_ties(
     return statistics.fmean(regret_points(accuracy, [m]) for m in top)
 
 
-def benchmark_mean_prior(benchmark: Benchmark, exclude: Sequence[str] = ()) -> dict[str, float]:
-    """A task-agnostic prior learned from the benchmark: each model's mean percentile rank over
-    the datasets (other than `exclude`) it was fine-tuned on."""
-    ranks: dict[str, list[float]] = {}
-    for name, accuracy in benchmark.items():
-        if name in exclude:
-            continue
-        for model, rank in percentile_ranks(accuracy).items():
-            ranks.setdefault(model, []).append(rank)
-    return {m: statistics.fmean(r) for m, r in ranks.items()}
-
-
-def percentile_ranks(accuracy: Mapping[str, float]) -> dict[str, float]:
-    """Each model's rank in [0, 1] (1 = best; ties share their mean rank)."""
-    ordered = sorted(accuracy.values())
-    n = len(ordered)
-    if n == 1:
-        return dict.fromkeys(accuracy, 1.0)
-    out = {}
-    for model, value in accuracy.items():
-        below = _count_below(ordered, value)
-        equal = _count_equal(ordered, value, below)
-        out[model] = (below + (equal - 1) / 2) / (n - 1)
-    return out
-
-
-def _count_below(ordered: Sequence[float], value: float) -> int:
-    lo, hi = 0, len(ordered)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ordered[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _count_equal(ordered: Sequence[float], value: float, start: int) -> int:
-    end = start
-    while end < len(ordered) and ordered[end] == value:
-        end += 1
-    return end - start
-
-
-# --- meta-learned ----------------------------------------------------------------------------
-
-Similarity = Callable[[str, str], float]
-
-
-def most_similar_datasets(
-    target: str, candidates: Sequence[str], similarity: Similarity, k: int
-) -> list[str]:
-    """The `k` candidate datasets most similar to `target` (ties broken by name)."""
-    scored = sorted((-similarity(target, c), c) for c in candidates if c != target)
-    return [name for _, name in scored[:k]]
-
-
-def meta_learned_ranking(
-    benchmark: Benchmark, similar: Sequence[str], candidates: Sequence[str]
-) -> list[str]:
-    """Candidates ranked by their mean percentile rank on the `similar` benchmark datasets
-    (the paper's meta-learned strategy: the models that fine-tuned best on similar tasks).
-    Candidates never fine-tuned on any of them come last, in the given order."""
-    scores: dict[str, list[float]] = {}
-    for name in similar:
-        for model, rank in percentile_ranks(benchmark[name]).items():
-            scores.setdefault(model, []).append(rank)
-    seen = [m for m in candidates if m in scores]
-    ranked = sorted(seen, key=lambda m: (-statistics.fmean(scores[m]), m))
-    return ranked + [m for m in candidates if m not in scores]
-
-
-def metadata_similarity(categories: Mapping[str, str]) -> Similarity:
-    """1 for datasets of the same category (e.g. VTAB's natural/specialized/structured), 0.5
-    for the same modality (the part before '/'), else 0."""
-
-    def similarity(a: str, b: str) -> float:
-        ca, cb = categories.get(a, ""), categories.get(b, "")
-        if ca and ca == cb:
-            return 1.0
-        return 0.5 if ca.split("/")[0] == cb.split("/")[0] else 0.0
-
-    return similarity
-
-
-def probe_similarity(
-    benchmark: Benchmark, target_probes: Mapping[str, float], minimum_shared: int = 3
-) -> Similarity:
-    """Spearman correlation between the target and a benchmark dataset over the probe models:
-    the few models fine-tuned on the target for this purpose (their cost is the strategy's
-    cost). Fewer than `minimum_shared` shared probes: similarity -1."""
-
-    def similarity(_target: str, other: str) -> float:
-        shared = [m for m in target_probes if m in benchmark[other]]
-        if len(shared) < minimum_shared:
-            return -1.0
-        return spearman([target_probes[m] for m in shared], [benchmark[other][m] for m in shared])
-
-    return similarity
-
-
-def spearman(a: Sequence[float], b: Sequence[float]) -> float:
-    """Spearman rank correlation (0 when either side is constant)."""
-    ra = list(percentile_ranks(dict(enumerate(a))).values())
-    rb = list(percentile_ranks(dict(enumerate(b))).values())
-    if len(set(ra)) < 2 or len(set(rb)) < 2:
-        return 0.0
-    return statistics.correlation(ra, rb)
+# --- probes ----------------------------------------------------------------------------------
 
 
 def random_probes(models: Sequence[str], count: int, seed: int) -> list[str]:

@@ -73,6 +73,12 @@ class CacheClient:
             self.address, lambda: self._stub.DeleteModel(request, timeout=self.timeout)
         ).deleted
 
+    def delete_dataset(self, name: str) -> bool:
+        request = cache_pb2.DeleteDatasetRequest(name=name)
+        return call(
+            self.address, lambda: self._stub.DeleteDataset(request, timeout=self.timeout)
+        ).deleted
+
     def register_dataset(self, record: DatasetRecord) -> DatasetRecord:
         request = cache_pb2.RegisterDatasetRequest(dataset=convert.dataset_to_proto(record))
         reply = call(

@@ -1,10 +1,11 @@
-"""The only place catalog records meet protobuf."""
+"""The only place catalog records (and the rows of benchmark_results) meet protobuf."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
+from shift_search.cache.stored import BenchmarkResult
 from shift_search.proto.v1 import catalog_pb2
 
 
@@ -135,4 +136,46 @@ def dataset_from_proto(msg: catalog_pb2.Dataset) -> DatasetRecord:
             for c in msg.changes
         ),
         **extra,
+    )
+
+
+_RESULT_OPTIONAL = ("learning_rate", "epochs", "batch_size", "seconds", "train_accuracy")
+
+
+def benchmark_result_to_proto(result: BenchmarkResult) -> catalog_pb2.BenchmarkResult:
+    msg = catalog_pb2.BenchmarkResult(
+        run=result.run,
+        model=result.model,
+        dataset=result.dataset,
+        test_accuracy=result.test_accuracy,
+        label=result.label,
+        modality=result.modality,
+        category=result.category or "",
+        train_slice=result.train_slice,
+        test_split=result.test_split,
+        origin=result.origin,
+    )
+    for name in _RESULT_OPTIONAL:
+        value = getattr(result, name)
+        if value is not None:
+            setattr(msg, name, value)
+    return msg
+
+
+def benchmark_result_from_proto(msg: catalog_pb2.BenchmarkResult) -> BenchmarkResult:
+    optional: dict[str, Any] = {
+        name: getattr(msg, name) if msg.HasField(name) else None for name in _RESULT_OPTIONAL
+    }
+    return BenchmarkResult(
+        run=msg.run,
+        model=msg.model,
+        dataset=msg.dataset,
+        test_accuracy=msg.test_accuracy,
+        label=msg.label or "label",
+        modality=msg.modality,
+        category=msg.category or None,
+        train_slice=msg.train_slice or "all",
+        test_split=msg.test_split,
+        origin=msg.origin,
+        **optional,
     )

@@ -15,6 +15,7 @@ component can contain the ``:`` separator and two different tuples never share a
     res:scorer:{model}:{dataset fps}:{scorer}:{params hash}           stored.ProxyScore (RANK)
     res:task2vec:{probe model}:{dataset version fp}:{params hash}     Task2Vec embedding (.npy)
     sh:{run id}                                    stored.HalvingState (id: `sh_run_id`)
+    benchmark:{run id}                             stored.BenchmarkResult (durable)
     history:seq / history:entry:{seq}              query history (stored.QueryLogEntry)
     lease:{task}                                   "compute once" leases
     session:{id}:var:{name}                        stored.StoredVariable of a session
@@ -26,7 +27,8 @@ derived from a model is never read back for a model that computes something else
 metadata change (costs, tags, sizes) keeps it. The successive-halving run id hashes the same keys.
 The JSON values' layouts live in `stored.py` (one record per kind), catalog records in `records.py`.
 
-PURGE drops features, 1-NN summaries, results and SH state; never the catalog, history or leases.
+PURGE drops features, 1-NN summaries, results and SH state; never the catalog, the benchmark
+results (records of fine-tuning runs, like the catalog), history or leases.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ HISTORY = f"{PREFIX}history:"
 HISTORY_ENTRIES = f"{HISTORY}entry:"
 LEASES = f"{PREFIX}lease:"
 SESSIONS = f"{PREFIX}session:"
+BENCHMARK_RESULTS = f"{PREFIX}benchmark:"
 
 PURGE_PREFIXES: tuple[str, ...] = (FEATURES, NN_SUMMARIES, RESULTS, SH_STATES)
 """What PURGE drops: derived data only, never the catalog, the history or leases."""
@@ -232,6 +235,11 @@ def sh_run_id(
         "budget": budget,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def benchmark_result(run: str) -> str:
+    """One fine-tuning run of the table benchmark_results, by its run id."""
+    return _join(BENCHMARK_RESULTS, run)
 
 
 def history_seq() -> str:

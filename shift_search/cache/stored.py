@@ -76,6 +76,42 @@ class FinetuneScore(_Stored):
 
 
 @dataclass(frozen=True)
+class BenchmarkResult(_Stored):
+    """One fine-tuning run of the table `benchmark_results` (`keys.benchmark_result`): loaded
+    from a file in the SHiFT authors' CSV format (`shift register benchmark-results`), or written
+    by an executor after each fine-tune SHiFT runs itself. `run` identifies the run, so loading
+    the same run again adds nothing."""
+
+    run: str  # "<file stem>:<the file's run hash>" or "shift:<digest of the fine-tune's key>"
+    model: str  # a catalog name, or the id the file gives (a Hugging Face id)
+    dataset: str  # the training dataset's name (`glue/cola`, `cifar100`, a catalog name)
+    test_accuracy: float
+    label: str = "label"  # what the task predicts (clevr predicts counts or distances)
+    modality: str = ""  # text | image
+    category: str | None = None  # `modality/group` (`image/natural`): meta-learned similarity
+    train_slice: str = "all"  # the rows trained on (`:800`, `:80%`), "all" for every row
+    test_split: str = ""  # where test_accuracy was measured (a split, or a dataset name)
+    learning_rate: float | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    seconds: float | None = None  # wall-clock time of the run
+    train_accuracy: float | None = None
+    origin: str = ""  # the file loaded, or "shift" for SHiFT's own fine-tunes
+
+    @property
+    def setting(self) -> tuple[str, str, str, int | None, float | None, str]:
+        """The protocol the run followed on its task: runs of one setting are comparable."""
+        return (
+            self.dataset,
+            self.label,
+            self.train_slice,
+            self.epochs,
+            self.learning_rate,
+            self.test_split,
+        )
+
+
+@dataclass(frozen=True)
 class HalvingState(_Stored):
     """One successive-halving round of a run (`keys.sh_state`): who survived, who was out."""
 

@@ -1,7 +1,8 @@
 """Which keys each SHiFT service may write through PutValues and PutBlob.
 
 Stored results are written only by executors (features, 1-NN summaries, proxy and fine-tune
-results): a planner may write successive-halving state and session variables, nothing else.
+results, and the benchmark result of each fine-tune): a planner may write successive-halving
+state, session variables and benchmark results loaded by a writer, nothing else.
 A local caller (the private socket of `shift serve`, a plaintext internal port on loopback)
 is trusted; on an internal port with mutual TLS the caller is the service its client
 certificate names.
@@ -16,8 +17,8 @@ from shift_search.runtime.callers import Component, Local, Service, User, curren
 from shift_search.runtime.errors import PermissionDenied
 
 WRITABLE: Mapping[Component, tuple[str, ...]] = {
-    "executor": (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS),
-    "planner": (keys.SH_STATES, keys.SESSIONS),
+    "executor": (keys.FEATURES, keys.NN_SUMMARIES, keys.RESULTS, keys.BENCHMARK_RESULTS),
+    "planner": (keys.SH_STATES, keys.SESSIONS, keys.BENCHMARK_RESULTS),
 }
 
 

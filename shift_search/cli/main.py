@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
         serve,
         status,
         token_commands,
+        unregister,
     )
     from shift_search.cli.shell import command as shell
 
@@ -43,7 +44,18 @@ def _parser() -> argparse.ArgumentParser:
             parse_commands.add_arguments,
             parse_commands.run_fmt,
         ),
-        ("register", "add models or datasets to the catalog", register.add_arguments, register.run),
+        (
+            "register",
+            "add models, datasets or benchmark results to the catalog",
+            register.add_arguments,
+            register.run,
+        ),
+        (
+            "unregister",
+            "remove a model or dataset from the catalog",
+            unregister.add_arguments,
+            unregister.run,
+        ),
         (
             "status",
             "list the executors on the work queue and its length",

@@ -1,9 +1,14 @@
 """`shift register`: add models or datasets from the command line or a YAML file.
 
 Records travel as REGISTER statements through the QueryService, like any other change of the
-catalog: the server checks the caller's role (writer) and that files lie under its roots, and
-reads a dataset once to describe it (sizes, fingerprints, classes, text length), exactly as
-`REGISTER DATASET` in a script does; a dataset that cannot be read is refused there and then.
+catalog: the server checks the caller's role (writer) and that files lie under its roots, reads
+a dataset once to describe it (sizes, fingerprints, classes, text length) and loads a model once
+to profile it, exactly as `REGISTER DATASET` / `REGISTER MODEL` in a script do; what cannot be
+read or loaded is refused there and then.
+
+`shift register benchmark-results FILE` reads a CSV of fine-tuning runs here (the SHiFT
+authors' format, `planner/benchmark_csv.py`: a bad row stops it with its line and column) and
+sends the runs to the table benchmark_results (QueryService.AddBenchmarkResults).
 """
 
 from __future__ import annotations
@@ -15,11 +20,17 @@ from typing import Any
 
 import yaml
 
-from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.records import (
+    DATASET_FORMATS,
+    MODEL_SOURCES,
+    DatasetRecord,
+    ModelRecord,
+)
 from shift_search.cli.query import add_server_argument, client_of
 from shift_search.client import Client
 from shift_search.client.events import Message
 from shift_search.parser import ast, format_statement
+from shift_search.planner.benchmark_csv import read_benchmark_csv
 from shift_search.planner.registration import DATASET_ALIASES, MODEL_ALIASES
 from shift_search.runtime.errors import InvalidArgument
 
@@ -55,9 +66,13 @@ DATASET_COLUMNS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "kind", nargs="?", choices=("model", "dataset"), help="what to register (or use -f FILE)"
+        "kind",
+        nargs="?",
+        choices=("model", "dataset", "benchmark-results"),
+        help="what to register (or use -f FILE); benchmark-results loads fine-tuning runs "
+        "from a CSV in the SHiFT authors' format",
     )
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", help="the name (for benchmark-results: the CSV file)")
     parser.add_argument("-f", "--file", help="YAML file with `models:` and `datasets:` lists")
     parser.add_argument(
         "--set",
@@ -68,6 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_server_argument(parser)
 
+
+REQUIRED_FIELDS = {"model": ("source", "uri"), "dataset": ("uri", "format")}
+"""What `--set` must give (the catalog knows no default for them)."""
 
 FILE_FORMATS = frozenset({"csv", "jsonl", "parquet", "imagefolder", "numpy", "hf_disk"})
 """Dataset formats whose `uri` is a path (the others name a builtin dataset)."""
@@ -120,6 +138,14 @@ def record_from_fields(kind: str, name: str, fields: list[str]) -> ModelRecord |
         if not sep:
             raise InvalidArgument(f"--set {item!r}: expected FIELD=VALUE")
         values[key.strip()] = yaml.safe_load(value)  # numbers, booleans, null as YAML reads them
+    required = REQUIRED_FIELDS[kind]
+    missing = [f for f in required if f not in values]
+    if missing:
+        choices = ", ".join(MODEL_SOURCES if kind == "model" else DATASET_FORMATS)
+        hint = f" ({'source' if kind == 'model' else 'format'}: one of {choices})"
+        raise InvalidArgument(
+            f"{kind} {name!r}: give {' and '.join(f'--set {f}=…' for f in missing)}{hint}"
+        )
     try:
         return ModelRecord.from_dict(values) if kind == "model" else DatasetRecord.from_dict(values)
     except (TypeError, ValueError) as err:
@@ -163,7 +189,23 @@ def register_all(client: Client, records: list[ModelRecord | DatasetRecord]) -> 
     return [e.text for e in client.events(script, source="register") if isinstance(e, Message)]
 
 
+def register_benchmark_results(args: argparse.Namespace) -> int:
+    """Read the whole CSV here (any bad row stops everything, nothing is sent), then send it."""
+    if args.set:
+        raise InvalidArgument("benchmark-results takes a CSV file, not --set")
+    results = read_benchmark_csv(Path(args.name))
+    with client_of(args) as client:
+        added = client.add_benchmark_results(results, source=Path(args.name).name)
+    print(
+        f"benchmark results from {args.name}: {len(results):,} runs; {added.added:,} added, "
+        f"{added.replaced:,} replaced, {added.unchanged:,} already stored"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.kind == "benchmark-results" and args.name and not args.file:
+        return register_benchmark_results(args)
     if args.file:
         path = Path(args.file)
         try:
@@ -178,7 +220,9 @@ def run(args: argparse.Namespace) -> int:
         record = record_from_fields(args.kind, args.name, args.set)
         records = [with_absolute_paths(record, Path.cwd())]
     else:
-        raise SystemExit("shift register: give KIND NAME --set FIELD=VALUE…, or -f FILE")
+        raise SystemExit(
+            "shift register: give KIND NAME --set FIELD=VALUE…, benchmark-results FILE, or -f FILE"
+        )
     with client_of(args) as client:
         for note in register_all(client, records):
             print(note)

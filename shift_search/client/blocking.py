@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
 import grpc
 
+from shift_search.cache.benchmark_results import Added
+from shift_search.cache.stored import BenchmarkResult
 from shift_search.client import convert
 from shift_search.client.connection import CA, blocking_channel, tls_credentials
 from shift_search.client.events import Event
@@ -20,6 +22,9 @@ from shift_search.client.status import ServerStatus
 
 DEFAULT_SERVER = "localhost:50051"
 SERVER_ENV = "SHIFT_SERVER"
+RESULTS_PER_CALL = 5000
+"""Benchmark results per AddBenchmarkResults call: about 1 MB, under the public port's 4 MiB
+request limit."""
 
 
 def default_address() -> str:
@@ -111,6 +116,30 @@ class Client:
         except grpc.RpcError as err:
             raise convert.error_from_rpc(err, self.address) from None
         return convert.status_from_proto(response)
+
+    def add_benchmark_results(
+        self, results: Sequence[BenchmarkResult], *, source: str = ""
+    ) -> Added:
+        """Store fine-tuning runs in the table benchmark_results (the writer role), sent in
+        batches of `RESULTS_PER_CALL`, each stored all or none; a run already stored (the same
+        `run` id) is not added again. `shift register benchmark-results FILE` reads them from
+        a CSV (`planner.benchmark_csv.read_benchmark_csv`)."""
+        total = Added(0, 0, 0)
+        for start in range(0, len(results), RESULTS_PER_CALL):
+            batch = results[start : start + RESULTS_PER_CALL]
+            try:
+                response = self._stub.AddBenchmarkResults(
+                    convert.add_results_request(batch, source), timeout=self.timeout
+                )
+            except grpc.RpcError as err:
+                raise convert.error_from_rpc(err, self.address) from None
+            added = convert.added_from_proto(response)
+            total = Added(
+                total.added + added.added,
+                total.replaced + added.replaced,
+                total.unchanged + added.unchanged,
+            )
+        return total
 
     def close(self) -> None:
         self._channel.close()

@@ -10,6 +10,9 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from google.rpc import status_pb2
 
+from shift_search.cache.benchmark_results import Added
+from shift_search.cache.convert import benchmark_result_to_proto
+from shift_search.cache.stored import BenchmarkResult
 from shift_search.client.errors import ErrorLocation, ErrorPart, QueryError
 from shift_search.client.events import (
     Eliminated,
@@ -76,6 +79,18 @@ def status_from_proto(msg: query_pb2.GetStatusResponse) -> ServerStatus:
         for e in msg.executors
     )
     return ServerStatus(q.address, q.waiting, q.running, q.active_queries, executors)
+
+
+def add_results_request(
+    results: Sequence[BenchmarkResult], source: str
+) -> query_pb2.AddBenchmarkResultsRequest:
+    return query_pb2.AddBenchmarkResultsRequest(
+        results=[benchmark_result_to_proto(r) for r in results], source_name=source
+    )
+
+
+def added_from_proto(response: query_pb2.AddBenchmarkResultsResponse) -> Added:
+    return Added(response.added, response.replaced, response.unchanged)
 
 
 def plans_from_proto(response: query_pb2.ExplainResponse) -> list[Plan]:

@@ -48,10 +48,17 @@ class Column:
     pos: Pos = field(default=NO_POS, compare=False, repr=False)
 
 
+ColumnFunc: TypeAlias = Literal["avg", "sum", "min", "max", "count"]
+
+
 @dataclass(frozen=True, slots=True)
 class SelectItem:
+    """A column, or an aggregate of one over each GROUP BY group (`avg(test_accuracy)`;
+    `count(*)` has the column `*`)."""
+
     column: Column
     alias: str | None = None
+    aggregate: ColumnFunc | None = None
     pos: Pos = field(default=NO_POS, compare=False, repr=False)
 
 
@@ -217,7 +224,17 @@ class Aggregate:
     pos: Pos = field(default=NO_POS, compare=False, repr=False)
 
 
-OrderKey: TypeAlias = Column | ProxyOrdering | ProxyErr | Aggregate
+@dataclass(frozen=True, slots=True)
+class ColumnAggregate:
+    """`ORDER BY avg(test_accuracy)`, `count(*)`: a column aggregated over each GROUP BY group
+    (the column `*` for `count(*)`)."""
+
+    func: ColumnFunc
+    column: Column
+    pos: Pos = field(default=NO_POS, compare=False, repr=False)
+
+
+OrderKey: TypeAlias = Column | ProxyOrdering | ProxyErr | Aggregate | ColumnAggregate
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +307,7 @@ class Select:
     chunk: int | Auto | None = None
     budget: int | Auto | None = None
     wait: bool = False
+    group_by: tuple[Column, ...] = ()
     index: int = 0
     pos: Pos = field(default=NO_POS, compare=False, repr=False)
 

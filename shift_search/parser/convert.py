@@ -25,6 +25,13 @@ _AGGREGATES: dict[ast.AggregateFunc, int] = {
     "min": pb.AGGREGATE_FUNC_MIN,
     "max": pb.AGGREGATE_FUNC_MAX,
 }
+_COLUMN_FUNCS: dict[ast.ColumnFunc, int] = {
+    "avg": pb.COLUMN_FUNC_AVG,
+    "sum": pb.COLUMN_FUNC_SUM,
+    "min": pb.COLUMN_FUNC_MIN,
+    "max": pb.COLUMN_FUNC_MAX,
+    "count": pb.COLUMN_FUNC_COUNT,
+}
 _TEST_MODES: dict[ast.TestMode, int] = {
     "TASK": pb.TEST_MODE_TASK,
     "BENCHMARK": pb.TEST_MODE_BENCHMARK,
@@ -174,6 +181,13 @@ def _ordering(ordering: ast.Ordering) -> pb.Ordering:
                 pos=_pos(key.pos),
             )
             out.aggregate.CopyFrom(aggregate)
+        case ast.ColumnAggregate():
+            column_aggregate = pb.ColumnAggregate(
+                func=_COLUMN_FUNCS[key.func],  # type: ignore[arg-type]
+                column=_column(key.column),
+                pos=_pos(key.pos),
+            )
+            out.column_aggregate.CopyFrom(column_aggregate)
         case _:
             assert_never(key)
     return out
@@ -229,7 +243,12 @@ def select_to_proto(s: ast.Select) -> pb.Select:
         out.all_columns.CopyFrom(pb.AllColumns(pos=_pos(s.columns.pos)))
     else:
         items = [
-            pb.SelectItem(column=_column(i.column), alias=i.alias, pos=_pos(i.pos))
+            pb.SelectItem(
+                column=_column(i.column),
+                alias=i.alias,
+                pos=_pos(i.pos),
+                aggregate=_COLUMN_FUNCS[i.aggregate] if i.aggregate else 0,  # type: ignore[arg-type]
+            )
             for i in s.columns
         ]
         out.items.CopyFrom(pb.SelectItems(items=items))
@@ -251,6 +270,7 @@ def select_to_proto(s: ast.Select) -> pb.Select:
         out.chunk.CopyFrom(_amount(s.chunk))
     if s.budget is not None:
         out.budget.CopyFrom(_amount(s.budget))
+    out.group_by.extend(_column(c) for c in s.group_by)
     return out
 
 
@@ -465,6 +485,11 @@ def _ordering_from(message: pb.Ordering) -> ast.Ordering:
         case "aggregate":
             a = message.aggregate
             key = ast.Aggregate(_back(_AGGREGATES, a.func), _back(_METRICS, a.metric), _pos_of(a))
+        case "column_aggregate":
+            c = message.column_aggregate
+            key = ast.ColumnAggregate(
+                _back(_COLUMN_FUNCS, c.func), _column_from(c.column), _pos_of(c)
+            )
         case _:
             raise InvalidArgument(f"ordering without a key: {kind}")
     return ast.Ordering(key, message.descending, _pos_of(message))
@@ -515,7 +540,10 @@ def select_from_proto(m: pb.Select) -> ast.Select:
     if m.WhichOneof("columns") == "items":
         columns = tuple(
             ast.SelectItem(
-                _column_from(i.column), i.alias if i.HasField("alias") else None, _pos_of(i)
+                _column_from(i.column),
+                i.alias if i.HasField("alias") else None,
+                _column_func(i.aggregate),
+                _pos_of(i),
             )
             for i in m.items.items
         )
@@ -535,9 +563,17 @@ def select_from_proto(m: pb.Select) -> ast.Select:
         chunk=_amount_from(m.chunk) if m.HasField("chunk") else None,
         budget=_amount_from(m.budget) if m.HasField("budget") else None,
         wait=m.wait,
+        group_by=tuple(_column_from(c) for c in m.group_by),
         index=m.index,
         pos=_pos_of(m),
     )
+
+
+def _column_func(value: int) -> ast.ColumnFunc | None:
+    if not value:
+        return None
+    func: ast.ColumnFunc = _back(_COLUMN_FUNCS, value)
+    return func
 
 
 def _test_mode_from(value: int) -> ast.TestMode | None:

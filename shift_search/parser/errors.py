@@ -11,6 +11,7 @@ from shift_search.runtime.errors import PositionedError, SourcePosition
 # Keywords that only ever start a two-word phrase are shown as the phrase.
 _PHRASES = {
     "ORDER": "ORDER BY",
+    "GROUP": "GROUP BY",
     "TRAINED": "TRAINED ON",
     "TESTED": "TESTED ON",
     "CLASSIFIED": "CLASSIFIED BY",

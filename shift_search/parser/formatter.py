@@ -25,6 +25,7 @@ PROXY_SPELLINGS = {
     "logme": "LogME",
     "leep": "LEEP",
     "finetune": "FineTune",
+    "meta_learned": "MetaLearned",
 }
 
 # Binding strength: an operand weaker than its context is parenthesised.
@@ -130,6 +131,8 @@ def _select_lines(select: ast.Select, keyword: str) -> list[str]:
     lines = [f"{keyword} {_columns(select.columns)}", f"FROM {select.table.name}"]
     if select.where is not None:
         lines.append(f"WHERE {format_predicate(select.where)}")
+    if select.group_by:
+        lines.append("GROUP BY " + ", ".join(c.name for c in select.group_by))
     if select.order is not None:
         lines.append(f"ORDER BY {_ordering(select.order)}")
     if select.trained_on is not None:
@@ -157,7 +160,9 @@ def _columns(columns: ast.Columns) -> str:
     if isinstance(columns, ast.AllColumns):
         return "*"
     return ", ".join(
-        item.column.name + (f" AS {item.alias}" if item.alias else "") for item in columns
+        (f"{item.aggregate}({item.column.name})" if item.aggregate else item.column.name)
+        + (f" AS {item.alias}" if item.alias else "")
+        for item in columns
     )
 
 
@@ -173,6 +178,8 @@ def _ordering(ordering: ast.Ordering) -> str:
             text = key.metric
         case ast.Aggregate():
             text = f"{key.func}({key.metric})"
+        case ast.ColumnAggregate():
+            text = f"{key.func}({key.column.name})"
         case _:
             assert_never(key)
     return f"{text} {direction}"

@@ -11,15 +11,17 @@ word is a name, so `name`, `source`, `model` work as columns):
     primary    := select | NAME | "(" set_expr ")"
     select     := SELECT columns FROM NAME [WHERE or] {clause}
     rank       := RANK columns FROM NAME [WHERE or] {clause} BY STRING [WAIT]
-    columns    := "*" | ALL | NAME [AS NAME] {"," NAME [AS NAME]}
+    columns    := "*" | ALL | item {"," item}
+    item       := NAME ["(" (NAME | "*") ")"] [AS NAME]      -- a column, or avg(col), count(*)
     clause     := ORDER BY ordering | TRAINED ON datasets | TESTED ON [TASK | BENCHMARK] datasets
                 | CLASSIFIED BY proxies | LIMIT number | OTHER THAN NAME
                 | CHUNK (number | AUTO) | BUDGET (number | AUTO) | WAIT
+                | GROUP BY NAME {"," NAME}
     or         := and {OR and};  and := not {AND not};  not := {NOT} atom
     atom       := "(" or ")" | NAME op value | NAME [NOT] BETWEEN value AND value
                 | NAME [NOT] IN ("(" value {"," value} ")" | NAME) | NAME IS [NOT] NULL
                 | NAME [NOT] LIKE STRING | NAME
-    ordering   := (NAME ["(" [params | NAME] ")"] | STRING) [ASC | DESC]
+    ordering   := (NAME ["(" [params | NAME | "*"] ")"] | STRING) [ASC | DESC]
     proxies    := proxy | "[" proxy {"," proxy} "]";  proxy := (NAME | STRING) ["(" [params] ")"]
     params     := NAME "=" value {"," NAME "=" value}
     datasets   := name | mutation | "[" (name | mutation) {"," (name | mutation)} "]"
@@ -60,7 +62,10 @@ _STATEMENT = (
     "SELECT", "RANK", "LPAR", "NAME", "DECLARE", "REGISTER", "DROP", "EXPLAIN", "FINETUNE", "USE",
     "PRINT", "PURGE",
 )  # fmt: skip
-_CLAUSES = ("ORDER", "TRAINED", "TESTED", "CLASSIFIED", "LIMIT", "OTHER", "CHUNK", "BUDGET", "WAIT")
+_CLAUSES = (
+    "ORDER", "TRAINED", "TESTED", "CLASSIFIED", "LIMIT", "OTHER", "CHUNK", "BUDGET", "WAIT",
+    "GROUP",
+)  # fmt: skip
 
 _VEC_FORM = "SELECT vec FROM <datasets variable> WHERE probe = <models variable>"
 
@@ -365,7 +370,9 @@ class StatementReader(ExpressionReader):
         where = self._where()
         clauses = self._clauses()
         select = self._build_select(keyword, columns, table, where, clauses)
-        if isinstance(columns, tuple) and any(item.column.name == "vec" for item in columns):
+        if isinstance(columns, tuple) and any(
+            item.column.name == "vec" and item.aggregate is None for item in columns
+        ):
             return self._select_vec(select, clauses)
         return select
 
@@ -399,11 +406,45 @@ class StatementReader(ExpressionReader):
 
     def _select_item(self) -> ast.SelectItem:
         word = self._name()
-        column = ast.Column(names.column_name(word.text), _pos(word))
+        aggregate: ast.ColumnFunc | None = None
+        if self.tok.kind == "LPAR":  # avg(test_accuracy), count(*)
+            self._advance()
+            column = self._aggregated_column()
+            self._expect("RPAR")
+            aggregate = self._column_func(word, column)
+        else:
+            self._miss(("LPAR",))
+            column = ast.Column(names.column_name(word.text), _pos(word))
         alias = None
         if self._accept("AS"):
             alias = self._name().text
-        return ast.SelectItem(column, alias, column.pos)
+        return ast.SelectItem(column, alias, aggregate, _pos(word))
+
+    def _aggregated_column(self) -> ast.Column:
+        """The column in `avg(…)`, or `*`."""
+        tok = self.tok
+        if tok.kind == "STAR":
+            self._advance()
+            return ast.Column("*", _pos(tok))
+        if tok.word:
+            self._advance()
+            return ast.Column(names.column_name(tok.text), _pos(tok))
+        self._miss(("NAME", "STAR"))
+        raise self._error()
+
+    def _column_func(self, word: Token, column: ast.Column) -> ast.ColumnFunc:
+        """The aggregate `word(column)` names; a problem for an unknown one, or `*` with
+        anything but count."""
+        func = word.text.lower()
+        if func not in names.COLUMN_FUNCS:
+            known = ", ".join(names.COLUMN_FUNCS)
+            self._problem(
+                _pos(word), f"unknown aggregate `{shorten(word.text)}`; expected one of {known}"
+            )
+            return "count"
+        if column.name == "*" and func != "count":
+            self._problem(column.pos, f"`{func}(*)`: only count takes `*`; name a column")
+        return func  # type: ignore[return-value]
 
     def _from(self) -> ast.Table:
         self._expect("FROM")
@@ -436,7 +477,7 @@ class StatementReader(ExpressionReader):
         column is an error (no catalog table has one), not a plain SELECT."""
         assert isinstance(select.columns, tuple)
         found = len(self.problems)
-        vec = next(i for i in select.columns if i.column.name == "vec")
+        vec = next(i for i in select.columns if i.column.name == "vec" and i.aggregate is None)
         extra = [i for i in select.columns if i is not vec]
         where = select.where
         if extra:
@@ -540,6 +581,18 @@ class StatementReader(ExpressionReader):
     def _wait_clause(self) -> Clause:
         return Clause("WAIT", True, _pos(self._advance()))
 
+    def _group_clause(self) -> Clause:
+        keyword = self._advance()
+        self._expect("BY")
+        columns = [self._group_column()]
+        while self._accept("COMMA"):
+            columns.append(self._group_column())
+        return Clause("GROUP BY", tuple(columns), _pos(keyword))
+
+    def _group_column(self) -> ast.Column:
+        word = self._name()
+        return ast.Column(names.column_name(word.text), _pos(word))
+
     def _whole(self, lit: Lit, clause: str) -> int:
         if isinstance(lit.value, int) and not isinstance(lit.value, bool):
             return lit.value
@@ -594,22 +647,29 @@ class StatementReader(ExpressionReader):
             else:
                 self._miss(("OP_EQ",))
                 word = first
+        elif self.tok.kind == "STAR":  # count(*)
+            word = self._advance()
         else:
-            self._miss(("NAME",))
+            self._miss(("NAME", "STAR"))
         self._expect("RPAR")
         pos = _pos(name)
         if word is None:
             spec = ast.ProxySpec(names.proxy_name(name.text), params, name.text, pos)
             return ast.ProxyOrdering(spec, pos)
         func, metric = name.text.lower(), word.text.lower()
-        if func not in names.AGGREGATES or metric not in names.METRICS:
-            self._problem(
-                _pos(word),
-                "expected a parameter like `k=5` or an aggregate like `avg(err)`, "
-                f"not `{shorten(name.text)}({shorten(word.text)})`",
+        if func in names.AGGREGATES and metric in names.METRICS:
+            return ast.Aggregate(func, metric, pos)  # type: ignore[arg-type]
+        if func in names.COLUMN_FUNCS and (word.kind != "STAR" or func == "count"):
+            column = ast.Column(
+                "*" if word.kind == "STAR" else names.column_name(word.text), _pos(word)
             )
-            return ast.Aggregate("avg", "err", pos)
-        return ast.Aggregate(func, metric, pos)  # type: ignore[arg-type]
+            return ast.ColumnAggregate(func, column, pos)  # type: ignore[arg-type]
+        self._problem(
+            _pos(word),
+            "expected a parameter like `k=5` or an aggregate like `avg(err)`, "
+            f"not `{shorten(name.text)}({shorten(word.text)})`",
+        )
+        return ast.Aggregate("avg", "err", pos)
 
 
 _CLAUSE_FIELDS = {
@@ -621,6 +681,7 @@ _CLAUSE_FIELDS = {
     "CHUNK": "chunk",
     "BUDGET": "budget",
     "WAIT": "wait",
+    "GROUP BY": "group_by",
 }
 
 _Reader = Callable[[StatementReader], Any]
@@ -649,4 +710,5 @@ _CLAUSE_READERS: dict[str, _Reader] = {
     "CHUNK": StatementReader._amount_clause,
     "BUDGET": StatementReader._amount_clause,
     "WAIT": StatementReader._wait_clause,
+    "GROUP": StatementReader._group_clause,
 }

@@ -37,7 +37,7 @@ KEYWORDS = frozenset((
     "WAIT", "AND", "OR", "NOT", "BETWEEN", "IN", "IS", "LIKE", "TRUE", "FALSE", "NULL", "UNION",
     "INTERSECT", "EXCEPT", "CHANGE", "TO", "DECLARE", "REGISTER", "DATASET", "MODEL", "VALUES",
     "EXPLAIN", "JSON", "ANALYZE", "FINETUNE", "WITH", "USING", "RANK", "USE", "PRINT", "PURGE",
-    "DROP", "IF", "EXISTS",
+    "DROP", "IF", "EXISTS", "GROUP",
 ))
 # fmt: on
 _KEYWORD_OF = {k.lower(): k for k in KEYWORDS}

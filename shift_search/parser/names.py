@@ -41,6 +41,7 @@ PROXIES: dict[str, str] = {
     "logme": "logme",
     "leep": "leep",
     "finetune": "finetune",
+    "metalearned": "meta_learned",
 }
 
 PROXY_PARAMS: dict[str, str] = {
@@ -54,6 +55,8 @@ PROXY_PARAMS: dict[str, str] = {
 
 METRICS = ("err", "acc")
 AGGREGATES = ("avg", "sum", "min", "max")
+COLUMN_FUNCS = ("avg", "sum", "min", "max", "count")
+"""What a select item or an ORDER BY may aggregate a column by (over each GROUP BY group)."""
 
 _SQUASH = re.compile(r"[\s_\-]+")
 _NON_WORD = re.compile(r"\W+")

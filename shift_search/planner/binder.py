@@ -7,8 +7,8 @@ that was not (written to the cache directly) is a FailedPrecondition that says h
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, assert_never
 
@@ -19,14 +19,15 @@ from shift_search.cache.dataset_versions import (
     version_fingerprint,
 )
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
-from shift_search.parser import ast
-from shift_search.planner import predicates
+from shift_search.parser import ast, names
+from shift_search.planner import meta_learned, predicates
 from shift_search.planner.bound import (
     BoundBenchmark,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
+    BoundMetaLearned,
     BoundQuery,
     BoundRanking,
     BoundScorerRanking,
@@ -39,18 +40,21 @@ from shift_search.planner.bound import (
     SearchSpec,
 )
 from shift_search.planner.catalog import CatalogSnapshot
+from shift_search.planner.grouping import aggregated_columns, check_grouping, is_grouped
 from shift_search.planner.predicates import literal
 from shift_search.planner.session import Session
 from shift_search.planner.tables import (
+    BENCHMARK_COLUMNS,
     DATASET_COLUMNS,
     MODEL_COLUMNS,
     MODEL_TABLES,
+    benchmark_row,
     dataset_row,
     known_columns,
     model_row,
 )
-from shift_search.runtime.errors import FailedPrecondition, NotFound
-from shift_search.runtime.proxy_names import PROXY_NAMES
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from shift_search.runtime.proxy_names import FINETUNE, PROXY_NAMES
 from shift_search.runtime.scorer_names import closest_scorers, find_scorer, known_scorers
 from shift_search.runtime.task_similarity import TASK2VEC_PARAMS
 
@@ -85,11 +89,19 @@ class Binder:
 
     def _task_aware(
         self, select: ast.Select
-    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking:
+    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundMetaLearned:
+        group_by = [c.name for c in select.group_by]
+        if is_grouped(select.columns, group_by, None):
+            raise InvalidArgument(
+                "GROUP BY and aggregates apply to tables (models, datasets, benchmark_results), "
+                "not to a ranking by proxies"
+            )
         table = self.table(select.table)
         rows = self.filter(select, table)
         scan = Scan.of(select.table.name, table, rows)
         models = candidates(table, rows)
+        if (ordering := meta_ordering(select)) is not None:
+            return self._meta_learned(select, scan, models, ordering)
         proxies = proxies_of(select)
         if select.test_mode == "BENCHMARK":
             func, descending = aggregate_of(select)
@@ -162,6 +174,69 @@ class Binder:
             )
         return self.catalog.model(var.members[0])
 
+    def _meta_learned(
+        self,
+        select: ast.Select,
+        scan: Scan,
+        models: Sequence[ModelRecord],
+        ordering: ast.ProxySpec,
+    ) -> BoundMetaLearned:
+        """The shortlist, decided from the catalog snapshot: benchmark_results grouped into
+        benchmark datasets, the k most similar to the TESTED ON data, the candidates ranked on
+        them; the search is of the first `top`."""
+        options = MetaOptions.of(ordering)
+        if select.test_mode == "BENCHMARK":
+            raise InvalidArgument(
+                "MetaLearned ranks models for one task (TESTED ON a dataset); TESTED ON "
+                "BENCHMARK aggregates a proxy over several with ORDER BY avg(err)"
+            )
+        proxies = meta_proxies(select, options)
+        spec = self.search_spec(select, models, proxies)
+        settings = meta_learned.benchmark_settings(self.catalog.benchmark_results)
+        if not settings.accuracy:
+            raise FailedPrecondition(
+                "MetaLearned learns from the table benchmark_results, which holds no benchmark "
+                "dataset with two or more models: load fine-tuning runs with `shift register "
+                "benchmark-results FILE`, or fine-tune models (FINETUNE adds its runs)"
+            )
+        target = spec.test.record
+        category = meta_learned.target_category(target.tags, target.modality)
+        categories = {**settings.category, TARGET: category}
+        similarity = meta_learned.similarity_for(options.similarity, categories)
+        known = {m for accuracy in settings.accuracy.values() for m in accuracy}
+        names = meta_learned.benchmark_names(models, known)
+        order = [names.get(m.name, m.name) for m in models]
+        found = meta_learned.shortlist(settings.accuracy, similarity, TARGET, order, options.k)
+        if not found.neighbours:
+            raise FailedPrecondition(
+                f'no benchmark dataset in benchmark_results is similar to "{target.name}" '
+                f"(category {category!r}; theirs: {_listed(set(settings.category.values()))}); "
+                f'tag the dataset with a category, e.g. REGISTER DATASET "{target.name}" '
+                '(…, category) VALUES (…, "text/sentiment")'
+            )
+        if not found.ranked:
+            raise FailedPrecondition(
+                f"none of the {len(models)} candidate model(s) has fine-tuning results on the "
+                f"{len(found.neighbours)} most similar benchmark dataset(s) "
+                f"({_listed(n for n, _ in found.neighbours)}); benchmark_results names a "
+                "model by its catalog name, its hub_id tag or its uri"
+            )
+        by_benchmark_name = {names.get(m.name, m.name): m for m in models}
+        chosen = [by_benchmark_name[n] for n in found.models(options.top)]
+        return BoundMetaLearned(
+            select,
+            scan,
+            tuple(models),
+            replace(spec, models=chosen),
+            found,
+            options.k,
+            options.top,
+            options.similarity,
+            category,
+            len(settings.accuracy),
+            names,
+        )
+
     def search_spec(
         self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
     ) -> SearchSpec:
@@ -210,11 +285,33 @@ class Binder:
         out: list[ModelRecord] = []
         for item in names:
             if not item.quoted and self.session.has(item.name):
-                members = self.session.get(item.name).members
+                var = self.session.get(item.name)
+                found = [self.member_model(var.name, n) for n in var.members]
             else:
-                members = (item.name,)
-            out += [self.catalog.model(n) for n in members if n not in {m.name for m in out}]
+                found = [self.catalog.model(item.name)]
+            out += [m for m in found if m.name not in {o.name for o in out}]
         return out
+
+    def member_model(self, variable: str, name: str) -> ModelRecord:
+        """A model a variable holds; NotFound naming the variable when it is no longer
+        registered (dropped, or renamed, since the variable was declared)."""
+        try:
+            return self.catalog.model(name)
+        except NotFound:
+            raise NotFound(
+                f'variable {variable!r} holds model "{name}", which is no longer registered '
+                f"(dropped since {variable} was declared?); DECLARE {variable} again"
+            ) from None
+
+    def member_dataset(self, variable: str, name: str) -> DatasetRecord:
+        """A dataset a variable holds; NotFound naming the variable when it is gone."""
+        try:
+            return self.catalog.dataset(name)
+        except NotFound:
+            raise NotFound(
+                f'variable {variable!r} holds dataset "{name}", which is no longer registered '
+                f"(dropped since {variable} was declared?); DECLARE {variable} again"
+            ) from None
 
     # --- tables -------------------------------------------------------------------------------
 
@@ -222,11 +319,11 @@ class Binder:
         if self.session.has(table.name):
             var = self.session.get(table.name)
             if var.kind == "datasets":
-                records = [self.catalog.dataset(n) for n in var.members]
+                records = [self.member_dataset(var.name, n) for n in var.members]
                 return BoundTable(
                     "datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {}
                 )
-            models = [self.catalog.model(n) for n in var.members]
+            models = [self.member_model(var.name, n) for n in var.members]
             return self._models(models)
         name = table.name.lower()
         if name in MODEL_TABLES:
@@ -236,9 +333,8 @@ class Binder:
             records = list(self.catalog.datasets)
             return BoundTable("datasets", [dataset_row(r) for r in records], DATASET_COLUMNS, {})
         if name == "benchmark_results":
-            raise FailedPrecondition(
-                "table benchmark_results holds no stored fine-tune results yet"
-            )
+            rows = [benchmark_row(r) for r in self.catalog.benchmark_results]
+            return BoundTable("benchmark_results", rows, BENCHMARK_COLUMNS, {})
         known = [*MODEL_TABLES, "datasets", "readers", "benchmark_results", *self.session.variables]
         raise NotFound(f"unknown table or variable {table.name!r}", _closest(table.name, known))
 
@@ -270,7 +366,7 @@ class Binder:
             rows = [r for r in rows if predicates.matches(select.where, r, self.members)]
         if select.other_than:
             excluded = self.members(select.other_than)
-            rows = [r for r in rows if r["name"] not in excluded]
+            rows = [r for r in rows if r.get("name", r.get("model")) not in excluded]
         return rows
 
     # --- datasets -----------------------------------------------------------------------------
@@ -302,7 +398,7 @@ class Binder:
             var = self.session.get(name)
             if var.kind != "datasets":
                 raise FailedPrecondition(f"variable {name!r} holds models, not datasets")
-            return [described(self.catalog.dataset(n)) for n in var.members]
+            return [described(self.member_dataset(var.name, n)) for n in var.members]
         return [described(self.catalog.dataset(name))]
 
 
@@ -320,6 +416,83 @@ def described(record: DatasetRecord) -> DatasetRecord:
         "written to the catalog without being read. Register it through the SHiFT server, which "
         "reads it once: REGISTER DATASET in a query, or `shift register` with --server"
     )
+
+
+TARGET = "<the task>"
+"""The target's name among the benchmark datasets (no setting is named so)."""
+
+
+@dataclass(frozen=True)
+class MetaOptions:
+    """The parameters of MetaLearned(k=3, top=5, proxy="Linear", similarity="metadata")."""
+
+    k: int = meta_learned.DEFAULT_K
+    top: int = meta_learned.DEFAULT_TOP
+    proxy: str | None = None
+    similarity: meta_learned.SimilarityKind = "metadata"
+
+    @classmethod
+    def of(cls, spec: ast.ProxySpec) -> MetaOptions:
+        params = {k: literal(v) for k, v in spec.params}
+        unknown = sorted(set(params) - {"k", "top", "proxy", "similarity"})
+        if unknown:
+            raise InvalidArgument(
+                f"MetaLearned takes k, top, proxy and similarity, not {', '.join(unknown)}"
+            )
+        similarity = str(params.get("similarity", "metadata")).lower()
+        if similarity not in meta_learned.SIMILARITY_KINDS:
+            kinds = ", ".join(meta_learned.SIMILARITY_KINDS)
+            raise InvalidArgument(
+                f"MetaLearned: similarity {similarity!r}; expected one of {kinds}"
+            )
+        proxy = params.get("proxy")
+        return cls(
+            _positive(params, "k", meta_learned.DEFAULT_K),
+            _positive(params, "top", meta_learned.DEFAULT_TOP),
+            None if proxy is None else str(proxy),
+            similarity,
+        )
+
+
+def _positive(params: dict[str, Any], name: str, default: int) -> int:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"MetaLearned: {name} must be a whole number of at least 1")
+    return value
+
+
+def meta_ordering(select: ast.Select) -> ast.ProxySpec | None:
+    """The MetaLearned(…) of ORDER BY, if that is what the query orders by."""
+    key = select.order.key if select.order is not None else None
+    if isinstance(key, ast.ProxyOrdering) and key.proxy.name == meta_learned.ORDERING:
+        return key.proxy
+    return None
+
+
+def meta_proxies(select: ast.Select, options: MetaOptions) -> list[Proxy]:
+    """The proxy that ranks the shortlist: `proxy=` (a name), or CLASSIFIED BY (with
+    parameters), else Euclidean NN."""
+    if options.proxy is not None and select.classified_by:
+        raise InvalidArgument("MetaLearned: give the proxy as proxy=… or CLASSIFIED BY, not both")
+    if select.classified_by:
+        proxies = [Proxy.of(p) for p in select.classified_by]
+    else:
+        spelling = options.proxy or "Euclidean NN"
+        proxies = [Proxy(names.proxy_name(spelling), {}, spelling)]
+    for proxy in proxies:
+        bind_proxy(proxy.name, proxy.label)
+        if proxy.name == FINETUNE:
+            raise InvalidArgument(
+                "MetaLearned ranks its shortlist with a proxy on features; to fine-tune the "
+                "shortlist, DECLARE it and ORDER BY FineTune(…)"
+            )
+    return proxies
+
+
+def _listed(items: Iterable[str], most: int = 5) -> str:
+    ordered = sorted(items)
+    shown = ", ".join(ordered[:most])
+    return shown + (f" and {len(ordered) - most} more" if len(ordered) > most else "")
 
 
 def is_task_aware(select: ast.Select) -> bool:
@@ -351,7 +524,12 @@ def _check_rank_clauses(select: ast.Select) -> None:
 
 def check_metadata_columns(select: ast.Select, table: BoundTable, binder: Binder) -> None:
     """NotFound for a selected or ORDER BY column the table does not have (WHERE's columns are
-    checked by `Binder.filter`)."""
+    checked by `Binder.filter`); InvalidArgument for a grouping that cannot be answered."""
+    group_by = [c.name for c in select.group_by]
+    if is_grouped(select.columns, group_by, select.order):
+        binder.check_columns(aggregated_columns(select.columns, group_by, select.order), table)
+        check_grouping(select.columns, group_by, select.order)
+        return
     if isinstance(select.columns, tuple):
         binder.check_columns([item.column.name for item in select.columns], table)
     if select.order is not None and isinstance(select.order.key, ast.Column):

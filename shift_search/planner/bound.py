@@ -10,6 +10,7 @@ from typing import Any
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.parser import ast
+from shift_search.planner.meta_learned import Shortlist, SimilarityKind
 from shift_search.planner.predicates import literal
 from shift_search.runtime.scorer_names import ScorerInfo
 
@@ -20,7 +21,7 @@ Row = Mapping[str, Any]
 class BoundTable:
     """A table's rows and what they are."""
 
-    kind: str  # "models" | "datasets"
+    kind: str  # "models" | "datasets" | "benchmark_results"
     rows: list[dict[str, Any]]
     schema: tuple[str, ...]
     models: dict[str, ModelRecord]
@@ -144,6 +145,34 @@ class BoundFinetuneRanking:
 
 
 @dataclass(frozen=True)
+class BoundMetaLearned:
+    """ORDER BY MetaLearned(k, top, proxy, similarity): the candidates ranked by how they
+    fine-tuned on the k benchmark datasets most similar to the task (`shortlist`, from the
+    catalog snapshot's benchmark_results), then the first `top` searched with a proxy on the
+    task (`spec`, whose models are that shortlist)."""
+
+    select: ast.Select
+    scan: Scan
+    candidates: tuple[ModelRecord, ...]
+    spec: SearchSpec
+    shortlist: Shortlist
+    k: int
+    top: int
+    similarity: SimilarityKind
+    target_category: str
+    settings: int
+    """Benchmark datasets (settings) in benchmark_results the strategy chose among."""
+    benchmark_names: Mapping[str, str] = field(default_factory=dict)
+    """The benchmark model each candidate is known as there (catalog name → benchmark name)."""
+    profiled: frozenset[str] = frozenset()
+
+    def with_models(
+        self, models: Sequence[ModelRecord], profiled: frozenset[str]
+    ) -> BoundMetaLearned:
+        return replace(self, spec=replace(self.spec, models=list(models)), profiled=profiled)
+
+
+@dataclass(frozen=True)
 class BoundFinetune:
     """FINETUNE models WITH data USING params."""
 
@@ -206,11 +235,12 @@ BoundQuery = (
     | BoundRanking
     | BoundBenchmark
     | BoundFinetuneRanking
+    | BoundMetaLearned
     | BoundSetOperation
     | BoundVariable
     | BoundScorerRanking
     | BoundSimilarity
 )
 BoundStatement = BoundQuery | BoundFinetune
-GpuBound = BoundRanking | BoundBenchmark | BoundFinetuneRanking
+GpuBound = BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundMetaLearned
 """The bound queries that run on the executors and may need their models profiled."""

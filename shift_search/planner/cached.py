@@ -35,6 +35,7 @@ from shift_search.planner.bound import (
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
+    BoundMetaLearned,
     BoundRanking,
     BoundScorerRanking,
     BoundSetOperation,
@@ -88,7 +89,7 @@ def empty(spec: SearchSpec) -> Stored:
 def searches_of(bound: BoundStatement) -> list[SearchSpec]:
     """The task-aware searches a statement runs (a benchmark: one per pair)."""
     match bound:
-        case BoundRanking(spec=spec):
+        case BoundRanking(spec=spec) | BoundMetaLearned(spec=spec):
             return [spec]
         case BoundBenchmark(models=models, proxy=proxy, pairs=pairs):
             return [SearchSpec(models, train, test, [proxy], None, None) for train, test in pairs]

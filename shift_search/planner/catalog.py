@@ -1,4 +1,5 @@
-"""A snapshot of the catalog: every model and dataset as one statement sees them.
+"""A snapshot of the catalog: every model and dataset (and the rows of benchmark_results) as
+one statement sees them.
 
 Binding and planning read this snapshot only, so naming things has no side effects and a
 statement plans against one consistent view. Each kind is read from the cache service once, when
@@ -12,12 +13,14 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Protocol, TypeVar
 
+from shift_search.cache.benchmark_results import ValueStore, list_results
 from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.stored import BenchmarkResult
 from shift_search.runtime.errors import NotFound
 
 
-class CatalogSource(Protocol):
-    """What a snapshot is read from (the cache client has both methods)."""
+class CatalogSource(ValueStore, Protocol):
+    """What a snapshot is read from (the cache client has every method)."""
 
     def list_models(self) -> list[ModelRecord]: ...
 
@@ -33,8 +36,10 @@ class CatalogSnapshot:
         models: Sequence[ModelRecord] | None = None,
         datasets: Sequence[DatasetRecord] | None = None,
         source: CatalogSource | None = None,
+        benchmark_results: Sequence[BenchmarkResult] | None = None,
     ) -> None:
         self._given = (models, datasets)
+        self._results = benchmark_results
         self._source = source
 
     @classmethod
@@ -54,6 +59,13 @@ class CatalogSnapshot:
         if given is not None or self._source is None:
             return tuple(given or ())
         return tuple(self._source.list_datasets())
+
+    @cached_property
+    def benchmark_results(self) -> tuple[BenchmarkResult, ...]:
+        """The rows of benchmark_results, read when a statement first names the table."""
+        if self._results is not None or self._source is None:
+            return tuple(self._results or ())
+        return tuple(list_results(self._source))
 
     def models_of(self, modality: str | None) -> list[ModelRecord]:
         """Models of one modality (None: all), in catalog order."""

@@ -37,6 +37,8 @@ from shift_search.planner.physical import (
     HalvingRound,
     LoadModels,
     MetadataScan,
+    MetaLearned,
+    MetaShortlist,
     Plan,
     Profile,
     ProxyScore,
@@ -45,12 +47,14 @@ from shift_search.planner.physical import (
     ScorerPass,
     ScorerScore,
     SetOperation,
+    SimilarDatasets,
     SourcePredictions,
     Step,
     TaskEmbedding,
     Train,
     VariableRead,
 )
+from shift_search.planner.tables import NAME_COLUMN
 from shift_search.proto.v1 import query_pb2
 from shift_search.runtime.values import value_from_proto, value_to_proto
 
@@ -117,9 +121,10 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "role": step.role,
                 "rows": len(step.rows),
                 "total": step.total,
-                "names": [str(r["name"]) for r in step.rows],
+                "names": [str(r[NAME_COLUMN[step.kind]]) for r in step.rows],
                 "order_by": getattr(order, "name", None),
                 "limit": step.limit,
+                "group_by": list(step.group_by),
             }
         case Profile():
             return {"models": _names(step.models)}
@@ -188,6 +193,35 @@ def fields_of(step: Step) -> dict[str, Any]:
             }
         case ProxyScore():
             return {"proxy": step.proxy.label, "models": step.models, "test": step.test_samples}
+        case MetaLearned():
+            spec = step.spec
+            return {
+                "proxies": [p.label for p in spec.proxies],
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case SimilarDatasets():
+            return {
+                "target": step.target,
+                "category": step.category,
+                "similarity": step.similarity,
+                "k": step.k,
+                "benchmark_datasets": step.settings,
+                "neighbours": [name for name, _ in step.neighbours],
+                "similarities": [score for _, score in step.neighbours],
+            }
+        case MetaShortlist():
+            return {
+                "candidates": step.candidates,
+                "matched": step.matched,
+                "ranked": [name for name, _, _ in step.ranked],
+                "scores": [score for _, score, _ in step.ranked],
+                "top": step.top,
+                "chosen": list(step.chosen),
+            }
         case Benchmark():
             return {
                 "proxy": step.proxy.label,

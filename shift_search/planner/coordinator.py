@@ -12,15 +12,16 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import assert_never
 
 from shift_search.cache import keys
+from shift_search.cache.benchmark_results import Added, add_results, check_results
 from shift_search.cache.calls import CacheCalls
 from shift_search.cache.records import DatasetRecord, ModelRecord
-from shift_search.cache.stored import HalvingState, QueryLogEntry
+from shift_search.cache.stored import BenchmarkResult, HalvingState, QueryLogEntry
 from shift_search.parser import ast, format_statement
 from shift_search.planner import explain_script, physical, registration, task_aware
 from shift_search.planner.authorization import authorize_script
@@ -29,6 +30,7 @@ from shift_search.planner.bound import (
     BoundBenchmark,
     BoundFinetune,
     BoundFinetuneRanking,
+    BoundMetaLearned,
     BoundRanking,
     BoundScorerRanking,
     BoundSetOperation,
@@ -50,13 +52,15 @@ from shift_search.planner.execution import Context, execute_finetune, execute_qu
 from shift_search.planner.executors import Devices, ExecutorPool, QueueStatus
 from shift_search.planner.explain_text import render
 from shift_search.planner.measurements import Trace
+from shift_search.planner.model_registration import register_model
 from shift_search.planner.optimizer import CostModel, optimize
 from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult
+from shift_search.runtime.callers import Role, require
 from shift_search.runtime.daemon_threads import DaemonThreads
-from shift_search.runtime.errors import Cancelled, FailedPrecondition, ShiftError
+from shift_search.runtime.errors import Cancelled, FailedPrecondition, NotFound, ShiftError
 
 log = logging.getLogger("shift.planner")
 
@@ -128,6 +132,20 @@ class Coordinator:
 
     def _binder(self, session: Session) -> Binder:
         return Binder(CatalogSnapshot.read(self.cache), session)
+
+    def add_benchmark_results(self, results: Sequence[BenchmarkResult], origin: str) -> Added:
+        """Store fine-tuning runs in benchmark_results (writer role), all or none."""
+        require(Role.WRITER, "adding benchmark results")
+        check_results(results, origin)
+        added = add_results(self.cache, results)
+        log.info(
+            "benchmark results from %s: %d added, %d replaced, %d unchanged",
+            origin or "<request>",
+            added.added,
+            added.replaced,
+            added.unchanged,
+        )
+        return added
 
     def describe(
         self, record: DatasetRecord, cancelled: threading.Event | None = None
@@ -243,11 +261,13 @@ class Coordinator:
                 run.emit(Note(f'registered dataset "{record.name}"'))
                 return 0
             case ast.RegisterModel():
-                model = self.cache.register_model(registration.model_record(stmt))
-                run.emit(Note(f'registered model "{model.name}"'))
+                wanted = registration.model_record(stmt)
+                model, how = register_model(wanted, self.cache, self.executors, run.cancelled)
+                run.emit(Note(f'registered model "{model.name}" ({how})'))
                 return 0
             case ast.DropDataset() | ast.DropModel():
-                raise FailedPrecondition(f"{format_statement(stmt)}: DROP is not supported yet")
+                self._drop(stmt, run)
+                return 0
             case ast.Explain(mode=mode, query=query):
                 return self._explain(mode, query, run)
             case ast.Finetune():
@@ -266,6 +286,33 @@ class Coordinator:
                 return 0
             case _:
                 assert_never(stmt)
+
+    def _drop(self, stmt: ast.DropDataset | ast.DropModel, run: Run) -> None:
+        """Unregister a model or dataset: its catalog entry goes; what was derived from it
+        (features, results, benchmark results) stays, keyed by content, until PURGE or
+        eviction, so registering the same model or data again finds it."""
+        snapshot = CatalogSnapshot.read(self.cache)
+        noun = "model" if isinstance(stmt, ast.DropModel) else "dataset"
+        try:
+            record = snapshot.model(stmt.name) if noun == "model" else snapshot.dataset(stmt.name)
+        except NotFound:
+            if not stmt.if_exists:
+                raise
+            run.emit(Note(f'no {noun} "{stmt.name}": nothing dropped (IF EXISTS)'))
+            return
+        deleted = (
+            self.cache.delete_model(record.name)
+            if noun == "model"
+            else self.cache.delete_dataset(record.name)
+        )
+        if not deleted and not stmt.if_exists:  # dropped by someone else meanwhile
+            raise NotFound(f'unknown {noun} "{stmt.name}"')
+        run.emit(
+            Note(
+                f'dropped {noun} "{record.name}" (its cached features and results stay until '
+                "PURGE or eviction)"
+            )
+        )
 
     def _show(self, result: QueryResult, run: Run, title: str) -> None:
         run.emit(Table(title, result.columns, result.rows, result.remaining_tasks))
@@ -422,7 +469,7 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
     by_name = {m.name: m for m in measured}
     names = frozenset(by_name)
     match bound:
-        case BoundRanking() | BoundFinetuneRanking():
+        case BoundRanking() | BoundFinetuneRanking() | BoundMetaLearned():
             models = [by_name.get(m.name, m) for m in bound.spec.models]
             return bound.with_models(models, names & {m.name for m in models})
         case BoundBenchmark():
@@ -461,6 +508,7 @@ def _runs_on_executors(plan: physical.Plan) -> bool:
     """Whether a plan has work for the executors (not only metadata)."""
     work = (
         physical.Rank
+        | physical.MetaLearned
         | physical.Benchmark
         | physical.FinetuneHalving
         | physical.Finetune

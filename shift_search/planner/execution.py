@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,8 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
             return result
         case physical.Rank():
             return _rank(step, ctx)
+        case physical.MetaLearned():
+            return _meta_learned(step, ctx)
         case physical.Benchmark():
             return _benchmark(step, ctx)
         case physical.FinetuneHalving():
@@ -100,7 +102,9 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
 def _metadata(step: physical.MetadataScan, ctx: Context) -> QueryResult:
     ctx.trace.ran(step)
     started = time.perf_counter()
-    result = metadata_select(step.kind, step.rows, step.ordering, step.limit, step.columns)
+    result = metadata_select(
+        step.kind, step.rows, step.ordering, step.limit, step.columns, step.group_by
+    )
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(step.rows))
     return result
 
@@ -125,6 +129,31 @@ def _rank(step: physical.Rank, ctx: Context) -> QueryResult:
     answered = all(s.cached for s in searches)  # every result read from the plan: no executor
     _await(search.run_here() if answered else search.start(), step.wait, ctx)
     result = _ranking_result(step, search, scan)
+    ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
+    return result
+
+
+def _meta_learned(step: physical.MetaLearned, ctx: Context) -> QueryResult:
+    """The similar datasets and the shortlist were decided with the plan (they are read, not
+    computed); the shortlist's search runs as a ranking's."""
+    started = time.perf_counter()
+    ctx.trace.ran(step)
+    scan = _candidates(step, ctx)
+    scores: dict[str, float] = {}
+    for child in step.children:
+        if isinstance(child, physical.SimilarDatasets):
+            ctx.trace.ran(child)
+            ctx.trace.add(child, rows=len(child.neighbours))
+        elif isinstance(child, physical.MetaShortlist):
+            ctx.trace.ran(child)
+            ctx.trace.add(child, rows=len(child.chosen))
+            scores = {name: score for name, score, _ in child.ranked}
+    searches = [c for c in step.children if isinstance(c, physical.FullPass | physical.Halving)]
+    spec = step.spec
+    search = Search(spec, ctx.pool, searches, ctx.emit, ctx.state_writer(spec), ctx.trace)
+    answered = all(s.cached for s in searches)
+    _await(search.run_here() if answered else search.start(), step.wait, ctx)
+    result = _ranking_result(step, search, scan, ("meta_score", scores))
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
     return result
 
@@ -173,9 +202,13 @@ def _await(work: Work, wait: bool, ctx: Context) -> None:
 
 
 def _ranking_result(
-    step: physical.Rank, search: Search, scan: physical.MetadataScan
+    step: physical.Rank | physical.MetaLearned,
+    search: Search,
+    scan: physical.MetadataScan,
+    extra: tuple[str, Mapping[str, Any]] | None = None,
 ) -> QueryResult:
-    """Rows grouped per proxy, best first, cut to LIMIT; unfinished models are left out."""
+    """Rows grouped per proxy, best first, cut to LIMIT; unfinished models are left out.
+    `extra`: one more column, by model name (a meta-learned ranking's benchmark score)."""
     spec = step.spec
     sources, headers = output_columns(step.columns, "models")
     rows_by_name: dict[str, Any] = {r["name"]: r for r in scan.rows}
@@ -188,13 +221,14 @@ def _ranking_result(
             order = order[: step.limit]
         for name in order:
             row = rows_by_name[name]
-            rows.append((*[row.get(c) for c in sources], proxy.label, scores[name]))
+            more = (extra[1].get(name),) if extra else ()
+            rows.append((*[row.get(c) for c in sources], proxy.label, scores[name], *more))
             if proxy is spec.proxies[0]:
                 names.append(name)
     return QueryResult(
         "models",
         tuple(names),
-        (*headers, "proxy", "error"),
+        (*headers, "proxy", "error", *((extra[0],) if extra else ())),
         tuple(rows),
         0 if search.done.is_set() else max(1, search.ranking.remaining),
     )

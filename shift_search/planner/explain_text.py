@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from shift_search.planner.grouping import is_grouped
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     Aggregate,
@@ -24,6 +25,8 @@ from shift_search.planner.physical import (
     HalvingRound,
     LoadModels,
     MetadataScan,
+    MetaLearned,
+    MetaShortlist,
     Plan,
     Profile,
     ProxyScore,
@@ -32,6 +35,7 @@ from shift_search.planner.physical import (
     ScorerPass,
     ScorerScore,
     SetOperation,
+    SimilarDatasets,
     SourcePredictions,
     Step,
     TaskEmbedding,
@@ -45,9 +49,18 @@ from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
 def describe(step: Step) -> tuple[str, str]:
     """A step's name and what it does, in a line."""
     match step:
+        case MetadataScan(role="query") if step.group_by or is_grouped(
+            step.columns, step.group_by, step.ordering
+        ):
+            by = f" by {', '.join(step.group_by)}" if step.group_by else ""
+            return f"group{by}", (
+                f"{len(step.rows)} of {step.total} {step.kind.replace('_', ' ')} rows, "
+                "aggregated per group; no GPU work"
+            )
         case MetadataScan(role="query"):
             name = "rank by metadata" if step.ordering else "restrict by metadata"
-            return name, f"{len(step.rows)} of {step.total} {step.kind}; no GPU work"
+            what = step.kind.replace("_", " ")
+            return name, f"{len(step.rows)} of {step.total} {what}; no GPU work"
         case MetadataScan():
             return (
                 f"scan {step.table}",
@@ -107,6 +120,28 @@ def describe(step: Step) -> tuple[str, str]:
             )
         case ProxyScore():
             return "proxy", f"{step.models} models × {step.test_samples:,} test samples"
+        case MetaLearned():
+            labels = ", ".join(p.label for p in step.spec.proxies)
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "meta-learned", (
+                f"the {len(step.spec.models)} model(s) that fine-tuned best on similar benchmark "
+                f"datasets, ranked by {labels}, lowest first{limit}"
+            )
+        case SimilarDatasets():
+            shown = ", ".join(f"{n} ({s:g})" for n, s in step.neighbours[:3])
+            more = len(step.neighbours) - 3
+            return "similar datasets", (
+                f"{len(step.neighbours)} of {step.settings} benchmark datasets by {step.similarity}"
+                f" similarity to {step.target} ({step.category}), k={step.k} with ties: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + "; no GPU work"
+            )
+        case MetaShortlist():
+            return "shortlist", (
+                f"{step.matched} of {step.candidates} candidates in benchmark_results, "
+                f"{len(step.ranked)} tuned on those datasets; top {step.top} by mean percentile "
+                f"rank: {', '.join(step.chosen)}; no GPU work"
+            )
         case Benchmark():
             return "benchmark", (
                 f"{step.proxy.label} on {len(step.pairs)} pairs, {step.func}(err) per model"
@@ -176,7 +211,15 @@ def describe(step: Step) -> tuple[str, str]:
 def shows_cached(step: Step) -> bool:
     """Whether to say "cached": the step holds work the cache answers (catalog reads and
     aggregates hold none)."""
-    plain = MetadataScan | Aggregate | SetOperation | VariableRead | DistanceMatrix
+    plain = (
+        MetadataScan
+        | Aggregate
+        | SetOperation
+        | VariableRead
+        | DistanceMatrix
+        | SimilarDatasets
+        | MetaShortlist
+    )
     return step.cached and any(not isinstance(s, plain) for s in walk(step))
 
 

@@ -7,6 +7,8 @@ instead of computing, whether models need profiling — and prices every step:
 - task-aware ranking: the candidate scan, then per proxy a full pass (a cache lookup for the
   results the cache holds, then the tasks' cost lines) or successive halving (the test set's
   features, then the rounds, each with its slice and its share of the budget);
+- meta-learned: the candidate scan, the similar benchmark datasets and the shortlist (both
+  from the catalog snapshot, free), then the shortlist's search as a ranking's;
 - BENCHMARK: a full pass per (train, test) pair, then the aggregate;
 - ORDER BY FineTune: successive halving over fine-tuning epochs;
 - FINETUNE: one fine-tuning task per model;
@@ -33,6 +35,7 @@ from shift_search.planner.bound import (
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
+    BoundMetaLearned,
     BoundRanking,
     BoundScorerRanking,
     BoundSetOperation,
@@ -52,6 +55,7 @@ from shift_search.planner.finetune_cost import (
     halving_steps,
     survivors,
 )
+from shift_search.planner.grouping import is_grouped
 from shift_search.planner.halving import proportional_slices
 from shift_search.planner.model_costs import (
     DEFAULT_INFER_SECONDS,
@@ -78,11 +82,14 @@ from shift_search.planner.physical import (
     HalvingRound,
     LoadModels,
     MetadataScan,
+    MetaLearned,
+    MetaShortlist,
     Plan,
     Profile,
     ProxyScore,
     Rank,
     SetOperation,
+    SimilarDatasets,
     Step,
     Train,
     VariableRead,
@@ -117,6 +124,8 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
             return _metadata(bound)
         case BoundRanking():
             return _ranking(bound, stored, costs)
+        case BoundMetaLearned():
+            return _meta_learned(bound, stored, costs)
         case BoundBenchmark():
             return _benchmark(bound, stored, costs)
         case BoundFinetuneRanking():
@@ -157,15 +166,28 @@ def _metadata(bound: BoundMetadata) -> Plan:
     select, scan = bound.select, bound.scan
     step = _scan(scan, "query")
     step = dataclasses.replace(
-        step, ordering=select.order, limit=select.limit, columns=select.columns
+        step,
+        ordering=select.order,
+        limit=select.limit,
+        columns=select.columns,
+        group_by=tuple(c.name for c in select.group_by),
     )
-    return Plan("task_agnostic" if select.order else "restrict", (step,))
+    grouped = is_grouped(select.columns, step.group_by, select.order)
+    strategy = "group" if grouped else "task_agnostic" if select.order else "restrict"
+    return Plan(strategy, (step,))
+
+
+_SCAN_KINDS: dict[str, Literal["models", "datasets", "benchmark_results"]] = {
+    "models": "models",
+    "datasets": "datasets",
+    "benchmark_results": "benchmark_results",
+}
 
 
 def _scan(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
     return MetadataScan(
         table=scan.table,
-        kind="datasets" if scan.kind == "datasets" else "models",
+        kind=_SCAN_KINDS.get(scan.kind, "models"),
         total=scan.total,
         rows=scan.rows,
         role=role,
@@ -220,6 +242,64 @@ def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
     profile = _profile(spec.models, bound.profiled, priced.seconds, costs)
     rank = container(dataclasses.replace(rank, children=(scan, *profile, *searches)))
     return Plan("task_aware", (rank,), tuple(decisions.items()))
+
+
+def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel) -> Plan:
+    """The similar datasets and the shortlist (decided at binding from the catalog snapshot,
+    free), then the shortlist searched like a ranking's candidates."""
+    spec, found = bound.spec, bound.shortlist
+    similar = SimilarDatasets(
+        target=spec.test.label,
+        category=bound.target_category,
+        similarity=bound.similarity,
+        k=bound.k,
+        settings=bound.settings,
+        neighbours=found.neighbours,
+        cached=True,
+    )
+    chosen = tuple(m.name for m in spec.models)
+    shortlist = MetaShortlist(
+        candidates=len(bound.candidates),
+        matched=len(bound.benchmark_names),
+        ranked=found.ranked,
+        top=bound.top,
+        chosen=chosen,
+        cached=True,
+    )
+    st = stored.of(spec)
+    priced, searches = search_plan(spec, costs, st)
+    decision = priced.decision
+    profile = _profile(spec.models, bound.profiled, priced.seconds, costs)
+    root = MetaLearned(
+        spec=spec,
+        limit=bound.select.limit,
+        columns=bound.select.columns,
+        wait=bound.select.wait,
+        children=(_scan(bound.scan, "candidates"), similar, shortlist, *profile, *searches),
+    )
+    neighbours = ", ".join(f"{n} ({s:g})" for n, s in found.neighbours[:5])
+    more = len(found.neighbours) - 5
+    decisions = {
+        "models": str(len(bound.candidates)),
+        "benchmark": f"{bound.settings} benchmark datasets in benchmark_results",
+        "similarity": f"{bound.similarity}: category {bound.target_category!r} of "
+        f"{spec.test.label}",
+        "similar_datasets": neighbours + (f" and {more} more" if more > 0 else ""),
+        "shortlist": f"{', '.join(chosen)} (top {bound.top} of {len(found.ranked)} tuned there)",
+        "proxies": ", ".join(p.label for p in spec.proxies),
+        "trained_on": f"{spec.train.label} ({spec.train.size:,} samples)",
+        "tested_on": f"{spec.test.label} ({spec.test.size:,} samples)",
+        "devices": str(costs.devices),
+        "successive_halving": str(decision.use_sh).lower(),
+        "chunk": str(decision.chunk) if decision.use_sh else "-",
+        "budget": str(decision.budget) if decision.use_sh else "-",
+        "reason": decision.reason,
+        "costs": cost_source(spec.models),
+    }
+    cached = st.summary(decision.schedule.samples[0] if decision.schedule else spec.train.size)
+    if cached:
+        decisions["cached"] = cached
+    return Plan("meta_learned", (container(root),), tuple(decisions.items()))
 
 
 def search_plan(

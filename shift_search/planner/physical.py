@@ -65,13 +65,14 @@ class MetadataScan(StepBase):
     a whole metadata query (restrict, or rank by a column), or a ranking's candidates."""
 
     table: str
-    kind: Literal["models", "datasets"]
+    kind: Literal["models", "datasets", "benchmark_results"]
     total: int
     rows: tuple[Mapping[str, Any], ...]
     role: Literal["query", "candidates"] = "query"
     ordering: ast.Ordering | None = None
     limit: int | None = None
     columns: ast.Columns = field(default_factory=ast.AllColumns)
+    group_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +200,49 @@ class ProxyScore(StepBase):
     models: int
     test_samples: int
     in_round: bool = False
+
+
+# --- meta-learned --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetaLearned(StepBase):
+    """ORDER BY MetaLearned: the candidates, the benchmark datasets most similar to the task,
+    the shortlist of the candidates that fine-tuned best there, then the shortlist ranked by a
+    proxy on the task (children: the candidate scan, the similar datasets, the shortlist,
+    profiling if needed, one search per proxy)."""
+
+    spec: SearchSpec
+    """The search of the shortlist: its models are the shortlisted candidates."""
+    limit: int | None
+    columns: ast.Columns
+    wait: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimilarDatasets(StepBase):
+    """The benchmark datasets of benchmark_results most similar to the task (from the catalog
+    snapshot; no GPU work): (benchmark dataset, similarity), most similar first."""
+
+    target: str
+    category: str
+    similarity: str
+    k: int
+    settings: int
+    neighbours: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetaShortlist(StepBase):
+    """The candidates ranked by their mean percentile rank on the similar datasets, cut to
+    `top` (no GPU work): (candidate, score, datasets it was tuned on), best first."""
+
+    candidates: int
+    matched: int
+    """Candidates benchmark_results knows (by name, hub_id tag or uri)."""
+    ranked: tuple[tuple[str, float, int], ...]
+    top: int
+    chosen: tuple[str, ...]
 
 
 # --- benchmark and fine-tuning -------------------------------------------------------------
@@ -394,6 +438,9 @@ Step = (
     | LoadModels
     | ExtractFeatures
     | ProxyScore
+    | MetaLearned
+    | SimilarDatasets
+    | MetaShortlist
     | Benchmark
     | Aggregate
     | FinetuneHalving

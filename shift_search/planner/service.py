@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import grpc
 
+from shift_search.cache.convert import benchmark_result_from_proto
 from shift_search.planner.convert import event_to_proto, plan_to_proto, status_to_proto
 from shift_search.planner.coordinator import Coordinator
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
@@ -39,6 +40,15 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
     ) -> query_pb2.ExplainResponse:
         plans = self.coordinator.explain(request.script, request.session_id)
         return query_pb2.ExplainResponse(plans=[plan_to_proto(p) for p in plans])
+
+    def AddBenchmarkResults(
+        self, request: query_pb2.AddBenchmarkResultsRequest, context: grpc.ServicerContext
+    ) -> query_pb2.AddBenchmarkResultsResponse:
+        results = [benchmark_result_from_proto(r) for r in request.results]
+        added = self.coordinator.add_benchmark_results(results, request.source_name)
+        return query_pb2.AddBenchmarkResultsResponse(
+            added=added.added, replaced=added.replaced, unchanged=added.unchanged
+        )
 
 
 def registration(coordinator: Coordinator) -> Registration:

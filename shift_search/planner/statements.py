@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shift_search.parser import ast
-from shift_search.planner.tables import DATASET_STAR, MODEL_STAR
+from shift_search.planner.grouping import grouped_rows, is_grouped
+from shift_search.planner.tables import NAME_COLUMN, STAR
 
 Cell = Any
 
@@ -17,7 +18,7 @@ Cell = Any
 class QueryResult:
     """What a query produced: the names it selected (in order) and the table shown."""
 
-    kind: str  # "models" | "datasets"
+    kind: str  # "models" | "datasets" | "benchmark_results"
     names: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
@@ -28,7 +29,7 @@ def output_columns(columns: ast.Columns, kind: str) -> tuple[list[str], list[str
     """(source column, header) pairs for SELECT's column list."""
     match columns:
         case ast.AllColumns():
-            star = list(MODEL_STAR if kind == "models" else DATASET_STAR)
+            star = list(STAR.get(kind, STAR["models"]))
             return star, star
         case _:
             sources = [item.column.name for item in columns]
@@ -41,7 +42,7 @@ def sort_rows(
 ) -> list[Mapping[str, Any]]:
     """Order by a metadata column; NULLs last whatever the direction."""
     if ordering is None or not isinstance(ordering.key, ast.Column):
-        return sorted(rows, key=lambda r: str(r.get("name")))
+        return sorted(rows, key=lambda r: str(r.get("name", r.get("model"))))
     column = ordering.key.name
 
     def key(row: Mapping[str, Any]) -> tuple[int, Any]:
@@ -62,15 +63,24 @@ def metadata_select(
     ordering: ast.Ordering | None,
     limit: int | None,
     columns: ast.Columns,
+    group_by: Sequence[str] = (),
 ) -> QueryResult:
-    """Restrict and rank by metadata: no GPU work."""
+    """Restrict, rank by metadata, or group (`grouping`): no GPU work. A grouped result is
+    named by its first GROUP BY column."""
+    if is_grouped(columns, group_by, ordering):
+        assert isinstance(columns, tuple)  # the binder refused SELECT * with grouping
+        headers, cells = grouped_rows(rows, columns, group_by, ordering, limit)
+        first = next((i for i, c in enumerate(columns) if c.column.name in group_by[:1]), None)
+        names = tuple(str(row[first]) for row in cells) if first is not None else ()
+        return QueryResult(kind, names, tuple(headers), tuple(cells))
     ordered = sort_rows(list(rows), ordering)
     if limit is not None:
         ordered = ordered[:limit]
     sources, headers = output_columns(columns, kind)
+    name = NAME_COLUMN.get(kind, "name")
     return QueryResult(
         kind,
-        tuple(str(r["name"]) for r in ordered),
+        tuple(str(r[name]) for r in ordered),
         tuple(headers),
         tuple(tuple(r.get(c) for c in sources) for r in ordered),
     )

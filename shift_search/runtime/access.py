@@ -49,6 +49,7 @@ PUBLIC_METHODS: Mapping[str, Role] = {
     "/shift.v1.QueryService/Execute": Role.READER,  # and per statement, in the planner
     "/shift.v1.QueryService/Explain": Role.READER,
     "/shift.v1.QueryService/GetStatus": Role.READER,  # executors and the queue's length
+    "/shift.v1.QueryService/AddBenchmarkResults": Role.WRITER,
     "/shift.v1.ParserService/Parse": Role.READER,
     "/shift.v1.ParserService/Format": Role.READER,
 }

@@ -1,6 +1,7 @@
-"""The replay of no-forward-pass strategies: the pure strategy functions, the records' reading,
-and `python -m bench.replay --quick` (on the authors' runs when shared/data has them, and on a
-small CSV in their format always)."""
+"""The replay of no-forward-pass strategies: its scoring functions, the records' reading, and
+`python -m bench.replay --quick` (on the authors' runs when shared/data has them, and on a small
+CSV in their format always). The meta-learned strategy it replays is the planner's
+(tests/planner/test_meta_learned.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import csv
 import itertools
 import statistics
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.replay import strategies as st
 from bench.replay.command import main, successive_halving
 from bench.replay.records import model_sizes, read_runs, settings, shared_data, size_from_name
+from shift_search.planner import meta_learned as ml
 
 ACCURACY = {"a": 0.9, "b": 0.8, "c": 0.8, "d": 0.5}
 
@@ -26,36 +29,11 @@ def test_expected_random_regret_is_exact() -> None:
     assert st.expected_random_regret(ACCURACY, 9) == pytest.approx(0.0)
 
 
-def test_percentile_ranks_share_ties() -> None:
-    assert st.percentile_ranks(ACCURACY) == {"a": 1.0, "b": 0.5, "c": 0.5, "d": 0.0}
-
-
 def test_ties_on_the_prior_average_the_regret() -> None:
     prior = {"a": 3.0, "d": 3.0, "b": 1.0}
     ranking = st.task_agnostic_ranking(list(ACCURACY), prior)
     assert ranking == ["a", "d", "b"]  # c has no prior: left out
     assert st.expected_regret_of_ties(ACCURACY, ranking, prior) == pytest.approx(20.0)
-
-
-def test_meta_learned_ranking_reads_only_the_similar_datasets() -> None:
-    benchmark = {
-        "near": {"a": 0.2, "b": 0.9, "c": 0.5},
-        "far": {"a": 0.9, "b": 0.1, "c": 0.5},
-    }
-    similarity = st.metadata_similarity({"target": "v/nat", "near": "v/nat", "far": "v/str"})
-    near = st.most_similar_datasets("target", list(benchmark), similarity, 1)
-    assert near == ["near"]
-    assert st.meta_learned_ranking(benchmark, near, ["a", "b", "c", "z"]) == ["b", "c", "a", "z"]
-    prior = st.benchmark_mean_prior(benchmark, exclude=["far"])
-    assert max(prior, key=prior.__getitem__) == "b"
-
-
-def test_probe_similarity_is_the_rank_correlation_over_the_probes() -> None:
-    benchmark = {"same": {"a": 1, "b": 2, "c": 3}, "reverse": {"a": 3, "b": 2, "c": 1}}
-    similarity = st.probe_similarity(benchmark, {"a": 0.1, "b": 0.2, "c": 0.3})
-    assert similarity("t", "same") == pytest.approx(1.0)
-    assert similarity("t", "reverse") == pytest.approx(-1.0)
-    assert st.probe_similarity(benchmark, {"a": 0.1})("t", "same") == -1.0  # too few shared
 
 
 def test_successive_halving_promotes_the_best_of_the_first_rung() -> None:
@@ -133,3 +111,26 @@ def test_quick_replay_on_the_authors_runs() -> None:
     assert result["runs"] == 9629 and result["models"] == {"text": 171, "vision": 292}
     assert result["datasets_replayed"] == 8
     assert len(settings(read_runs(shared_data() / "ftrecords.csv"))) >= 50
+
+
+def test_the_replay_scores_the_planners_shortlist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """meta-metadata's regrets are those of the planner's `ORDER BY MetaLearned` shortlist."""
+    picked: dict[str, list[str]] = {}
+    planner_shortlist = ml.shortlist
+
+    def spy(*args: Any, **kwargs: Any) -> ml.Shortlist:
+        found = planner_shortlist(*args, **kwargs)
+        if found.neighbours:
+            picked[args[2]] = found.models(3)
+        return found
+
+    monkeypatch.setattr(ml, "shortlist", spy)
+    records = write_records(tmp_path / "ftrecords.csv")
+    result = main(["--quick", "--records", str(records), "--out", str(tmp_path / "out")])
+    accuracy = {s.name: s.accuracy for s in settings(read_runs(records))}
+    assert len(picked) == 2  # the two vision datasets, each the other's benchmark
+    for target, picks in picked.items():
+        regret = st.regret_points(accuracy[target], picks)
+        assert result["datasets"][target]["regret_points"]["meta-metadata-3"] == round(regret, 2)

@@ -27,6 +27,7 @@ from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.register import records_from_yaml
 from shift_search.cli.serve import build
+from shift_search.client import QueryError
 from shift_search.executor.finetuning.train import finetune
 from shift_search.executor.loaders.registry import load_encoder
 from tests.tiny_world import make_tiny_bert
@@ -181,6 +182,8 @@ def test_a_finetuned_folder_with_copied_tokenizer_loads_back(
 
 
 def test_register_sends_the_pool_to_a_server(tmp_path: Path) -> None:
+    """The records arrive whole; the server loads each model once, so the fake builds (files no
+    loader reads) are refused, and loadable weights in their place are registered."""
     zoo = FakeZoo()
     outcomes = zoo.pool(_specs(), tmp_path)
     args = argparse.Namespace(
@@ -189,10 +192,16 @@ def test_register_sends_the_pool_to_a_server(tmp_path: Path) -> None:
     )  # fmt: skip
     server = build(args).start()
     try:
-        register([o.record for o in outcomes], server.address)
+        with pytest.raises(QueryError, match="unknown model source 'local'"):
+            register([o.record for o in outcomes], server.address)
+        bert = str(make_tiny_bert(tmp_path / "bert"))
+        records = [replace(o.record, source="huggingface", uri=bert) for o in outcomes]
+        register(records, server.address)
         cache = CacheClient(server.internal_address)
-        expected = outcomes[1].record
-        assert replace(cache.get_model("child"), date_added=expected.date_added) == expected
+        stored = cache.get_model("child")
         cache.close()
+        tags = {k: v for k, v in stored.tags.items() if k != "profiled_on"}
+        expected = records[1]  # the zoo's measured costs win over the server's
+        assert replace(stored, date_added=expected.date_added, tags=tags) == expected
     finally:
         server.stop(grace=0.1)

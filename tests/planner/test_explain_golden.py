@@ -12,11 +12,13 @@ from pathlib import Path
 import grpc
 import pytest
 
+from shift_search.cache.benchmark_results import add_results
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from tests.planner.benchmark_world import TARGET_TAGS, benchmark_runs
 from tests.services.conftest import serve_args
 
 CASES = Path(__file__).parent / "explain"
@@ -34,6 +36,7 @@ def _dataset(name: str, size: int) -> DatasetRecord:
         fingerprint=f"fp-{name}",
         segments=(segment,),
         date_added="2026-01-01",
+        tags=TARGET_TAGS.get(name, {}),
     )
 
 
@@ -84,6 +87,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, slots: int) -> ServiceServe
         ("vtab-test", 200),
     ):
         cache.register_dataset(_dataset(name, size))
+    add_results(cache, benchmark_runs())
     cache.close()
     return server
 

@@ -8,12 +8,14 @@ variables, cached results and registered models carry over as they would in the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 
+from shift_search.cache.benchmark_results import add_results
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
@@ -22,6 +24,7 @@ from shift_search.planner import coordinator
 from shift_search.planner.convert import plan_proto_json
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from tests.planner.benchmark_world import TARGET_TAGS, benchmark_runs
 from tests.planner.plan_view import walk
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
@@ -83,8 +86,15 @@ def serve(world: Path, folder: Path, slots: int) -> ServiceServer:
     cache = CacheClient(server.internal_address)
     for model in models(world):
         cache.register_model(model)
+    add_results(cache, benchmark_runs())
     cache.close()
-    register_datasets(server.address, *(reviews_dataset(n, world / f"{n}.csv") for n in DATASETS))
+    register_datasets(
+        server.address,
+        *(
+            replace(reviews_dataset(n, world / f"{n}.csv"), tags=TARGET_TAGS.get(n, {}))
+            for n in DATASETS
+        ),
+    )
     return server
 
 
@@ -125,6 +135,7 @@ EXPECTED = {  # a step each case must have executed, so the set covers every str
     "q3_linear_fixed_chunk": "halving_round",
     "q4_paper_hybrid": "variable_read",
     "rank_by_scorer": "scorer_score",
+    "meta_learned": "meta_shortlist",
     "several_proxies": "proxy_score",
     "similarity": "task_embedding",
 }
@@ -137,6 +148,7 @@ ANSWERED_FROM_THE_CACHE = {
     "change_mutation",
     "rank_by_scorer",
     "similarity",
+    "meta_learned",
 }
 """Cases whose proxies are written with every parameter (1-NN), and scorers and Task2Vec (sent
 with every parameter), so a stored result is known to be theirs: run again, their plans read
@@ -177,8 +189,9 @@ def test_the_steps_executed_are_the_steps_explained(
         again = [s for t in texts if "FINETUNE" not in t for s in run_statement(stub, t, session)]
     assert EXPECTED.get(case, "rank") in [s.kind for s in ran]
     if case in ANSWERED_FROM_THE_CACHE:  # nothing left for the executors: read, answer
-        work = ("rank", "benchmark", "full_pass", "halving", "halving_round", "proxy_score")
-        work += ("rank_by_scorer", "scorer_pass", "dataset_similarity", "task_embedding")
+        work = ("rank", "meta_learned", "benchmark", "full_pass", "halving", "halving_round")
+        work += ("proxy_score", "rank_by_scorer", "scorer_pass", "dataset_similarity")
+        work += ("task_embedding",)
         assert all(s.cached for s in again if s.kind in work)
 
 

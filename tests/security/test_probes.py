@@ -32,6 +32,7 @@ PUBLIC_METHODS = (
     "/shift.v1.QueryService/Execute",
     "/shift.v1.QueryService/Explain",
     "/shift.v1.QueryService/GetStatus",
+    "/shift.v1.QueryService/AddBenchmarkResults",
     "/shift.v1.ParserService/Parse",
     "/shift.v1.ParserService/Format",
 )
@@ -218,7 +219,8 @@ def test_a_50mb_script_is_refused_before_it_is_read(secured: Secured) -> None:
 @pytest.mark.parametrize("method", PUBLIC_METHODS)
 def test_malformed_requests_are_invalid_argument(secured: Secured, method: str) -> None:
     garbage = b"\x0a\xff\xff\xff\xff\x0f"  # field 1, a length past the end
-    with secured.channel("reader") as channel:
+    role = "writer" if method.endswith("AddBenchmarkResults") else "reader"  # it needs a writer
+    with secured.channel(role) as channel:
         assert raw_call(channel, method, garbage) == grpc.StatusCode.INVALID_ARGUMENT
     assert healthy(secured)
 

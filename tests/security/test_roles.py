@@ -12,7 +12,13 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from shift_search.proto.v1 import parser_pb2, parser_pb2_grpc, query_pb2, query_pb2_grpc
+from shift_search.proto.v1 import (
+    catalog_pb2,
+    parser_pb2,
+    parser_pb2_grpc,
+    query_pb2,
+    query_pb2_grpc,
+)
 from shift_search.runtime.tokens import issue, revoke
 from tests.security.conftest import ROLES, Secured
 
@@ -77,6 +83,20 @@ ACTIONS: dict[str, tuple[str, Action]] = {
         _execute('EXPLAIN ANALYZE FINETUNE "no-such-model" WITH "reviews-train";'),
     ),
     "purge": ("admin", _execute("PURGE;")),
+    "add benchmark results": (
+        "writer",
+        lambda ch, role: query_pb2_grpc.QueryServiceStub(ch).AddBenchmarkResults(
+            query_pb2.AddBenchmarkResultsRequest(
+                results=[
+                    catalog_pb2.BenchmarkResult(
+                        run=f"role-{role}", model="m", dataset="d", test_accuracy=0.5
+                    )
+                ]
+            ),
+            timeout=30,
+        ),
+    ),
+    "drop model": ("writer", _execute('DROP MODEL IF EXISTS "never-registered";')),
 }
 RANK = {role: index for index, role in enumerate(ROLES)}
 NOT_FOUND = {"finetune", "explain finetune", "explain analyze finetune"}  # authorised, no model

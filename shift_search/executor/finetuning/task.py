@@ -1,13 +1,18 @@
-"""The fine-tune task: train a model on a dataset and register the result with its lineage."""
+"""The fine-tune task: train a model on a dataset and register the result with its lineage; its
+outcome is stored as a FinetuneScore and, as one row, in the table benchmark_results."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from shift_search.cache import keys
-from shift_search.cache.records import ModelRecord
-from shift_search.cache.stored import FinetuneScore
+from shift_search.cache.records import DatasetRecord, ModelRecord
+from shift_search.cache.stored import BenchmarkResult, FinetuneScore
 from shift_search.executor.finetuning.train import FinetuneProgress, finetune
 from shift_search.executor.finetuning.validation import validation_split
 from shift_search.executor.loaders.known_models import resolve_known_model
@@ -102,11 +107,46 @@ def run_finetune(env: TaskEnv, task: FinetuneTask) -> TaskResult[FinetuneResult]
         record.name if record else None,
         result.seconds,
     )
-    env.cache.put_values({key: stored.to_json()})
+    run = benchmark_run(key, model, train, test, hyper, result.test_accuracy, result.seconds)
+    env.cache.put_values(
+        {key: stored.to_json(), keys.benchmark_result(run.run): run.to_json()}  # one write
+    )
     tuned = FinetuneResult(
         record, result.test_accuracy, result.head_accuracy_before, result.train_loss, result.steps
     )
     return TaskResult(tuned)
+
+
+def benchmark_run(
+    key: str,
+    model: ModelRecord,
+    train: DatasetRecord,
+    test: DatasetRecord,
+    hyper: Mapping[str, Any],
+    accuracy: float,
+    seconds: float,
+) -> BenchmarkResult:
+    """The row of benchmark_results a fine-tune adds: the model by its catalog name, the
+    training data by its name (its `category` tag, when it has one, feeds meta-learned
+    similarity), the hyper-parameters as they ran (defaults filled in)."""
+    defaults = inspect.signature(finetune).parameters
+    resolved = {k: hyper.get(k, defaults[k].default) for k in ("lr", "epochs", "batch_size")}
+    return BenchmarkResult(
+        run="shift:" + hashlib.sha256(key.encode()).hexdigest()[:24],
+        model=model.name,
+        dataset=train.name,
+        test_accuracy=accuracy,
+        label=train.label_column or "label",
+        modality=model.modality,
+        category=train.tags.get("category"),
+        train_slice=train.slice or "all",
+        test_split=test.name,
+        learning_rate=float(resolved["lr"]),
+        epochs=int(resolved["epochs"]),
+        batch_size=int(resolved["batch_size"]),
+        seconds=seconds,
+        origin="shift",
+    )
 
 
 def _finetuned_record(parent: ModelRecord, name: str, folder: str, accuracy: float) -> ModelRecord:

@@ -31,6 +31,15 @@ class AggregateFunc(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AGGREGATE_FUNC_MIN: _ClassVar[AggregateFunc]
     AGGREGATE_FUNC_MAX: _ClassVar[AggregateFunc]
 
+class ColumnFunc(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COLUMN_FUNC_UNSPECIFIED: _ClassVar[ColumnFunc]
+    COLUMN_FUNC_AVG: _ClassVar[ColumnFunc]
+    COLUMN_FUNC_SUM: _ClassVar[ColumnFunc]
+    COLUMN_FUNC_MIN: _ClassVar[ColumnFunc]
+    COLUMN_FUNC_MAX: _ClassVar[ColumnFunc]
+    COLUMN_FUNC_COUNT: _ClassVar[ColumnFunc]
+
 class TestMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     TEST_MODE_UNSPECIFIED: _ClassVar[TestMode]
@@ -65,6 +74,12 @@ AGGREGATE_FUNC_AVG: AggregateFunc
 AGGREGATE_FUNC_SUM: AggregateFunc
 AGGREGATE_FUNC_MIN: AggregateFunc
 AGGREGATE_FUNC_MAX: AggregateFunc
+COLUMN_FUNC_UNSPECIFIED: ColumnFunc
+COLUMN_FUNC_AVG: ColumnFunc
+COLUMN_FUNC_SUM: ColumnFunc
+COLUMN_FUNC_MIN: ColumnFunc
+COLUMN_FUNC_MAX: ColumnFunc
+COLUMN_FUNC_COUNT: ColumnFunc
 TEST_MODE_UNSPECIFIED: TestMode
 TEST_MODE_TASK: TestMode
 TEST_MODE_BENCHMARK: TestMode
@@ -134,14 +149,16 @@ class Column(_message.Message):
     def __init__(self, name: _Optional[str] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
 class SelectItem(_message.Message):
-    __slots__ = ("column", "alias", "pos")
+    __slots__ = ("column", "alias", "pos", "aggregate")
     COLUMN_FIELD_NUMBER: _ClassVar[int]
     ALIAS_FIELD_NUMBER: _ClassVar[int]
     POS_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_FIELD_NUMBER: _ClassVar[int]
     column: Column
     alias: str
     pos: Position
-    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., alias: _Optional[str] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+    aggregate: ColumnFunc
+    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., alias: _Optional[str] = ..., pos: _Optional[_Union[Position, _Mapping]] = ..., aggregate: _Optional[_Union[ColumnFunc, str]] = ...) -> None: ...
 
 class AllColumns(_message.Message):
     __slots__ = ("pos",)
@@ -333,21 +350,33 @@ class Aggregate(_message.Message):
     pos: Position
     def __init__(self, func: _Optional[_Union[AggregateFunc, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
+class ColumnAggregate(_message.Message):
+    __slots__ = ("func", "column", "pos")
+    FUNC_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    POS_FIELD_NUMBER: _ClassVar[int]
+    func: ColumnFunc
+    column: Column
+    pos: Position
+    def __init__(self, func: _Optional[_Union[ColumnFunc, str]] = ..., column: _Optional[_Union[Column, _Mapping]] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+
 class Ordering(_message.Message):
-    __slots__ = ("column", "proxy", "proxy_err", "aggregate", "descending", "pos")
+    __slots__ = ("column", "proxy", "proxy_err", "aggregate", "column_aggregate", "descending", "pos")
     COLUMN_FIELD_NUMBER: _ClassVar[int]
     PROXY_FIELD_NUMBER: _ClassVar[int]
     PROXY_ERR_FIELD_NUMBER: _ClassVar[int]
     AGGREGATE_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_AGGREGATE_FIELD_NUMBER: _ClassVar[int]
     DESCENDING_FIELD_NUMBER: _ClassVar[int]
     POS_FIELD_NUMBER: _ClassVar[int]
     column: Column
     proxy: ProxyOrdering
     proxy_err: ProxyErr
     aggregate: Aggregate
+    column_aggregate: ColumnAggregate
     descending: bool
     pos: Position
-    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., proxy: _Optional[_Union[ProxyOrdering, _Mapping]] = ..., proxy_err: _Optional[_Union[ProxyErr, _Mapping]] = ..., aggregate: _Optional[_Union[Aggregate, _Mapping]] = ..., descending: _Optional[bool] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., proxy: _Optional[_Union[ProxyOrdering, _Mapping]] = ..., proxy_err: _Optional[_Union[ProxyErr, _Mapping]] = ..., aggregate: _Optional[_Union[Aggregate, _Mapping]] = ..., column_aggregate: _Optional[_Union[ColumnAggregate, _Mapping]] = ..., descending: _Optional[bool] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
 class DatasetName(_message.Message):
     __slots__ = ("name", "quoted", "pos")
@@ -422,7 +451,7 @@ class Amount(_message.Message):
     def __init__(self, count: _Optional[int] = ..., auto: _Optional[bool] = ...) -> None: ...
 
 class Select(_message.Message):
-    __slots__ = ("all_columns", "items", "table", "where", "order", "trained_on", "tested_on", "test_mode", "classified_by", "limit", "other_than", "chunk", "budget", "wait", "index", "pos")
+    __slots__ = ("all_columns", "items", "table", "where", "order", "trained_on", "tested_on", "test_mode", "classified_by", "limit", "other_than", "chunk", "budget", "wait", "index", "pos", "group_by")
     ALL_COLUMNS_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
@@ -439,6 +468,7 @@ class Select(_message.Message):
     WAIT_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     POS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
     all_columns: AllColumns
     items: SelectItems
     table: Table
@@ -455,7 +485,8 @@ class Select(_message.Message):
     wait: bool
     index: int
     pos: Position
-    def __init__(self, all_columns: _Optional[_Union[AllColumns, _Mapping]] = ..., items: _Optional[_Union[SelectItems, _Mapping]] = ..., table: _Optional[_Union[Table, _Mapping]] = ..., where: _Optional[_Union[Predicate, _Mapping]] = ..., order: _Optional[_Union[Ordering, _Mapping]] = ..., trained_on: _Optional[_Union[DatasetExpr, _Mapping]] = ..., tested_on: _Optional[_Union[DatasetExpr, _Mapping]] = ..., test_mode: _Optional[_Union[TestMode, str]] = ..., classified_by: _Optional[_Iterable[_Union[Proxy, _Mapping]]] = ..., limit: _Optional[int] = ..., other_than: _Optional[str] = ..., chunk: _Optional[_Union[Amount, _Mapping]] = ..., budget: _Optional[_Union[Amount, _Mapping]] = ..., wait: _Optional[bool] = ..., index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+    group_by: _containers.RepeatedCompositeFieldContainer[Column]
+    def __init__(self, all_columns: _Optional[_Union[AllColumns, _Mapping]] = ..., items: _Optional[_Union[SelectItems, _Mapping]] = ..., table: _Optional[_Union[Table, _Mapping]] = ..., where: _Optional[_Union[Predicate, _Mapping]] = ..., order: _Optional[_Union[Ordering, _Mapping]] = ..., trained_on: _Optional[_Union[DatasetExpr, _Mapping]] = ..., tested_on: _Optional[_Union[DatasetExpr, _Mapping]] = ..., test_mode: _Optional[_Union[TestMode, str]] = ..., classified_by: _Optional[_Iterable[_Union[Proxy, _Mapping]]] = ..., limit: _Optional[int] = ..., other_than: _Optional[str] = ..., chunk: _Optional[_Union[Amount, _Mapping]] = ..., budget: _Optional[_Union[Amount, _Mapping]] = ..., wait: _Optional[bool] = ..., index: _Optional[int] = ..., pos: _Optional[_Union[Position, _Mapping]] = ..., group_by: _Optional[_Iterable[_Union[Column, _Mapping]]] = ...) -> None: ...
 
 class VariableRef(_message.Message):
     __slots__ = ("name", "pos")

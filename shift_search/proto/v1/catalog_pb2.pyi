@@ -125,3 +125,37 @@ class DatasetChange(_message.Message):
     source: Dataset
     source_indices: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, indices: _Optional[_Iterable[int]] = ..., source: _Optional[_Union[Dataset, _Mapping]] = ..., source_indices: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class BenchmarkResult(_message.Message):
+    __slots__ = ("run", "model", "dataset", "test_accuracy", "label", "modality", "category", "train_slice", "test_split", "learning_rate", "epochs", "batch_size", "seconds", "train_accuracy", "origin")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    TEST_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TRAIN_SLICE_FIELD_NUMBER: _ClassVar[int]
+    TEST_SPLIT_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TRAIN_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    run: str
+    model: str
+    dataset: str
+    test_accuracy: float
+    label: str
+    modality: str
+    category: str
+    train_slice: str
+    test_split: str
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    seconds: float
+    train_accuracy: float
+    origin: str
+    def __init__(self, run: _Optional[str] = ..., model: _Optional[str] = ..., dataset: _Optional[str] = ..., test_accuracy: _Optional[float] = ..., label: _Optional[str] = ..., modality: _Optional[str] = ..., category: _Optional[str] = ..., train_slice: _Optional[str] = ..., test_split: _Optional[str] = ..., learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., seconds: _Optional[float] = ..., train_accuracy: _Optional[float] = ..., origin: _Optional[str] = ...) -> None: ...

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from shift_search.proto.v1 import catalog_pb2 as shift_dot_v1_dot_catalog__pb2
 from shift_search.proto.v1 import common_pb2 as shift_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shift/v1/query.proto\x12\x08shift.v1\x1a\x15shift/v1/common.proto\"I\n\x0e\x45xecuteRequest\x12\x0e\n\x06script\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x13\n\x0bsource_name\x18\x03 \x01(\t\"%\n\x03Row\x12\x1e\n\x05\x63\x65lls\x18\x01 \x03(\x0b\x32\x0f.shift.v1.Value\"c\n\x0bResultTable\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x63olumns\x18\x02 \x03(\t\x12\x1b\n\x04rows\x18\x03 \x03(\x0b\x32\r.shift.v1.Row\x12\x17\n\x0fremaining_tasks\x18\x04 \x01(\x05\"\xd1\x03\n\x08PlanStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\x12\x19\n\x11\x65stimated_seconds\x18\x03 \x01(\x01\x12\x18\n\x10measured_seconds\x18\x04 \x01(\x01\x12\r\n\x05tasks\x18\x05 \x01(\x05\x12\n\n\x02id\x18\x06 \x01(\t\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12.\n\x06\x66ields\x18\x08 \x03(\x0b\x32\x1e.shift.v1.PlanStep.FieldsEntry\x12?\n\x0f\x65stimated_parts\x18\t \x03(\x0b\x32&.shift.v1.PlanStep.EstimatedPartsEntry\x12\x0e\n\x06\x63\x61\x63hed\x18\n \x01(\x08\x12$\n\x08\x63hildren\x18\x0b \x03(\x0b\x32\x12.shift.v1.PlanStep\x12+\n\x08measured\x18\x0c \x01(\x0b\x32\x19.shift.v1.StepMeasurement\x1a>\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\x1a\x35\n\x13\x45stimatedPartsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"S\n\x0fStepMeasurement\x12\x0f\n\x07seconds\x18\x01 \x01(\x01\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x12\n\ncache_hits\x18\x03 \x01(\x03\x12\r\n\x05tasks\x18\x04 \x01(\x03\"\xe2\x01\n\x04Plan\x12\x10\n\x08strategy\x18\x01 \x01(\t\x12!\n\x05steps\x18\x02 \x03(\x0b\x32\x12.shift.v1.PlanStep\x12\x19\n\x11\x65stimated_seconds\x18\x03 \x01(\x01\x12\x18\n\x10measured_seconds\x18\x04 \x01(\x01\x12\x30\n\tdecisions\x18\x05 \x03(\x0b\x32\x1d.shift.v1.Plan.DecisionsEntry\x12\x0c\n\x04text\x18\x06 \x01(\t\x1a\x30\n\x0e\x44\x65\x63isionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"x\n\x08TaskDone\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\x01\x12\x12\n\nfrom_cache\x18\x05 \x01(\x08\x12\x0c\n\x04\x64one\x18\x06 \x01(\x05\x12\r\n\x05total\x18\x07 \x01(\x05\">\n\x0fModelEliminated\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\x01\"&\n\x04TopK\x12\x0e\n\x06models\x18\x01 \x03(\t\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\x01\"\x17\n\x07Message\x12\x0c\n\x04text\x18\x01 \x01(\t\"U\n\x11StatementFinished\x12\x17\n\x0fremaining_tasks\x18\x01 \x01(\x05\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12\x16\n\x0e\x65xecuted_steps\x18\x03 \x03(\t\"\x82\x01\n\x11TaskProgressEvent\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x0c\n\x04\x64one\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x10\n\x08\x65xecutor\x18\x07 \x01(\t\"\xf7\x02\n\nQueryEvent\x12\x11\n\tstatement\x18\x01 \x01(\x05\x12!\n\x07planned\x18\x02 \x01(\x0b\x32\x0e.shift.v1.PlanH\x00\x12\'\n\ttask_done\x18\x03 \x01(\x0b\x32\x12.shift.v1.TaskDoneH\x00\x12/\n\neliminated\x18\x04 \x01(\x0b\x32\x19.shift.v1.ModelEliminatedH\x00\x12\x1f\n\x05top_k\x18\x05 \x01(\x0b\x32\x0e.shift.v1.TopKH\x00\x12\'\n\x06result\x18\x06 \x01(\x0b\x32\x15.shift.v1.ResultTableH\x00\x12$\n\x07message\x18\x07 \x01(\x0b\x32\x11.shift.v1.MessageH\x00\x12/\n\x08\x66inished\x18\x08 \x01(\x0b\x32\x1b.shift.v1.StatementFinishedH\x00\x12/\n\x08progress\x18\x14 \x01(\x0b\x32\x1b.shift.v1.TaskProgressEventH\x00\x42\x07\n\x05\x65vent\"4\n\x0e\x45xplainRequest\x12\x0e\n\x06script\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\"0\n\x0f\x45xplainResponse\x12\x1d\n\x05plans\x18\x01 \x03(\x0b\x32\x0e.shift.v1.Plan\"\x12\n\x10GetStatusRequest\"\x89\x01\n\rExecutorState\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x02 \x01(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\x0e\n\x06models\x18\x04 \x03(\t\x12\x15\n\rrunning_tasks\x18\x05 \x03(\t\x12\x1d\n\x15heartbeat_age_seconds\x18\x06 \x01(\x01\"W\n\nQueueState\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07waiting\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\x12\x16\n\x0e\x61\x63tive_queries\x18\x04 \x01(\x05\"d\n\x11GetStatusResponse\x12*\n\texecutors\x18\x01 \x03(\x0b\x32\x17.shift.v1.ExecutorState\x12#\n\x05queue\x18\x02 \x01(\x0b\x32\x14.shift.v1.QueueState2\xd1\x01\n\x0cQueryService\x12;\n\x07\x45xecute\x12\x18.shift.v1.ExecuteRequest\x1a\x14.shift.v1.QueryEvent0\x01\x12>\n\x07\x45xplain\x12\x18.shift.v1.ExplainRequest\x1a\x19.shift.v1.ExplainResponse\x12\x44\n\tGetStatus\x12\x1a.shift.v1.GetStatusRequest\x1a\x1b.shift.v1.GetStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shift/v1/query.proto\x12\x08shift.v1\x1a\x16shift/v1/catalog.proto\x1a\x15shift/v1/common.proto\"I\n\x0e\x45xecuteRequest\x12\x0e\n\x06script\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x13\n\x0bsource_name\x18\x03 \x01(\t\"%\n\x03Row\x12\x1e\n\x05\x63\x65lls\x18\x01 \x03(\x0b\x32\x0f.shift.v1.Value\"c\n\x0bResultTable\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x63olumns\x18\x02 \x03(\t\x12\x1b\n\x04rows\x18\x03 \x03(\x0b\x32\r.shift.v1.Row\x12\x17\n\x0fremaining_tasks\x18\x04 \x01(\x05\"\xd1\x03\n\x08PlanStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\x12\x19\n\x11\x65stimated_seconds\x18\x03 \x01(\x01\x12\x18\n\x10measured_seconds\x18\x04 \x01(\x01\x12\r\n\x05tasks\x18\x05 \x01(\x05\x12\n\n\x02id\x18\x06 \x01(\t\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12.\n\x06\x66ields\x18\x08 \x03(\x0b\x32\x1e.shift.v1.PlanStep.FieldsEntry\x12?\n\x0f\x65stimated_parts\x18\t \x03(\x0b\x32&.shift.v1.PlanStep.EstimatedPartsEntry\x12\x0e\n\x06\x63\x61\x63hed\x18\n \x01(\x08\x12$\n\x08\x63hildren\x18\x0b \x03(\x0b\x32\x12.shift.v1.PlanStep\x12+\n\x08measured\x18\x0c \x01(\x0b\x32\x19.shift.v1.StepMeasurement\x1a>\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.shift.v1.Value:\x02\x38\x01\x1a\x35\n\x13\x45stimatedPartsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"S\n\x0fStepMeasurement\x12\x0f\n\x07seconds\x18\x01 \x01(\x01\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x12\n\ncache_hits\x18\x03 \x01(\x03\x12\r\n\x05tasks\x18\x04 \x01(\x03\"\xe2\x01\n\x04Plan\x12\x10\n\x08strategy\x18\x01 \x01(\t\x12!\n\x05steps\x18\x02 \x03(\x0b\x32\x12.shift.v1.PlanStep\x12\x19\n\x11\x65stimated_seconds\x18\x03 \x01(\x01\x12\x18\n\x10measured_seconds\x18\x04 \x01(\x01\x12\x30\n\tdecisions\x18\x05 \x03(\x0b\x32\x1d.shift.v1.Plan.DecisionsEntry\x12\x0c\n\x04text\x18\x06 \x01(\t\x1a\x30\n\x0e\x44\x65\x63isionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"x\n\x08TaskDone\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\x01\x12\x12\n\nfrom_cache\x18\x05 \x01(\x08\x12\x0c\n\x04\x64one\x18\x06 \x01(\x05\x12\r\n\x05total\x18\x07 \x01(\x05\">\n\x0fModelEliminated\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\x01\"&\n\x04TopK\x12\x0e\n\x06models\x18\x01 \x03(\t\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\x01\"\x17\n\x07Message\x12\x0c\n\x04text\x18\x01 \x01(\t\"U\n\x11StatementFinished\x12\x17\n\x0fremaining_tasks\x18\x01 \x01(\x05\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12\x16\n\x0e\x65xecuted_steps\x18\x03 \x03(\t\"\x82\x01\n\x11TaskProgressEvent\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x0c\n\x04\x64one\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x10\n\x08\x65xecutor\x18\x07 \x01(\t\"\xf7\x02\n\nQueryEvent\x12\x11\n\tstatement\x18\x01 \x01(\x05\x12!\n\x07planned\x18\x02 \x01(\x0b\x32\x0e.shift.v1.PlanH\x00\x12\'\n\ttask_done\x18\x03 \x01(\x0b\x32\x12.shift.v1.TaskDoneH\x00\x12/\n\neliminated\x18\x04 \x01(\x0b\x32\x19.shift.v1.ModelEliminatedH\x00\x12\x1f\n\x05top_k\x18\x05 \x01(\x0b\x32\x0e.shift.v1.TopKH\x00\x12\'\n\x06result\x18\x06 \x01(\x0b\x32\x15.shift.v1.ResultTableH\x00\x12$\n\x07message\x18\x07 \x01(\x0b\x32\x11.shift.v1.MessageH\x00\x12/\n\x08\x66inished\x18\x08 \x01(\x0b\x32\x1b.shift.v1.StatementFinishedH\x00\x12/\n\x08progress\x18\x14 \x01(\x0b\x32\x1b.shift.v1.TaskProgressEventH\x00\x42\x07\n\x05\x65vent\"4\n\x0e\x45xplainRequest\x12\x0e\n\x06script\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\"0\n\x0f\x45xplainResponse\x12\x1d\n\x05plans\x18\x01 \x03(\x0b\x32\x0e.shift.v1.Plan\"\x12\n\x10GetStatusRequest\"\x89\x01\n\rExecutorState\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x02 \x01(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\x0e\n\x06models\x18\x04 \x03(\t\x12\x15\n\rrunning_tasks\x18\x05 \x03(\t\x12\x1d\n\x15heartbeat_age_seconds\x18\x06 \x01(\x01\"W\n\nQueueState\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07waiting\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\x12\x16\n\x0e\x61\x63tive_queries\x18\x04 \x01(\x05\"d\n\x11GetStatusResponse\x12*\n\texecutors\x18\x01 \x03(\x0b\x32\x17.shift.v1.ExecutorState\x12#\n\x05queue\x18\x02 \x01(\x0b\x32\x14.shift.v1.QueueState\"]\n\x1a\x41\x64\x64\x42\x65nchmarkResultsRequest\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.shift.v1.BenchmarkResult\x12\x13\n\x0bsource_name\x18\x02 \x01(\t\"Q\n\x1b\x41\x64\x64\x42\x65nchmarkResultsResponse\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x03\x12\x10\n\x08replaced\x18\x02 \x01(\x03\x12\x11\n\tunchanged\x18\x03 \x01(\x03\x32\xb5\x02\n\x0cQueryService\x12;\n\x07\x45xecute\x12\x18.shift.v1.ExecuteRequest\x1a\x14.shift.v1.QueryEvent0\x01\x12>\n\x07\x45xplain\x12\x18.shift.v1.ExplainRequest\x1a\x19.shift.v1.ExplainResponse\x12\x44\n\tGetStatus\x12\x1a.shift.v1.GetStatusRequest\x1a\x1b.shift.v1.GetStatusResponse\x12\x62\n\x13\x41\x64\x64\x42\x65nchmarkResults\x12$.shift.v1.AddBenchmarkResultsRequest\x1a%.shift.v1.AddBenchmarkResultsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,50 +39,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PLANSTEP_ESTIMATEDPARTSENTRY']._serialized_options = b'8\001'
   _globals['_PLAN_DECISIONSENTRY']._loaded_options = None
   _globals['_PLAN_DECISIONSENTRY']._serialized_options = b'8\001'
-  _globals['_EXECUTEREQUEST']._serialized_start=57
-  _globals['_EXECUTEREQUEST']._serialized_end=130
-  _globals['_ROW']._serialized_start=132
-  _globals['_ROW']._serialized_end=169
-  _globals['_RESULTTABLE']._serialized_start=171
-  _globals['_RESULTTABLE']._serialized_end=270
-  _globals['_PLANSTEP']._serialized_start=273
-  _globals['_PLANSTEP']._serialized_end=738
-  _globals['_PLANSTEP_FIELDSENTRY']._serialized_start=621
-  _globals['_PLANSTEP_FIELDSENTRY']._serialized_end=683
-  _globals['_PLANSTEP_ESTIMATEDPARTSENTRY']._serialized_start=685
-  _globals['_PLANSTEP_ESTIMATEDPARTSENTRY']._serialized_end=738
-  _globals['_STEPMEASUREMENT']._serialized_start=740
-  _globals['_STEPMEASUREMENT']._serialized_end=823
-  _globals['_PLAN']._serialized_start=826
-  _globals['_PLAN']._serialized_end=1052
-  _globals['_PLAN_DECISIONSENTRY']._serialized_start=1004
-  _globals['_PLAN_DECISIONSENTRY']._serialized_end=1052
-  _globals['_TASKDONE']._serialized_start=1054
-  _globals['_TASKDONE']._serialized_end=1174
-  _globals['_MODELELIMINATED']._serialized_start=1176
-  _globals['_MODELELIMINATED']._serialized_end=1238
-  _globals['_TOPK']._serialized_start=1240
-  _globals['_TOPK']._serialized_end=1278
-  _globals['_MESSAGE']._serialized_start=1280
-  _globals['_MESSAGE']._serialized_end=1303
-  _globals['_STATEMENTFINISHED']._serialized_start=1305
-  _globals['_STATEMENTFINISHED']._serialized_end=1390
-  _globals['_TASKPROGRESSEVENT']._serialized_start=1393
-  _globals['_TASKPROGRESSEVENT']._serialized_end=1523
-  _globals['_QUERYEVENT']._serialized_start=1526
-  _globals['_QUERYEVENT']._serialized_end=1901
-  _globals['_EXPLAINREQUEST']._serialized_start=1903
-  _globals['_EXPLAINREQUEST']._serialized_end=1955
-  _globals['_EXPLAINRESPONSE']._serialized_start=1957
-  _globals['_EXPLAINRESPONSE']._serialized_end=2005
-  _globals['_GETSTATUSREQUEST']._serialized_start=2007
-  _globals['_GETSTATUSREQUEST']._serialized_end=2025
-  _globals['_EXECUTORSTATE']._serialized_start=2028
-  _globals['_EXECUTORSTATE']._serialized_end=2165
-  _globals['_QUEUESTATE']._serialized_start=2167
-  _globals['_QUEUESTATE']._serialized_end=2254
-  _globals['_GETSTATUSRESPONSE']._serialized_start=2256
-  _globals['_GETSTATUSRESPONSE']._serialized_end=2356
-  _globals['_QUERYSERVICE']._serialized_start=2359
-  _globals['_QUERYSERVICE']._serialized_end=2568
+  _globals['_EXECUTEREQUEST']._serialized_start=81
+  _globals['_EXECUTEREQUEST']._serialized_end=154
+  _globals['_ROW']._serialized_start=156
+  _globals['_ROW']._serialized_end=193
+  _globals['_RESULTTABLE']._serialized_start=195
+  _globals['_RESULTTABLE']._serialized_end=294
+  _globals['_PLANSTEP']._serialized_start=297
+  _globals['_PLANSTEP']._serialized_end=762
+  _globals['_PLANSTEP_FIELDSENTRY']._serialized_start=645
+  _globals['_PLANSTEP_FIELDSENTRY']._serialized_end=707
+  _globals['_PLANSTEP_ESTIMATEDPARTSENTRY']._serialized_start=709
+  _globals['_PLANSTEP_ESTIMATEDPARTSENTRY']._serialized_end=762
+  _globals['_STEPMEASUREMENT']._serialized_start=764
+  _globals['_STEPMEASUREMENT']._serialized_end=847
+  _globals['_PLAN']._serialized_start=850
+  _globals['_PLAN']._serialized_end=1076
+  _globals['_PLAN_DECISIONSENTRY']._serialized_start=1028
+  _globals['_PLAN_DECISIONSENTRY']._serialized_end=1076
+  _globals['_TASKDONE']._serialized_start=1078
+  _globals['_TASKDONE']._serialized_end=1198
+  _globals['_MODELELIMINATED']._serialized_start=1200
+  _globals['_MODELELIMINATED']._serialized_end=1262
+  _globals['_TOPK']._serialized_start=1264
+  _globals['_TOPK']._serialized_end=1302
+  _globals['_MESSAGE']._serialized_start=1304
+  _globals['_MESSAGE']._serialized_end=1327
+  _globals['_STATEMENTFINISHED']._serialized_start=1329
+  _globals['_STATEMENTFINISHED']._serialized_end=1414
+  _globals['_TASKPROGRESSEVENT']._serialized_start=1417
+  _globals['_TASKPROGRESSEVENT']._serialized_end=1547
+  _globals['_QUERYEVENT']._serialized_start=1550
+  _globals['_QUERYEVENT']._serialized_end=1925
+  _globals['_EXPLAINREQUEST']._serialized_start=1927
+  _globals['_EXPLAINREQUEST']._serialized_end=1979
+  _globals['_EXPLAINRESPONSE']._serialized_start=1981
+  _globals['_EXPLAINRESPONSE']._serialized_end=2029
+  _globals['_GETSTATUSREQUEST']._serialized_start=2031
+  _globals['_GETSTATUSREQUEST']._serialized_end=2049
+  _globals['_EXECUTORSTATE']._serialized_start=2052
+  _globals['_EXECUTORSTATE']._serialized_end=2189
+  _globals['_QUEUESTATE']._serialized_start=2191
+  _globals['_QUEUESTATE']._serialized_end=2278
+  _globals['_GETSTATUSRESPONSE']._serialized_start=2280
+  _globals['_GETSTATUSRESPONSE']._serialized_end=2380
+  _globals['_ADDBENCHMARKRESULTSREQUEST']._serialized_start=2382
+  _globals['_ADDBENCHMARKRESULTSREQUEST']._serialized_end=2475
+  _globals['_ADDBENCHMARKRESULTSRESPONSE']._serialized_start=2477
+  _globals['_ADDBENCHMARKRESULTSRESPONSE']._serialized_end=2558
+  _globals['_QUERYSERVICE']._serialized_start=2561
+  _globals['_QUERYSERVICE']._serialized_end=2870
 # @@protoc_insertion_point(module_scope)

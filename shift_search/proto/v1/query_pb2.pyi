@@ -1,3 +1,4 @@
+from shift_search.proto.v1 import catalog_pb2 as _catalog_pb2
 from shift_search.proto.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -257,3 +258,21 @@ class GetStatusResponse(_message.Message):
     executors: _containers.RepeatedCompositeFieldContainer[ExecutorState]
     queue: QueueState
     def __init__(self, executors: _Optional[_Iterable[_Union[ExecutorState, _Mapping]]] = ..., queue: _Optional[_Union[QueueState, _Mapping]] = ...) -> None: ...
+
+class AddBenchmarkResultsRequest(_message.Message):
+    __slots__ = ("results", "source_name")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[_catalog_pb2.BenchmarkResult]
+    source_name: str
+    def __init__(self, results: _Optional[_Iterable[_Union[_catalog_pb2.BenchmarkResult, _Mapping]]] = ..., source_name: _Optional[str] = ...) -> None: ...
+
+class AddBenchmarkResultsResponse(_message.Message):
+    __slots__ = ("added", "replaced", "unchanged")
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    added: int
+    replaced: int
+    unchanged: int
+    def __init__(self, added: _Optional[int] = ..., replaced: _Optional[int] = ..., unchanged: _Optional[int] = ...) -> None: ...

@@ -50,6 +50,11 @@ class QueryServiceStub:
                 request_serializer=shift_dot_v1_dot_query__pb2.GetStatusRequest.SerializeToString,
                 response_deserializer=shift_dot_v1_dot_query__pb2.GetStatusResponse.FromString,
                 _registered_method=True)
+        self.AddBenchmarkResults = channel.unary_unary(
+                '/shift.v1.QueryService/AddBenchmarkResults',
+                request_serializer=shift_dot_v1_dot_query__pb2.AddBenchmarkResultsRequest.SerializeToString,
+                response_deserializer=shift_dot_v1_dot_query__pb2.AddBenchmarkResultsResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -76,6 +81,13 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddBenchmarkResults(self, request, context):
+        """Store fine-tuning runs in the table benchmark_results (the writer role): all or none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +105,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.GetStatus,
                     request_deserializer=shift_dot_v1_dot_query__pb2.GetStatusRequest.FromString,
                     response_serializer=shift_dot_v1_dot_query__pb2.GetStatusResponse.SerializeToString,
+            ),
+            'AddBenchmarkResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddBenchmarkResults,
+                    request_deserializer=shift_dot_v1_dot_query__pb2.AddBenchmarkResultsRequest.FromString,
+                    response_serializer=shift_dot_v1_dot_query__pb2.AddBenchmarkResultsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -177,6 +194,33 @@ class QueryService:
             '/shift.v1.QueryService/GetStatus',
             shift_dot_v1_dot_query__pb2.GetStatusRequest.SerializeToString,
             shift_dot_v1_dot_query__pb2.GetStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddBenchmarkResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shift.v1.QueryService/AddBenchmarkResults',
+            shift_dot_v1_dot_query__pb2.AddBenchmarkResultsRequest.SerializeToString,
+            shift_dot_v1_dot_query__pb2.AddBenchmarkResultsResponse.FromString,
             options,
             channel_credentials,
             insecure,
