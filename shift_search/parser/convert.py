@@ -174,6 +174,15 @@ def _ordering(ordering: ast.Ordering) -> pb.Ordering:
                 pos=_pos(key.pos),
             )
             out.aggregate.CopyFrom(aggregate)
+        case ast.Cascade():
+            cascade = pb.Cascade(
+                stages=[_proxy(stage) for stage in key.stages], keep=key.keep, pos=_pos(key.pos)
+            )
+            if key.prior is not None:
+                cascade.prior = key.prior
+            out.cascade.CopyFrom(cascade)
+        case ast.AutoStrategy():
+            out.auto.CopyFrom(pb.AutoStrategy(params=_params(key.params), pos=_pos(key.pos)))
         case _:
             assert_never(key)
     return out
@@ -465,6 +474,13 @@ def _ordering_from(message: pb.Ordering) -> ast.Ordering:
         case "aggregate":
             a = message.aggregate
             key = ast.Aggregate(_back(_AGGREGATES, a.func), _back(_METRICS, a.metric), _pos_of(a))
+        case "cascade":
+            c = message.cascade
+            prior = c.prior if c.HasField("prior") else None
+            stages = tuple(_proxy_from(stage) for stage in c.stages)
+            key = ast.Cascade(stages, tuple(c.keep), prior, _pos_of(c))
+        case "auto":
+            key = ast.AutoStrategy(_params_from(message.auto.params), _pos_of(message.auto))
         case _:
             raise InvalidArgument(f"ordering without a key: {kind}")
     return ast.Ordering(key, message.descending, _pos_of(message))

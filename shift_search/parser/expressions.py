@@ -48,14 +48,14 @@ class ExpressionReader(TokenCursor):
 
     def _proxy(self) -> ast.ProxySpec:
         tok = self.tok
-        if tok.kind == "STRING":
-            text = unquote(tok.text)
-        elif tok.word:
-            text = tok.text
-        else:
+        if tok.kind != "STRING" and not tok.word:
             self._miss(("NAME", "STRING"))
             raise self._error()
-        self._advance()
+        return self._proxy_rest(self._advance())
+
+    def _proxy_rest(self, tok: Token) -> ast.ProxySpec:
+        """A proxy whose name (`tok`, a word or a string) was read: its parameters, if any."""
+        text = unquote(tok.text) if tok.kind == "STRING" else tok.text
         params: tuple[tuple[str, ast.Value], ...] = ()
         if self._accept("LPAR"):
             if self.tok.word:
