@@ -20,9 +20,11 @@ from shift_search.cache.dataset_versions import (
 )
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.parser import ast
-from shift_search.planner import predicates
+from shift_search.planner import predicates, strategies
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
@@ -40,6 +42,7 @@ from shift_search.planner.bound import (
 from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.predicates import literal
 from shift_search.planner.session import Session
+from shift_search.planner.statements import sort_rows
 from shift_search.planner.tables import (
     DATASET_COLUMNS,
     MODEL_COLUMNS,
@@ -80,11 +83,14 @@ class Binder:
 
     def _task_aware(
         self, select: ast.Select
-    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking:
+    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundCascade | BoundAuto:
         table = self.table(select.table)
         rows = self.filter(select, table)
         scan = Scan.of(select.table.name, table, rows)
         models = candidates(table, rows)
+        key = select.order.key if select.order is not None else None
+        if isinstance(key, ast.Cascade | ast.AutoStrategy):
+            return self._strategy(select, scan, table, models, key)
         proxies = proxies_of(select)
         if select.test_mode == "BENCHMARK":
             func, descending = aggregate_of(select)
@@ -94,6 +100,49 @@ class Binder:
         if proxies[0].name == "finetune":
             return BoundFinetuneRanking(select, scan, spec)
         return BoundRanking(select, scan, spec)
+
+    def _strategy(
+        self,
+        select: ast.Select,
+        scan: Scan,
+        table: BoundTable,
+        models: Sequence[ModelRecord],
+        key: ast.Cascade | ast.AutoStrategy,
+    ) -> BoundCascade | BoundAuto:
+        """A Cascade or AUTO: its stages (or evidence) and its task-agnostic prior, bound."""
+        strategies.check_clauses(select)
+        match key:
+            case ast.Cascade():
+                stages = tuple(Proxy.of(stage) for stage in key.stages)
+                for stage in stages:
+                    bind_proxy(stage.name, stage.label)
+                searched = [s for s in stages if s.name != "finetune"]
+                spec = self.search_spec(select, models, searched)
+                prior = self._prior(table, models, key.prior) if key.prior else None
+                keep = strategies.keep_counts(key.keep, len(stages), len(models))
+                return BoundCascade(select, scan, spec, stages, keep, prior, key.prior)
+            case ast.AutoStrategy():
+                params = strategies.auto_params(key.params)
+                spec = self.search_spec(select, models, list(strategies.EVIDENCE))
+                column = strategies.prior_column(params, models)
+                prior = self._prior(table, models, column) if column else None
+                return BoundAuto(select, scan, spec, params, prior, column)
+            case _:
+                assert_never(key)
+
+    def _prior(
+        self, table: BoundTable, models: Sequence[ModelRecord], column: str
+    ) -> ModelRecord | None:
+        """The candidate with the highest `column` (the task-agnostic pick), or None when no
+        candidate has a value."""
+        self.check_columns([column], table)
+        names = {m.name for m in models}
+        ordering = ast.Ordering(ast.Column(column), descending=True)
+        ranked = sort_rows([r for r in table.rows if r["name"] in names], ordering)
+        top = ranked[0] if ranked else None
+        if top is None or top.get(column) is None:
+            return None
+        return table.models[str(top["name"])]
 
     def search_spec(
         self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
@@ -262,7 +311,10 @@ def is_task_aware(select: ast.Select) -> bool:
         select.classified_by
         or select.trained_on is not None
         or select.tested_on is not None
-        or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
+        or isinstance(
+            order_key,
+            ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate | ast.Cascade | ast.AutoStrategy,
+        )
     )
 
 

@@ -25,7 +25,9 @@ from shift_search.cache import keys
 from shift_search.cache.records import DatasetRecord
 from shift_search.cache.stored import ProxyScore
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
@@ -74,7 +76,7 @@ def empty(spec: SearchSpec) -> Stored:
 def searches_of(bound: BoundStatement) -> list[SearchSpec]:
     """The task-aware searches a statement runs (a benchmark: one per pair)."""
     match bound:
-        case BoundRanking(spec=spec):
+        case BoundRanking(spec=spec) | BoundCascade(spec=spec) | BoundAuto(spec=spec):
             return [spec]
         case BoundBenchmark(models=models, proxy=proxy, pairs=pairs):
             return [SearchSpec(models, train, test, [proxy], None, None) for train, test in pairs]

@@ -20,11 +20,12 @@ from shift_search.planner.finetune_ranking import FinetuneRanking
 from shift_search.planner.finetuning import run_finetune
 from shift_search.planner.measurements import Trace
 from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
+from shift_search.planner.strategy_run import AutoRun, CascadeRun, StagedJob
 from shift_search.planner.task_aware import Search, StateWriter, best_first
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import Cancelled, FailedPrecondition
 
-Work = Search | BenchmarkRun | FinetuneRanking
+Work = Search | BenchmarkRun | FinetuneRanking | StagedJob
 
 
 @dataclass
@@ -83,6 +84,12 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
             return _benchmark(step, ctx)
         case physical.FinetuneHalving():
             return _finetune_ranking(step, ctx)
+        case physical.Cascade():
+            job = CascadeRun(step, _candidates(step, ctx), ctx.pool, ctx.emit, ctx.trace)
+            return _staged(step, job, ctx)
+        case physical.Auto():
+            auto = AutoRun(step, _candidates(step, ctx), ctx.pool, ctx.emit, ctx.trace)
+            return _staged(step, auto, ctx)
         case _:
             raise FailedPrecondition(f"a {type(step).__name__} step cannot be a query's root")
 
@@ -137,6 +144,16 @@ def _finetune_ranking(step: physical.FinetuneHalving, ctx: Context) -> QueryResu
     ranking = FinetuneRanking(step, ctx.pool, ctx.emit, ctx.trace)
     _await(ranking.start(), step.wait, ctx)
     result = ranking.result()
+    ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
+    return result
+
+
+def _staged(step: physical.Cascade | physical.Auto, job: StagedJob, ctx: Context) -> QueryResult:
+    """A Cascade or AUTO: its stages on the executors, then the ranking they give."""
+    started = time.perf_counter()
+    ctx.trace.ran(step)
+    _await(job.start(), step.wait, ctx)
+    result = job.result(step.columns, step.limit)
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
     return result
 

@@ -10,6 +10,7 @@ instead of computing, whether models need profiling — and prices every step:
 - BENCHMARK: a full pass per (train, test) pair, then the aggregate;
 - ORDER BY FineTune: successive halving over fine-tuning epochs;
 - FINETUNE: one fine-tuning task per model;
+- ORDER BY Cascade(…) and ORDER BY AUTO: `cascade_plan`, `auto_plan`;
 - set operations and variables: their operands' plans, nested.
 
 Models whose costs are unknown get a profiling step first when the plan has work to price; the
@@ -27,7 +28,9 @@ from typing import Literal, assert_never
 from shift_search.cache.records import ModelRecord
 from shift_search.planner import costmodel, halving
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
@@ -120,6 +123,14 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
             return _finetune_ranking(bound, costs)
         case BoundFinetune():
             return _finetune(bound, costs)
+        case BoundCascade():
+            from shift_search.planner.cascade_plan import plan_cascade  # builds on this module
+
+            return plan_cascade(bound, stored, costs)
+        case BoundAuto():
+            from shift_search.planner.auto_plan import plan_auto  # builds on this module
+
+            return plan_auto(bound, stored, costs)
         case BoundSetOperation(op=op, left=left, right=right):
             return _set_operation(op, _plan(left, stored, costs), _plan(right, stored, costs))
         case BoundVariable(name=name, query=query):
@@ -137,14 +148,14 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
 
 def _metadata(bound: BoundMetadata) -> Plan:
     select, scan = bound.select, bound.scan
-    step = _scan(scan, "query")
+    step = scan_step(scan, "query")
     step = dataclasses.replace(
         step, ordering=select.order, limit=select.limit, columns=select.columns
     )
     return Plan("task_agnostic" if select.order else "restrict", (step,))
 
 
-def _scan(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
+def scan_step(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
     return MetadataScan(
         table=scan.table,
         kind="datasets" if scan.kind == "datasets" else "models",
@@ -160,7 +171,7 @@ def _scan(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
 
 def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
     spec = bound.spec
-    scan = _scan(bound.scan, "candidates")
+    scan = scan_step(bound.scan, "candidates")
     rank = Rank(
         spec=spec,
         limit=bound.select.limit,
@@ -199,7 +210,7 @@ def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
     cached = st.summary(schedule.samples[0] if schedule else spec.train.size)
     if cached:
         decisions["cached"] = cached
-    profile = _profile(spec.models, bound.profiled, priced.seconds, costs)
+    profile = profile_steps(spec.models, bound.profiled, priced.seconds, costs)
     rank = container(dataclasses.replace(rank, children=(scan, *profile, *searches)))
     return Plan("task_aware", (rank,), tuple(decisions.items()))
 
@@ -237,11 +248,11 @@ def search_steps(
         if decision.use_sh and decision.schedule is not None:
             out.append(_halving(spec, j, decision, lines, stored))
         else:
-            out.append(_full_pass(spec, j, lines, devices, stored))
+            out.append(full_pass(spec, j, lines, devices, stored))
     return tuple(out)
 
 
-def _full_pass(
+def full_pass(
     spec: SearchSpec,
     j: int,
     lines: Sequence[tuple[costmodel.StepEstimate, dict[str, float]]],
@@ -263,7 +274,7 @@ def _full_pass(
             )
         )
     if len(found) < len(spec.models):
-        children += [_cost_line(spec, j, est, parts, devices) for est, parts in lines]
+        children += [cost_line(spec, j, est, parts, devices) for est, parts in lines]
     step = FullPass(
         proxy=spec.proxies[j],
         models=tuple(spec.models),
@@ -279,7 +290,7 @@ def _hit(stored: Stored | None, j: int, i: int, samples: int) -> tuple[float, st
     return stored.result(j, i, samples) if stored is not None else None
 
 
-def _cost_line(
+def cost_line(
     spec: SearchSpec, j: int, est: costmodel.StepEstimate, parts: dict[str, float], devices: int
 ) -> Step:
     """The step a full pass's priced line stands for."""
@@ -406,7 +417,7 @@ def _halving(
     return container(step)
 
 
-def _profile(
+def profile_steps(
     models: Sequence[ModelRecord], profiled: frozenset[str], work: float, costs: CostModel
 ) -> tuple[Profile, ...]:
     """Profiling the models whose costs are unknown, when there is work to price (a ranking the
@@ -449,11 +460,11 @@ def _benchmark(bound: BoundBenchmark, stored: StoredWork, costs: CostModel) -> P
         estimates = costmodel.estimate_steps(*args, constants=costs.constants)
         parts = costmodel.estimate_parts(*args, constants=costs.constants)
         lines = list(zip(estimates, parts, strict=True))
-        passes.append(_full_pass(spec, 0, lines, costs.devices, st, label=f"pair {j}"))
+        passes.append(full_pass(spec, 0, lines, costs.devices, st, label=f"pair {j}"))
         seen |= {train.record.fingerprint, test.record.fingerprint}
     aggregate = Aggregate(func=bound.func, pairs=len(pairs), cached=True)
     work_seconds = sum(p.estimate.seconds for p in passes)
-    profile = _profile(models, bound.profiled, work_seconds, costs)
+    profile = profile_steps(models, bound.profiled, work_seconds, costs)
     root = Benchmark(
         proxy=proxy,
         func=bound.func,
@@ -462,7 +473,7 @@ def _benchmark(bound: BoundBenchmark, stored: StoredWork, costs: CostModel) -> P
         models=models,
         pairs=pairs,
         wait=bound.select.wait,
-        children=(_scan(bound.scan, "candidates"), *profile, *passes, aggregate),
+        children=(scan_step(bound.scan, "candidates"), *profile, *passes, aggregate),
     )
     decisions = {
         "models": str(len(models)),
@@ -507,7 +518,7 @@ def _finetune_ranking(bound: BoundFinetuneRanking, costs: CostModel) -> Plan:
         for k, (est, n, e) in enumerate(zip(estimates, alive, schedule, strict=True))
     )
     work = sum(r.estimate.seconds for r in rounds)
-    profile = _profile(models, bound.profiled, work, costs)
+    profile = profile_steps(models, bound.profiled, work, costs)
     root = FinetuneHalving(
         proxy=proxy,
         models=tuple(models),
@@ -515,7 +526,7 @@ def _finetune_ranking(bound: BoundFinetuneRanking, costs: CostModel) -> Plan:
         test=test,
         limit=bound.select.limit,
         wait=bound.select.wait,
-        children=(_scan(bound.scan, "candidates"), *profile, *rounds),
+        children=(scan_step(bound.scan, "candidates"), *profile, *rounds),
     )
     decisions = {
         "models": str(len(models)),
