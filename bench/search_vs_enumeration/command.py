@@ -65,7 +65,9 @@ SEED = 0
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="64/32 samples, the 2 smallest models, tweets"
+        "--quick",
+        action="store_true",
+        help="64/32 samples, the 2 smallest models, tweets, Q1, Q4, the cascade and AUTO",
     )
     parser.add_argument("--device", default="cpu", help="executor device: cpu or cuda")
     parser.add_argument(
@@ -140,11 +142,11 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     log(f"{name}: train {n_train:,} / test {n_test:,}, {len(models)} {modality} models")
     protocol = config.protocols[modality]
     enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
-    only = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    only = [s.strip() for s in args.strategies.split(",") if s.strip()] or config.strategies
     with tempfile.TemporaryDirectory() as tmp:
         setting = Setting(
             models, train, test, modality, args.device, Path(tmp), config.keep,
-            config.finetune[modality],
+            config.finetune[modality], config.auto,
         )  # fmt: skip
         outcomes = run_strategies(setting, log, only)
     scored = [score(o, enumeration) for o in outcomes]

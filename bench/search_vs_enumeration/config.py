@@ -44,6 +44,11 @@ class Config:
     """FineTune's parameters per modality, for the strategies that fine-tune while searching."""
     quick_models: int = 0
     """Quick mode keeps this many of the smallest models (0: all)."""
+    strategies: tuple[str, ...] = ()
+    """The strategies it runs (empty: all; quick mode checks a few in under two minutes)."""
+    auto: Mapping[str, Any] = field(default_factory=dict)
+    """AUTO's own parameters beyond FineTune's and keep (quick mode accepts any regret, so it
+    stops after the evidence: it checks the pipeline, it measures nothing)."""
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,8 @@ class Config:
             "max_chars": self.max_chars,
             "keep": self.keep,
             "finetune": {k: dict(v) for k, v in self.finetune.items()},
+            "strategies": list(self.strategies) or "all",
+            "auto": dict(self.auto),
         }
 
 
@@ -117,6 +124,8 @@ QUICK = Config(
     keep=2,
     finetune=_finetune(QUICK_PROTOCOLS),
     quick_models=2,
+    strategies=("Q1 task-agnostic", "Q4 hybrid", "cascade", "AUTO"),
+    auto={"regret": 100},
 )
 
 

@@ -56,13 +56,16 @@ def queries(
     test: str,
     keep: int,
     finetune: Mapping[str, Any],
+    auto: Mapping[str, Any] | None = None,
 ) -> list[Query]:
     """Every strategy's script over the pool `models` (all of the store's models of `modality`)
-    trained on dataset `train`, tested on `test`."""
+    trained on dataset `train`, tested on `test`; `auto`: AUTO's own parameters."""
     table = f"{modality}_models"
     data = f'TRAINED ON "{train}" TESTED ON "{test}"'
     prior = prior_column(models)
     tune = ", ".join(f"{k}={v}" for k, v in finetune.items())
+    chosen = {**finetune, "keep": keep, **(auto or {})}
+    auto_params = ", ".join(f"{k}={v}" for k, v in chosen.items())
     q1 = f"SELECT name FROM {table} ORDER BY {prior} DESC LIMIT 1"
     rank = f"SELECT name FROM {table} ORDER BY"
     return [
@@ -80,7 +83,7 @@ def queries(
             f"{rank} Cascade({LINEAR}, FineTune({tune}), keep={keep}, prior={prior})"
             f" {data} LIMIT 1 WAIT;",
         ),
-        Query("AUTO", f"{rank} Auto({tune}, keep={keep}) {data} WAIT;"),
+        Query("AUTO", f"{rank} Auto({auto_params}) {data} WAIT;"),
     ]
 
 

@@ -72,11 +72,12 @@ class Setting:
     workdir: Path
     keep: int = 3
     finetune: Mapping[str, Any] = field(default_factory=dict)
+    auto: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_strategies(s: Setting, log: Log, only: Sequence[str] = ()) -> list[Outcome]:
     """Every strategy (or those named in `only`), each on a fresh store."""
-    scripts = queries(s.models, s.modality, s.train.name, s.test.name, s.keep, s.finetune)
+    scripts = queries(s.models, s.modality, s.train.name, s.test.name, s.keep, s.finetune, s.auto)
     outcomes = []
     for query in scripts:
         if only and query.strategy not in only:

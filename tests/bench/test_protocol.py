@@ -108,7 +108,7 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     monkeypatch.setattr(svse, "search_pool", lambda modality: pool)
     monkeypatch.setattr(svse, "RESULTS", tmp_path / "results")
     one = Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1), batch_size=16)
-    tiny = dataclasses.replace(QUICK, protocols={"text": one, "image": one})
+    tiny = dataclasses.replace(QUICK, protocols={"text": one, "image": one}, strategies=())
     monkeypatch.setattr(svse, "config_for", lambda quick, device: tiny)
     result = svse.main(["--quick", "--datasets", "tweets"])
     tweets = result["datasets"]["tweets"]
