@@ -305,17 +305,15 @@ class Coordinator:
                     raise evidence.error
         seconds = time.perf_counter() - started
         decided = optimize(bound, read_stored_work(self.cache, bound), costs)
-        final = [
-            c
-            for s in decided.walk()
-            if isinstance(s, physical.Auto)
-            for c in s.children
-            if isinstance(c, physical.FullPass)
-        ]
+        roots = [s for s in decided.walk() if isinstance(s, physical.Auto)]
+        final = [c for s in roots for c in s.children if isinstance(c, physical.FullPass)]
         total = sum(estimates) or float(len(final)) or 1.0
         for step, share in zip(final, estimates or [1.0] * len(final), strict=False):
             run.trace.ran(step)  # it ran: the final plan reads its results from the cache
             run.trace.add(step, seconds=seconds * share / total)
+        for root in roots:  # its measured time includes the evidence's
+            run.trace.ran(root)
+            run.trace.add(root, seconds=seconds / len(roots))
         return decided
 
     def _costs(self, bound: BoundStatement) -> CostModel:
