@@ -25,6 +25,7 @@ from bench.search_vs_enumeration.queries import (
     queries,
     task_agnostic_query,
 )
+from bench.search_vs_enumeration.report import winners, wins_section
 from bench.search_vs_enumeration.table import (
     COLUMNS,
     Finetuned,
@@ -294,3 +295,29 @@ def test_remeasuring_an_unknown_model_says_so(
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
     with pytest.raises(SystemExit, match="tweets has no fine-tune of nope to remeasure"):
         svse.main(["--remeasure-models", "nope", "--datasets", "tweets"])
+
+
+def test_the_report_says_which_strategy_wins_where_and_why() -> None:
+    def strategy(name: str, returned: str, regret: float, search: float) -> dict[str, object]:
+        return {"strategy": name, "returned": returned, "regret_points": regret,
+                "search_seconds": search}  # fmt: skip
+
+    strategies = [
+        strategy("Q1 task-agnostic", "a", 10.0, 0.0),
+        strategy("Q4 hybrid", "b", 0.5, 100.0),
+        strategy("cascade", "c", 5.0, 50.0),
+        {**strategy("AUTO", "b", 0.5, 150.0), "auto_choice": "hybrid", "auto_reason": "why not"},
+    ]
+    data = {
+        "strategies": strategies,
+        "enumeration": {**RECORDED_ENUMERATION, "b": {**RECORDED_ENUMERATION["b"],
+                                                        "ci_half": 0.01}},
+        "goals": goals(strategies, RECORDED_ENUMERATION),
+    }  # fmt: skip
+    won = winners(data)
+    assert won["cheap"]["strategy"] == "Q4 hybrid"  # 0.4 fine-tunes, 0.5 points
+    assert won["lowest"]["strategy"] == "Q4 hybrid" and won["auto"]["auto_choice"] == "hybrid"
+    text = "\n".join(wins_section({"tweets": data}))
+    assert "| tweets | Q4 hybrid: b, regret 0.50 at 0.40 fine-tunes |" in text
+    assert "chose hybrid: AUTO: b, regret 0.50 at 0.60 fine-tunes | met |" in text
+    assert "AUTO: why not." in text and "Q4 hybrid → b (0.5 (inside its interval))" in text
