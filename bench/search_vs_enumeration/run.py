@@ -4,6 +4,7 @@ registered), timed from the client, so no strategy reads what another computed."
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -82,14 +83,16 @@ def run_strategies(s: Setting, log: Log, only: Sequence[str] = ()) -> list[Outco
     for query in scripts:
         if only and query.strategy not in only:
             continue
-        outcomes.append(run_one(s, query))
-        o = outcomes[-1]
+        o, costed = run_one(s, query)
+        s = dataclasses.replace(s, models=costed)  # profiled once: the next stores reuse it
+        outcomes.append(o)
         log(f"{o.strategy} ({o.plan}): {', '.join(o.candidates)} in {o.search_seconds:.1f}s")
     return outcomes
 
 
-def run_one(s: Setting, query: Query) -> Outcome:
-    """One strategy's query on its own store, timed from the client to the last event."""
+def run_one(s: Setting, query: Query) -> tuple[Outcome, list[ModelRecord]]:
+    """One strategy's query on its own store, timed from the client to the last event; with
+    the models as registered there (their costs profiled, for the next store to reuse)."""
     store = s.workdir / f"{query.strategy.replace(' ', '_').replace('+', '_')}.sqlite3"
     with (
         arena(store, s.device, s.models, s.train, s.test) as a,
@@ -98,6 +101,7 @@ def run_one(s: Setting, query: Query) -> Outcome:
         started = time.perf_counter()
         result = client.query(query.script, progress=False)
         seconds = time.perf_counter() - started
+        costed = list(a.models)
     names = [str(row[0]) for row in result.table.rows]
     if not names:
         raise RuntimeError(f"{query.strategy} returned no model")
@@ -115,10 +119,11 @@ def run_one(s: Setting, query: Query) -> Outcome:
         }
     elif "reason" in decisions or "right.reason" in decisions:
         detail["reason"] = decisions.get("reason") or decisions.get("right.reason")
-    return Outcome(
+    outcome = Outcome(
         query.strategy,
         how_it_ran(query.strategy, decisions),
         candidates(query.strategy, names, chosen),
         seconds,
         detail,
     )
+    return outcome, costed
