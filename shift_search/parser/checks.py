@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, assert_never
+from typing import assert_never
 
 from shift_search.parser import ast
+from shift_search.parser.cursor import Param
 from shift_search.parser.errors import Problem, shorten
 from shift_search.parser.literals import quote
 from shift_search.parser.names import column_name
-
-if TYPE_CHECKING:
-    from shift_search.parser.expressions import Param
 
 
 def repeated_clauses(clauses: Sequence[tuple[str, ast.Pos]]) -> list[Problem]:

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from shift_search.parser import ast, checks, names
-from shift_search.parser.cursor import Lit, TokenCursor
+from shift_search.parser.cursor import Lit, Param, TokenCursor
 from shift_search.parser.cursor import position as _pos
 from shift_search.parser.errors import shorten
 from shift_search.parser.lexer import Token
@@ -30,15 +28,6 @@ _VALUE = ("STRING", "MINUS", "NUMBER", "INT_LIT", "NAME", "TRUE", "FALSE", "NULL
 _AFTER_COLUMN = (*_OPS, "NOT", "BETWEEN", "IN", "IS", "LIKE")
 
 _CONSTANTS: dict[str, ast.Value] = {"TRUE": True, "FALSE": False, "NULL": None}
-
-
-class Param(NamedTuple):
-    """`name=value`: the canonical name, as written, the value, where."""
-
-    name: str
-    spelling: str
-    value: ast.Value
-    pos: ast.Pos
 
 
 class ExpressionReader(TokenCursor):

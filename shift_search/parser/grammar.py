@@ -48,10 +48,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeAlias
 
 from shift_search.parser import ast, checks, names
-from shift_search.parser.cursor import Lit, SyntaxProblem
+from shift_search.parser.cursor import Lit, Param, SyntaxProblem
 from shift_search.parser.cursor import position as _pos
 from shift_search.parser.errors import Problem, shorten
-from shift_search.parser.expressions import ExpressionReader, Param
+from shift_search.parser.expressions import ExpressionReader
 from shift_search.parser.lexer import Token, host_port_at, tokens_between
 from shift_search.parser.literals import quote, unquote
 

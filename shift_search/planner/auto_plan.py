@@ -19,7 +19,6 @@ from shift_search.planner.cached import StoredWork
 from shift_search.planner.finetune_cost import epoch_schedule, halving_steps
 from shift_search.planner.finetune_cost import survivors as round_survivors
 from shift_search.planner.model_costs import cost_source, model_cost, text_length_scale
-from shift_search.planner.optimizer import CostModel, profile_steps, scan_step, search_plan
 from shift_search.planner.physical import (
     Auto,
     CacheLookup,
@@ -32,6 +31,7 @@ from shift_search.planner.physical import (
     StrategyChoice,
     container,
 )
+from shift_search.planner.ranking_steps import CostModel, profile_steps, scan_step, search_plan
 from shift_search.planner.strategies import finetune_params
 from shift_search.planner.strategy_choice import LABELS, Choice, Evidence, Pricing, choose
 from shift_search.runtime.proxy_names import COSINE_NN, LOGME

@@ -31,14 +31,6 @@ from shift_search.planner.model_costs import (
     model_cost,
     text_length_scale,
 )
-from shift_search.planner.optimizer import (
-    CostModel,
-    cost_line,
-    full_pass,
-    profile_steps,
-    scan_step,
-    search_plan,
-)
 from shift_search.planner.physical import (
     CacheLookup,
     Cascade,
@@ -52,6 +44,14 @@ from shift_search.planner.physical import (
     Plan,
     Step,
     container,
+)
+from shift_search.planner.ranking_steps import (
+    CostModel,
+    cost_line,
+    full_pass,
+    profile_steps,
+    scan_step,
+    search_plan,
 )
 from shift_search.planner.search_cost import Stored
 from shift_search.planner.task_aware import best_first
