@@ -352,12 +352,8 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         modality = MODALITY[name]
         train, test = data_for(name, config)
         models, _ = pool_for(modality, config)
-        anchor = None
-        if name == "fine_food" and config.max_chars:  # the idle anchor read whole reviews
-            whole = split(name, shift_home() / "bench-data", *config.sizes[name], SEED)
-            anchor = estimating.first_inputs(whole[0], 32)
         out[name] = estimating.estimate_dataset(
-            name, models, train, test, config, modality, args.device, log, anchor
+            name, models, train, test, config, modality, args.device, log
         )
     result = estimating.summary(out, config)
     RESULTS.mkdir(exist_ok=True)

@@ -11,7 +11,8 @@ the pool 4 times, and every strategy searches on a fresh store), so it:
   validation fifth (patience 1) and 3 seeds at the chosen rate;
 - sizes the data: tweets 800 train / 1,000 test; fine-food 400 / 600 with reviews cut to their
   first 256 characters (a review averages 397); digits 400 / 600;
-- lets the cascade keep 2 models after its first stage (so hybrid+SH fine-tunes at most 3).
+- lets the cascade keep 2 models after its first stage (so hybrid+SH fine-tunes at most 3), and
+  ends halving over fine-tuning epochs at 2 epochs (1, then 2).
 Every model is profiled once per dataset and its costs reused by the other strategies' stores.
 `python -m bench.search_vs_enumeration --estimate` prints what that costs on this machine (and on
 the idle machine, from fine-tunes measured there). `--device cuda` keeps every model, the
@@ -96,10 +97,11 @@ SLOW_ON_CPU = frozenset(
 )
 
 
-def _finetune(protocols: Mapping[str, Protocol]) -> dict[str, dict[str, Any]]:
-    """FineTune while searching: the protocol's first rate, its most epochs, its batch size."""
+def _finetune(protocols: Mapping[str, Protocol], epochs: int = 0) -> dict[str, dict[str, Any]]:
+    """FineTune while searching: the protocol's first rate and batch size, its most epochs or
+    `epochs` when given."""
     return {
-        modality: {"epochs": p.max_epochs, "lr": p.lr_grid[0], "batch_size": p.batch_size}
+        modality: {"epochs": epochs or p.max_epochs, "lr": p.lr_grid[0], "batch_size": p.batch_size}
         for modality, p in protocols.items()
     }
 
@@ -111,7 +113,7 @@ CPU = Config(
     SLOW_ON_CPU,
     max_chars=256,
     keep=2,
-    finetune=_finetune(CPU_PROTOCOLS),
+    finetune=_finetune(CPU_PROTOCOLS, epochs=2),
 )
 GPU = Config(
     "cuda",

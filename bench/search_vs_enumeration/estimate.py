@@ -1,20 +1,21 @@
 """`--estimate`: what a full run costs, from a small sample measured now, before committing hours.
 
 Per model a forward pass per sample (32 samples of the dataset, batch 32, the fastest of four
-interleaved rounds after a warm-up); per modality the cost of a training pass over a forward
-pass, from the faster of two one-epoch fine-tunes of the pool's first model on 64 samples. From
-these:
+interleaved rounds after a warm-up); per modality the cost of a training sample over a forward
+one, from the cheaper of two one-epoch fine-tunes of the pool's first model on 64 samples (on a
+CPU training costs far more than 3 forward passes: about 13 for MiniLM). From these:
 - the enumeration: every model `runs_per_model` times, each run `protocol.run_seconds` (every
   epoch: a training and a validation pass; then one test pass), with all `max_epochs` (the upper
   bound: early stopping ends runs sooner) or half of them;
 - the strategies: each embeds the training and test sets with every model (one search each on a
-  fresh store: Q2, Q3, Q4, the cascade, hybrid+SH, AUTO's evidence), and hybrid+SH (and AUTO
-  when it picks it) fine-tunes `keep + 1` contenders by successive halving over epochs, plus a
-  few seconds per model and store for loads, profiling and task overheads.
-The machine is shared, so the same figures are also given for the idle machine: the anchor
-model's forward pass measured now against its seconds per forward-pass equivalent measured on the
-idle machine in wave 1 (a whole fine-tune, `IDLE_ANCHORS`) gives the load factor that every
-model's time is divided by.
+  fresh store: Q2, Q3, Q4, the cascade, hybrid+SH, AUTO's evidence), hybrid+SH (and AUTO when
+  it picks it) fine-tunes `keep + 1` contenders by successive halving over epochs (its tasks
+  evaluate the test set before and after), plus a few seconds per model and store for loads,
+  profiling and task overheads.
+Every figure is measured twice: in wall-clock seconds (the machine as loaded now) and in the
+process's CPU seconds, which other processes on a shared machine barely change. The idle machine
+runs the 2 threads about `IDLE_PARALLELISM` times faster than one, so its hours are the CPU
+hours over that.
 """
 
 from __future__ import annotations
@@ -40,14 +41,9 @@ STORES = 7
 """Fresh stores per dataset (one per strategy), each registering and profiling the pool."""
 PER_MODEL_AND_SEARCH_SECONDS = 4.0
 """Loads, profiling and task overheads per model and search (measured: 2-5 s on MiniLMs)."""
-IDLE_ANCHORS = {
-    "tweets": ("all-MiniLM-L6-v2", 0.00987),
-    "fine_food": ("all-MiniLM-L6-v2", 0.04971),
-    "digits": ("efficientnet-lite0", 0.02063),
-}
-"""Seconds per forward-pass equivalent of one model, measured on the idle machine in wave 1 (a
-one-epoch fine-tune timed whole: bench/results/search_vs_enumeration-cpu.json of 2026-11-28).
-Fine-food's is for whole reviews; cut reviews are scaled by today's forward times on both."""
+IDLE_PARALLELISM = 1.6
+"""CPU seconds per wall-clock second of torch's 2 threads on the idle 2-core machine (forward
+passes and training of small models do not keep both cores busy all the time)."""
 
 Log = Callable[[str], None]
 
@@ -80,29 +76,33 @@ def strategy_seconds(
     schedule = epoch_schedule(contenders, epochs)
     alive = round_survivors(contenders, len(schedule))
     tune = sum(
-        n * mean * (e * ratio * n_train + n_test) for n, e in zip(alive, schedule, strict=True)
+        n * mean * (e * ratio * n_train + 2 * n_test) for n, e in zip(alive, schedule, strict=True)
     )
     return {"embeddings": embed, "overheads": overheads, "halving_over_epochs": 2 * tune}
 
 
 def forward_seconds(
     models: Sequence[ModelRecord], sample: Sequence[Any], device: str, rounds: int = 4
-) -> dict[str, float]:
-    """Forward seconds per sample of each model on `sample` (batch 32): every model is loaded
-    and warmed up on the batch, then timed in `rounds` interleaved rounds, keeping each model's
-    fastest (on a shared machine load comes in bursts; the minimum drops them)."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(wall-clock, CPU) seconds per sample of each model's forward pass on `sample` (batch
+    32): every model is loaded and warmed up on the batch, then timed in `rounds` interleaved
+    rounds, keeping each model's fastest (on a shared machine load comes in bursts; the minimum
+    drops them)."""
     from shift_search.executor.runner import open_encoder
 
     encoders = {m.name: open_encoder(m, device) for m in models}
-    best = dict.fromkeys(encoders, float("inf"))
+    wall = dict.fromkeys(encoders, float("inf"))
+    cpu = dict.fromkeys(encoders, float("inf"))
     for encoder in encoders.values():
         encoder.embed(list(sample), batch_size=32)
     for _ in range(rounds):
         for name, encoder in encoders.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             encoder.embed(list(sample), batch_size=32)
-            best[name] = min(best[name], time.perf_counter() - started)
-    return {name: seconds / len(sample) for name, seconds in best.items()}
+            wall[name] = min(wall[name], time.perf_counter() - started)
+            cpu[name] = min(cpu[name], time.process_time() - cpu_started)
+    n = len(sample)
+    return {k: v / n for k, v in wall.items()}, {k: v / n for k, v in cpu.items()}
 
 
 def estimate_dataset(
@@ -114,19 +114,17 @@ def estimate_dataset(
     modality: str,
     device: str,
     log: Log,
-    anchor_sample: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
-    """One dataset's estimate (module docstring); `anchor_sample` is the data the idle anchor
-    was measured on, when it differs from this dataset's (whole fine-food reviews)."""
+    """One dataset's estimate (module docstring)."""
     from bench.search_vs_enumeration.protocol import finetune_once, load_data
 
     protocol = config.protocols[modality]
     n_train, n_test = config.sizes[name]
     data = load_data(train, test, protocol.validation_fraction)
     sample = data.train[0][:32]
-    forward = forward_seconds(models, sample, device)
-    for m, seconds in forward.items():
-        log(f"{name}: {m} forward {1000 * seconds:.1f} ms/sample")
+    wall, cpu = forward_seconds(models, sample, device)
+    for m in wall:
+        log(f"{name}: {m} forward {1000 * wall[m]:.1f} ms/sample ({1000 * cpu[m]:.1f} ms CPU)")
     small = type(data)(
         (data.train[0][:64], data.train[1][:64]),
         (data.validation[0][:16], data.validation[1][:16]),
@@ -134,19 +132,22 @@ def estimate_dataset(
         data.classes,
     )
     one_epoch = Protocol(protocol.lr_grid[:1], 1, 0, (0,), protocol.validation_fraction)
-    run = min(
-        (finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, device)
-         for _ in range(2)),
-        key=lambda r: r.train_seconds,
-    )  # fmt: skip
-    first = forward[models[0].name]
-    ratio = max(1.0, (run.train_seconds - first * (16 + 16)) / (64 * first))
-    load = load_factor(name, models, forward, anchor_sample, device)
+    runs = []
+    for _ in range(2):
+        cpu_started = time.process_time()
+        run = finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, device)
+        runs.append((run.train_seconds, time.process_time() - cpu_started))
+    first = models[0].name
+    ratio = train_ratio(min(r[0] for r in runs), wall[first])
+    cpu_ratio = train_ratio(min(r[1] for r in runs), cpu[first])
     epochs = int(config.finetune.get(modality, {}).get("epochs", protocol.max_epochs))
-    figures = _figures(forward, ratio, n_train, n_test, protocol, config.keep, epochs, load)
+    shape = (n_train, n_test, protocol, config.keep, epochs)
+    now = _figures(wall, ratio, *shape)
+    idle = _figures(cpu, cpu_ratio, *shape, scale=1 / IDLE_PARALLELISM)
     log(
-        f"{name}: {len(models)} models, about {figures['now_hours_upper']:.2f} h now"
-        f" ({figures['idle_hours_upper']:.2f} h on the idle machine; load factor {load:.2f})"
+        f"{name}: {len(models)} models, about {now['hours_upper']:.2f} h now, "
+        f"{idle['hours_upper']:.2f} h on the idle machine ({idle['hours_if_half_the_epochs']:.2f}"
+        " h if early stopping halves the epochs)"
     )
     return {
         "train": n_train,
@@ -154,29 +155,19 @@ def estimate_dataset(
         "models": [m.name for m in models],
         "protocol": protocol.describe(),
         "runs_per_model": protocol.runs_per_model(),
-        "forward_ms_per_sample": {m: round(1000 * f, 2) for m, f in forward.items()},
+        "forward_ms_per_sample": {m: round(1000 * f, 2) for m, f in wall.items()},
+        "forward_cpu_ms_per_sample": {m: round(1000 * f, 2) for m, f in cpu.items()},
         "train_over_forward": round(ratio, 2),
-        "load_factor": round(load, 2),
-        **figures,
+        "train_over_forward_cpu": round(cpu_ratio, 2),
+        "now": now,
+        "idle": idle,
     }
 
 
-def load_factor(
-    name: str,
-    models: Sequence[ModelRecord],
-    forward: Mapping[str, float],
-    anchor_sample: Sequence[Any] | None,
-    device: str,
-) -> float:
-    """How much slower the machine is now than when idle (1 on a GPU or without an anchor)."""
-    anchor, idle = IDLE_ANCHORS.get(name, ("", 0.0))
-    found = [m for m in models if m.name == anchor]
-    if device.startswith("cuda") or not found or not idle:
-        return 1.0
-    now = forward[anchor]
-    if anchor_sample is not None:  # the anchor was measured on other data: time it there
-        now = forward_seconds(found, anchor_sample, device)[anchor]
-    return max(now / idle, 1e-3)
+def train_ratio(finetune_seconds: float, forward: float) -> float:
+    """A training sample's cost in forward passes, from a one-epoch fine-tune on 64 samples
+    that also passes over 16 validation and 16 test samples."""
+    return max(1.0, (finetune_seconds - forward * (16 + 16)) / (64 * forward))
 
 
 def _figures(
@@ -187,20 +178,18 @@ def _figures(
     protocol: Protocol,
     keep: int,
     epochs: int,
-    load: float,
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     upper = enumeration_seconds(forward, ratio, n_train, n_test, protocol, 1.0)
     half = enumeration_seconds(forward, ratio, n_train, n_test, protocol, 0.5)
     search = strategy_seconds(forward, ratio, n_train, n_test, keep, epochs)
-    now_upper = sum(upper.values()) + sum(search.values())
-    now_half = sum(half.values()) + sum(search.values())
+    total_upper = scale * (sum(upper.values()) + sum(search.values()))
+    total_half = scale * (sum(half.values()) + sum(search.values()))
     return {
-        "enumeration_seconds_per_model_upper": {m: round(s, 1) for m, s in upper.items()},
-        "strategies_seconds": {k: round(v, 1) for k, v in search.items()},
-        "now_hours_upper": round(now_upper / 3600, 2),
-        "now_hours_if_half_the_epochs": round(now_half / 3600, 2),
-        "idle_hours_upper": round(now_upper / load / 3600, 2),
-        "idle_hours_if_half_the_epochs": round(now_half / load / 3600, 2),
+        "enumeration_seconds_per_model_upper": {m: round(scale * s, 1) for m, s in upper.items()},
+        "strategies_seconds": {k: round(scale * v, 1) for k, v in search.items()},
+        "hours_upper": round(total_upper / 3600, 2),
+        "hours_if_half_the_epochs": round(total_half / 3600, 2),
     }
 
 
@@ -208,8 +197,8 @@ def summary(datasets: Mapping[str, Mapping[str, Any]], config: Config) -> dict[s
     """The whole run's figures."""
     import torch
 
-    def total(key: str) -> float:
-        return round(sum(float(d.get(key, 0.0)) for d in datasets.values()), 2)
+    def total(which: str, key: str) -> float:
+        return round(sum(float(d[which][key]) for d in datasets.values()), 2)
 
     return {
         "benchmark": "search_vs_enumeration_estimate",
@@ -218,21 +207,11 @@ def summary(datasets: Mapping[str, Mapping[str, Any]], config: Config) -> dict[s
         "cpu_threads": torch.get_num_threads(),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "datasets": dict(datasets),
-        "now_hours_upper": total("now_hours_upper"),
-        "now_hours_if_half_the_epochs": total("now_hours_if_half_the_epochs"),
-        "idle_hours_upper": total("idle_hours_upper"),
-        "idle_hours_if_half_the_epochs": total("idle_hours_if_half_the_epochs"),
+        "now_hours_upper": total("now", "hours_upper"),
+        "now_hours_if_half_the_epochs": total("now", "hours_if_half_the_epochs"),
+        "idle_hours_upper": total("idle", "hours_upper"),
+        "idle_hours_if_half_the_epochs": total("idle", "hours_if_half_the_epochs"),
+        "idle_parallelism": IDLE_PARALLELISM,
         "note": "the enumeration (every model, the protocol) and the strategies (a fresh store"
-        " each); measured on the shared machine and scaled to the idle one by IDLE_ANCHORS",
+        " each); idle: the process's CPU seconds over IDLE_PARALLELISM",
     }
-
-
-def first_inputs(dataset: Any, count: int) -> list[Any]:
-    """The first `count` inputs of a dataset file (the data an idle anchor was timed on)."""
-    from shift_search.executor.datasets.reader import read_dataset
-
-    rows = read_dataset(
-        dataset.format, dataset.uri, input_column=dataset.input_column,
-        label_column=dataset.label_column,
-    )  # fmt: skip
-    return list(rows.inputs[:count])
