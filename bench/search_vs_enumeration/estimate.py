@@ -13,9 +13,11 @@ CPU training costs far more than 3 forward passes: about 13 for MiniLM). From th
   evaluate the test set before and after), plus a few seconds per model and store for loads,
   profiling and task overheads.
 Every figure is measured twice: in wall-clock seconds (the machine as loaded now) and in the
-process's CPU seconds, which other processes on a shared machine barely change. The idle machine
-runs the 2 threads about `IDLE_PARALLELISM` times faster than one, so its hours are the CPU
-hours over that.
+process's CPU seconds, which other processes change less. Under load, though, torch's threads
+spin while they wait for each other, so CPU seconds still overstate the idle machine's time: the
+idle figures are the CPU figures scaled so that they reproduce one fine-tune per modality timed
+whole on the idle machine in wave 1 (`IDLE_FINETUNES`; its model's forward pass is measured now
+on that fine-tune's own data).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import os
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.search_vs_enumeration.config import Config
@@ -41,9 +45,26 @@ STORES = 7
 """Fresh stores per dataset (one per strategy), each registering and profiling the pool."""
 PER_MODEL_AND_SEARCH_SECONDS = 4.0
 """Loads, profiling and task overheads per model and search (measured: 2-5 s on MiniLMs)."""
-IDLE_PARALLELISM = 1.6
-"""CPU seconds per wall-clock second of torch's 2 threads on the idle 2-core machine (forward
-passes and training of small models do not keep both cores busy all the time)."""
+
+
+@dataclass(frozen=True)
+class IdleFinetune:
+    """One fine-tune timed whole on the idle machine: its dataset, model, sizes and seconds
+    (the untrained head was evaluated on the test set too: two test passes)."""
+
+    dataset: str
+    model: str
+    train: int
+    test: int
+    epochs: int
+    seconds: float
+
+
+IDLE_FINETUNES = {
+    "text": IdleFinetune("tweets", "all-MiniLM-L6-v2", 1_500, 500, 1, 54.3),
+    "image": IdleFinetune("digits", "efficientnet-lite0", 400, 160, 3, 80.86),
+}
+"""From bench/results/search_vs_enumeration-cpu.json of 2026-11-28 (wave 1, the idle machine)."""
 
 Log = Callable[[str], None]
 
@@ -143,7 +164,8 @@ def estimate_dataset(
     epochs = int(config.finetune.get(modality, {}).get("epochs", protocol.max_epochs))
     shape = (n_train, n_test, protocol, config.keep, epochs)
     now = _figures(wall, ratio, *shape)
-    idle = _figures(cpu, cpu_ratio, *shape, scale=1 / IDLE_PARALLELISM)
+    scale = idle_scale(IDLE_FINETUNES[modality], models, cpu_ratio, config, device, name, sample)
+    idle = _figures(cpu, cpu_ratio, *shape, scale=scale)
     log(
         f"{name}: {len(models)} models, about {now['hours_upper']:.2f} h now, "
         f"{idle['hours_upper']:.2f} h on the idle machine ({idle['hours_if_half_the_epochs']:.2f}"
@@ -159,9 +181,51 @@ def estimate_dataset(
         "forward_cpu_ms_per_sample": {m: round(1000 * f, 2) for m, f in cpu.items()},
         "train_over_forward": round(ratio, 2),
         "train_over_forward_cpu": round(cpu_ratio, 2),
+        "idle_over_cpu_seconds": round(scale, 3),
         "now": now,
         "idle": idle,
     }
+
+
+def idle_scale(
+    anchor: IdleFinetune,
+    models: Sequence[ModelRecord],
+    cpu_ratio: float,
+    config: Config,
+    device: str,
+    name: str,
+    sample: Sequence[Any],
+) -> float:
+    """Idle seconds per CPU second measured now: the anchor's idle fine-tune over what the CPU
+    measurements predict for it (its model's forward pass timed now on its own data)."""
+    from bench.search_vs_enumeration.data import split
+
+    found = [m for m in models if m.name == anchor.model]
+    if device.startswith("cuda") or not found:
+        return 1.0
+    if anchor.dataset != name:
+        train, _ = split(anchor.dataset, _bench_data(), 64, 16, 0)
+        sample = _inputs(train, 32)
+    _, cpu = forward_seconds(found, sample, device)
+    f = cpu[anchor.model]
+    predicted = f * (anchor.epochs * cpu_ratio * anchor.train + 2 * anchor.test)
+    return anchor.seconds / predicted
+
+
+def _bench_data() -> Path:
+    from shift_search.runtime.settings import shift_home
+
+    return shift_home() / "bench-data"
+
+
+def _inputs(dataset: Any, count: int) -> list[Any]:
+    from shift_search.executor.datasets.reader import read_dataset
+
+    rows = read_dataset(
+        dataset.format, dataset.uri, input_column=dataset.input_column,
+        label_column=dataset.label_column,
+    )  # fmt: skip
+    return list(rows.inputs[:count])
 
 
 def train_ratio(finetune_seconds: float, forward: float) -> float:
@@ -211,7 +275,6 @@ def summary(datasets: Mapping[str, Mapping[str, Any]], config: Config) -> dict[s
         "now_hours_if_half_the_epochs": total("now", "hours_if_half_the_epochs"),
         "idle_hours_upper": total("idle", "hours_upper"),
         "idle_hours_if_half_the_epochs": total("idle", "hours_if_half_the_epochs"),
-        "idle_parallelism": IDLE_PARALLELISM,
         "note": "the enumeration (every model, the protocol) and the strategies (a fresh store"
-        " each); idle: the process's CPU seconds over IDLE_PARALLELISM",
+        " each); idle: the process's CPU seconds scaled by the fine-tunes of IDLE_FINETUNES",
     }
