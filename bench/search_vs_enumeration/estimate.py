@@ -2,8 +2,8 @@
 
 Per model a forward pass per sample (32 samples of the dataset, batch 32, the fastest of four
 interleaved rounds after a warm-up); per modality the cost of a training sample over a forward
-one, from the cheaper of two one-epoch fine-tunes of the pool's first model on 64 samples (on a
-CPU training costs far more than 3 forward passes: about 13 for MiniLM). From these:
+one, from the cheaper of two one-epoch fine-tunes of the pool's first model on 128 samples.
+From these:
 - the enumeration: every model `runs_per_model` times, each run `protocol.run_seconds` (every
   epoch: a training and a validation pass; then one test pass), with all `max_epochs` (the upper
   bound: early stopping ends runs sooner) or half of them;
@@ -65,6 +65,9 @@ IDLE_FINETUNES = {
     "image": IdleFinetune("digits", "efficientnet-lite0", 400, 160, 3, 80.86),
 }
 """From bench/results/search_vs_enumeration-cpu.json of 2026-11-28 (wave 1, the idle machine)."""
+
+CALIBRATION, EVALUATION = 128, 32
+"""Training and validation / test samples of the one-epoch fine-tunes that price training."""
 
 Log = Callable[[str], None]
 
@@ -147,9 +150,9 @@ def estimate_dataset(
     for m in wall:
         log(f"{name}: {m} forward {1000 * wall[m]:.1f} ms/sample ({1000 * cpu[m]:.1f} ms CPU)")
     small = type(data)(
-        (data.train[0][:64], data.train[1][:64]),
-        (data.validation[0][:16], data.validation[1][:16]),
-        (data.test[0][:16], data.test[1][:16]),
+        (data.train[0][:CALIBRATION], data.train[1][:CALIBRATION]),
+        (data.validation[0][:EVALUATION], data.validation[1][:EVALUATION]),
+        (data.test[0][:EVALUATION], data.test[1][:EVALUATION]),
         data.classes,
     )
     one_epoch = Protocol(protocol.lr_grid[:1], 1, 0, (0,), protocol.validation_fraction)
@@ -164,7 +167,8 @@ def estimate_dataset(
     epochs = int(config.finetune.get(modality, {}).get("epochs", protocol.max_epochs))
     shape = (n_train, n_test, protocol, config.keep, epochs)
     now = _figures(wall, ratio, *shape)
-    scale = idle_scale(IDLE_FINETUNES[modality], models, cpu_ratio, config, device, name, sample)
+    anchor = IDLE_FINETUNES[modality]
+    scale = idle_scale(anchor, models, cpu_ratio, device, cpu if anchor.dataset == name else None)
     idle = _figures(cpu, cpu_ratio, *shape, scale=scale)
     log(
         f"{name}: {len(models)} models, about {now['hours_upper']:.2f} h now, "
@@ -191,22 +195,20 @@ def idle_scale(
     anchor: IdleFinetune,
     models: Sequence[ModelRecord],
     cpu_ratio: float,
-    config: Config,
     device: str,
-    name: str,
-    sample: Sequence[Any],
+    cpu: Mapping[str, float] | None,
 ) -> float:
     """Idle seconds per CPU second measured now: the anchor's idle fine-tune over what the CPU
-    measurements predict for it (its model's forward pass timed now on its own data)."""
+    measurements predict for it: its model's forward pass on its own data (`cpu` when this
+    dataset is the anchor's, else timed now on a sample of it)."""
     from bench.search_vs_enumeration.data import split
 
     found = [m for m in models if m.name == anchor.model]
     if device.startswith("cuda") or not found:
         return 1.0
-    if anchor.dataset != name:
+    if cpu is None:
         train, _ = split(anchor.dataset, _bench_data(), 64, 16, 0)
-        sample = _inputs(train, 32)
-    _, cpu = forward_seconds(found, sample, device)
+        cpu = forward_seconds(found, _inputs(train, 32), device, rounds=6)[1]
     f = cpu[anchor.model]
     predicted = f * (anchor.epochs * cpu_ratio * anchor.train + 2 * anchor.test)
     return anchor.seconds / predicted
@@ -229,9 +231,9 @@ def _inputs(dataset: Any, count: int) -> list[Any]:
 
 
 def train_ratio(finetune_seconds: float, forward: float) -> float:
-    """A training sample's cost in forward passes, from a one-epoch fine-tune on 64 samples
-    that also passes over 16 validation and 16 test samples."""
-    return max(1.0, (finetune_seconds - forward * (16 + 16)) / (64 * forward))
+    """A training sample's cost in forward passes, from a one-epoch fine-tune on CALIBRATION
+    samples that also passes over EVALUATION validation and EVALUATION test samples."""
+    return max(1.0, (finetune_seconds - forward * 2 * EVALUATION) / (CALIBRATION * forward))
 
 
 def _figures(

@@ -126,6 +126,6 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
 
 
 def test_a_training_sample_is_priced_from_a_one_epoch_fine_tune() -> None:
-    # 64 training samples and 32 evaluation passes took 2.24 s at 0.01 s per forward pass
-    assert estimating.train_ratio(0.01 * (64 * 3 + 32), 0.01) == pytest.approx(3.0)
+    # 128 training samples and 2 x 32 evaluation passes at 0.01 s per forward pass
+    assert estimating.train_ratio(0.01 * (128 * 3 + 64), 0.01) == pytest.approx(3.0)
     assert estimating.train_ratio(0.1, 0.01) == 1.0  # never cheaper than a forward pass

@@ -180,7 +180,7 @@ def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
 def test_each_mode_sizes_its_data_and_the_gpu_keeps_the_larger_configuration() -> None:
     assert config_for(False, "cpu") is CPU and config_for(True, "cuda") is QUICK
     assert config_for(False, "cuda") is GPU
-    assert CPU.sizes["tweets"] == (640, 1_000) and CPU.max_chars == 256
+    assert CPU.sizes["tweets"] == (800, 2_000) and CPU.max_chars == 256
     assert GPU.sizes["tweets"] == (6000, 2000) and GPU.sizes["fine_food"] == (4000, 1000)
     train, test = GPU.sizes["digits"]
     assert train + test <= 1797 and train > test
