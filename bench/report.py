@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.search_vs_enumeration.report import estimate_section
 from bench.search_vs_enumeration.report import svse_section as search_vs_enumeration_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +144,12 @@ def pool_section(path: Path) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"search_vs_enumeration": svse_section, "replay": replay_section, "pool": pool_section}
+SECTIONS = {
+    "search_vs_enumeration": svse_section,
+    "search_vs_enumeration_estimate": estimate_section,
+    "replay": replay_section,
+    "pool": pool_section,
+}
 
 
 def section(path: Path) -> str:

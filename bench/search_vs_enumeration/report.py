@@ -209,3 +209,37 @@ def _goal_lines(goals: Mapping[str, Any]) -> Sequence[str]:
         )
     out.append(f"- Goal line (the hybrid or AUTO meets both): {_met(goals.get('goal_met'))}.")
     return out
+
+
+def estimate_section(path: Path) -> str:
+    """`--estimate`: what a full run costs, per dataset, on this machine now and when idle."""
+    r = json.loads(path.read_text())
+    config = r.get("config", {})
+    rows = [
+        [name, d["train"], d["test"], len(d["models"]), d["now"]["hours_upper"],
+         d["now"]["hours_if_half_the_epochs"], d["idle"]["hours_upper"],
+         d["idle"]["hours_if_half_the_epochs"]]
+        for name, d in r["datasets"].items()
+        if "now" in d
+    ]  # fmt: skip
+    rows.append(
+        ["all", "", "", "", r["now_hours_upper"], r["now_hours_if_half_the_epochs"],
+         r["idle_hours_upper"], r["idle_hours_if_half_the_epochs"]]
+    )  # fmt: skip
+    columns = ["dataset", "train", "test", "models", "hours now", "now, half the epochs"]
+    columns += ["hours idle", "idle, half the epochs"]
+    excluded = ", ".join(config.get("excluded", []))
+    return "\n".join(
+        [
+            f"## {path.stem}",
+            "",
+            f"`python -m bench.search_vs_enumeration --estimate` ({config.get('name', '?')} mode),"
+            f" measured under a load average of {r['load_average_1min']} on"
+            f" {r['cpu_threads']} threads: the enumeration (every model under the protocol) and"
+            " the strategies (a fresh store each), every run to its last epoch (upper bound) or"
+            " half of them (early stopping). Idle: the process's CPU seconds, calibrated by one"
+            f" fine-tune per modality timed on the idle machine. Left out: {excluded}.",
+            "",
+            *markdown_table({"columns": columns, "rows": rows}),
+        ]
+    )
