@@ -28,6 +28,7 @@ from bench.search_vs_enumeration.protocol import (
     run_seconds,
 )
 from bench.search_vs_enumeration.queries import STRATEGIES
+from bench.search_vs_enumeration.run import Setting, run_strategies
 from shift_search.cache.records import ModelRecord
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
@@ -129,3 +130,15 @@ def test_a_training_sample_is_priced_from_a_one_epoch_fine_tune() -> None:
     # 128 training samples and 2 x 32 evaluation passes at 0.01 s per forward pass
     assert estimating.train_ratio(0.01 * (128 * 3 + 64), 0.01) == pytest.approx(3.0)
     assert estimating.train_ratio(0.1, 0.01) == 1.0  # never cheaper than a forward pass
+
+
+def test_every_strategy_runs_on_a_pool_of_one(tmp_path: Path) -> None:
+    """CI's pool may hold a single text model: every strategy still answers with it."""
+    model = ModelRecord("tiny", "huggingface", str(make_tiny_bert(tmp_path / "tiny")))
+    train = reviews_dataset("train", write_reviews(tmp_path / "train.csv", 24, seed=1))
+    test = reviews_dataset("test", write_reviews(tmp_path / "test.csv", 12, seed=2))
+    tune = {"epochs": 1, "lr": 1e-3, "batch_size": 8}
+    setting = Setting([model], train, test, "text", "cpu", tmp_path, 2, tune, {"regret": 100})
+    outcomes = run_strategies(setting, lambda line: None)
+    assert [o.strategy for o in outcomes] == list(STRATEGIES)
+    assert all(o.candidates == ("tiny",) for o in outcomes)
