@@ -8,6 +8,8 @@ each hands to fine-tuning:
 - hybrid+SH: the linear probe keeps its best `keep`, the task-agnostic pick joins them, and
   successive halving over fine-tuning epochs ranks them; its winner (fine-tuned by the search);
 - AUTO: what AUTO chooses (the cascade's or hybrid's models; hybrid_sh's winner).
+The meta-learned strategy has a slot in AUTO's set (unavailable until stored benchmark results
+exist); once it has SHiFT-QL of its own, its query joins this list.
 Every query leaves CHUNK and BUDGET to the cost model (AO) and runs to its end (WAIT).
 """
 
