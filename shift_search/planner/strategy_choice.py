@@ -4,8 +4,9 @@ candidate, and the task-agnostic prior's pick) and the cost model.
 The strategies (each returns the models a user fine-tunes, or fine-tunes them itself):
 - cascade: 1-NN keeps its best `keep`, LogME picks one of them — nothing left to search;
 - hybrid: the cascade's pick and the prior's pick (the paper's Q4 with these proxies);
-- hybrid_sh: the contenders (the cascade's best `keep` and the prior's pick) go through
-  successive halving over fine-tuning epochs; the winner is fine-tuned by the search itself;
+- hybrid_sh: the contenders (the cascade's pick and the models the evidence votes for, the
+  prior's pick among them; `keep` + 1 at most) go through successive halving over fine-tuning
+  epochs; the winner is fine-tuned by the search itself;
 - meta: the meta-learned strategy (best fine-tuned models on similar benchmark datasets), a slot
   for when stored benchmark results exist: unavailable until then.
 
@@ -35,7 +36,7 @@ STRATEGIES = ("cascade", "hybrid", "hybrid_sh", "meta")
 LABELS = {
     "cascade": "1-NN keeps the best, LogME picks one",
     "hybrid": "the cascade's pick and the prior's pick, both fine-tuned",
-    "hybrid_sh": "the cascade's best and the prior's pick, halving over fine-tuning epochs",
+    "hybrid_sh": "every model the evidence votes for, halving over fine-tuning epochs",
     "meta": "meta-learned: best fine-tuned models on similar benchmark datasets",
 }
 META_UNAVAILABLE = "no stored benchmark results to learn from (benchmark_results is empty)"
@@ -184,11 +185,13 @@ def expected_regret(ev: Evidence, kept: Sequence[str]) -> float:
 
 
 def contenders(ev: Evidence, keep: int) -> list[str]:
-    """What hybrid_sh fine-tunes: the cascade's best `keep` and the prior's pick."""
-    out = cascade_order(ev, keep)
-    if ev.prior is not None and ev.prior not in out:
-        out.append(ev.prior)
-    return out
+    """What hybrid_sh fine-tunes: the cascade's pick, then the models the evidence votes for
+    (the prior's pick among them), most votes first (ties: lower 1-NN error), `keep` + 1 in all."""
+    share = votes(ev)
+    out = cascade_order(ev, keep)[:1]
+    voted = sorted(share, key=lambda n: (-share[n], ev.nn.get(n, math.inf), n))
+    out += [n for n in voted if n not in out]
+    return out[: keep + 1]
 
 
 def returns(name: str, ev: Evidence, keep: int) -> tuple[str, ...]:
@@ -250,7 +253,7 @@ def choose(ev: Evidence | None, pricing: Pricing, target: float, keep: int) -> C
 def _reason(best: StrategyEstimate, why: str, ev: Evidence, pricing: Pricing) -> str:
     share = votes(ev)
     voted = ", ".join(f"{n} {p:.0%}" for n, p in sorted(share.items(), key=lambda kv: -kv[1]))
-    agree = "agree" if len(share) == 1 else "disagree"
+    agree = "agrees" if len(share) == 1 else "disagrees"
     unit = pricing.mean_finetune()
     cost = f"{best.seconds:,.1f} s" + (f" = {best.seconds / unit:.2f} fine-tunes" if unit else "")
     regret = best.expected_regret or 0.0
