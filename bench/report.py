@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.search_vs_enumeration.report import estimate_section
+from bench.search_vs_enumeration.report import svse_section as search_vs_enumeration_section
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -65,52 +68,8 @@ def _met(flag: Any) -> str:
 
 
 def svse_section(path: Path) -> str:
-    """Search vs enumeration: per dataset, the strategies, the goals, the pool and the plot."""
-    result = json.loads(path.read_text())
-    versions = ", ".join(f"{k} {v}" for k, v in result.get("versions", {}).items())
-    lines = [
-        f"## {path.stem}",
-        "",
-        f"Device {result['device']} ({result.get('processor') or result['machine']}; {versions});"
-        f" {result['mode']} run, {result['wall_seconds'] / 60:.0f} min wall clock for the"
-        " datasets it measured. Proxies: "
-        + ", ".join(f"{q} {label}" for q, label in result["proxies"].items())
-        + f". {result['protocol']['note']}.",
-    ]
-    for name, data in result["datasets"].items():
-        if "table" not in data:
-            lines += ["", f"### {name}", "", f"Skipped: {data.get('skipped', 'not measured')}."]
-            continue
-        left_out = data.get("excluded_onnx") or []
-        lines += [
-            "",
-            f"### {name}",
-            "",
-            f"{data['train']:,} training / {data['test']:,} test samples (seed {data['seed']}),"
-            f" {data['pool_size']} {data['modality']} models"
-            + (f" ({', '.join(left_out)} left out: ONNX cannot be fine-tuned)" if left_out else "")
-            + f"; fine-tuning protocol {data['finetune_params']}; measured"
-            f" {data.get('measured_at', 'earlier')}.",
-            "",
-            *markdown_table(data["table"]),
-        ]
-        goals = data.get("goals", {})
-        if goals:
-            lines += [
-                "",
-                f"- Hybrid with AO: regret {goals['hybrid_ao_regret_points']} points (goal ≤ 1:"
-                f" {_met(goals['hybrid_ao_regret_le_1'])}); search"
-                f" {goals['hybrid_ao_search_seconds']} s ="
-                f" {goals.get('hybrid_ao_search_in_finetunes', '?')} mean fine-tunes (goal < 1:"
-                f" {_met(goals['hybrid_ao_search_lt_one_finetune'])}).",
-            ]
-        if "enumeration_table" in data:
-            lines += ["", "<details><summary>The pool, fine-tuned</summary>", ""]
-            lines += [*markdown_table(data["enumeration_table"]), "", "</details>"]
-        plot = ROOT / data.get("plot", "")
-        if data.get("plot") and plot.exists():
-            lines += ["", f"![{plot.stem}](../{data['plot']})"]
-    return "\n".join(lines)
+    """Search vs enumeration: which strategy wins where and why, then every task."""
+    return search_vs_enumeration_section(path, RESULTS)
 
 
 def replay_section(path: Path) -> str:
@@ -320,6 +279,7 @@ def estimates_section(path: Path) -> str:
 
 SECTIONS = {
     "search_vs_enumeration": svse_section,
+    "search_vs_enumeration_estimate": estimate_section,
     "replay": replay_section,
     "pool": pool_section,
     "service": service_section,

@@ -61,6 +61,13 @@ class Call(NamedTuple):
     word: Token | None
 
 
+class Stages(NamedTuple):
+    """A Cascade's arguments: its stages, then its parameters."""
+
+    proxies: tuple[ast.ProxySpec, ...]
+    params: tuple[Param, ...]
+
+
 class AstBuilder(Transformer[Token, Any]):
     def __init__(self) -> None:
         super().__init__()
@@ -321,6 +328,8 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.ProxyOrdering(spec, lit.pos)
 
     def call_key(self, c: Children) -> ast.OrderKey:
+        if isinstance(c[0], ast.Cascade):
+            return c[0]
         call: Call = c[0]
         name, pos = str(call.name), self.pos(call.name)
         if call.word is None:
@@ -328,16 +337,29 @@ class AstBuilder(Transformer[Token, Any]):
             return ast.ProxyOrdering(spec, pos)
         func, metric = name.lower(), str(call.word).lower()
         if func not in names.AGGREGATES or metric not in names.METRICS:
-            self.problem(
-                self.pos(call.word),
-                f"expected a parameter like `k=5` or an aggregate like `avg(err)`, "
-                f"not `{name}({call.word})`",
-            )
+            self.problem(self.pos(call.word), checks.aggregate_problem(name, str(call.word)))
             return ast.Aggregate("avg", "err", pos)
         return ast.Aggregate(func, metric, pos)  # type: ignore[arg-type]
 
-    def call(self, c: Children) -> Call:
+    def auto_key(self, c: Children) -> ast.AutoStrategy:
+        params = (c[1] or ()) if len(c) > 1 else ()
+        return ast.AutoStrategy(params, self.pos(c[0]))
+
+    def stages(self, c: Children) -> Stages:
+        proxies = tuple(x for x in c if isinstance(x, ast.ProxySpec))
+        return Stages(proxies, tuple(x for x in c if isinstance(x, Param)))
+
+    def call(self, c: Children) -> Call | ast.Cascade:
         args = c[1]
+        if isinstance(args, Stages):
+            params = list(args.params)
+            self.problems_from(
+                checks.repeated_params([(p.name, p.spelling, p.pos) for p in params])
+            )
+            pos = self.pos(c[0])
+            self.problems_from(checks.check_cascade(str(c[0]), pos, args.proxies, params))
+            keep, prior = checks.cascade_options(params)
+            return ast.Cascade(args.proxies, keep, prior, pos)
         if isinstance(args, Token):
             return Call(c[0], (), args)
         return Call(c[0], args or (), None)

@@ -1,35 +1,33 @@
 """Search against fine-tuning everything (the paper's headline): for two real text datasets and
 one image dataset, fine-tune every model of the pool (the enumeration baseline), then run SHiFT's
-strategies through the real services and price each against it.
+strategies through the real services as SHiFT-QL and price each against it.
 
 Run `python -m bench.search_vs_enumeration [--quick] [--device cpu|cuda] [--datasets ...]
-[--remeasure] [--estimate]` (with SHIFT_ZOO pointing at a built zoo; the `pool` extra's models
-join when installed). Protocol:
-- data: seeded splits written once under $SHIFT_HOME/bench-data (CPU_SIZES: test sets of 2,000
-  where the source allows; --quick: 64/32 and 3 models per pool; --device cuda: 4x NOMINAL, capped
-  at what the source holds);
-- enumeration (the ground truth, `protocol`): per model a learning-rate grid chosen on a held-out
-  validation fifth of the training set, early stopping with the best epoch kept, 3 seeds at the
-  chosen rate; a model's accuracy is its mean test accuracy with a 95% interval, and fine-tuning
-  it costs the grid's wall-clock seconds. ONNX models cannot be fine-tuned and are left out. A
-  ledger under $SHIFT_HOME/bench-svse/ keeps every model's result, so reruns are free
-  (--remeasure runs again); --estimate measures a small sample and prints the full run's CPU time;
-- strategies, each on a fresh store: Q1 task-agnostic (upstream accuracy, or num_params for text
-  pools without it; a real SELECT … ORDER BY … LIMIT 1), Q2 1-NN top-1, Q3 linear probe top-1, Q4
-  hybrid (Q1's model ∪ the linear top-1 of the rest, both fine-tuned, the better returned); Q2-Q4
-  with AO (costmodel.decide) and with forced full data. Fine-tuning what a strategy returns costs
-  what the enumeration measured for that model.
-Regret is against the best mean, and each row says whether it lies inside the returned model's
-interval. The last line is `RESULT {json}`; the JSON goes to
-bench/results/search_vs_enumeration-<device>.json with a table per dataset, and a PNG per dataset
-beside it.
+[--strategies ...] [--remeasure] [--estimate]` (build the zoo first, `python -m bench.zoo`: its
+models join the pool, as do the `pool` extra's when installed). What each mode runs (sizes, the
+models left out, the protocol) is `config.py`'s; `--estimate` prints what a full run costs.
+- enumeration (the ground truth, `protocol`): per model a learning-rate grid chosen on a
+  held-out validation fifth of the training set, early stopping with the best epoch kept, 3
+  seeds at the chosen rate; a model's accuracy is its mean test accuracy with a 95% interval,
+  and fine-tuning it costs the grid's wall-clock seconds. ONNX models cannot be fine-tuned and
+  are left out. A ledger under $SHIFT_HOME/bench-svse/ keeps every model's result, so reruns
+  are free (--remeasure runs again);
+- strategies (`queries`): Q1 task-agnostic, Q2 1-NN, Q3 linear, Q4 hybrid, the cascade
+  (Cosine NN then LogME), hybrid+SH (linear probe's best and the task-agnostic pick, then
+  halving over fine-tuning epochs) and AUTO, each its SHiFT-QL on a fresh store, AO deciding SH.
+  Fine-tuning what a strategy returns costs what the enumeration measured for that model.
+Per task and strategy: the model returned, its mean accuracy ± 95% interval, regret against the
+best mean and whether it lies inside the returned model's interval, the search in seconds and in
+fine-tune equivalents (a mean fine-tune of the pool), speed-up over enumeration; the goal line
+(the hybrid or AUTO within 1 point of the best at a search below one fine-tune); and a plot of
+regret against search cost for every strategy on every task. The last line is `RESULT {json}`;
+the JSON goes to bench/results/search_vs_enumeration-<device>.json, the plot beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import tempfile
 import time
@@ -40,23 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.pool import search_pool, zoo_file
-from bench.search_vs_enumeration.data import MODALITY, SPLITTERS, capped
-from bench.search_vs_enumeration.plot import plot
-from bench.search_vs_enumeration.protocol import (
-    PROTOCOLS,
-    QUICK_PROTOCOLS,
-    GroundTruth,
-    Protocol,
-    estimate_seconds,
-    ground_truth,
-    run_seconds,
-)
-from bench.search_vs_enumeration.run import (
-    LINEAR,
-    NN,
-    Setting,
-    run_strategies,
-)
+from bench.search_vs_enumeration import estimate as estimating
+from bench.search_vs_enumeration.config import NOMINAL, Config, config_for
+from bench.search_vs_enumeration.data import MODALITY, split
+from bench.search_vs_enumeration.plot import Panel, plot
+from bench.search_vs_enumeration.protocol import GroundTruth, Protocol, ground_truth
+from bench.search_vs_enumeration.queries import STRATEGIES
+from bench.search_vs_enumeration.run import Setting, run_strategies
 from bench.search_vs_enumeration.table import (
     Finetuned,
     Outcome,
@@ -70,34 +58,29 @@ from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.runtime.settings import shift_home
 
 RESULTS = Path(__file__).parent.parent / "results"
-NOMINAL = {"fine_food": (1_000, 500), "tweets": (1_500, 500), "digits": (1_000, 400)}
-"""The protocol's CPU sizes; a GPU run (--device cuda) takes 4x these, capped by the source."""
-CPU_SIZES = {"fine_food": (1_000, 1_000), "tweets": (2_000, 2_000), "digits": (900, 897)}
-"""What a full CPU run uses: test sets of 2,000 where the source allows (tweets: 38k rows);
-fine-food ships 1,000 test reviews and digits 1,797 images, so those split what there is. A
-fifth of each training set is held out for validation (`protocol`). Run `--estimate` for the
-CPU time this costs (hours: it is not run on the shared development machine)."""
-QUICK_SIZES = (64, 32)
-QUICK_MODELS = 2
 QUICK_DATASETS = "tweets"
-"""--quick checks the pipeline on one dataset with the two smallest models (under two minutes)."""
 SEED = 0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="64/32 samples, the 2 smallest models, tweets"
+        "--quick",
+        action="store_true",
+        help="64/32 samples, the 2 smallest models, tweets, Q1, Q4, the cascade and AUTO",
     )
     parser.add_argument("--device", default="cpu", help="executor device: cpu or cuda")
     parser.add_argument(
-        "--remeasure", action="store_true", help="fine-tune again instead of reading the cache"
+        "--remeasure", action="store_true", help="fine-tune again instead of reading the ledger"
     )
     parser.add_argument("--datasets", help="comma-separated subset (default: all; quick: tweets)")
     parser.add_argument(
+        "--strategies", default="", help=f"comma-separated subset of: {', '.join(STRATEGIES)}"
+    )
+    parser.add_argument(
         "--rederive",
         action="store_true",
-        help="recompute tables and goals from the recorded results; measure nothing",
+        help="recompute tables, goals and the plot from the recorded results; measure nothing",
     )
     parser.add_argument(
         "--estimate",
@@ -116,65 +99,73 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def sizes(dataset: str, quick: bool, device: str) -> tuple[int, int]:
-    """Train/test sizes: tiny in quick mode, reduced on CPU, 4x the nominal ones on a GPU."""
-    if quick:
-        return QUICK_SIZES
-    if device.startswith("cuda"):
-        train, test = NOMINAL[dataset]
-        return capped(dataset, 4 * train, 4 * test)
-    return CPU_SIZES[dataset]
-
-
-def pool_for(modality: str, quick: bool) -> tuple[list[ModelRecord], list[str]]:
-    """The pool without ONNX models (they cannot be fine-tuned), and the names left out; quick
-    mode keeps the smallest (models of unknown size last)."""
-    models = search_pool(modality)
-    excluded = [m.name for m in models if m.source == "onnx"]
-    kept = [m for m in models if m.source != "onnx"]
-    if quick:
-        order = sorted(range(len(kept)), key=lambda i: (kept[i].num_params or 10**12, i))
-        kept = [kept[i] for i in order[:QUICK_MODELS]]
-    return kept, excluded
-
-
 def log(message: str) -> None:
     print(f"[svse] {message}", flush=True)
 
 
-def run_dataset(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Enumeration, strategies, table and plot for one dataset."""
+def pool_for(modality: str, config: Config) -> tuple[list[ModelRecord], dict[str, str]]:
+    """The pool this mode searches, and every model left out with why: ONNX models cannot be
+    fine-tuned; the slowest are left out on CPU; quick mode keeps the smallest (models of
+    unknown size last)."""
+    models = search_pool(modality)
+    left: dict[str, str] = {}
+    kept = []
+    for m in models:
+        if m.source == "onnx":
+            left[m.name] = "ONNX: cannot be fine-tuned"
+        elif m.name in config.excluded:
+            left[m.name] = f"too slow for {config.name} mode"
+        else:
+            kept.append(m)
+    if config.quick_models:
+        order = sorted(range(len(kept)), key=lambda i: (kept[i].num_params or 10**12, i))
+        chosen = {kept[i].name for i in order[: config.quick_models]}
+        left |= {m.name: "quick mode keeps the smallest" for m in kept if m.name not in chosen}
+        kept = [m for m in kept if m.name in chosen]
+    return kept, left
+
+
+def data_for(name: str, config: Config) -> tuple[DatasetRecord, ...]:
+    train, test = config.sizes[name]
+    return split(name, shift_home() / "bench-data", train, test, SEED, config.max_chars)
+
+
+def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str, Any]:
+    """Enumeration, strategies and tables for one dataset."""
     modality = MODALITY[name]
-    n_train, n_test = sizes(name, args.quick, args.device)
-    train, test = SPLITTERS[name](shift_home() / "bench-data", n_train, n_test, SEED)
-    models, excluded = pool_for(modality, args.quick)
+    n_train, n_test = config.sizes[name]
+    train, test = data_for(name, config)
+    models, left_out = pool_for(modality, config)
     if not models:
         log(f"{name}: skipped, no {modality} models (build the zoo, set SHIFT_ZOO: {zoo_file()})")
         return {"skipped": f"no {modality} models in {zoo_file()}"}
     log(f"{name}: train {n_train:,} / test {n_test:,}, {len(models)} {modality} models")
-    protocol = protocol_for(modality, args.quick)
+    protocol = config.protocols[modality]
     enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
+    only = [s.strip() for s in args.strategies.split(",") if s.strip()] or config.strategies
     with tempfile.TemporaryDirectory() as tmp:
-        setting = Setting(models, train, test, modality, args.device, Path(tmp))
-        outcomes = run_strategies(setting, log)
+        setting = Setting(
+            models, train, test, modality, args.device, Path(tmp), config.keep,
+            config.finetune[modality], config.auto,
+        )  # fmt: skip
+        outcomes = run_strategies(setting, log, only)
     scored = [score(o, enumeration) for o in outcomes]
-    png = RESULTS / f"search_vs_enumeration-{_tag(args)}-{name}.png"
     measured = {
         "train": n_train,
         "test": n_test,
         "seed": SEED,
         "data_files": [train.uri, test.uri],
+        "max_chars": config.max_chars if name == "fine_food" else None,
         "modality": modality,
         "pool_size": len(models),
         "models_finetuned": len(enumeration),
-        "excluded_onnx": excluded,
+        "left_out": left_out,
         "models": {m.name: _version(m) for m in models},
         "finetune_params": protocol.describe(),
+        "strategy_params": {"keep": config.keep, "finetune": dict(config.finetune[modality])},
         "enumeration": {n: asdict(f) for n, f in enumeration.items()},
-        "plot": str(png.relative_to(RESULTS.parent.parent)),
         "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
-    _plot(name, measured, scored, enumeration, args.device)
     return measured | derived(measured, scored, enumeration)
 
 
@@ -193,18 +184,23 @@ def derived(
     }
 
 
-def _plot(
-    name: str,
-    measured: Mapping[str, Any],
-    scored: Sequence[Scored],
-    enumeration: Mapping[str, Finetuned],
-    device: str,
-) -> None:
-    title = (
-        f"{name}: {measured['train']:,} train / {measured['test']:,} test,"
-        f" {measured['pool_size']} models, {device}"
-    )
-    plot(RESULTS / Path(measured["plot"]).name, title, scored, enumeration)
+def plot_all(result: Mapping[str, Any], tag: str) -> str | None:
+    """The regret-against-search-cost figure of every measured dataset; its path."""
+    panels: list[Panel] = []
+    for name, measured in result["datasets"].items():
+        if "strategies" not in measured:
+            continue
+        scored, enumeration = priced(measured)
+        title = (
+            f"{name}: {measured['train']:,} train / {measured['test']:,} test,"
+            f" {measured['pool_size']} models"
+        )
+        panels.append((title, scored, enumeration))
+    if not panels:
+        return None
+    path = RESULTS / f"search_vs_enumeration-{tag}-regret.png"
+    plot(path, panels)
+    return str(path.relative_to(RESULTS.parent.parent))
 
 
 def priced(measured: Mapping[str, Any]) -> tuple[list[Scored], dict[str, Finetuned]]:
@@ -214,6 +210,7 @@ def priced(measured: Mapping[str, Any]) -> tuple[list[Scored], dict[str, Finetun
 
 
 _PRICED = {"returned", "accuracy", "regret_points", "total_seconds", "speedup"}
+_PRICED |= {"search_in_finetunes", "ci_half", "within_interval"}
 
 
 def _finetuned_from(recorded: Mapping[str, Any]) -> Finetuned:
@@ -223,12 +220,16 @@ def _finetuned_from(recorded: Mapping[str, Any]) -> Finetuned:
 
 
 def _outcome(recorded: Mapping[str, Any]) -> Outcome:
-    """A strategy's recorded search, without what pricing it against the enumeration added."""
-    fixed = {"strategy", "ao", "candidates", "search_seconds"}
+    """A strategy's recorded search, without what pricing it against the enumeration added
+    (records of wave 1 say `ao` where later ones say how the plan ran)."""
+    fixed = {"strategy", "plan", "ao", "candidates", "search_seconds"}
     detail = {k: v for k, v in recorded.items() if k not in fixed | _PRICED}
+    plan = recorded.get("plan") or {True: "AO", False: "all the data"}.get(
+        recorded.get("ao"), "metadata"
+    )
     return Outcome(
         recorded["strategy"],
-        recorded["ao"],
+        str(plan),
         tuple(recorded["candidates"]),
         float(recorded["search_seconds"]),
         detail,
@@ -239,13 +240,14 @@ def rederive(args: argparse.Namespace) -> dict[str, Any]:
     """Recompute the derived figures of the recorded results, measuring nothing (after a
     fine-tune was re-measured, say)."""
     out, result = _recorded(args)
-    return _rewrite(out, result)
+    return _rewrite(out, result, _tag(args))
 
 
 def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
-    """Fine-tune the named models again on a fresh store (for times another load disturbed),
-    record their new seconds for the datasets asked for, and re-price everything."""
+    """Fine-tune the named models again (for times another load disturbed), record their new
+    seconds for the datasets asked for, and re-price everything."""
     out, result = _recorded(args)
+    config = config_for(args.quick, args.device)
     for dataset in [n.strip() for n in args.datasets.split(",") if n.strip()]:
         measured = result["datasets"].get(dataset, {})
         if "enumeration" not in measured:
@@ -253,18 +255,16 @@ def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str
         unknown = sorted(set(names) - set(measured["enumeration"]))
         if unknown:
             raise SystemExit(f"{dataset} has no fine-tune of {', '.join(unknown)} to remeasure")
-        train, test = SPLITTERS[dataset](
-            shift_home() / "bench-data", measured["train"], measured["test"], measured["seed"]
-        )
-        models = [m for m in pool_for(MODALITY[dataset], False)[0] if m.name in names]
-        protocol = protocol_for(MODALITY[dataset], False)
+        train, test = data_for(dataset, config)
+        models = [m for m in pool_for(MODALITY[dataset], config)[0] if m.name in names]
+        protocol = config.protocols[MODALITY[dataset]]
         for name, again in _enumerate(models, train, test, protocol, args.device, True).items():
             log(
                 f"{dataset}: {name} {measured['enumeration'][name]['seconds']:.1f}s → "
                 f"{again.seconds:.1f}s (accuracy {again.accuracy:.4f})"
             )
             measured["enumeration"][name] = asdict(again)
-    return _rewrite(out, result)
+    return _rewrite(out, result, _tag(args))
 
 
 def _recorded(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
@@ -272,21 +272,17 @@ def _recorded(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     return out, json.loads(out.read_text())
 
 
-def _rewrite(out: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """Re-price every measured dataset of `result`, redraw its plot, and write it to `out`."""
+def _rewrite(out: Path, result: dict[str, Any], tag: str) -> dict[str, Any]:
+    """Re-price every measured dataset of `result`, redraw the plot, write it to `out`."""
     for name, measured in result["datasets"].items():
         if "strategies" in measured:
             scored, enumeration = priced(measured)
             result["datasets"][name] = measured | derived(measured, scored, enumeration)
-            if measured.get("plot"):
-                _plot(name, measured, scored, enumeration, result["device"])
+    result["plot"] = plot_all(result, tag)
+    result["goal_line"] = goal_line(result)
     out.write_text(json.dumps(result, indent=2))
     log(f"rederived {out.name}")
     return result
-
-
-def protocol_for(modality: str, quick: bool) -> Protocol:
-    return (QUICK_PROTOCOLS if quick else PROTOCOLS)[modality]
 
 
 def _enumerate(
@@ -297,7 +293,7 @@ def _enumerate(
     device: str,
     remeasure: bool,
 ) -> dict[str, Finetuned]:
-    """Every model under the fine-tuning protocol (ledger: free when measured before)."""
+    """Every model under the protocol (ledger: free when measured before)."""
     ledger = shift_home() / "bench-svse" / f"protocol-{device}.json"
     truths = ground_truth(models, train, test, protocol, device, ledger, log, remeasure)
     return {name: finetuned(t) for name, t in truths.items()}
@@ -319,7 +315,7 @@ def _strategy(s: Scored) -> dict[str, Any]:
     o = s.outcome
     return {
         "strategy": o.strategy,
-        "ao": o.ao,
+        "plan": o.plan,
         "candidates": list(o.candidates),
         "returned": s.returned,
         "accuracy": s.accuracy,
@@ -335,171 +331,37 @@ def _version(m: ModelRecord) -> dict[str, Any]:
     return {"revision": m.revision, "recipe": m.tags.get("zoo_recipe_hash"), "source": m.source}
 
 
+def goal_line(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Per dataset: whether the hybrid or AUTO came within 1 point at under one fine-tune."""
+    return {
+        name: d["goals"].get("goal_met", False)
+        for name, d in result["datasets"].items()
+        if "goals" in d
+    }
+
+
 def estimate(args: argparse.Namespace) -> dict[str, Any]:
-    """The full run's CPU time from a measured sample: per model a forward pass per sample (32
-    samples, the fastest of four interleaved rounds after a warm-up on the same batch), and per
-    modality the cost of a training pass over a forward pass, from the faster of two one-epoch
-    fine-tunes of the pool's first model on 64 samples: hours on the machine as loaded now. The
-    idle machine's hours come from a fine-tune measured there earlier (`anchored_hours`). Writes
+    """The full run's time from a sample (`estimate`); writes
     bench/results/search_vs_enumeration-estimate-<device>.json."""
     import torch
 
-    from bench.search_vs_enumeration.protocol import finetune_once, load_data
-
     torch.set_num_threads(2)
-    names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+    config = config_for(False, args.device)
     out: dict[str, Any] = {}
-    for name in names:
+    for name in [n.strip() for n in args.datasets.split(",") if n.strip()]:
         modality = MODALITY[name]
-        n_train, n_test = sizes(name, False, args.device)
-        train, test = SPLITTERS[name](shift_home() / "bench-data", n_train, n_test, SEED)
-        models, excluded = pool_for(modality, False)
-        protocol = protocol_for(modality, False)
-        data = load_data(train, test, protocol.validation_fraction)
-        sample = data.train[0][:32]
-        forward = _forward_seconds(models, sample, args.device)
-        for m, seconds in forward.items():
-            log(f"{name}: {m} forward {1000 * seconds:.1f} ms/sample")
-        small = type(data)(
-            (data.train[0][:64], data.train[1][:64]),
-            (data.validation[0][:16], data.validation[1][:16]),
-            (data.test[0][:16], data.test[1][:16]),
-            data.classes,
+        train, test = data_for(name, config)
+        models, _ = pool_for(modality, config)
+        out[name] = estimating.estimate_dataset(
+            name, models, train, test, config, modality, args.device, log
         )
-        one_epoch = type(protocol)(protocol.lr_grid[:1], 1, 0, (0,), protocol.validation_fraction)
-        run = min(
-            (finetune_once(models[0], small, one_epoch, protocol.lr_grid[0], 0, args.device)
-             for _ in range(2)),
-            key=lambda r: r.train_seconds,
-        )  # fmt: skip
-        first = forward[models[0].name]
-        ratio = max(1.0, (run.train_seconds - first * (16 + 2 * 16)) / (64 * first))
-        upper = estimate_seconds(forward, ratio, n_train, n_test, protocol, 1.0)
-        typical = estimate_seconds(forward, ratio, n_train, n_test, protocol, 0.5)
-        per_model = {
-            m: round(run_seconds(f, ratio, n_train, n_test, protocol, protocol.max_epochs), 1)
-            for m, f in forward.items()
-        }
-        out[name] = {
-            "train": n_train,
-            "test": n_test,
-            "models": len(models),
-            "excluded_onnx": excluded,
-            "protocol": protocol.describe(),
-            "runs_per_model": protocol.runs_per_model(),
-            "forward_ms_per_sample": {m: round(1000 * f, 2) for m, f in forward.items()},
-            "train_over_forward": round(ratio, 2),
-            "calibration_finetune": {
-                "model": models[0].name,
-                "train": 64,
-                "validation": 16,
-                "test": 16,
-                "epochs": 1,
-                "seconds": round(run.seconds, 1),
-                "train_seconds": round(run.train_seconds, 1),
-            },
-            "one_finetune_seconds_at_max_epochs": per_model,
-            "enumeration_hours_upper": round(upper / 3600, 2),
-            "enumeration_hours_if_half_the_epochs": round(typical / 3600, 2),
-            "idle": anchored_hours(name, forward, n_train, n_test, protocol),
-        }
-        log(
-            f"{name}: {len(models)} models, about {upper / 3600:.1f} h (every run to"
-            f" {protocol.max_epochs} epochs) or {typical / 3600:.1f} h (half), CPU"
-        )
-    total = sum(d["enumeration_hours_upper"] for d in out.values())
-    result = {
-        "benchmark": "search_vs_enumeration_estimate",
-        "device": args.device,
-        "machine": platform.machine(),
-        "cpu_threads": torch.get_num_threads(),
-        "load_average_1min": round(os.getloadavg()[0], 1),
-        "datasets": out,
-        "total_enumeration_hours_upper": round(total, 2),
-        "total_enumeration_hours_if_half_the_epochs": round(
-            sum(d["enumeration_hours_if_half_the_epochs"] for d in out.values()), 2
-        ),
-        "idle_machine_hours_upper": round(
-            sum(d.get("idle", {}).get("idle_hours_upper", 0.0) for d in out.values()), 2
-        ),
-        "idle_machine_hours_if_half_the_epochs": round(
-            sum(d.get("idle", {}).get("idle_hours_if_half_the_epochs", 0.0) for d in out.values()),
-            2,
-        ),
-        "note": "fine-tuning only (the enumeration's ground truth); the strategies' searches"
-        " add their proxies' forward passes. Measured on the shared 2-core machine: noisy.",
-    }
+    result = estimating.summary(out, config)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"search_vs_enumeration-estimate-{args.device}.json").write_text(
         json.dumps(result, indent=2)
     )
     print("RESULT " + json.dumps(result), flush=True)
     return result
-
-
-TRAIN_PASSES = 3.0
-"""A training pass over a sample is counted as this many forward passes (backward about 2)."""
-
-
-def idle_anchor(dataset: str) -> dict[str, Any] | None:
-    """An earlier fine-tune measured on this machine when it was idle (the single-run protocol
-    of the recorded bench/results/search_vs_enumeration-cpu.json): the model, its seconds, and
-    the seconds of one forward-pass equivalent that follow from them."""
-    recorded = RESULTS / "search_vs_enumeration-cpu.json"
-    if not recorded.exists():
-        return None
-    data = json.loads(recorded.read_text()).get("datasets", {}).get(dataset, {})
-    enumeration, params = data.get("enumeration", {}), data.get("finetune_params", {})
-    if not enumeration or "epochs" not in params:
-        return None
-    model = next(iter(enumeration))
-    seconds = float(enumeration[model]["seconds"])
-    passes = TRAIN_PASSES * params["epochs"] * data["train"] + 2 * data["test"]
-    return {"model": model, "seconds": seconds, "train": data["train"], "test": data["test"],
-            "epochs": params["epochs"], "seconds_per_pass": seconds / passes}  # fmt: skip
-
-
-def anchored_hours(
-    dataset: str, forward: Mapping[str, float], n_train: int, n_test: int, p: Protocol
-) -> dict[str, Any]:
-    """The enumeration's idle-machine hours: the anchor's seconds per forward-pass equivalent,
-    scaled to each model by their forward times measured side by side now (relative costs
-    survive a load that absolute ones do not)."""
-    anchor = idle_anchor(dataset)
-    if anchor is None or anchor["model"] not in forward:
-        return {}
-    unit = anchor["seconds_per_pass"] / forward[anchor["model"]]
-    idle = {m: unit * f for m, f in forward.items()}
-    upper = estimate_seconds(idle, TRAIN_PASSES, n_train, n_test, p, 1.0)
-    half = estimate_seconds(idle, TRAIN_PASSES, n_train, n_test, p, 0.5)
-    per_model = {
-        m: round(run_seconds(f, TRAIN_PASSES, n_train, n_test, p, p.max_epochs), 1)
-        for m, f in idle.items()
-    }
-    return {"anchor": anchor, "idle_finetune_seconds_at_max_epochs": per_model,
-            "idle_hours_upper": round(upper / 3600, 2),
-            "idle_hours_if_half_the_epochs": round(half / 3600, 2)}  # fmt: skip
-
-
-def _forward_seconds(
-    models: Sequence[ModelRecord], sample: Sequence[Any], device: str, rounds: int = 4
-) -> dict[str, float]:
-    """Forward seconds per sample of each model on `sample` (batch 32): every model is loaded
-    and warmed up on the batch, then timed in `rounds` interleaved rounds, keeping each model's
-    fastest. On a shared machine the load comes in bursts; interleaving spreads them over the
-    models and the minimum drops them."""
-    from shift_search.executor.runner import open_encoder
-
-    encoders = {m.name: open_encoder(m, device) for m in models}
-    best = dict.fromkeys(encoders, float("inf"))
-    for encoder in encoders.values():
-        encoder.embed(list(sample), batch_size=32)
-    for _ in range(rounds):
-        for name, encoder in encoders.items():
-            started = time.perf_counter()
-            encoder.embed(list(sample), batch_size=32)
-            best[name] = min(best[name], time.perf_counter() - started)
-    return {name: seconds / len(sample) for name, seconds in best.items()}
 
 
 def _tag(args: argparse.Namespace) -> str:
@@ -525,21 +387,27 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     torch.set_num_threads(2)
     started = time.perf_counter()
+    config = config_for(args.quick, args.device)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = sorted(set(names) - set(NOMINAL))
     if unknown:
         raise SystemExit(f"unknown dataset(s) {', '.join(unknown)}; known: {', '.join(NOMINAL)}")
     datasets: dict[str, Any] = {}
+    result: dict[str, Any] = {}
     for name in names:
-        datasets[name] = run_dataset(name, args)
+        datasets[name] = run_dataset(name, args, config)
         seconds = time.perf_counter() - started
-        result = _write(args, _result(args, datasets, seconds, len(datasets) == len(names)))
+        result = _write(args, _result(args, config, datasets, seconds, len(datasets) == len(names)))
     print("RESULT " + json.dumps(result), flush=True)
     return result
 
 
 def _result(
-    args: argparse.Namespace, datasets: dict[str, Any], seconds: float, complete: bool
+    args: argparse.Namespace,
+    config: Config,
+    datasets: dict[str, Any],
+    seconds: float,
+    complete: bool,
 ) -> dict[str, Any]:
     return {
         "benchmark": "search_vs_enumeration",
@@ -550,11 +418,11 @@ def _result(
         "python": platform.python_version(),
         "versions": _versions(),
         "zoo": str(zoo_file()),
-        "proxies": {"Q2": NN.label, "Q3": LINEAR.label, "Q4": LINEAR.label},
+        "config": config.describe(),
+        "strategies": list(STRATEGIES),
         "protocol": {
-            "nominal_sizes": NOMINAL,
-            "sizes_used": {n: [d["train"], d["test"]] for n, d in datasets.items() if "train" in d},
-            "note": "full data = forced no SH; AO = costmodel.decide; fresh store per strategy",
+            "note": "each strategy's SHiFT-QL on a fresh store, CHUNK/BUDGET left to AO; "
+            "a fine-tune costs the enumeration's measured grid for that model"
         },
         "complete": complete,
         "wall_seconds": seconds,
@@ -570,6 +438,8 @@ def _write(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
     earlier = json.loads(out.read_text()).get("datasets", {}) if out.exists() else {}
     kept = {n: d for n, d in earlier.items() if n not in result["datasets"]}
     merged = {**result, "datasets": {**kept, **result["datasets"]}, "kept_from_earlier": list(kept)}
+    merged["plot"] = plot_all(merged, _tag(args))
+    merged["goal_line"] = goal_line(merged)
     out.write_text(json.dumps(merged, indent=2))
     return merged
 

@@ -41,20 +41,33 @@ def digits_split(folder: Path, train: int, test: int, seed: int = 0) -> tuple[Da
 
 
 def fine_food_split(
-    folder: Path, train: int, test: int, seed: int = 0
+    folder: Path, train: int, test: int, seed: int = 0, max_chars: int | None = None
 ) -> tuple[DatasetRecord, ...]:
-    """Seeded subsamples of builtin fine_food_train / fine_food_test as (review, score) CSVs."""
+    """Seeded subsamples of builtin fine_food_train / fine_food_test as (review, score) CSVs,
+    each review cut to its first `max_chars` characters when given."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
+    cut = f"c{max_chars}-" if max_chars else ""
     for split, size in (("train", train), ("test", test)):
-        path = folder / f"fine_food-{split}-{size}-{seed}.csv"
+        path = folder / f"fine_food-{split}-{cut}{size}-{seed}.csv"
         if not path.exists():
-            _write_fine_food(path, split, size, seed)
+            _write_fine_food(path, split, size, seed, max_chars)
         out.append(_record(path, "csv", "review", "score"))
     return tuple(out)
 
 
-def _write_fine_food(path: Path, split: str, size: int, seed: int) -> None:
+def split(
+    name: str, folder: Path, train: int, test: int, seed: int, max_chars: int | None = None
+) -> tuple[DatasetRecord, ...]:
+    """A dataset's seeded train/test split (only fine-food reviews are long enough to cut)."""
+    if name == "fine_food":
+        return fine_food_split(folder, train, test, seed, max_chars)
+    return SPLITTERS[name](folder, train, test, seed)
+
+
+def _write_fine_food(
+    path: Path, split: str, size: int, seed: int, max_chars: int | None = None
+) -> None:
     from shift_search.executor.datasets.reader import read_dataset
 
     data = read_dataset(
@@ -65,12 +78,13 @@ def _write_fine_food(path: Path, split: str, size: int, seed: int) -> None:
         writer = csv.writer(f)
         writer.writerow(["review", "score"])
         for i in rows:
-            writer.writerow([data.inputs[i], data.classes[data.labels[i]]])
+            text = str(data.inputs[i])
+            writer.writerow([text[:max_chars] if max_chars else text, data.classes[data.labels[i]]])
 
 
 def _record(path: Path, fmt: str, inputs: str, labels: str) -> DatasetRecord:
     return DatasetRecord(
-        name=path.stem.rsplit("-", 2)[0],
+        name=path.stem.split("-", 2)[0] + "-" + path.stem.split("-", 2)[1],
         uri=str(path),
         format=fmt,
         input_column=inputs,

@@ -1,63 +1,87 @@
-"""One PNG per dataset, like the paper's figures: fine-tuned accuracy against total time (log x),
-a marker per strategy, AO filled and full data hollow, and the enumeration point."""
+"""Regret against search cost, every strategy on every task: one panel per dataset, the search
+in fine-tune equivalents (log x) against regret in points (symlog y), each strategy's returned
+model with its 95% interval as an error bar, and the goal region (under 1 point of regret, under
+one fine-tune of search) shaded; a search that reads metadata only is drawn at 0.001."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from bench.search_vs_enumeration.table import Finetuned, Scored, best_accuracy, enumeration_seconds
+from bench.search_vs_enumeration.table import Finetuned, Scored, in_finetunes
 
-MARKERS = {"Q1 task-agnostic": "s", "Q2 1-NN": "o", "Q3 linear": "^", "Q4 hybrid": "D"}
-COLOURS = {"Q1 task-agnostic": "tab:gray", "Q2 1-NN": "tab:blue", "Q3 linear": "tab:green"}
-COLOURS = {**COLOURS, "Q4 hybrid": "tab:red"}
+MARKERS = {
+    "Q1 task-agnostic": "s",
+    "Q2 1-NN": "o",
+    "Q3 linear": "^",
+    "Q4 hybrid": "D",
+    "cascade": "v",
+    "hybrid+SH": "P",
+    "AUTO": "*",
+}
+COLOURS = {
+    "Q1 task-agnostic": "tab:gray",
+    "Q2 1-NN": "tab:blue",
+    "Q3 linear": "tab:green",
+    "Q4 hybrid": "tab:red",
+    "cascade": "tab:purple",
+    "hybrid+SH": "tab:orange",
+    "AUTO": "black",
+}
+FLOOR = 1e-3
+"""Search cost drawn for a search that costs (almost) nothing: metadata only."""
+
+Panel = tuple[str, Sequence[Scored], Mapping[str, Finetuned]]
+"""A dataset's title, its scored strategies and its enumeration."""
 
 
-def plot(
-    path: Path,
-    title: str,
-    scored: Sequence[Scored],
-    enumeration: Mapping[str, Finetuned],
-) -> None:
-    """Write the figure to `path` (matplotlib, Agg backend)."""
+def plot(path: Path, panels: Sequence[Panel]) -> None:
+    """Write the figure to `path` (matplotlib, Agg backend): one panel per dataset."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.4, 4.4))
-    for s in scored:
-        name = s.outcome.strategy
-        filled = s.outcome.ao is not False
-        colour = COLOURS.get(name, "black")
-        ax.scatter(
-            s.total_seconds,
-            100 * s.accuracy,
-            marker=MARKERS.get(name, "o"),
-            s=70,
-            facecolors=colour if filled else "none",
-            edgecolors=colour,
-            label=f"{name}{_mode(s.outcome.ao)}",
-        )
-    ax.scatter(
-        enumeration_seconds(enumeration),
-        100 * best_accuracy(enumeration),
-        marker="*",
-        s=160,
-        color="black",
-        label="fine-tune all (enumeration)",
-    )
-    ax.set_xscale("log")
-    ax.set_xlabel("total time, s (search + fine-tuning what it returns; log scale)")
-    ax.set_ylabel("fine-tuned test accuracy, %")
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels) + 2.0, 4.2), squeeze=False)
+    for ax, (title, scored, enumeration) in zip(axes[0], panels, strict=True):
+        _panel(ax, title, scored, enumeration)
+    found: dict[str, Any] = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(label, handle)
+    fig.legend(list(found.values()), list(found), fontsize=7, loc="center right")
+    fig.tight_layout(rect=(0, 0, 1 - 1.6 / fig.get_figwidth(), 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _mode(ao: bool | None) -> str:
-    return "" if ao is None else " (AO)" if ao else " (full data)"
+def _panel(ax: Any, title: str, scored: Sequence[Scored], enum: Mapping[str, Finetuned]) -> None:
+    ax.fill_between([FLOOR / 2, 1.0], 0.0, 1.0, color="tab:green", alpha=0.12, lw=0)
+    ax.axhline(1.0, color="tab:red", lw=0.8, ls="--")
+    ax.axvline(1.0, color="tab:red", lw=0.8, ls="--")
+    top = max([s.regret + 100 * enum[s.returned].ci_half for s in scored], default=1.0)
+    for s in scored:
+        name = s.outcome.strategy
+        x = max(FLOOR, in_finetunes(s.outcome.search_seconds, enum))
+        ci = 100 * enum[s.returned].ci_half
+        ax.errorbar(
+            x,
+            s.regret,
+            yerr=ci,
+            marker=MARKERS.get(name, "o"),
+            ms=9 if name == "AUTO" else 7,
+            color=COLOURS.get(name, "black"),
+            capsize=3,
+            ls="none",
+            label=name,
+        )
+    ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylim(-0.1, max(2.0, 1.5 * top))
+    ax.set_xlim(FLOOR / 2, None)
+    ax.set_xlabel("search cost, fine-tune equivalents (log)")
+    ax.set_ylabel("regret, accuracy points (symlog)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)

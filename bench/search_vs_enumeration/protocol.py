@@ -53,17 +53,6 @@ class Protocol:
         return len(self.lr_grid) + len(self.seeds) - 1
 
 
-PROTOCOLS: Mapping[str, Protocol] = {
-    "text": Protocol(lr_grid=(2e-5, 5e-5, 1e-4), max_epochs=6, patience=2, seeds=(0, 1, 2)),
-    "image": Protocol(lr_grid=(3e-4, 1e-3, 3e-3), max_epochs=15, patience=3, seeds=(0, 1, 2)),
-}
-QUICK_PROTOCOLS: Mapping[str, Protocol] = {
-    "text": Protocol(lr_grid=(1e-4,), max_epochs=1, patience=1, seeds=(0, 1)),
-    "image": Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1)),
-}
-"""--quick checks the pipeline (two one-epoch runs per model), it measures nothing."""
-
-
 @dataclass(frozen=True)
 class Run:
     """One fine-tune of the protocol."""
@@ -166,6 +155,7 @@ def finetune_once(
         epochs=protocol.max_epochs, batch_size=protocol.batch_size, lr=lr,
         optimizer=protocol.optimizer,  # type: ignore[arg-type]
         seed=seed, validation=data.validation, patience=protocol.patience,
+        evaluate_before=False,
     )  # fmt: skip
     assert result.validation_accuracy is not None
     return Run(
@@ -236,9 +226,10 @@ def run_seconds(
     forward: float, train_ratio: float, n_train: int, n_test: int, p: Protocol, epochs: float
 ) -> float:
     """Seconds of one protocol run: per epoch a training pass (`train_ratio` forward passes per
-    sample) and a validation pass, plus the two test passes `finetune` makes (before, after)."""
+    sample) and a validation pass, plus the test pass of the kept weights (`finetune_once`
+    skips the untrained head's)."""
     n_val = round(n_train * p.validation_fraction)
-    return forward * (epochs * (train_ratio * (n_train - n_val) + n_val) + 2 * n_test)
+    return forward * (epochs * (train_ratio * (n_train - n_val) + n_val) + n_test)
 
 
 def estimate_seconds(

@@ -234,7 +234,33 @@ class ColumnAggregate:
     pos: Pos = field(default=NO_POS, compare=False, repr=False)
 
 
-OrderKey: TypeAlias = Column | ProxyOrdering | ProxyErr | Aggregate | ColumnAggregate
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """`ORDER BY Cascade(CosineNN, LogME, keep=4)`: the first stage ranks every candidate, each
+    next stage ranks only the best `keep` of the stage before (`keep` has one count per step
+    between stages, or one count for all; empty: the planner's default). With `prior` (a
+    metadata column, highest first) the column's top model joins the first stage's survivors:
+    the paper's hybrid. A FineTune stage may only come last (halving over fine-tuning epochs)."""
+
+    stages: tuple[ProxySpec, ...]
+    keep: tuple[int, ...] = ()
+    prior: str | None = None
+    pos: Pos = field(default=NO_POS, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoStrategy:
+    """`ORDER BY AUTO` or `ORDER BY Auto(regret=0.5)`: SHiFT chooses the strategy (hybrid,
+    cascade, hybrid then halving over fine-tuning epochs, …) from the cost model and the regret
+    it expects from cheap evidence; `params` tune the choice (normalised names, typed values)."""
+
+    params: tuple[tuple[str, Value], ...] = ()
+    pos: Pos = field(default=NO_POS, compare=False, repr=False)
+
+
+OrderKey: TypeAlias = (
+    Column | ProxyOrdering | ProxyErr | Aggregate | ColumnAggregate | Cascade | AutoStrategy
+)
 
 
 @dataclass(frozen=True, slots=True)

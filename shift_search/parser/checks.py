@@ -12,8 +12,10 @@ from collections.abc import Iterator, Sequence
 from typing import assert_never
 
 from shift_search.parser import ast
+from shift_search.parser.cursor import Param
 from shift_search.parser.errors import Problem, shorten
 from shift_search.parser.literals import quote
+from shift_search.parser.names import column_name
 
 
 def repeated_clauses(clauses: Sequence[tuple[str, ast.Pos]]) -> list[Problem]:
@@ -165,3 +167,78 @@ def _change_problems(change: ast.Change) -> Iterator[Problem]:
             f"CHANGE replaces {len(change.indices)} sample(s) by "
             f"{len(change.source_indices)}; both index lists must have the same length",
         )
+
+
+CASCADE_PARAMS = ("keep", "prior")
+
+
+def check_cascade(
+    func: str, pos: ast.Pos, stages: Sequence[ast.ProxySpec], params: Sequence[Param]
+) -> list[Problem]:
+    """`Cascade(stage, stage, …, keep=…, prior=…)`: only Cascade takes stages; FineTune comes
+    last; `keep` is one whole count ≥ 1 or one per step between stages; `prior` is a column."""
+    if func.lower() != "cascade":
+        return [
+            Problem(
+                pos,
+                f"only Cascade takes proxies as arguments (`Cascade(CosineNN, LogME, keep=4)`);"
+                f" `{shorten(func)}(…)` takes parameters like `k=5`",
+            )
+        ]
+    problems = [
+        Problem(stage.pos, "FineTune can only be the last stage of a Cascade")
+        for stage in stages[:-1]
+        if stage.name == "finetune"
+    ]
+    for param in params:
+        if param.name not in CASCADE_PARAMS:
+            known = ", ".join(CASCADE_PARAMS)
+            name = shorten(param.spelling)
+            problems.append(
+                Problem(param.pos, f"unknown Cascade parameter `{name}`; known: {known}")
+            )
+        elif param.name == "keep":
+            problems += _check_keep(param, len(stages))
+        elif not isinstance(param.value, ast.Identifier | str):
+            problems.append(
+                Problem(param.pos, "prior takes a metadata column, e.g. prior=upstream_accuracy")
+            )
+    return problems
+
+
+def _check_keep(param: Param, stages: int) -> list[Problem]:
+    counts = param.value if isinstance(param.value, tuple) else (param.value,)
+    whole = all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in counts)
+    if (
+        not whole
+        or not counts
+        or (isinstance(param.value, tuple) and len(counts) not in (1, stages - 1))
+    ):
+        per_step = f", or a list of {stages - 1} (one per step between stages)"
+        message = "keep takes a whole number of models ≥ 1" + (per_step if stages > 2 else "")
+        return [Problem(param.pos, message)]
+    return _out_of_range("keep", max(c for c in counts if isinstance(c, int)), param.pos)
+
+
+def cascade_options(params: Sequence[Param]) -> tuple[tuple[int, ...], str | None]:
+    """(keep counts, prior column) of a Cascade's parameters (checked by `check_cascade`)."""
+    keep: tuple[int, ...] = ()
+    prior = None
+    for param in params:
+        if param.name == "keep":
+            values = param.value if isinstance(param.value, tuple) else (param.value,)
+            keep = tuple(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+        elif param.name == "prior" and isinstance(param.value, ast.Identifier | str):
+            word = param.value.name if isinstance(param.value, ast.Identifier) else param.value
+            prior = column_name(word)
+    return keep, prior
+
+
+def aggregate_problem(func: str, word: str) -> str:
+    """What is wrong with `func(word)`, which is neither a proxy call nor an aggregate."""
+    if func.lower() == "cascade":
+        return "a Cascade needs at least two stages, e.g. `Cascade(CosineNN, LogME, keep=4)`"
+    return (
+        "expected a parameter like `k=5` or an aggregate like `avg(err)`, "
+        f"not `{shorten(func)}({shorten(word)})`"
+    )

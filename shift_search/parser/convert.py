@@ -188,6 +188,15 @@ def _ordering(ordering: ast.Ordering) -> pb.Ordering:
                 pos=_pos(key.pos),
             )
             out.column_aggregate.CopyFrom(column_aggregate)
+        case ast.Cascade():
+            cascade = pb.Cascade(
+                stages=[_proxy(stage) for stage in key.stages], keep=key.keep, pos=_pos(key.pos)
+            )
+            if key.prior is not None:
+                cascade.prior = key.prior
+            out.cascade.CopyFrom(cascade)
+        case ast.AutoStrategy():
+            out.auto.CopyFrom(pb.AutoStrategy(params=_params(key.params), pos=_pos(key.pos)))
         case _:
             assert_never(key)
     return out
@@ -490,6 +499,13 @@ def _ordering_from(message: pb.Ordering) -> ast.Ordering:
             key = ast.ColumnAggregate(
                 _back(_COLUMN_FUNCS, c.func), _column_from(c.column), _pos_of(c)
             )
+        case "cascade":
+            cascade = message.cascade
+            prior = cascade.prior if cascade.HasField("prior") else None
+            stages = tuple(_proxy_from(stage) for stage in cascade.stages)
+            key = ast.Cascade(stages, tuple(cascade.keep), prior, _pos_of(cascade))
+        case "auto":
+            key = ast.AutoStrategy(_params_from(message.auto.params), _pos_of(message.auto))
         case _:
             raise InvalidArgument(f"ordering without a key: {kind}")
     return ast.Ordering(key, message.descending, _pos_of(message))

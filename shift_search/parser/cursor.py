@@ -26,6 +26,15 @@ class Lit(NamedTuple):
     pos: ast.Pos
 
 
+class Param(NamedTuple):
+    """`name=value`: the canonical name, as written, the value, where."""
+
+    name: str
+    spelling: str
+    value: ast.Value
+    pos: ast.Pos
+
+
 class SyntaxProblem(Exception):
     """The syntax error that ends a statement, and the token reading stopped at."""
 

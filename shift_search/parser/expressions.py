@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from shift_search.parser import ast, checks, names
-from shift_search.parser.cursor import Lit, TokenCursor
+from shift_search.parser.cursor import Lit, Param, TokenCursor
 from shift_search.parser.cursor import position as _pos
 from shift_search.parser.errors import shorten
 from shift_search.parser.lexer import Token
@@ -32,15 +30,6 @@ _AFTER_COLUMN = (*_OPS, "NOT", "BETWEEN", "IN", "IS", "LIKE")
 _CONSTANTS: dict[str, ast.Value] = {"TRUE": True, "FALSE": False, "NULL": None}
 
 
-class Param(NamedTuple):
-    """`name=value`: the canonical name, as written, the value, where."""
-
-    name: str
-    spelling: str
-    value: ast.Value
-    pos: ast.Pos
-
-
 class ExpressionReader(TokenCursor):
     """Reads the parts of statements that nest: conditions, values, datasets, proxies."""
 
@@ -48,14 +37,14 @@ class ExpressionReader(TokenCursor):
 
     def _proxy(self) -> ast.ProxySpec:
         tok = self.tok
-        if tok.kind == "STRING":
-            text = unquote(tok.text)
-        elif tok.word:
-            text = tok.text
-        else:
+        if tok.kind != "STRING" and not tok.word:
             self._miss(("NAME", "STRING"))
             raise self._error()
-        self._advance()
+        return self._proxy_rest(self._advance())
+
+    def _proxy_rest(self, tok: Token) -> ast.ProxySpec:
+        """A proxy whose name (`tok`, a word or a string) was read: its parameters, if any."""
+        text = unquote(tok.text) if tok.kind == "STRING" else tok.text
         params: tuple[tuple[str, ast.Value], ...] = ()
         if self._accept("LPAR"):
             if self.tok.word:

@@ -180,9 +180,25 @@ def _ordering(ordering: ast.Ordering) -> str:
             text = f"{key.func}({key.metric})"
         case ast.ColumnAggregate():
             text = f"{key.func}({key.column.name})"
+        case ast.Cascade():
+            text = format_cascade(key)
+        case ast.AutoStrategy():
+            text = f"Auto({format_params(key.params)})" if key.params else "AUTO"
         case _:
             assert_never(key)
     return f"{text} {direction}"
+
+
+def format_cascade(cascade: ast.Cascade) -> str:
+    """`Cascade(CosineNN, LogME, keep=4, prior=upstream_accuracy)`."""
+    parts = [format_proxy(stage) for stage in cascade.stages]
+    if cascade.keep:
+        keep = cascade.keep
+        parts.append(f"keep={keep[0]}" if len(keep) == 1 else f"keep={list(keep)}")
+    if cascade.prior is not None:
+        prior = cascade.prior
+        parts.append(f"prior={prior if is_bare_word(prior) else quote(prior)}")
+    return f"Cascade({', '.join(parts)})"
 
 
 def format_proxy(proxy: ast.ProxySpec) -> str:

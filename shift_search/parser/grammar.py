@@ -50,7 +50,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeAlias
 
 from shift_search.parser import ast, checks, names
-from shift_search.parser.cursor import Lit, SyntaxProblem
+from shift_search.parser.cursor import Lit, Param, SyntaxProblem
 from shift_search.parser.cursor import position as _pos
 from shift_search.parser.errors import Problem, shorten
 from shift_search.parser.expressions import ExpressionReader
@@ -604,7 +604,9 @@ class StatementReader(ExpressionReader):
     def _ordering(self) -> ast.Ordering:
         tok = self.tok
         key: ast.OrderKey
-        if tok.kind == "STRING":
+        if tok.kind == "AUTO":
+            key = self._auto_key()
+        elif tok.kind == "STRING":
             self._advance()
             text = unquote(tok.text)
             spec = ast.ProxySpec(names.proxy_name(text), (), text, _pos(tok))
@@ -635,22 +637,40 @@ class StatementReader(ExpressionReader):
             return ast.ProxyOrdering(ast.ProxySpec(proxy, (), word, pos), pos)
         return ast.Column(names.column_name(word), pos)
 
+    def _auto_key(self) -> ast.AutoStrategy:
+        """`AUTO` or `Auto(regret=0.5)`: SHiFT chooses the strategy."""
+        keyword = self._advance()
+        params: tuple[tuple[str, ast.Value], ...] = ()
+        if self._accept("LPAR"):
+            if self.tok.word:
+                params = self._params()
+            else:
+                self._miss(("NAME",))
+            self._expect("RPAR")
+        return ast.AutoStrategy(params, _pos(keyword))
+
     def _call_key(self, name: Token) -> ast.OrderKey:
-        """`Linear(lr=0.1)` (a proxy with parameters) or `avg(err)` (an aggregate)."""
+        """`Linear(lr=0.1)` (a proxy with parameters), `avg(err)` (an aggregate) or
+        `Cascade(CosineNN, LogME, keep=4)` (stages, then parameters)."""
         self._advance()
         params: tuple[tuple[str, ast.Value], ...] = ()
         word = None
+        if self.tok.kind == "STRING":
+            return self._cascade(name, self._proxy_rest(self._advance()))
         if self.tok.word:
             first = self._advance()
-            if self.tok.kind == "OP_EQ" or self.tok.kind == "OP_EQEQ":
+            kind = self.tok.kind
+            if kind == "OP_EQ" or kind == "OP_EQEQ":
                 params = self._params(first)
+            elif kind == "COMMA" or kind == "LPAR":
+                return self._cascade(name, self._proxy_rest(first))
             else:
-                self._miss(("OP_EQ",))
+                self._miss(("OP_EQ", "COMMA", "LPAR"))
                 word = first
         elif self.tok.kind == "STAR":  # count(*)
             word = self._advance()
         else:
-            self._miss(("NAME", "STAR"))
+            self._miss(("NAME", "STRING", "STAR"))
         self._expect("RPAR")
         pos = _pos(name)
         if word is None:
@@ -664,12 +684,34 @@ class StatementReader(ExpressionReader):
                 "*" if word.kind == "STAR" else names.column_name(word.text), _pos(word)
             )
             return ast.ColumnAggregate(func, column, pos)  # type: ignore[arg-type]
-        self._problem(
-            _pos(word),
-            "expected a parameter like `k=5` or an aggregate like `avg(err)`, "
-            f"not `{shorten(name.text)}({shorten(word.text)})`",
-        )
+        self._problem(_pos(word), checks.aggregate_problem(name.text, word.text))
         return ast.Aggregate("avg", "err", pos)
+
+    def _cascade(self, name: Token, first: ast.ProxySpec) -> ast.Cascade:
+        """The rest of `Cascade(first, stage, …, keep=…, prior=…)`: at least two stages, then
+        parameters (a word followed by `=` is a parameter)."""
+        self._expect("COMMA")
+        stages = [first, self._proxy()]
+        params: list[Param] = []
+        while self._accept("COMMA"):
+            tok = self.tok
+            if tok.kind == "STRING" and not params:
+                stages.append(self._proxy_rest(self._advance()))
+            elif tok.word:
+                self._advance()
+                if params or self.tok.kind == "OP_EQ" or self.tok.kind == "OP_EQEQ":
+                    params.append(self._param(tok))
+                else:
+                    self._miss(("OP_EQ",))
+                    stages.append(self._proxy_rest(tok))
+            else:
+                self._miss(("NAME",) if params else ("NAME", "STRING"))
+                raise self._error()
+        self._expect("RPAR")
+        self._problems_from(checks.repeated_params([(p.name, p.spelling, p.pos) for p in params]))
+        self._problems_from(checks.check_cascade(name.text, _pos(name), stages, params))
+        keep, prior = checks.cascade_options(params)
+        return ast.Cascade(tuple(stages), keep, prior, _pos(name))
 
 
 _CLAUSE_FIELDS = {

@@ -61,8 +61,13 @@ def _children(item: Node | ast.Value) -> list[Node | ast.Value]:
     match item:
         case ast.Select():
             found: list[Node | ast.Value] = [] if item.where is None else [item.where]
-            if item.order is not None and isinstance(item.order.key, ast.ProxyOrdering):
-                found.append(item.order.key.proxy)
+            key = item.order.key if item.order is not None else None
+            if isinstance(key, ast.ProxyOrdering):
+                found.append(key.proxy)
+            elif isinstance(key, ast.Cascade):
+                found += key.stages
+            elif isinstance(key, ast.AutoStrategy):
+                found += [value for _, value in key.params]
             return [*found, *item.classified_by]
         case ast.SetOperation():
             return [item.left, item.right]

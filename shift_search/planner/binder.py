@@ -20,9 +20,11 @@ from shift_search.cache.dataset_versions import (
 )
 from shift_search.cache.records import ChangeRecord, DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.parser import ast, names
-from shift_search.planner import meta_learned, predicates
+from shift_search.planner import meta_learned, predicates, strategies
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
@@ -43,6 +45,7 @@ from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.grouping import aggregated_columns, check_grouping, is_grouped
 from shift_search.planner.predicates import literal
 from shift_search.planner.session import Session
+from shift_search.planner.statements import sort_rows
 from shift_search.planner.tables import (
     BENCHMARK_COLUMNS,
     DATASET_COLUMNS,
@@ -89,7 +92,14 @@ class Binder:
 
     def _task_aware(
         self, select: ast.Select
-    ) -> BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundMetaLearned:
+    ) -> (
+        BoundRanking
+        | BoundBenchmark
+        | BoundFinetuneRanking
+        | BoundMetaLearned
+        | BoundCascade
+        | BoundAuto
+    ):
         group_by = [c.name for c in select.group_by]
         if is_grouped(select.columns, group_by, None):
             raise InvalidArgument(
@@ -102,6 +112,9 @@ class Binder:
         models = candidates(table, rows)
         if (ordering := meta_ordering(select)) is not None:
             return self._meta_learned(select, scan, models, ordering)
+        key = select.order.key if select.order is not None else None
+        if isinstance(key, ast.Cascade | ast.AutoStrategy):
+            return self._strategy(select, scan, table, models, key)
         proxies = proxies_of(select)
         if select.test_mode == "BENCHMARK":
             func, descending = aggregate_of(select)
@@ -236,6 +249,49 @@ class Binder:
             len(settings.accuracy),
             names,
         )
+
+    def _strategy(
+        self,
+        select: ast.Select,
+        scan: Scan,
+        table: BoundTable,
+        models: Sequence[ModelRecord],
+        key: ast.Cascade | ast.AutoStrategy,
+    ) -> BoundCascade | BoundAuto:
+        """A Cascade or AUTO: its stages (or evidence) and its task-agnostic prior, bound."""
+        strategies.check_clauses(select)
+        match key:
+            case ast.Cascade():
+                stages = tuple(Proxy.of(stage) for stage in key.stages)
+                for stage in stages:
+                    bind_proxy(stage.name, stage.label)
+                searched = [s for s in stages if s.name != "finetune"]
+                spec = self.search_spec(select, models, searched)
+                prior = self._prior(table, models, key.prior) if key.prior else None
+                keep = strategies.keep_counts(key.keep, len(stages), len(models))
+                return BoundCascade(select, scan, spec, stages, keep, prior, key.prior)
+            case ast.AutoStrategy():
+                params = strategies.auto_params(key.params)
+                spec = self.search_spec(select, models, list(strategies.EVIDENCE))
+                column = strategies.prior_column(params, models)
+                prior = self._prior(table, models, column) if column else None
+                return BoundAuto(select, scan, spec, params, prior, column)
+            case _:
+                assert_never(key)
+
+    def _prior(
+        self, table: BoundTable, models: Sequence[ModelRecord], column: str
+    ) -> ModelRecord | None:
+        """The candidate with the highest `column` (the task-agnostic pick), or None when no
+        candidate has a value."""
+        self.check_columns([column], table)
+        names = {m.name for m in models}
+        ordering = ast.Ordering(ast.Column(column), descending=True)
+        ranked = sort_rows([r for r in table.rows if r["name"] in names], ordering)
+        top = ranked[0] if ranked else None
+        if top is None or top.get(column) is None:
+            return None
+        return table.models[str(top["name"])]
 
     def search_spec(
         self, select: ast.Select, models: Sequence[ModelRecord], proxies: Sequence[Proxy]
@@ -502,7 +558,10 @@ def is_task_aware(select: ast.Select) -> bool:
         select.classified_by
         or select.trained_on is not None
         or select.tested_on is not None
-        or isinstance(order_key, ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate)
+        or isinstance(
+            order_key,
+            ast.ProxyOrdering | ast.ProxyErr | ast.Aggregate | ast.Cascade | ast.AutoStrategy,
+        )
     )
 
 

@@ -173,6 +173,54 @@ class BoundMetaLearned:
 
 
 @dataclass(frozen=True)
+class BoundCascade:
+    """ORDER BY Cascade(…): the first stage ranks every candidate (`spec` holds the stages'
+    proxies other than FineTune), each next stage the best `keep[i]` of the stage before;
+    `prior` is the task-agnostic pick that joins the first stage's survivors (the hybrid)."""
+
+    select: ast.Select
+    scan: Scan
+    spec: SearchSpec
+    stages: tuple[Proxy, ...]
+    keep: tuple[int, ...]
+    """Models kept after each stage but the last (one count per step between stages)."""
+    prior: ModelRecord | None = None
+    prior_column: str | None = None
+    profiled: frozenset[str] = frozenset()
+
+    @property
+    def finetune(self) -> Proxy | None:
+        """The last stage when it is FineTune (halving over fine-tuning epochs)."""
+        return self.stages[-1] if self.stages[-1].name == "finetune" else None
+
+    def with_models(self, models: Sequence[ModelRecord], profiled: frozenset[str]) -> BoundCascade:
+        by_name = {m.name: m for m in models}
+        prior = by_name.get(self.prior.name, self.prior) if self.prior is not None else None
+        spec = replace(self.spec, models=list(models))
+        return replace(self, spec=spec, prior=prior, profiled=profiled)
+
+
+@dataclass(frozen=True)
+class BoundAuto:
+    """ORDER BY AUTO: cheap evidence on every candidate (`spec`: its proxies), then the strategy
+    chosen from it (`strategy_choice`); `prior` is the task-agnostic pick, `params` tune it."""
+
+    select: ast.Select
+    scan: Scan
+    spec: SearchSpec
+    params: Mapping[str, Any]
+    prior: ModelRecord | None = None
+    prior_column: str | None = None
+    profiled: frozenset[str] = frozenset()
+
+    def with_models(self, models: Sequence[ModelRecord], profiled: frozenset[str]) -> BoundAuto:
+        by_name = {m.name: m for m in models}
+        prior = by_name.get(self.prior.name, self.prior) if self.prior is not None else None
+        spec = replace(self.spec, models=list(models))
+        return replace(self, spec=spec, prior=prior, profiled=profiled)
+
+
+@dataclass(frozen=True)
 class BoundFinetune:
     """FINETUNE models WITH data USING params."""
 
@@ -236,11 +284,20 @@ BoundQuery = (
     | BoundBenchmark
     | BoundFinetuneRanking
     | BoundMetaLearned
+    | BoundCascade
+    | BoundAuto
     | BoundSetOperation
     | BoundVariable
     | BoundScorerRanking
     | BoundSimilarity
 )
 BoundStatement = BoundQuery | BoundFinetune
-GpuBound = BoundRanking | BoundBenchmark | BoundFinetuneRanking | BoundMetaLearned
+GpuBound = (
+    BoundRanking
+    | BoundBenchmark
+    | BoundFinetuneRanking
+    | BoundMetaLearned
+    | BoundCascade
+    | BoundAuto
+)
 """The bound queries that run on the executors and may need their models profiled."""

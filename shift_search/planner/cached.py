@@ -30,7 +30,9 @@ from shift_search.cache import keys
 from shift_search.cache.records import DatasetRecord
 from shift_search.cache.stored import ProxyScore
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundDataset,
     BoundFinetune,
     BoundFinetuneRanking,
@@ -89,7 +91,12 @@ def empty(spec: SearchSpec) -> Stored:
 def searches_of(bound: BoundStatement) -> list[SearchSpec]:
     """The task-aware searches a statement runs (a benchmark: one per pair)."""
     match bound:
-        case BoundRanking(spec=spec) | BoundMetaLearned(spec=spec):
+        case (
+            BoundRanking(spec=spec)
+            | BoundMetaLearned(spec=spec)
+            | BoundCascade(spec=spec)
+            | BoundAuto(spec=spec)
+        ):
             return [spec]
         case BoundBenchmark(models=models, proxy=proxy, pairs=pairs):
             return [SearchSpec(models, train, test, [proxy], None, None) for train, test in pairs]

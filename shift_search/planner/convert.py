@@ -22,8 +22,11 @@ from shift_search.planner.explain_text import describe, render, tasks_of
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     Aggregate,
+    Auto,
     Benchmark,
     CacheLookup,
+    Cascade,
+    CascadeStage,
     DatasetSimilarity,
     Dispatch,
     DistanceMatrix,
@@ -50,6 +53,7 @@ from shift_search.planner.physical import (
     SimilarDatasets,
     SourcePredictions,
     Step,
+    StrategyChoice,
     TaskEmbedding,
     Train,
     VariableRead,
@@ -149,6 +153,7 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "train_samples": step.train.size,
                 "test_samples": step.test.size,
                 "label": step.label,
+                **({"survivors": step.survivors} if step.survivors else {}),
             }
         case Halving():
             return {
@@ -242,6 +247,7 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "tested_on": step.test.label,
                 "epochs": [r.epochs for r in rounds],
                 "limit": step.limit,
+                **({"survivors": step.survivors} if step.survivors else {}),
             }
         case FinetuneRound():
             return {
@@ -302,6 +308,52 @@ def fields_of(step: Step) -> dict[str, Any]:
             }
         case DistanceMatrix():
             return {"datasets": step.datasets}
+        case Cascade():
+            spec = step.spec
+            return {
+                "stages": [p.label for p in step.stages],
+                "keep": list(step.keep),
+                "prior": step.prior.name if step.prior is not None else None,
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case CascadeStage():
+            return {
+                "stage": step.index,
+                "proxy": step.proxy.label,
+                "candidates": step.candidates,
+                "keep": step.keep,
+                "joins": step.joins,
+                "models": list(step.models),
+            }
+        case Auto():
+            spec = step.spec
+            return {
+                "evidence": [p.label for p in spec.proxies],
+                "params": [f"{k}={v}" for k, v in step.params.items()],
+                "prior": step.prior.name if step.prior is not None else None,
+                "limit": step.limit,
+                "trained_on": spec.train.label,
+                "tested_on": spec.test.label,
+                "models": _names(spec.models),
+                "wait": step.wait,
+            }
+        case StrategyChoice():
+            return {
+                "chosen": step.chosen,
+                "returns": list(step.returns),
+                "reason": step.reason,
+                "strategies": [e.name for e in step.estimates],
+                "available": [e.available for e in step.estimates],
+                "estimated_seconds": [round(e.seconds, 3) for e in step.estimates],
+                "expected_regret": [
+                    None if e.expected_regret is None else round(e.expected_regret, 3)
+                    for e in step.estimates
+                ],
+            }
         case SetOperation():
             return {"op": step.op}
         case VariableRead():

@@ -27,7 +27,9 @@ from shift_search.planner import explain_script, physical, registration, task_aw
 from shift_search.planner.authorization import authorize_script
 from shift_search.planner.binder import Binder
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
+    BoundCascade,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetaLearned,
@@ -58,6 +60,7 @@ from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.statements import QueryResult
+from shift_search.planner.waiting import await_work
 from shift_search.runtime.callers import Role, require
 from shift_search.runtime.daemon_threads import DaemonThreads
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, NotFound, ShiftError
@@ -378,15 +381,47 @@ class Coordinator:
             models = list({m.name: m for p in profiles for m in p.models}.values())
             measured = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
             seconds = time.perf_counter() - started
-            plan = _noted(optimize(_with_models(bound, measured), stored, costs), devices)
+            bound = _with_models(bound, measured)
+            plan = _noted(optimize(bound, stored, costs), devices)
             for step in plan.walk():
                 if isinstance(step, physical.Profile):
                     run.trace.ran(step)
                     count = len(step.models)
                     run.trace.add(step, seconds=seconds, rows=count, tasks=count)
+        if any(_undecided(s) for s in plan.walk()):
+            plan = _noted(self._decided(plan, bound, costs, run), devices)
         if _runs_on_executors(plan):
             run.emit(Planned(plan))
         return plan
+
+    def _decided(
+        self, plan: physical.Plan, bound: BoundStatement, costs: CostModel, run: Run
+    ) -> physical.Plan:
+        """AUTO chooses from evidence: run the evidence of every undecided AUTO step, then plan
+        once more, now with the evidence in the cache (the final plan reads it from there and
+        shows the choice); the evidence's seconds go to the final plan's evidence steps."""
+        started = time.perf_counter()
+        estimates: list[float] = []
+        for step in plan.walk():
+            if isinstance(step, physical.Auto) and _undecided(step):
+                searches = [c for c in step.children if isinstance(c, physical.FullPass)]
+                estimates += [s.estimate.seconds for s in searches]
+                evidence = task_aware.Search(step.spec, self.executors, searches, run.emit)
+                await_work(evidence.start(), run.cancelled, None)
+                if evidence.error is not None:
+                    raise evidence.error
+        seconds = time.perf_counter() - started
+        decided = optimize(bound, read_stored_work(self.cache, bound), costs)
+        roots = [s for s in decided.walk() if isinstance(s, physical.Auto)]
+        final = [c for s in roots for c in s.children if isinstance(c, physical.FullPass)]
+        total = sum(estimates) or float(len(final)) or 1.0
+        for step, share in zip(final, estimates or [1.0] * len(final), strict=False):
+            run.trace.ran(step)  # it ran: the final plan reads its results from the cache
+            run.trace.add(step, seconds=seconds * share / total)
+        for root in roots:  # its measured time includes the evidence's
+            run.trace.ran(root)
+            run.trace.add(root, seconds=seconds / len(roots))
+        return decided
 
     def _costs(self, bound: BoundStatement) -> tuple[CostModel, Devices]:
         """The cost model and the devices it prices for: the live executors' slots, asked for
@@ -452,10 +487,19 @@ def _uses_executors(bound: BoundStatement) -> bool:
     ) or _finetunes(bound)
 
 
+def _undecided(step: physical.Step) -> bool:
+    """An AUTO step whose strategy waits for its evidence."""
+    return isinstance(step, physical.Auto) and any(
+        isinstance(c, physical.StrategyChoice) and c.chosen is None for c in step.children
+    )
+
+
 def _finetunes(bound: BoundStatement) -> bool:
     match bound:
-        case BoundFinetuneRanking():
+        case BoundFinetuneRanking() | BoundAuto():
             return True
+        case BoundCascade():
+            return bound.finetune is not None
         case BoundSetOperation(left=left, right=right):
             return _finetunes(left) or _finetunes(right)
         case BoundVariable(query=query):
@@ -469,7 +513,13 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
     by_name = {m.name: m for m in measured}
     names = frozenset(by_name)
     match bound:
-        case BoundRanking() | BoundFinetuneRanking() | BoundMetaLearned():
+        case (
+            BoundRanking()
+            | BoundFinetuneRanking()
+            | BoundMetaLearned()
+            | BoundCascade()
+            | BoundAuto()
+        ):
             models = [by_name.get(m.name, m) for m in bound.spec.models]
             return bound.with_models(models, names & {m.name for m in models})
         case BoundBenchmark():
@@ -514,5 +564,7 @@ def _runs_on_executors(plan: physical.Plan) -> bool:
         | physical.Finetune
         | physical.RankByScorer
         | physical.DatasetSimilarity
+        | physical.Cascade
+        | physical.Auto
     )
     return any(isinstance(s, work) for s in plan.walk())

@@ -22,11 +22,12 @@ from shift_search.planner.measurements import Trace
 from shift_search.planner.scorer_ranking import ScorerSearch, scorer_result
 from shift_search.planner.similarity import BlobReader, run_similarity
 from shift_search.planner.statements import QueryResult, combine, metadata_select, output_columns
+from shift_search.planner.strategy_run import AutoRun, CascadeRun, StagedJob
 from shift_search.planner.task_aware import Search, StateWriter, best_first
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import Cancelled, FailedPrecondition
 
-Work = Search | BenchmarkRun | FinetuneRanking | ScorerSearch
+Work = Search | BenchmarkRun | FinetuneRanking | ScorerSearch | StagedJob
 
 
 @dataclass
@@ -95,6 +96,12 @@ def _run(step: physical.Step, ctx: Context) -> QueryResult:
             if ctx.read_blob is None:
                 raise FailedPrecondition("SELECT vec needs the cache to read embeddings from")
             return run_similarity(step, ctx.pool, ctx.read_blob, ctx.emit, ctx.cancelled, ctx.trace)
+        case physical.Cascade():
+            job = CascadeRun(step, _candidates(step, ctx), ctx.pool, ctx.emit, ctx.trace)
+            return _staged(step, job, ctx)
+        case physical.Auto():
+            auto = AutoRun(step, _candidates(step, ctx), ctx.pool, ctx.emit, ctx.trace)
+            return _staged(step, auto, ctx)
         case _:
             raise FailedPrecondition(f"a {type(step).__name__} step cannot be a query's root")
 
@@ -188,6 +195,16 @@ def _rank_by_scorer(step: physical.RankByScorer, ctx: Context) -> QueryResult:
     answered = all(c.cached for c in step.children if isinstance(c, physical.ScorerPass))
     _await(search.run_here() if answered else search.start(), step.wait, ctx)
     result = scorer_result(step, search, scan)
+    ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
+    return result
+
+
+def _staged(step: physical.Cascade | physical.Auto, job: StagedJob, ctx: Context) -> QueryResult:
+    """A Cascade or AUTO: its stages on the executors, then the ranking they give."""
+    started = time.perf_counter()
+    ctx.trace.ran(step)
+    _await(job.start(), step.wait, ctx)
+    result = job.result(step.columns, step.limit)
     ctx.trace.add(step, seconds=time.perf_counter() - started, rows=len(result.names))
     return result
 

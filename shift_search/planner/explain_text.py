@@ -10,8 +10,11 @@ from shift_search.planner.grouping import is_grouped
 from shift_search.planner.measurements import Trace
 from shift_search.planner.physical import (
     Aggregate,
+    Auto,
     Benchmark,
     CacheLookup,
+    Cascade,
+    CascadeStage,
     DatasetSimilarity,
     Dispatch,
     DistanceMatrix,
@@ -38,6 +41,7 @@ from shift_search.planner.physical import (
     SimilarDatasets,
     SourcePredictions,
     Step,
+    StrategyChoice,
     TaskEmbedding,
     Train,
     VariableRead,
@@ -76,6 +80,11 @@ def describe(step: Step) -> tuple[str, str]:
             order = "highest" if step.spec.descending else "lowest"
             limit = f", limit {step.limit}" if step.limit is not None else ""
             return "rank", f"by {labels}, {order} first{limit}"
+        case FullPass(survivors=n) if n:
+            return "full data", (
+                f"{step.proxy.label}, the {n} survivors of the stage before on "
+                f"{step.train.label} ({step.train.size:,}) → {step.test.label} ({step.test.size:,})"
+            )
         case FullPass():
             where = f"{step.label}: " if step.label else ""
             return "full data", (
@@ -154,9 +163,12 @@ def describe(step: Step) -> tuple[str, str]:
             epochs = " → ".join(
                 str(r.epochs) for r in step.children if isinstance(r, FinetuneRound)
             )
-            return "successive halving over epochs", (
-                f"{step.proxy.label}, {len(step.models)} models, epochs {epochs}"
+            count = (
+                f"the {step.survivors} survivors of the stage before"
+                if step.survivors
+                else f"{len(step.models)} models"
             )
+            return "successive halving over epochs", f"{step.proxy.label}, {count}, epochs {epochs}"
         case FinetuneRound():
             then = f"keep {step.keep}" if step.keep is not None else "rank them"
             return f"round {step.round}", (
@@ -200,6 +212,30 @@ def describe(step: Step) -> tuple[str, str]:
             )
         case DistanceMatrix(datasets=n):
             return "distance matrix", f"{n} × {n}, symmetric, zero diagonal; no GPU work"
+        case Cascade():
+            stages = " → ".join(p.label for p in step.stages)
+            keep = " → ".join(str(k) for k in step.keep)
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "cascade", f"{stages}, keeping {keep}{limit}"
+        case CascadeStage():
+            then = "then rank them" if step.keep is None else f"keep {step.keep}"
+            joins = f", then {step.joins} joins (the prior's pick)" if step.joins else ""
+            return f"stage {step.index}", (
+                f"{step.proxy.label} on {step.candidates} models, {then}{joins}"
+            )
+        case Auto():
+            evidence = " and ".join(p.label for p in step.spec.proxies)
+            limit = f", limit {step.limit}" if step.limit is not None else ""
+            return "auto", (
+                f"evidence from {evidence} on {len(step.spec.models)} models, then the strategy "
+                f"it calls for{limit}"
+            )
+        case StrategyChoice(chosen=None):
+            names = ", ".join(e.name for e in step.estimates if e.available)
+            return "choose strategy", f"among {names} once the evidence is in; no GPU work"
+        case StrategyChoice():
+            returned = ", ".join(step.returns)
+            return "choose strategy", f"{step.chosen}: returns {returned}; no GPU work"
         case SetOperation(op=op):
             return op.lower(), "both operands run, then their names are combined"
         case VariableRead(name=name):
@@ -219,6 +255,7 @@ def shows_cached(step: Step) -> bool:
         | DistanceMatrix
         | SimilarDatasets
         | MetaShortlist
+        | StrategyChoice
     )
     return step.cached and any(not isinstance(s, plain) for s in walk(step))
 

@@ -127,7 +127,13 @@ def _order_value(
             return key[list(group_by).index(name)]
         case ast.Column(name=name):
             return cells[list(headers).index(name)]
-        case ast.ProxyOrdering() | ast.ProxyErr() | ast.Aggregate():
+        case (
+            ast.ProxyOrdering()
+            | ast.ProxyErr()
+            | ast.Aggregate()
+            | ast.Cascade()
+            | ast.AutoStrategy()
+        ):
             raise InvalidArgument("a grouped query orders by a column or an aggregate")
         case _:
             assert_never(ordering.key)

@@ -13,6 +13,8 @@ instead of computing, whether models need profiling — and prices every step:
 - ORDER BY FineTune: successive halving over fine-tuning epochs;
 - FINETUNE: one fine-tuning task per model;
 - RANK … BY "<scorer>" and SELECT vec: `scoring_plans`;
+- ORDER BY Cascade(…) and ORDER BY AUTO: `cascade_plan`, `auto_plan`;
+a ranking's search steps are built by `ranking_steps` (the composite strategies build on them);
 - set operations and variables: their operands' plans, nested.
 
 Models whose costs are unknown get a profiling step first when the plan has work to price; the
@@ -23,15 +25,14 @@ says which models were profiled, so the final plan still shows that step).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, assert_never
+from typing import assert_never
 
-from shift_search.cache.records import ModelRecord
-from shift_search.planner import costmodel, halving
+from shift_search.planner import costmodel
+from shift_search.planner.auto_plan import plan_auto
 from shift_search.planner.bound import (
+    BoundAuto,
     BoundBenchmark,
-    BoundDataset,
+    BoundCascade,
     BoundFinetune,
     BoundFinetuneRanking,
     BoundMetadata,
@@ -42,11 +43,11 @@ from shift_search.planner.bound import (
     BoundSimilarity,
     BoundStatement,
     BoundVariable,
-    Scan,
     SearchSpec,
 )
 from shift_search.planner.cached import StoredWork
-from shift_search.planner.costmodel import DEFAULT_CONSTANTS, CachedWork, CostConstants, Decision
+from shift_search.planner.cascade_plan import plan_cascade
+from shift_search.planner.costmodel import CachedWork
 from shift_search.planner.finetune_cost import (
     DEFAULT_EPOCHS,
     FINETUNE_FACTOR,
@@ -56,37 +57,25 @@ from shift_search.planner.finetune_cost import (
     survivors,
 )
 from shift_search.planner.grouping import is_grouped
-from shift_search.planner.halving import proportional_slices
 from shift_search.planner.model_costs import (
-    DEFAULT_INFER_SECONDS,
-    DEFAULT_LOAD_SECONDS,
     cost_source,
     describe_scale,
     model_cost,
-    needs_profile,
     text_length_scale,
 )
 from shift_search.planner.physical import (
     Aggregate,
     Benchmark,
-    CacheLookup,
     Dispatch,
     Estimate,
     Evaluate,
-    ExtractFeatures,
     Finetune,
     FinetuneHalving,
     FinetuneRound,
-    FullPass,
-    Halving,
-    HalvingRound,
     LoadModels,
-    MetadataScan,
     MetaLearned,
     MetaShortlist,
     Plan,
-    Profile,
-    ProxyScore,
     Rank,
     SetOperation,
     SimilarDatasets,
@@ -96,21 +85,18 @@ from shift_search.planner.physical import (
     container,
     numbered,
 )
+from shift_search.planner.ranking_steps import (
+    CostModel,
+    full_pass,
+    profile_steps,
+    scan_step,
+    search_plan,
+)
 from shift_search.planner.scoring_plans import scorer_ranking_plan, similarity_plan
-from shift_search.planner.search_cost import SearchCost, Stored, price_search
-from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
 
 FINETUNE_COST = (
     f"{FINETUNE_FACTOR:g}× the measured inference cost per training sample (forward + backward)"
 )
-
-
-@dataclass(frozen=True)
-class CostModel:
-    """What prices a plan: the devices (executor slots) and the cost constants."""
-
-    devices: int = 1
-    constants: CostConstants = DEFAULT_CONSTANTS
 
 
 def optimize(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
@@ -132,6 +118,10 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
             return _finetune_ranking(bound, costs)
         case BoundFinetune():
             return _finetune(bound, costs)
+        case BoundCascade():
+            return plan_cascade(bound, stored, costs)
+        case BoundAuto():
+            return plan_auto(bound, stored, costs)
         case BoundSetOperation(op=op, left=left, right=right):
             return _set_operation(op, _plan(left, stored, costs), _plan(right, stored, costs))
         case BoundVariable(name=name, query=query):
@@ -144,8 +134,8 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
                 stored.of_scorer(spec),
                 costs.devices,
                 costs.constants,
-                _scan(bound.scan, "candidates"),
-                lambda work: _profile(spec.models, profiled, work, costs),
+                scan_step(bound.scan, "candidates"),
+                lambda work: profile_steps(spec.models, profiled, work, costs),
             )
         case BoundSimilarity(probe=probe, profiled=profiled):
             return similarity_plan(
@@ -153,7 +143,7 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
                 stored,
                 costs.devices,
                 costs.constants,
-                lambda work: _profile([probe], profiled, work, costs),
+                lambda work: profile_steps([probe], profiled, work, costs),
             )
         case _:
             assert_never(bound)
@@ -164,7 +154,7 @@ def _plan(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
 
 def _metadata(bound: BoundMetadata) -> Plan:
     select, scan = bound.select, bound.scan
-    step = _scan(scan, "query")
+    step = scan_step(scan, "query")
     step = dataclasses.replace(
         step,
         ordering=select.order,
@@ -177,30 +167,12 @@ def _metadata(bound: BoundMetadata) -> Plan:
     return Plan(strategy, (step,))
 
 
-_SCAN_KINDS: dict[str, Literal["models", "datasets", "benchmark_results"]] = {
-    "models": "models",
-    "datasets": "datasets",
-    "benchmark_results": "benchmark_results",
-}
-
-
-def _scan(scan: Scan, role: Literal["query", "candidates"]) -> MetadataScan:
-    return MetadataScan(
-        table=scan.table,
-        kind=_SCAN_KINDS.get(scan.kind, "models"),
-        total=scan.total,
-        rows=scan.rows,
-        role=role,
-        cached=True,  # answered from the catalog snapshot
-    )
-
-
 # --- task-aware ranking --------------------------------------------------------------------
 
 
 def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
     spec = bound.spec
-    scan = _scan(bound.scan, "candidates")
+    scan = scan_step(bound.scan, "candidates")
     rank = Rank(
         spec=spec,
         limit=bound.select.limit,
@@ -239,7 +211,7 @@ def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
     cached = st.summary(schedule.samples[0] if schedule else spec.train.size)
     if cached:
         decisions["cached"] = cached
-    profile = _profile(spec.models, bound.profiled, priced.seconds, costs)
+    profile = profile_steps(spec.models, bound.profiled, priced.seconds, costs)
     rank = container(dataclasses.replace(rank, children=(scan, *profile, *searches)))
     return Plan("task_aware", (rank,), tuple(decisions.items()))
 
@@ -269,13 +241,13 @@ def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel)
     st = stored.of(spec)
     priced, searches = search_plan(spec, costs, st)
     decision = priced.decision
-    profile = _profile(spec.models, bound.profiled, priced.seconds, costs)
+    profile = profile_steps(spec.models, bound.profiled, priced.seconds, costs)
     root = MetaLearned(
         spec=spec,
         limit=bound.select.limit,
         columns=bound.select.columns,
         wait=bound.select.wait,
-        children=(_scan(bound.scan, "candidates"), similar, shortlist, *profile, *searches),
+        children=(scan_step(bound.scan, "candidates"), similar, shortlist, *profile, *searches),
     )
     neighbours = ", ".join(f"{n} ({s:g})" for n, s in found.neighbours[:5])
     more = len(found.neighbours) - 5
@@ -300,225 +272,6 @@ def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel)
     if cached:
         decisions["cached"] = cached
     return Plan("meta_learned", (container(root),), tuple(decisions.items()))
-
-
-def search_plan(
-    spec: SearchSpec,
-    costs: CostModel,
-    stored: Stored | None = None,
-    *,
-    use_sh: bool | None = None,
-    text_scale: float | None = None,
-) -> tuple[SearchCost, tuple[FullPass | Halving, ...]]:
-    """A search priced both ways, AO's choice (or the one `use_sh` forces, for benchmarks that
-    compare both) and the steps of the chosen way, one per proxy."""
-    scale = text_length_scale(spec.train, spec.test) if text_scale is None else text_scale
-    model_costs = [model_cost(m, scale) for m in spec.models]
-    names = [p.name for p in spec.proxies]
-    args = (model_costs, spec.train.size, spec.test.size, names, costs.devices)
-    priced = price_search(*args, spec.chunk, spec.budget, stored, costs.constants, use_sh=use_sh)
-    return priced, search_steps(spec, priced.decision, priced, costs.devices, stored)
-
-
-def search_steps(
-    spec: SearchSpec,
-    decision: Decision,
-    priced: SearchCost,
-    devices: int,
-    stored: Stored | None = None,
-) -> tuple[FullPass | Halving, ...]:
-    """One search step per proxy, in the order they run, as `decision` chose (also what a
-    benchmark uses to run a search it decided itself)."""
-    out: list[FullPass | Halving] = []
-    for j, cost in enumerate(priced.proxies):
-        lines = list(zip(cost.steps, cost.parts, strict=True))
-        if decision.use_sh and decision.schedule is not None:
-            out.append(_halving(spec, j, decision, lines, stored))
-        else:
-            out.append(_full_pass(spec, j, lines, devices, stored))
-    return tuple(out)
-
-
-def _full_pass(
-    spec: SearchSpec,
-    j: int,
-    lines: Sequence[tuple[costmodel.StepEstimate, dict[str, float]]],
-    devices: int,
-    stored: Stored | None,
-    label: str = "",
-) -> FullPass:
-    n_train = spec.train.size
-    found = [(m, hit) for i, m in enumerate(spec.models) if (hit := _hit(stored, j, i, n_train))]
-    children: list[Step] = []
-    if found:
-        children.append(
-            CacheLookup(
-                proxy=spec.proxies[j],
-                results=tuple((m, error, key) for m, (error, key) in found),
-                train_samples=n_train,
-                test_samples=spec.test.size,
-                cached=True,
-            )
-        )
-    if len(found) < len(spec.models):
-        children += [_cost_line(spec, j, est, parts, devices) for est, parts in lines]
-    step = FullPass(
-        proxy=spec.proxies[j],
-        models=tuple(spec.models),
-        train=spec.train,
-        test=spec.test,
-        label=label,
-        children=tuple(children),
-    )
-    return container(step)
-
-
-def _hit(stored: Stored | None, j: int, i: int, samples: int) -> tuple[float, str] | None:
-    return stored.result(j, i, samples) if stored is not None else None
-
-
-def _cost_line(
-    spec: SearchSpec, j: int, est: costmodel.StepEstimate, parts: dict[str, float], devices: int
-) -> Step:
-    """The step a full pass's priced line stands for."""
-    estimate = Estimate(est.seconds, dict(parts))
-    cached = est.amount == 0
-    match est.name:
-        case "task overhead":
-            return Dispatch(tasks=est.amount, devices=devices, estimate=estimate, cached=cached)
-        case "load models":
-            return LoadModels(loads=est.amount, estimate=estimate, cached=cached)
-        case "embed train" | "embed test":
-            train = est.name == "embed train"
-            data = spec.train if train else spec.test
-            return ExtractFeatures(
-                split="train" if train else "test",
-                dataset=data.label,
-                ranges=_whole(data),
-                models=len(spec.models),
-                uncached_samples=est.amount,
-                estimate=estimate,
-                cached=cached,
-            )
-        case _:
-            return ProxyScore(
-                proxy=spec.proxies[j],
-                models=est.amount,
-                test_samples=spec.test.size,
-                estimate=estimate,
-                cached=cached,
-            )
-
-
-def _whole(data: BoundDataset) -> tuple[tuple[int, int, int], ...]:
-    return tuple((s, 0, size) for s, size in enumerate(data.segment_sizes) if size)
-
-
-def _halving(
-    spec: SearchSpec,
-    j: int,
-    decision: Decision,
-    lines: Sequence[tuple[costmodel.StepEstimate, dict[str, float]]],
-    stored: Stored | None,
-) -> Halving:
-    schedule = decision.schedule
-    assert schedule is not None and decision.chunk is not None and decision.budget is not None
-    (test_est, test_parts), *rounds = lines
-    test = ExtractFeatures(
-        split="test",
-        dataset=spec.test.label,
-        ranges=_whole(spec.test),
-        models=len(spec.models),
-        uncached_samples=test_est.amount,
-        estimate=Estimate(test_est.seconds, dict(test_parts)),
-        cached=test_est.amount == 0,
-    )
-    sizes = spec.train.segment_sizes
-    chunk = DEFAULT_CONSTANTS.storage_chunk
-    steps: list[Step] = [test]
-    alive: list[str] | None = [m.name for m in spec.models]
-    """The survivors of the rounds so far, while the cache answers every one of them."""
-    for k, (est, parts) in enumerate(rounds):
-        counts = tuple(proportional_slices(sizes, schedule.samples[k]))
-        before = proportional_slices(sizes, schedule.samples[k - 1]) if k else [0] * len(sizes)
-        ranges = tuple(
-            (s, start, stop)
-            for s, (done, stop) in enumerate(zip(before, counts, strict=True))
-            if stop > (start := done // chunk * chunk)
-        )
-        hits = {
-            m.name: hit
-            for i, m in enumerate(spec.models)
-            if (hit := _hit(stored, j, i, schedule.samples[k]))
-        }
-        last = k + 1 == schedule.num_rounds
-        keep = schedule.survivors[k] if last else schedule.keep_after(k)
-        all_cached = len(hits) == len(spec.models)
-        if alive is not None and all(n in hits for n in alive):
-            # the cache answers every survivor: who survives is known, as the run will find
-            all_cached = True
-            alive = halving.eliminate({n: hits[n][0] for n in alive}, keep)
-        else:
-            alive = None
-        extract = ExtractFeatures(
-            split="train",
-            dataset=spec.train.label,
-            ranges=ranges,
-            models=schedule.survivors[k],
-            estimate=Estimate(parts.get("features", 0.0), {"features": parts.get("features", 0.0)}),
-            cached=parts.get("features", 0.0) == 0.0,
-        )
-        score_parts = {"proxy": parts.get("proxy", 0.0), "other": parts.get("other", 0.0)}
-        score = ProxyScore(
-            proxy=spec.proxies[j],
-            models=schedule.survivors[k],
-            test_samples=spec.test.size,
-            in_round=True,
-            estimate=Estimate(sum(score_parts.values()), score_parts),
-            cached=all_cached,
-        )
-        steps.append(
-            HalvingRound(
-                round=k,
-                survivors=schedule.survivors[k],
-                pulls=schedule.pulls[k],
-                samples=schedule.samples[k],
-                new_samples=schedule.new_samples(k),
-                samples_per_segment=counts,
-                keep=keep,
-                cached_results=hits,
-                estimate=Estimate(est.seconds, dict(parts)),
-                cached=all_cached,
-                children=(extract, score),
-            )
-        )
-    step = Halving(
-        proxy=spec.proxies[j],
-        models=tuple(spec.models),
-        train=spec.train,
-        test=spec.test,
-        chunk=decision.chunk,
-        budget=decision.budget,
-        children=tuple(steps),
-    )
-    return container(step)
-
-
-def _profile(
-    models: Sequence[ModelRecord], profiled: frozenset[str], work: float, costs: CostModel
-) -> tuple[Profile, ...]:
-    """Profiling the models whose costs are unknown, when there is work to price (a ranking the
-    cache answers whole needs no costs); or, once done, the models it profiled."""
-    done = tuple(m for m in models if m.name in profiled)
-    todo = tuple(m for m in models if needs_profile(m)) if work > 0 else ()
-    chosen = done or todo
-    if not chosen:
-        return ()
-    c, share = costs.constants, len(chosen) / costs.devices
-    inferences = 2 * PROFILE_SAMPLES  # a warm-up pass, then the timed one
-    features = c.load_overhead + DEFAULT_LOAD_SECONDS + inferences * DEFAULT_INFER_SECONDS
-    estimate = Estimate.of({"features": share * features, "other": share * c.task_overhead})
-    return (Profile(models=chosen, estimate=estimate),)
 
 
 # --- benchmark -----------------------------------------------------------------------------
@@ -548,11 +301,11 @@ def _benchmark(bound: BoundBenchmark, stored: StoredWork, costs: CostModel) -> P
         estimates = costmodel.estimate_steps(*args, constants=costs.constants)
         parts = costmodel.estimate_parts(*args, constants=costs.constants)
         lines = list(zip(estimates, parts, strict=True))
-        passes.append(_full_pass(spec, 0, lines, costs.devices, st, label=f"pair {j}"))
+        passes.append(full_pass(spec, 0, lines, costs.devices, st, label=f"pair {j}"))
         seen |= {train.record.fingerprint, test.record.fingerprint}
     aggregate = Aggregate(func=bound.func, pairs=len(pairs), cached=True)
     work_seconds = sum(p.estimate.seconds for p in passes)
-    profile = _profile(models, bound.profiled, work_seconds, costs)
+    profile = profile_steps(models, bound.profiled, work_seconds, costs)
     root = Benchmark(
         proxy=proxy,
         func=bound.func,
@@ -561,7 +314,7 @@ def _benchmark(bound: BoundBenchmark, stored: StoredWork, costs: CostModel) -> P
         models=models,
         pairs=pairs,
         wait=bound.select.wait,
-        children=(_scan(bound.scan, "candidates"), *profile, *passes, aggregate),
+        children=(scan_step(bound.scan, "candidates"), *profile, *passes, aggregate),
     )
     decisions = {
         "models": str(len(models)),
@@ -606,7 +359,7 @@ def _finetune_ranking(bound: BoundFinetuneRanking, costs: CostModel) -> Plan:
         for k, (est, n, e) in enumerate(zip(estimates, alive, schedule, strict=True))
     )
     work = sum(r.estimate.seconds for r in rounds)
-    profile = _profile(models, bound.profiled, work, costs)
+    profile = profile_steps(models, bound.profiled, work, costs)
     root = FinetuneHalving(
         proxy=proxy,
         models=tuple(models),
@@ -614,7 +367,7 @@ def _finetune_ranking(bound: BoundFinetuneRanking, costs: CostModel) -> Plan:
         test=test,
         limit=bound.select.limit,
         wait=bound.select.wait,
-        children=(_scan(bound.scan, "candidates"), *profile, *rounds),
+        children=(scan_step(bound.scan, "candidates"), *profile, *rounds),
     )
     decisions = {
         "models": str(len(models)),

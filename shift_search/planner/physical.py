@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar
 from shift_search.cache.records import ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.bound import BoundDataset, Proxy, SearchSpec
+from shift_search.planner.strategy_choice import StrategyEstimate
 from shift_search.runtime.scorer_names import ScorerInfo
 
 PARTS = ("features", "proxy", "other")
@@ -109,6 +110,9 @@ class FullPass(StepBase):
     test: BoundDataset
     label: str = ""
     """What the search is part of, where that is not obvious (a benchmark pair)."""
+    survivors: int = 0
+    """When > 0, `models` are the best `survivors` of a cascade's stage before, known only once
+    it ran (empty until then; the estimate prices that many models)."""
 
     @property
     def to_run(self) -> tuple[ModelRecord, ...]:
@@ -279,6 +283,9 @@ class FinetuneHalving(StepBase):
     test: BoundDataset
     limit: int | None
     wait: bool = False
+    survivors: int = 0
+    """When > 0, `models` are the best `survivors` of a cascade's stage before, known only once
+    it ran (empty until then; the rounds price that many models)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -409,6 +416,66 @@ class DistanceMatrix(StepBase):
     datasets: int
 
 
+# --- composite strategies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cascade(StepBase):
+    """ORDER BY Cascade: stages in order, each ranking the survivors of the one before (children:
+    the candidate scan, profiling if needed, then one `CascadeStage` per stage)."""
+
+    spec: SearchSpec
+    stages: tuple[Proxy, ...]
+    keep: tuple[int, ...]
+    prior: ModelRecord | None
+    limit: int | None
+    columns: ast.Columns
+    wait: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CascadeStage(StepBase):
+    """Stage `index`: rank `candidates` models by `proxy` and keep the best `keep` (None: the
+    last stage ranks them); `joins` is the prior's pick, added to the survivors after this stage
+    when they miss it (the hybrid). `models` are the names it ranks when known as planned (the
+    first stage; later ones when the cache answered the stages before). Child: its search
+    (`FullPass`, `Halving`) or, for FineTune, its halving over epochs (`FinetuneHalving`)."""
+
+    index: int
+    proxy: Proxy
+    candidates: int
+    keep: int | None
+    joins: str | None = None
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Auto(StepBase):
+    """ORDER BY AUTO: cheap evidence on every candidate, then the strategy `strategy_choice`
+    picks from it and the cost model (children: the candidate scan, profiling if needed, the
+    evidence's full passes, the `StrategyChoice`, then what the chosen strategy still runs)."""
+
+    spec: SearchSpec
+    params: Mapping[str, Any]
+    prior: ModelRecord | None
+    limit: int | None
+    columns: ast.Columns
+    wait: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyChoice(StepBase):
+    """AUTO's choice (no executor work): every strategy priced, with the regret it expects from
+    the evidence; `chosen` is None until the evidence is in (then the statement is planned
+    again and the choice is made)."""
+
+    chosen: str | None
+    estimates: tuple[StrategyEstimate, ...]
+    reason: str
+    returns: tuple[str, ...] = ()
+    """The models the chosen strategy returns (its fine-tuning ranks them, when it has one)."""
+
+
 # --- structure -----------------------------------------------------------------------------
 
 
@@ -455,6 +522,10 @@ Step = (
     | DatasetSimilarity
     | TaskEmbedding
     | DistanceMatrix
+    | Cascade
+    | CascadeStage
+    | Auto
+    | StrategyChoice
     | SetOperation
     | VariableRead
 )

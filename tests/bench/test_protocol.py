@@ -3,6 +3,7 @@ ledger, the CPU-time estimate, and `--quick` end to end on a tiny model."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -15,6 +16,8 @@ import pytest
 
 import bench.search_vs_enumeration.command as svse
 import bench.search_vs_enumeration.protocol as protocol_module
+from bench.search_vs_enumeration import estimate as estimating
+from bench.search_vs_enumeration.config import QUICK
 from bench.search_vs_enumeration.protocol import (
     Protocol,
     Run,
@@ -24,6 +27,8 @@ from bench.search_vs_enumeration.protocol import (
     interval,
     run_seconds,
 )
+from bench.search_vs_enumeration.queries import STRATEGIES
+from bench.search_vs_enumeration.run import Setting, run_strategies
 from shift_search.cache.records import ModelRecord
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
@@ -48,10 +53,21 @@ def test_the_rate_with_the_best_validation_accuracy_wins_and_ties_go_to_the_smal
 def test_the_estimate_counts_every_run_epoch_and_pass() -> None:
     p = Protocol(lr_grid=(1.0, 2.0), max_epochs=4, patience=1, seeds=(0, 1, 2))
     assert p.runs_per_model() == 4
-    # 100 training rows: 80 train (3 forward passes each) + 20 validation per epoch; test twice
-    assert run_seconds(0.01, 3.0, 100, 50, p, 4) == pytest.approx(0.01 * (4 * 260 + 100))
+    # 100 training rows: 80 train (3 forward passes each) + 20 validation per epoch; test once
+    assert run_seconds(0.01, 3.0, 100, 50, p, 4) == pytest.approx(0.01 * (4 * 260 + 50))
     total = estimate_seconds({"a": 0.01, "b": 0.02}, 3.0, 100, 50, p, 0.5)
-    assert total == pytest.approx(4 * (0.01 + 0.02) * (2 * 260 + 100))
+    assert total == pytest.approx(4 * (0.01 + 0.02) * (2 * 260 + 50))
+    per_model = estimating.enumeration_seconds({"a": 0.01}, 3.0, 100, 50, p, 1.0)
+    assert per_model == {"a": pytest.approx(4 * run_seconds(0.01, 3.0, 100, 50, p, 4))}
+
+
+def test_the_strategies_estimate_counts_searches_overheads_and_halving() -> None:
+    out = estimating.strategy_seconds({"a": 0.01, "b": 0.03}, 3.0, 100, 50, keep=1, epochs=2)
+    assert out["embeddings"] == pytest.approx(estimating.SEARCHES * (0.01 + 0.03) * 150)
+    expected = (estimating.SEARCHES + estimating.STORES) * estimating.PER_MODEL_AND_SEARCH_SECONDS
+    assert out["overheads"] == pytest.approx(2 * expected)
+    # keep 1 + the prior: 2 contenders, one round of 2 epochs (then the winner), mean 0.02 s
+    assert out["halving_over_epochs"] == pytest.approx(2 * 2 * 0.02 * (2 * 3.0 * 100 + 2 * 50))
 
 
 def test_ground_truth_runs_the_grid_then_the_seeds_and_keeps_a_ledger(
@@ -93,35 +109,36 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     monkeypatch.setattr(svse, "search_pool", lambda modality: pool)
     monkeypatch.setattr(svse, "RESULTS", tmp_path / "results")
     one = Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1), batch_size=16)
-    monkeypatch.setattr(svse, "QUICK_PROTOCOLS", {"text": one, "image": one})
+    tiny = dataclasses.replace(QUICK, protocols={"text": one, "image": one}, strategies=())
+    monkeypatch.setattr(svse, "config_for", lambda quick, device: tiny)
     result = svse.main(["--quick", "--datasets", "tweets"])
     tweets = result["datasets"]["tweets"]
     assert tweets["finetune_params"]["seeds"] == [0, 1]
     assert len(tweets["enumeration"]["tiny1"]["accuracies"]) == 2
     assert tweets["enumeration"]["tiny1"]["lr"] == 1e-3
-    assert {s["strategy"] for s in tweets["strategies"]} >= {"Q1 task-agnostic", "Q4 hybrid"}
+    assert [s["strategy"] for s in tweets["strategies"]] == list(STRATEGIES)
+    auto = next(s for s in tweets["strategies"] if s["strategy"] == "AUTO")
+    assert auto["auto_choice"] in ("cascade", "hybrid", "hybrid_sh")
+    assert auto["plan"] == f"chose {auto['auto_choice']}"
+    assert set(tweets["goals"]) >= {"hybrid_regret_le_1", "auto_regret_le_1", "goal_met"}
     assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick.json").exists()
+    assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick-regret.png").exists()
+    assert result["goal_line"] == {"tweets": tweets["goals"]["goal_met"]}
 
 
-def test_idle_hours_scale_an_idle_fine_tune_by_todays_relative_forward_times(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(svse, "RESULTS", tmp_path)
-    assert svse.anchored_hours("tweets", {"a": 1.0}, 100, 50, TINY) == {}
-    recorded = {
-        "datasets": {
-            "tweets": {
-                "train": 100, "test": 50, "finetune_params": {"epochs": 1},
-                "enumeration": {"a": {"model": "a", "accuracy": 0.7, "seconds": 40.0}},
-            }
-        }
-    }  # fmt: skip
-    (tmp_path / "search_vs_enumeration-cpu.json").write_text(json.dumps(recorded))
-    # idle: 40 s for 3 * 100 + 2 * 50 = 400 forward-pass equivalents, 0.1 s each; model b is
-    # measured twice as slow as a today (under any load), so 0.2 s at idle
-    out = svse.anchored_hours("tweets", {"a": 0.5, "b": 1.0}, 100, 50, TINY)
-    assert out["anchor"]["seconds_per_pass"] == pytest.approx(0.1)
-    per_run = {m: run_seconds(s, 3.0, 100, 50, TINY, 2) for m, s in {"a": 0.1, "b": 0.2}.items()}
-    assert out["idle_finetune_seconds_at_max_epochs"] == pytest.approx(per_run, abs=0.05)
-    hours = TINY.runs_per_model() * sum(per_run.values()) / 3600
-    assert out["idle_hours_upper"] == pytest.approx(hours, abs=0.005)
+def test_a_training_sample_is_priced_from_a_one_epoch_fine_tune() -> None:
+    # 128 training samples and 2 x 32 evaluation passes at 0.01 s per forward pass
+    assert estimating.train_ratio(0.01 * (128 * 3 + 64), 0.01) == pytest.approx(3.0)
+    assert estimating.train_ratio(0.1, 0.01) == 1.0  # never cheaper than a forward pass
+
+
+def test_every_strategy_runs_on_a_pool_of_one(tmp_path: Path) -> None:
+    """CI's pool may hold a single text model: every strategy still answers with it."""
+    model = ModelRecord("tiny", "huggingface", str(make_tiny_bert(tmp_path / "tiny")))
+    train = reviews_dataset("train", write_reviews(tmp_path / "train.csv", 24, seed=1))
+    test = reviews_dataset("test", write_reviews(tmp_path / "test.csv", 12, seed=2))
+    tune = {"epochs": 1, "lr": 1e-3, "batch_size": 8}
+    setting = Setting([model], train, test, "text", "cpu", tmp_path, 2, tune, {"regret": 100})
+    outcomes = run_strategies(setting, lambda line: None)
+    assert [o.strategy for o in outcomes] == list(STRATEGIES)
+    assert all(o.candidates == ("tiny",) for o in outcomes)

@@ -1,5 +1,6 @@
 """Search-vs-enumeration's pure parts: regret and speed-up arithmetic, the hybrid's pick, the
-table, the seeded splits, sizes, pools and the task-agnostic query (no training)."""
+table, the goal line, the seeded splits, sizes, pools, the strategies' SHiFT-QL and what each
+hands to fine-tuning (no training)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,17 @@ import numpy as np
 import pytest
 
 import bench.search_vs_enumeration.command as svse
-from bench.search_vs_enumeration.command import (
-    CPU_SIZES,
-    QUICK_MODELS,
-    QUICK_SIZES,
-    parse_args,
-    pool_for,
-    run_dataset,
-    sizes,
+from bench.search_vs_enumeration.command import parse_args, pool_for, run_dataset
+from bench.search_vs_enumeration.config import CPU, GPU, QUICK, config_for
+from bench.search_vs_enumeration.data import capped, digits_split, fine_food_split, seeded_split
+from bench.search_vs_enumeration.queries import (
+    STRATEGIES,
+    candidates,
+    how_it_ran,
+    queries,
+    task_agnostic_query,
 )
-from bench.search_vs_enumeration.data import capped, digits_split, seeded_split
-from bench.search_vs_enumeration.run import task_agnostic_query
+from bench.search_vs_enumeration.report import winners, wins_section
 from bench.search_vs_enumeration.table import (
     COLUMNS,
     Finetuned,
@@ -40,6 +41,7 @@ from bench.search_vs_enumeration.table import (
 from bench.search_vs_enumeration.table import speedup as speed_up
 from shift_search.cache.records import ModelRecord
 from shift_search.executor.datasets.reader import read_dataset
+from shift_search.parser import ast, parse
 
 ENUMERATION = {
     "a": Finetuned("a", 0.80, 100.0),
@@ -57,7 +59,7 @@ def test_regret_and_speedup_arithmetic() -> None:
 
 
 def test_score_prices_search_plus_finetuning_of_what_is_returned() -> None:
-    scored = score(Outcome("Q2 1-NN", True, ("c",), 25.0), ENUMERATION)
+    scored = score(Outcome("Q2 1-NN", "all the data", ("c",), 25.0), ENUMERATION)
     assert scored.returned == "c"
     assert scored.regret == pytest.approx(5.0)
     assert scored.total_seconds == 125.0
@@ -65,7 +67,7 @@ def test_score_prices_search_plus_finetuning_of_what_is_returned() -> None:
 
 
 def test_hybrid_fine_tunes_both_and_returns_the_better() -> None:
-    scored = score(Outcome("Q4 hybrid", True, ("a", "b"), 10.0), ENUMERATION)
+    scored = score(Outcome("Q4 hybrid", "all the data", ("a", "b"), 10.0), ENUMERATION)
     assert scored.returned == "b"
     assert scored.regret == 0.0
     assert scored.total_seconds == 10.0 + 100.0 + 300.0
@@ -80,8 +82,8 @@ def test_best_of_breaks_ties_by_candidate_order() -> None:
 
 def test_table_has_strategy_rows_then_enumeration() -> None:
     outcomes = [
-        Outcome("Q1 task-agnostic", None, ("a",), 0.01),
-        Outcome("Q3 linear", False, ("b",), 40.0),
+        Outcome("Q1 task-agnostic", "metadata", ("a",), 0.01),
+        Outcome("Q3 linear", "all the data", ("b",), 40.0),
     ]
     t = table([score(o, ENUMERATION) for o in outcomes], ENUMERATION)
     assert t["columns"] == list(COLUMNS)
@@ -89,15 +91,16 @@ def test_table_has_strategy_rows_then_enumeration() -> None:
     assert all(len(r) == len(COLUMNS) for r in t["rows"])
     q1, q3, enum = t["rows"]
     col = {name: i for i, name in enumerate(COLUMNS)}
-    assert q1[1] == "-" and q3[1] == "no"
+    assert q1[1] == "metadata" and q3[1] == "all the data"
+    assert q3[col["search (fine-tunes)"]] == pytest.approx(40.0 / 250.0)
     assert q1[col["regret (points)"]] == pytest.approx(10.0)
     assert q1[col["regret within interval"]] == "no"  # single-run ground truth: no interval
     assert enum[2] == "b" and enum[col["total s"]] == 1000.0
     assert enum[col["speed-up"]] == 1.0 and enum[col["models fine-tuned"]] == 4
 
 
-def recorded(strategy: str, ao: bool, regret: float, search: float) -> dict[str, object]:
-    return {"strategy": strategy, "ao": ao, "regret_points": regret, "search_seconds": search}
+def recorded(strategy: str, regret: float, search: float) -> dict[str, object]:
+    return {"strategy": strategy, "regret_points": regret, "search_seconds": search}
 
 
 RECORDED_ENUMERATION = {
@@ -106,13 +109,21 @@ RECORDED_ENUMERATION = {
 }
 
 
-def test_goals_read_the_hybrid_with_ao() -> None:
-    strategies = [recorded("Q4 hybrid", False, 5.0, 500.0), recorded("Q4 hybrid", True, 0.0, 50.0)]
-    g = goals(strategies, RECORDED_ENUMERATION)
-    assert g["hybrid_ao_regret_le_1"] and g["hybrid_ao_search_lt_one_finetune"]
-    assert g["mean_finetune_seconds"] == 250.0 and g["hybrid_ao_search_in_finetunes"] == 0.2
-    missed = goals([recorded("Q4 hybrid", True, 1.5, 400.0)], RECORDED_ENUMERATION)
-    assert not missed["hybrid_ao_regret_le_1"] and not missed["hybrid_ao_search_lt_one_finetune"]
+def test_the_goal_line_is_met_by_the_hybrid_or_by_auto() -> None:
+    hybrid_met = goals([recorded("Q4 hybrid", 0.0, 50.0)], RECORDED_ENUMERATION)
+    assert hybrid_met["hybrid_regret_le_1"] and hybrid_met["hybrid_search_lt_one_finetune"]
+    assert hybrid_met["mean_finetune_seconds"] == 250.0
+    assert hybrid_met["hybrid_search_in_finetunes"] == 0.2 and hybrid_met["goal_met"]
+    missed = goals(
+        [recorded("Q4 hybrid", 1.5, 400.0), recorded("AUTO", 0.5, 300.0)], RECORDED_ENUMERATION
+    )
+    assert not missed["hybrid_regret_le_1"] and not missed["hybrid_search_lt_one_finetune"]
+    assert missed["auto_regret_le_1"] and not missed["auto_search_lt_one_finetune"]
+    assert not missed["goal_met"]
+    auto_met = goals(
+        [recorded("Q4 hybrid", 3.0, 10.0), recorded("AUTO", 1.0, 200.0)], RECORDED_ENUMERATION
+    )
+    assert auto_met["goal_met"]
 
 
 def test_the_pool_table_lists_every_model_best_first() -> None:
@@ -166,20 +177,33 @@ def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
     assert digits_split(tmp_path, 300, 100, seed=0) == (train, test)  # written once
 
 
-def test_sizes_scale_and_cap() -> None:
-    assert sizes("tweets", False, "cpu") == CPU_SIZES["tweets"]
-    assert sizes("tweets", True, "cpu") == QUICK_SIZES
-    assert sizes("tweets", False, "cuda") == (6000, 2000)
-    assert sizes("fine_food", False, "cuda") == (4000, 1000)
-    train, test = sizes("digits", False, "cuda")
+def test_each_mode_sizes_its_data_and_the_gpu_keeps_the_larger_configuration() -> None:
+    assert config_for(False, "cpu") is CPU and config_for(True, "cuda") is QUICK
+    assert config_for(False, "cuda") is GPU
+    assert CPU.sizes["tweets"] == (800, 2_000) and CPU.max_chars == 256
+    assert GPU.sizes["tweets"] == (6000, 2000) and GPU.sizes["fine_food"] == (4000, 1000)
+    train, test = GPU.sizes["digits"]
     assert train + test <= 1797 and train > test
     assert capped("tweets", 6000, 2000) == (6000, 2000)
+    assert len(GPU.protocols["text"].lr_grid) == 3 > len(CPU.protocols["text"].lr_grid)
+    assert {"resnet152-imagenet", "vgg16-bn-craft", "all-mpnet-base-v2"} <= CPU.excluded
+    assert not GPU.excluded
 
 
-def test_pools_leave_out_onnx() -> None:
-    models, excluded = pool_for("text", quick=True)
-    assert "paraphrase-MiniLM-L3-v2" in excluded
-    assert models and all(m.source != "onnx" for m in models) and len(models) <= QUICK_MODELS
+def test_pools_leave_out_onnx_and_say_why() -> None:
+    models, left = pool_for("text", QUICK)
+    assert left["paraphrase-MiniLM-L3-v2"].startswith("ONNX")
+    assert models and all(m.source != "onnx" for m in models) and len(models) <= 2
+
+
+def test_fine_food_reviews_are_cut_where_the_mode_says(tmp_path: Path) -> None:
+    train, _ = fine_food_split(tmp_path, 30, 10, seed=0, max_chars=40)
+    cut = read_dataset("csv", train.uri, input_column="review", label_column="score")
+    whole, _ = fine_food_split(tmp_path, 30, 10, seed=0)
+    full = read_dataset("csv", whole.uri, input_column="review", label_column="score")
+    assert train.name == whole.name == "fine_food-train" and train.uri != whole.uri
+    assert max(len(x) for x in cut.inputs) <= 40 < max(len(x) for x in full.inputs)
+    assert [x[:40] for x in full.inputs] == list(cut.inputs)
 
 
 def test_task_agnostic_query_orders_by_upstream_accuracy_or_size() -> None:
@@ -191,13 +215,43 @@ def test_task_agnostic_query_orders_by_upstream_accuracy_or_size() -> None:
     assert "ORDER BY upstream_accuracy DESC LIMIT 1" in query
 
 
+def test_every_strategy_is_shiftql_that_parses() -> None:
+    models = [ModelRecord("i1", "efficientnet", "y", modality="image", upstream_accuracy=0.7)]
+    tune = {"epochs": 3, "lr": 0.001, "batch_size": 32}
+    scripts = queries(models, "image", "digits-train", "digits-test", 3, tune)
+    assert [q.strategy for q in scripts] == list(STRATEGIES)
+    by_name = {q.strategy: parse(q.script).statements[-1] for q in scripts}
+    hybrid_sh = by_name["hybrid+SH"]
+    assert isinstance(hybrid_sh, ast.Select) and hybrid_sh.order is not None
+    key = hybrid_sh.order.key
+    assert isinstance(key, ast.Cascade) and key.prior == "upstream_accuracy"
+    assert [s.name for s in key.stages] == ["linear", "finetune"] and key.keep == (3,)
+    auto = by_name["AUTO"]
+    assert isinstance(auto, ast.Select) and auto.order is not None
+    assert isinstance(auto.order.key, ast.AutoStrategy)
+    assert dict(auto.order.key.params)["keep"] == 3
+    assert isinstance(by_name["Q4 hybrid"], ast.SetOperation)
+
+
+def test_what_each_strategy_hands_to_fine_tuning() -> None:
+    names = ("a", "b", "c")
+    assert candidates("Q4 hybrid", names[:2], None) == ("a", "b")
+    assert candidates("Q2 1-NN", names[:1], None) == ("a",)
+    assert candidates("hybrid+SH", names, None) == ("a",)  # the halving's winner
+    assert candidates("AUTO", names[:2], "hybrid") == ("a", "b")
+    assert candidates("AUTO", names, "hybrid_sh") == ("a",)
+    assert how_it_ran("AUTO", {"strategy": "cascade"}) == "chose cascade"
+    assert how_it_ran("Q4 hybrid", {"right.successive_halving": "true"}) == "SH"
+    assert how_it_ran("cascade", {"first stage": "all the data"}) == "all the data"
+
+
 def test_a_dataset_without_a_pool_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
     monkeypatch.setenv("SHIFT_ZOO", str(tmp_path / "no-zoo"))
     monkeypatch.setattr(svse, "search_pool", lambda modality: [])
-    out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]))
+    out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]), QUICK)
     assert "skipped" in out
 
 
@@ -209,7 +263,7 @@ def test_rederive_recomputes_goals_from_the_recorded_results(
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
     result = svse.main(["--rederive"])
     for measured in result["datasets"].values():
-        assert "hybrid_ao_search_in_finetunes" in measured["goals"]
+        assert "hybrid_search_in_finetunes" in measured["goals"]
         assert len(measured["enumeration_table"]["rows"]) == measured["models_finetuned"]
     assert json.loads((tmp_path / recorded_file.name).read_text()) == result
 
@@ -241,3 +295,29 @@ def test_remeasuring_an_unknown_model_says_so(
     monkeypatch.setattr(svse, "RESULTS", tmp_path)
     with pytest.raises(SystemExit, match="tweets has no fine-tune of nope to remeasure"):
         svse.main(["--remeasure-models", "nope", "--datasets", "tweets"])
+
+
+def test_the_report_says_which_strategy_wins_where_and_why() -> None:
+    def strategy(name: str, returned: str, regret: float, search: float) -> dict[str, object]:
+        return {"strategy": name, "returned": returned, "regret_points": regret,
+                "search_seconds": search}  # fmt: skip
+
+    strategies = [
+        strategy("Q1 task-agnostic", "a", 10.0, 0.0),
+        strategy("Q4 hybrid", "b", 0.5, 100.0),
+        strategy("cascade", "c", 5.0, 50.0),
+        {**strategy("AUTO", "b", 0.5, 150.0), "auto_choice": "hybrid", "auto_reason": "why not"},
+    ]
+    data = {
+        "strategies": strategies,
+        "enumeration": {**RECORDED_ENUMERATION, "b": {**RECORDED_ENUMERATION["b"],
+                                                        "ci_half": 0.01}},
+        "goals": goals(strategies, RECORDED_ENUMERATION),
+    }  # fmt: skip
+    won = winners(data)
+    assert won["cheap"]["strategy"] == "Q4 hybrid"  # 0.4 fine-tunes, 0.5 points
+    assert won["lowest"]["strategy"] == "Q4 hybrid" and won["auto"]["auto_choice"] == "hybrid"
+    text = "\n".join(wins_section({"tweets": data}))
+    assert "| tweets | Q4 hybrid: b, regret 0.50 at 0.40 fine-tunes |" in text
+    assert "chose hybrid: AUTO: b, regret 0.50 at 0.60 fine-tunes | met |" in text
+    assert "AUTO: why not." in text and "Q4 hybrid → b (0.5 (inside its interval))" in text

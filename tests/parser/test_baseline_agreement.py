@@ -49,7 +49,15 @@ SOURCES = [
     chunk.text
     for path in golden_queries()
     if path.stem
-    not in ("drop", "rank_wait", "rank", "benchmark_results", "grouping", "meta_learned")
+    not in (
+        "drop",
+        "rank_wait",
+        "rank",
+        "benchmark_results",
+        "grouping",
+        "meta_learned",
+        "strategies",
+    )
     for chunk in split_statements(path.read_text())
 ]
 

@@ -24,6 +24,7 @@ from shift_search.planner import coordinator
 from shift_search.planner.convert import plan_proto_json
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
+from shift_search.runtime.values import value_from_proto
 from tests.planner.benchmark_world import TARGET_TAGS, benchmark_runs
 from tests.planner.plan_view import walk
 from tests.services.conftest import serve_args
@@ -126,7 +127,10 @@ def steps_json(plan: query_pb2.Plan) -> list[dict[str, Any]]:
 
 
 EXPECTED = {  # a step each case must have executed, so the set covers every strategy
+    "auto": "strategy_choice",
     "benchmark": "aggregate",
+    "cascade": "cascade_stage",
+    "cascade_hybrid_finetune": "finetune_round",
     "change_mutation": "halving_round",
     "finetune_ranking": "finetune_round",
     "q1_task_agnostic": "metadata_scan",
@@ -155,19 +159,34 @@ with every parameter), so a stored result is known to be theirs: run again, thei
 every result from the cache."""
 
 
+def undecided(plan: query_pb2.Plan) -> bool:
+    """An AUTO plan whose strategy waits for its evidence (`coordinator._decided`)."""
+    return any(
+        s.kind == "strategy_choice" and value_from_proto(s.fields["chosen"]) is None
+        for s in walk(plan)
+    )
+
+
 def run_statement(
     stub: query_pb2_grpc.QueryServiceStub, text: str, session: str
 ) -> list[query_pb2.PlanStep]:
-    """EXPLAIN a statement, then run it: the steps executed are the steps explained."""
+    """EXPLAIN a statement, then run it: the steps executed are the steps explained. AUTO
+    before its evidence is in runs the evidence, then the plan made from it (announced), whose
+    steps are the steps executed; EXPLAIN shows that very plan once the evidence is cached."""
     request = query_pb2.ExplainRequest(script=text, session_id=session)
     explained = list(stub.Explain(request, timeout=60).plans)
     execute = query_pb2.ExecuteRequest(script=text, session_id=session)
     events = list(stub.Execute(execute, timeout=600))
     (finished,) = [e.finished for e in events if e.WhichOneof("event") == "finished"]
+    announced = [e.planned for e in events if e.WhichOneof("event") == "planned"]
+    if any(undecided(p) for p in explained):
+        assert not any(undecided(p) for p in announced), text
+        decided = list(stub.Explain(request, timeout=60).plans)
+        assert [steps_json(p) for p in decided] == [steps_json(p) for p in announced]
+        explained = announced
     steps = [s for plan in explained for s in walk(plan)]
     expected = [s.id for s in steps]
     assert sorted(finished.executed_steps, key=int) == sorted(expected, key=int), text
-    announced = [e.planned for e in events if e.WhichOneof("event") == "planned"]
     if announced:  # a plan with executor work is announced: the very plan explained
         assert [steps_json(p) for p in announced] == [steps_json(p) for p in explained]
     return steps

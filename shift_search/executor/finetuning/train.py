@@ -102,6 +102,7 @@ def finetune(
     progress_every: int = 10,
     validation: tuple[Sequence[Any], Sequence[int] | np.ndarray] | None = None,
     patience: int = 0,
+    evaluate_before: bool = True,
 ) -> FinetuneResult:
     """Train `encoder.trainable()` and a fresh linear head on the training data; report accuracy.
 
@@ -111,7 +112,8 @@ def finetune(
     `epochs` is then the most it may run. `seed` fixes the head's initialisation, the batch
     order and dropout. `should_stop` is polled before every batch; when it returns True,
     Cancelled is raised before the next batch runs. FailedPrecondition if the encoder cannot be
-    trained (e.g. ONNX).
+    trained (e.g. ONNX). `evaluate_before=False` skips the untrained head's test pass
+    (`head_accuracy_before` is then NaN): a benchmark measuring only the result saves it.
     """
     config = FinetuneConfig(
         num_classes, epochs, batch_size, lr, optimizer, weight_decay, seed, progress_every, patience
@@ -131,7 +133,7 @@ def finetune(
     with torch.random.fork_rng(devices=_cuda_devices(encoder.device)):
         torch.manual_seed(seed)
         head = torch.nn.Linear(encoder.dimension, num_classes).to(encoder.device)
-        before = run.accuracy(head, test_inputs, test_y)
+        before = run.accuracy(head, test_inputs, test_y) if evaluate_before else float("nan")
         outcome = run.train(head, train_inputs, train_y, start, held_out)
         after = run.accuracy(head, test_inputs, test_y)
     saved_to = None

@@ -360,13 +360,35 @@ class ColumnAggregate(_message.Message):
     pos: Position
     def __init__(self, func: _Optional[_Union[ColumnFunc, str]] = ..., column: _Optional[_Union[Column, _Mapping]] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
+class Cascade(_message.Message):
+    __slots__ = ("stages", "keep", "prior", "pos")
+    STAGES_FIELD_NUMBER: _ClassVar[int]
+    KEEP_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_FIELD_NUMBER: _ClassVar[int]
+    POS_FIELD_NUMBER: _ClassVar[int]
+    stages: _containers.RepeatedCompositeFieldContainer[Proxy]
+    keep: _containers.RepeatedScalarFieldContainer[int]
+    prior: str
+    pos: Position
+    def __init__(self, stages: _Optional[_Iterable[_Union[Proxy, _Mapping]]] = ..., keep: _Optional[_Iterable[int]] = ..., prior: _Optional[str] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+
+class AutoStrategy(_message.Message):
+    __slots__ = ("params", "pos")
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    POS_FIELD_NUMBER: _ClassVar[int]
+    params: _containers.RepeatedCompositeFieldContainer[Param]
+    pos: Position
+    def __init__(self, params: _Optional[_Iterable[_Union[Param, _Mapping]]] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+
 class Ordering(_message.Message):
-    __slots__ = ("column", "proxy", "proxy_err", "aggregate", "column_aggregate", "descending", "pos")
+    __slots__ = ("column", "proxy", "proxy_err", "aggregate", "column_aggregate", "cascade", "auto", "descending", "pos")
     COLUMN_FIELD_NUMBER: _ClassVar[int]
     PROXY_FIELD_NUMBER: _ClassVar[int]
     PROXY_ERR_FIELD_NUMBER: _ClassVar[int]
     AGGREGATE_FIELD_NUMBER: _ClassVar[int]
     COLUMN_AGGREGATE_FIELD_NUMBER: _ClassVar[int]
+    CASCADE_FIELD_NUMBER: _ClassVar[int]
+    AUTO_FIELD_NUMBER: _ClassVar[int]
     DESCENDING_FIELD_NUMBER: _ClassVar[int]
     POS_FIELD_NUMBER: _ClassVar[int]
     column: Column
@@ -374,9 +396,11 @@ class Ordering(_message.Message):
     proxy_err: ProxyErr
     aggregate: Aggregate
     column_aggregate: ColumnAggregate
+    cascade: Cascade
+    auto: AutoStrategy
     descending: bool
     pos: Position
-    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., proxy: _Optional[_Union[ProxyOrdering, _Mapping]] = ..., proxy_err: _Optional[_Union[ProxyErr, _Mapping]] = ..., aggregate: _Optional[_Union[Aggregate, _Mapping]] = ..., column_aggregate: _Optional[_Union[ColumnAggregate, _Mapping]] = ..., descending: _Optional[bool] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
+    def __init__(self, column: _Optional[_Union[Column, _Mapping]] = ..., proxy: _Optional[_Union[ProxyOrdering, _Mapping]] = ..., proxy_err: _Optional[_Union[ProxyErr, _Mapping]] = ..., aggregate: _Optional[_Union[Aggregate, _Mapping]] = ..., column_aggregate: _Optional[_Union[ColumnAggregate, _Mapping]] = ..., cascade: _Optional[_Union[Cascade, _Mapping]] = ..., auto: _Optional[_Union[AutoStrategy, _Mapping]] = ..., descending: _Optional[bool] = ..., pos: _Optional[_Union[Position, _Mapping]] = ...) -> None: ...
 
 class DatasetName(_message.Message):
     __slots__ = ("name", "quoted", "pos")

