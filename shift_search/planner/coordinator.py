@@ -81,7 +81,7 @@ class Run:
     trace: Trace = field(default_factory=Trace)
     analyze: bool = False
     statement: int = 0
-    planned: tuple[ast.Query | ast.Finetune, physical.Plan] | None = None
+    planned: tuple[ast.Query | ast.Finetune, physical.Plan, Devices] | None = None
     """A plan made before the statement ran, for this statement (not planned again)."""
     _binder: Binder | None = None
 
@@ -211,11 +211,12 @@ class Coordinator:
             case _:
                 return False
         try:
-            plan = self._plan(query, run.binder)
+            plan, devices = self._plan_priced(query, run.binder)
         except Exception:  # it fails at once, the same way (and is recorded), when it runs
             return True
-        if not any(isinstance(s, physical.Profile) for s in plan.walk()):
-            run.planned = (query, plan)  # a plan that profiles is made again once it has
+        if not any(isinstance(s, physical.Profile) or _undecided(s) for s in plan.walk()):
+            # kept; a plan that profiles, or AUTO's before its evidence, is made again then
+            run.planned = (query, plan, devices)
         return _answered_by_the_cache(plan)
 
     def _record(
@@ -356,16 +357,25 @@ class Coordinator:
     def _plan(self, statement: ast.Query | ast.Finetune, binder: Binder) -> physical.Plan:
         """The plan of a statement as it would run now: bound against the catalog snapshot,
         priced with what the cache holds (EXPLAIN; nothing runs)."""
+        return self._plan_priced(statement, binder)[0]
+
+    def _plan_priced(
+        self, statement: ast.Query | ast.Finetune, binder: Binder
+    ) -> tuple[physical.Plan, Devices]:
+        """`_plan`, with the devices it was priced for."""
         bound = self._bind(statement, binder)
         costs, devices = self._costs(bound)
-        return _noted(optimize(bound, read_stored_work(self.cache, bound), costs), devices)
+        return _noted(optimize(bound, read_stored_work(self.cache, bound), costs), devices), devices
 
     def _planned(self, statement: ast.Query | ast.Finetune, run: Run) -> physical.Plan:
         """The plan a statement executes: planned once; when it starts by profiling models
         whose costs are unknown, that step runs and the rest is planned once more with the
         measured costs. A plan with work for the executors is announced (Planned)."""
         if run.planned is not None and run.planned[0] is statement:
-            plan, run.planned = run.planned[1], None
+            _, plan, devices = run.planned
+            run.planned = None
+            if devices.assumed:
+                run.emit(Note(f"devices: {devices.note}"))
             if _runs_on_executors(plan):
                 run.emit(Planned(plan))
             return plan
