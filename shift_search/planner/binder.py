@@ -197,7 +197,8 @@ class Binder:
     ) -> BoundMetaLearned:
         """The shortlist, decided from the catalog snapshot: benchmark_results grouped into
         benchmark datasets, the k most similar to the TESTED ON data, the candidates ranked on
-        them; the search is of the first `top`."""
+        them; the search is of the first `top`. With Task2Vec similarity, what to embed: the
+        shortlist is decided from the embeddings' distances (`meta_embeddings`), not here."""
         options = MetaOptions.of(ordering)
         if select.test_mode == "BENCHMARK":
             raise InvalidArgument(
