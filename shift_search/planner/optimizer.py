@@ -253,7 +253,8 @@ def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel)
     )
     decisions = {
         "models": str(len(bound.candidates)),
-        "benchmark": f"{bound.settings} benchmark datasets in benchmark_results",
+        "benchmark": f"{bound.settings} benchmark datasets in benchmark_results"
+        + (" on registered datasets (Task2Vec embeds those)" if task2vec is not None else ""),
         "similarity": _meta_similarity(bound),
     }
     if found is None:
