@@ -37,6 +37,7 @@ from shift_search.planner.bound import (
     BoundSimilarity,
     BoundTable,
     BoundVariable,
+    MetaTask2Vec,
     Proxy,
     Scan,
     SearchSpec,
@@ -196,7 +197,8 @@ class Binder:
     ) -> BoundMetaLearned:
         """The shortlist, decided from the catalog snapshot: benchmark_results grouped into
         benchmark datasets, the k most similar to the TESTED ON data, the candidates ranked on
-        them; the search is of the first `top`."""
+        them; the search is of the first `top`. With Task2Vec similarity, what to embed: the
+        shortlist is decided from the embeddings' distances (`meta_embeddings`), not here."""
         options = MetaOptions.of(ordering)
         if select.test_mode == "BENCHMARK":
             raise InvalidArgument(
@@ -212,13 +214,34 @@ class Binder:
                 "dataset with two or more models: load fine-tuning runs with `shift register "
                 "benchmark-results FILE`, or fine-tune models (FINETUNE adds its runs)"
             )
+        known = {m for accuracy in settings.accuracy.values() for m in accuracy}
+        names = meta_learned.benchmark_names(models, known)
+        order = [names.get(m.name, m.name) for m in models]
+        bound = BoundMetaLearned(
+            select,
+            scan,
+            tuple(models),
+            replace(spec, models=[]),
+            None,
+            options.k,
+            options.top,
+            options.similarity,
+            "",
+            len(settings.accuracy),
+            names,
+        )
+        match options.similarity:
+            case "task2vec":
+                task2vec = self._meta_task2vec(spec, settings, order, options)
+                return replace(bound, task2vec=task2vec, settings=len(task2vec.benchmark))
+            case "metadata":
+                pass
+            case _:
+                assert_never(options.similarity)
         target = spec.test.record
         category = meta_learned.target_category(target.tags, target.modality)
         categories = {**settings.category, TARGET: category}
         similarity = meta_learned.similarity_for(options.similarity, categories)
-        known = {m for accuracy in settings.accuracy.values() for m in accuracy}
-        names = meta_learned.benchmark_names(models, known)
-        order = [names.get(m.name, m.name) for m in models]
         found = meta_learned.shortlist(settings.accuracy, similarity, TARGET, order, options.k)
         if not found.neighbours:
             raise FailedPrecondition(
@@ -227,27 +250,61 @@ class Binder:
                 f'tag the dataset with a category, e.g. REGISTER DATASET "{target.name}" '
                 '(…, category) VALUES (…, "text/sentiment")'
             )
-        if not found.ranked:
-            raise FailedPrecondition(
-                f"none of the {len(models)} candidate model(s) has fine-tuning results on the "
-                f"{len(found.neighbours)} most similar benchmark dataset(s) "
-                f"({_listed(n for n, _ in found.neighbours)}); benchmark_results names a "
-                "model by its catalog name, its hub_id tag or its uri"
+        return decided_meta(replace(bound, target_category=category), found)
+
+    def _meta_task2vec(
+        self,
+        spec: SearchSpec,
+        settings: meta_learned.BenchmarkSettings,
+        order: Sequence[str],
+        options: MetaOptions,
+    ) -> MetaTask2Vec:
+        """What Task2Vec similarity embeds: the task's TRAINED ON data and the benchmark
+        datasets the catalog holds (a dataset named in benchmark_results but not registered,
+        like the authors' CSV's, cannot be read: it is left out)."""
+        if options.probe is None:
+            raise InvalidArgument(
+                'MetaLearned(similarity="task2vec") needs probe=<model name>: the model the '
+                "datasets are embedded through (as SELECT vec's probe), e.g. "
+                'MetaLearned(similarity="task2vec", probe="bert-base-uncased")'
             )
-        by_benchmark_name = {names.get(m.name, m.name): m for m in models}
-        chosen = [by_benchmark_name[n] for n in found.models(options.top)]
-        return BoundMetaLearned(
-            select,
-            scan,
-            tuple(models),
-            replace(spec, models=chosen),
-            found,
-            options.k,
-            options.top,
-            options.similarity,
-            category,
-            len(settings.accuracy),
-            names,
+        probe = self.catalog.model(options.probe)
+        registered = {d.name: d for d in self.catalog.datasets}
+        datasets: dict[str, BoundDataset] = {}
+        left_out: set[str] = set()
+        for setting in settings.accuracy:
+            name = settings.dataset[setting]
+            record = registered.get(name)
+            if record is None or not record.fingerprint or not record.size:
+                left_out.add(name)
+            elif name not in datasets:
+                datasets[name] = BoundDataset(name, record)
+        if not datasets:
+            raise FailedPrecondition(
+                'MetaLearned(similarity="task2vec") embeds the benchmark datasets of '
+                "benchmark_results, and none of them is a registered dataset (not registered: "
+                f"{_listed(left_out)}); register them, use datasets SHiFT fine-tuned on "
+                '(FINETUNE adds its runs), or use similarity="metadata"'
+            )
+        embedded = {
+            s: settings.dataset[s] for s in settings.accuracy if settings.dataset[s] in datasets
+        }
+        tuned = {m for s in embedded for m in settings.accuracy[s]}
+        if not tuned & set(order):
+            raise FailedPrecondition(
+                f"none of the {len(order)} candidate model(s) has fine-tuning results on the "
+                f"registered benchmark datasets ({_listed(datasets)}); benchmark_results names "
+                "a model by its catalog name, its hub_id tag or its uri"
+            )
+        return MetaTask2Vec(
+            probe=probe,
+            params=dict(TASK2VEC_PARAMS),
+            target=spec.train,
+            datasets=tuple(datasets.values()),
+            setting_datasets=embedded,
+            benchmark={s: settings.accuracy[s] for s in embedded},
+            order=tuple(order),
+            left_out=tuple(sorted(left_out)),
         )
 
     def _strategy(
@@ -480,20 +537,22 @@ TARGET = "<the task>"
 
 @dataclass(frozen=True)
 class MetaOptions:
-    """The parameters of MetaLearned(k=3, top=5, proxy="Linear", similarity="metadata")."""
+    """The parameters of MetaLearned(k=3, top=5, proxy="Linear", similarity="metadata",
+    probe=<model>); `probe` (the Task2Vec probe) only with similarity="task2vec"."""
 
     k: int = meta_learned.DEFAULT_K
     top: int = meta_learned.DEFAULT_TOP
     proxy: str | None = None
     similarity: meta_learned.SimilarityKind = "metadata"
+    probe: str | None = None
 
     @classmethod
     def of(cls, spec: ast.ProxySpec) -> MetaOptions:
         params = {k: literal(v) for k, v in spec.params}
-        unknown = sorted(set(params) - {"k", "top", "proxy", "similarity"})
+        unknown = sorted(set(params) - {"k", "top", "proxy", "similarity", "probe"})
         if unknown:
             raise InvalidArgument(
-                f"MetaLearned takes k, top, proxy and similarity, not {', '.join(unknown)}"
+                f"MetaLearned takes k, top, proxy, similarity and probe, not {', '.join(unknown)}"
             )
         similarity = str(params.get("similarity", "metadata")).lower()
         if similarity not in meta_learned.SIMILARITY_KINDS:
@@ -501,12 +560,17 @@ class MetaOptions:
             raise InvalidArgument(
                 f"MetaLearned: similarity {similarity!r}; expected one of {kinds}"
             )
-        proxy = params.get("proxy")
+        proxy, probe = params.get("proxy"), params.get("probe")
+        if probe is not None and similarity != "task2vec":
+            raise InvalidArgument(
+                'MetaLearned: probe= is the Task2Vec probe; it goes with similarity="task2vec"'
+            )
         return cls(
             _positive(params, "k", meta_learned.DEFAULT_K),
             _positive(params, "top", meta_learned.DEFAULT_TOP),
             None if proxy is None else str(proxy),
             similarity,
+            None if probe is None else str(probe),
         )
 
 
@@ -543,6 +607,22 @@ def meta_proxies(select: ast.Select, options: MetaOptions) -> list[Proxy]:
                 "shortlist, DECLARE it and ORDER BY FineTune(…)"
             )
     return proxies
+
+
+def decided_meta(bound: BoundMetaLearned, found: meta_learned.Shortlist) -> BoundMetaLearned:
+    """The statement with its shortlist decided: the first `top` ranked candidates are the
+    models its search ranks (FailedPrecondition when none was tuned on the neighbours)."""
+    if not found.ranked:
+        raise FailedPrecondition(
+            f"none of the {len(bound.candidates)} candidate model(s) has fine-tuning results on "
+            f"the {len(found.neighbours)} most similar benchmark dataset(s) "
+            f"({_listed(n for n, _ in found.neighbours)}); benchmark_results names a "
+            "model by its catalog name, its hub_id tag or its uri"
+        )
+    names = bound.benchmark_names
+    by_benchmark_name = {names.get(m.name, m.name): m for m in bound.candidates}
+    chosen = [by_benchmark_name[n] for n in found.models(bound.top)]
+    return replace(bound, spec=replace(bound.spec, models=chosen), shortlist=found)
 
 
 def _listed(items: Iterable[str], most: int = 5) -> str:

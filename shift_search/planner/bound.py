@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shift_search.cache import keys
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.parser import ast
 from shift_search.planner.meta_learned import Shortlist, SimilarityKind
@@ -145,17 +146,56 @@ class BoundFinetuneRanking:
 
 
 @dataclass(frozen=True)
+class MetaTask2Vec:
+    """MetaLearned(similarity="task2vec"): the data embedded through the probe (the task's
+    TRAINED ON data, then every benchmark dataset the catalog holds), and, once the cache holds
+    every embedding, their distances to the task's."""
+
+    probe: ModelRecord
+    params: Mapping[str, Any]
+    target: BoundDataset
+    datasets: tuple[BoundDataset, ...]
+    """The benchmark datasets registered in the catalog, one per name."""
+    setting_datasets: Mapping[str, str]
+    """Benchmark dataset (setting) → the registered dataset it was fine-tuned on."""
+    benchmark: Mapping[str, Mapping[str, float]]
+    """The settings on those datasets: {model: accuracy} each."""
+    order: tuple[str, ...]
+    """The candidates' names in benchmark_results, in candidate order."""
+    left_out: tuple[str, ...] = ()
+    """Benchmark datasets named in benchmark_results that the catalog does not hold (the
+    authors' CSV): nothing to embed, so no neighbours."""
+    held: frozenset[str] = frozenset()
+    """Keys of the embeddings the cache holds (read as stored work, like cached results)."""
+    distances: Mapping[str, float] | None = None
+    """Dataset name → normalised cosine distance to the target, once every embedding is held."""
+
+    def key(self, data: BoundDataset) -> str:
+        """Where the embedding of `data` through the probe is stored."""
+        return keys.task_embedding(self.probe.key, data.record.fingerprint, self.params)
+
+    @property
+    def embedded(self) -> tuple[BoundDataset, ...]:
+        """Every dataset to embed, the target first, each version once."""
+        out: dict[str, BoundDataset] = {}
+        for data in (self.target, *self.datasets):
+            out.setdefault(self.key(data), data)
+        return tuple(out.values())
+
+
+@dataclass(frozen=True)
 class BoundMetaLearned:
     """ORDER BY MetaLearned(k, top, proxy, similarity): the candidates ranked by how they
     fine-tuned on the k benchmark datasets most similar to the task (`shortlist`, from the
     catalog snapshot's benchmark_results), then the first `top` searched with a proxy on the
-    task (`spec`, whose models are that shortlist)."""
+    task (`spec`, whose models are that shortlist). With Task2Vec similarity the shortlist is
+    None (and `spec` has no models) until the cache holds every embedding (`task2vec`)."""
 
     select: ast.Select
     scan: Scan
     candidates: tuple[ModelRecord, ...]
     spec: SearchSpec
-    shortlist: Shortlist
+    shortlist: Shortlist | None
     k: int
     top: int
     similarity: SimilarityKind
@@ -165,11 +205,18 @@ class BoundMetaLearned:
     benchmark_names: Mapping[str, str] = field(default_factory=dict)
     """The benchmark model each candidate is known as there (catalog name → benchmark name)."""
     profiled: frozenset[str] = frozenset()
+    task2vec: MetaTask2Vec | None = None
 
     def with_models(
         self, models: Sequence[ModelRecord], profiled: frozenset[str]
     ) -> BoundMetaLearned:
         return replace(self, spec=replace(self.spec, models=list(models)), profiled=profiled)
+
+    def with_probe(self, probe: ModelRecord, profiled: frozenset[str]) -> BoundMetaLearned:
+        """The Task2Vec probe with its measured costs."""
+        assert self.task2vec is not None
+        task2vec = replace(self.task2vec, probe=probe)
+        return replace(self, task2vec=task2vec, profiled=self.profiled | profiled)
 
 
 @dataclass(frozen=True)

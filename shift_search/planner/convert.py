@@ -217,6 +217,9 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "benchmark_datasets": step.settings,
                 "neighbours": [name for name, _ in step.neighbours],
                 "similarities": [score for _, score in step.neighbours],
+                "decided": step.decided,
+                "probe": step.probe,
+                "left_out": list(step.left_out),
             }
         case MetaShortlist():
             return {
@@ -226,6 +229,7 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "scores": [score for _, score, _ in step.ranked],
                 "top": step.top,
                 "chosen": list(step.chosen),
+                "decided": step.decided,
             }
         case Benchmark():
             return {

@@ -42,6 +42,7 @@ from shift_search.planner.bound import (
     SearchSpec,
 )
 from shift_search.planner.cached import (
+    StoredWork,
     read_stored_work,
     scorer_rankings_of,
     searches_of,
@@ -54,11 +55,13 @@ from shift_search.planner.execution import Context, execute_finetune, execute_qu
 from shift_search.planner.executors import Devices, ExecutorPool, QueueStatus
 from shift_search.planner.explain_text import render
 from shift_search.planner.measurements import Trace
+from shift_search.planner.meta_embeddings import read_embeddings
 from shift_search.planner.model_registration import register_model
 from shift_search.planner.optimizer import CostModel, optimize
 from shift_search.planner.parsing import InProcessParser, ScriptParser
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
+from shift_search.planner.similarity import embed
 from shift_search.planner.statements import QueryResult
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.callers import Role, require
@@ -91,6 +94,16 @@ class Run:
         if self._binder is None:
             self._binder = self.make_binder()
         return self._binder
+
+
+@dataclass
+class Profiling:
+    """A statement and its plan after profiling: the models measured, and how long it took."""
+
+    bound: BoundStatement
+    plan: physical.Plan
+    measured: list[ModelRecord] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 class Coordinator:
@@ -214,7 +227,10 @@ class Coordinator:
             plan, devices = self._plan_priced(query, run.binder)
         except Exception:  # it fails at once, the same way (and is recorded), when it runs
             return True
-        if not any(isinstance(s, physical.Profile) or _undecided(s) for s in plan.walk()):
+        if not any(
+            isinstance(s, physical.Profile) or _undecided(s) or _awaits_embeddings(s)
+            for s in plan.walk()
+        ):
             # kept; a plan that profiles, or AUTO's before its evidence, is made again then
             run.planned = (query, plan, devices)
         return _answered_by_the_cache(plan)
@@ -350,9 +366,11 @@ class Coordinator:
     # --- planning ------------------------------------------------------------------------------
 
     def _bind(self, statement: ast.Query | ast.Finetune, binder: Binder) -> BoundStatement:
+        """The statement bound against the catalog snapshot; the Task2Vec embeddings it needs
+        are read from the cache as stored work (`meta_embeddings`)."""
         if isinstance(statement, ast.Finetune):
             return binder.finetune(statement)
-        return binder.query(statement)
+        return read_embeddings(self.cache, binder.query(statement))
 
     def _plan(self, statement: ast.Query | ast.Finetune, binder: Binder) -> physical.Plan:
         """The plan of a statement as it would run now: bound against the catalog snapshot,
@@ -385,24 +403,103 @@ class Coordinator:
         if devices.assumed:
             run.emit(Note(f"devices: {devices.note}"))
         plan = _noted(optimize(bound, stored, costs), devices)
-        profiles = [s for s in plan.walk() if isinstance(s, physical.Profile)]
-        if profiles:
-            started = time.perf_counter()
-            models = list({m.name: m for p in profiles for m in p.models}.values())
-            measured = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
-            seconds = time.perf_counter() - started
-            bound = _with_models(bound, measured)
-            plan = _noted(optimize(bound, stored, costs), devices)
-            for step in plan.walk():
-                if isinstance(step, physical.Profile):
-                    run.trace.ran(step)
-                    count = len(step.models)
-                    run.trace.add(step, seconds=seconds, rows=count, tasks=count)
+        profiling = self._profiled(plan, bound, stored, costs, devices, run)
+        bound, plan = profiling.bound, profiling.plan
+        if any(_awaits_embeddings(s) for s in plan.walk()):
+            bound, plan = self._embedded(plan, profiling, costs, devices, run)
         if any(_undecided(s) for s in plan.walk()):
             plan = _noted(self._decided(plan, bound, costs, run), devices)
+        for step in plan.walk():  # profiling ran before the plan the statement executes
+            if isinstance(step, physical.Profile):
+                run.trace.ran(step)
+                count = len(step.models)
+                run.trace.add(step, seconds=profiling.seconds, rows=count, tasks=count)
         if _runs_on_executors(plan):
             run.emit(Planned(plan))
         return plan
+
+    def _profiled(
+        self,
+        plan: physical.Plan,
+        bound: BoundStatement,
+        stored: StoredWork,
+        costs: CostModel,
+        devices: Devices,
+        run: Run,
+        before: Profiling | None = None,
+    ) -> Profiling:
+        """When the plan starts by profiling models whose costs are unknown: profile them, and
+        plan once more with the measured costs (`before`: what was profiled already)."""
+        done = before or Profiling(bound, plan)
+        profiles = [s for s in plan.walk() if isinstance(s, physical.Profile)]
+        models = list({m.name: m for p in profiles for m in p.models}.values())
+        known = {m.name for m in done.measured}
+        models = [m for m in models if m.name not in known]
+        if not models:
+            return Profiling(bound, plan, done.measured, done.seconds)
+        started = time.perf_counter()
+        measured = profiled(models, self.executors, self.cache, run.emit, run.cancelled)
+        seconds = done.seconds + time.perf_counter() - started
+        measured = [*done.measured, *measured]
+        bound = _with_models(bound, measured)
+        return Profiling(bound, _noted(optimize(bound, stored, costs), devices), measured, seconds)
+
+    def _embedded(
+        self,
+        plan: physical.Plan,
+        profiling: Profiling,
+        costs: CostModel,
+        devices: Devices,
+        run: Run,
+    ) -> tuple[BoundStatement, physical.Plan]:
+        """MetaLearned with Task2Vec similarity decides its shortlist from the embeddings:
+        compute those the cache lacks, then plan once more, now reading them from the cache
+        (the final plan shows them cached and its shortlist decided; their measured seconds
+        and tasks go to its embedding steps, as AUTO's evidence does). The shortlist's models
+        are profiled then, if their costs are unknown."""
+        started = time.perf_counter()
+        scratch = Trace()
+        spent: dict[str, float] = {}
+        for step in plan.walk():
+            if not isinstance(step, physical.MetaLearned) or step.probe is None:
+                continue
+            todo = [
+                c for c in step.children if isinstance(c, physical.TaskEmbedding) and not c.cached
+            ]
+            if todo:
+                embed(
+                    step,
+                    step.probe,
+                    step.embedding_params,
+                    todo,
+                    self.executors,
+                    run.emit,
+                    run.cancelled,
+                    scratch,
+                )
+                spent |= {e.key: scratch.seconds(e) or 0.0 for e in todo}
+        seconds = time.perf_counter() - started
+        bound = profiling.bound
+        assert not isinstance(bound, BoundFinetune)
+        bound = _with_models(read_embeddings(self.cache, bound), profiling.measured)
+        stored = read_stored_work(self.cache, bound)
+        plan = _noted(optimize(bound, stored, costs), devices)
+        after = self._profiled(plan, bound, stored, costs, devices, run, profiling)
+        profiling.seconds, profiling.measured = after.seconds, after.measured
+        bound, plan = after.bound, after.plan
+        if any(_awaits_embeddings(s) for s in plan.walk()):
+            raise FailedPrecondition(
+                "the Task2Vec embeddings MetaLearned needs were computed but are no longer in "
+                "the cache (evicted at once?); run the statement again"
+            )
+        for step in plan.walk():
+            if isinstance(step, physical.TaskEmbedding) and step.key in spent:
+                run.trace.ran(step)  # it ran: the final plan reads it from the cache
+                run.trace.add(step, seconds=spent[step.key], rows=1, tasks=1)
+            elif isinstance(step, physical.MetaLearned):
+                run.trace.ran(step)  # its measured time includes its embeddings'
+                run.trace.add(step, seconds=seconds)
+        return bound, plan
 
     def _decided(
         self, plan: physical.Plan, bound: BoundStatement, costs: CostModel, run: Run
@@ -504,6 +601,11 @@ def _undecided(step: physical.Step) -> bool:
     )
 
 
+def _awaits_embeddings(step: physical.Step) -> bool:
+    """A MetaLearned shortlist that waits for Task2Vec embeddings (`Coordinator._embedded`)."""
+    return isinstance(step, physical.MetaShortlist) and not step.decided
+
+
 def _finetunes(bound: BoundStatement) -> bool:
     match bound:
         case BoundFinetuneRanking() | BoundAuto():
@@ -523,13 +625,14 @@ def _with_models(bound: BoundStatement, measured: list[ModelRecord]) -> BoundSta
     by_name = {m.name: m for m in measured}
     names = frozenset(by_name)
     match bound:
-        case (
-            BoundRanking()
-            | BoundFinetuneRanking()
-            | BoundMetaLearned()
-            | BoundCascade()
-            | BoundAuto()
-        ):
+        case BoundMetaLearned(task2vec=task2vec):
+            models = [by_name.get(m.name, m) for m in bound.spec.models]
+            meta = bound.with_models(models, names & {m.name for m in models})
+            if task2vec is None:
+                return meta
+            probe = task2vec.probe
+            return meta.with_probe(by_name.get(probe.name, probe), names & {probe.name})
+        case BoundRanking() | BoundFinetuneRanking() | BoundCascade() | BoundAuto():
             models = [by_name.get(m.name, m) for m in bound.spec.models]
             return bound.with_models(models, names & {m.name for m in models})
         case BoundBenchmark():
@@ -560,6 +663,8 @@ def _answered_by_the_cache(plan: physical.Plan) -> bool:
             case physical.Finetune():
                 return False
             case physical.FullPass() | physical.Halving() if not step.cached:
+                return False
+            case physical.TaskEmbedding() if not step.cached:
                 return False
     return bool(plan.steps)
 

@@ -142,13 +142,24 @@ def _rank(step: physical.Rank, ctx: Context) -> QueryResult:
 
 def _meta_learned(step: physical.MetaLearned, ctx: Context) -> QueryResult:
     """The similar datasets and the shortlist were decided with the plan (they are read, not
-    computed); the shortlist's search runs as a ranking's."""
+    computed; with Task2Vec from embeddings the plan reads from the cache, computed just
+    before it was made where they were missing: `coordinator._embedded`); the shortlist's
+    search runs as a ranking's."""
     started = time.perf_counter()
     ctx.trace.ran(step)
     scan = _candidates(step, ctx)
     scores: dict[str, float] = {}
     for child in step.children:
-        if isinstance(child, physical.SimilarDatasets):
+        if isinstance(child, physical.MetaShortlist) and not child.decided:
+            raise FailedPrecondition(
+                "MetaLearned's shortlist waits for Task2Vec embeddings; the coordinator "
+                "computes them before the plan runs"
+            )
+        if isinstance(child, physical.TaskEmbedding):
+            if child.id not in ctx.trace.measured:  # else computed for this statement
+                ctx.trace.ran(child)
+                ctx.trace.add(child, rows=1, cache_hits=1)
+        elif isinstance(child, physical.SimilarDatasets):
             ctx.trace.ran(child)
             ctx.trace.add(child, rows=len(child.neighbours))
         elif isinstance(child, physical.MetaShortlist):

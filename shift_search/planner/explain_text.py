@@ -132,18 +132,21 @@ def describe(step: Step) -> tuple[str, str]:
         case MetaLearned():
             labels = ", ".join(p.label for p in step.spec.proxies)
             limit = f", limit {step.limit}" if step.limit is not None else ""
+            undecided = [c for c in step.children if isinstance(c, MetaShortlist) and not c.decided]
+            count = (
+                f"top {undecided[0].top} (once embedded)" if undecided else len(step.spec.models)
+            )
             return "meta-learned", (
-                f"the {len(step.spec.models)} model(s) that fine-tuned best on similar benchmark "
+                f"the {count} model(s) that fine-tuned best on similar benchmark "
                 f"datasets, ranked by {labels}, lowest first{limit}"
             )
         case SimilarDatasets():
-            shown = ", ".join(f"{n} ({s:g})" for n, s in step.neighbours[:3])
-            more = len(step.neighbours) - 3
-            return "similar datasets", (
-                f"{len(step.neighbours)} of {step.settings} benchmark datasets by {step.similarity}"
-                f" similarity to {step.target} ({step.category}), k={step.k} with ties: {shown}"
-                + (f" and {more} more" if more > 0 else "")
-                + "; no GPU work"
+            return "similar datasets", _similar_datasets(step)
+        case MetaShortlist(decided=False):
+            return "shortlist", (
+                f"undecided until the embeddings are in: the top {step.top} of the "
+                f"{step.matched} of {step.candidates} candidates in benchmark_results, then "
+                "their search (estimated for that many)"
             )
         case MetaShortlist():
             return "shortlist", (
@@ -263,6 +266,25 @@ def shows_cached(step: Step) -> bool:
 def tasks_of(step: Step) -> int:
     """Executor tasks a step runs, where EXPLAIN shows them (a fine-tuning round)."""
     return step.survivors if isinstance(step, FinetuneRound) else 0
+
+
+def _similar_datasets(step: SimilarDatasets) -> str:
+    """The similar datasets' line: how similarity is measured, and the neighbours."""
+    if step.probe:
+        how = f"by Task2Vec through {step.probe} (1 - distance) to {step.target}"
+    else:
+        how = f"by {step.similarity} similarity to {step.target} ({step.category})"
+    left_out = f"; left out, not registered: {', '.join(step.left_out)}" if step.left_out else ""
+    if not step.decided:
+        return f"{step.settings} benchmark datasets {how}, k={step.k}: once embedded{left_out}"
+    shown = ", ".join(f"{n} ({s:g})" for n, s in step.neighbours[:3])
+    more = len(step.neighbours) - 3
+    return (
+        f"{len(step.neighbours)} of {step.settings} benchmark datasets {how}, k={step.k} "
+        f"with ties: {shown}"
+        + (f" and {more} more" if more > 0 else "")
+        + f"{left_out}; no GPU work"
+    )
 
 
 def render(plan: Plan, trace: Trace | None = None) -> str:

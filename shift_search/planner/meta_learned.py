@@ -4,11 +4,12 @@ datasets most similar to the user's task, then a proxy among them on the task it
 Terms: a *benchmark* maps a benchmark dataset (one fine-tuning setting, `setting_name`) to
 {model: fine-tuned accuracy}; the *target* is the user's task, whose accuracies a strategy never
 reads. Similarity between the target and a benchmark dataset is a `Similarity`: today from a
-metadata column (`metadata_similarity`: the `category` tag, `modality/group`), or from probe
-models fine-tuned on the target (`probe_similarity`, what `bench.replay` evaluates); Task2Vec
-distances plug in as one more `Similarity` once `SELECT vec` computes them
-(`similarity_for` names the kinds). Standard library only: `bench.replay` evaluates these very
-functions on the SHiFT authors' runs, leave one dataset out.
+metadata column (`metadata_similarity`: the `category` tag, `modality/group`), from the
+distances of Task2Vec embeddings (`task2vec_similarity`: the planner reads the embeddings, these
+functions only see the distances), or from probe models fine-tuned on the target
+(`probe_similarity`, what `bench.replay` evaluates); `similarity_for` names the kinds the planner
+computes. Standard library only: `bench.replay` evaluates these very functions on the SHiFT
+authors' runs, leave one dataset out.
 """
 
 from __future__ import annotations
@@ -137,18 +138,35 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
     return statistics.correlation(ra, rb)
 
 
-def similarity_for(kind: SimilarityKind, categories: Mapping[str, str]) -> Similarity:
-    """The similarity of a kind the planner computes. Task2Vec's distances come from
-    `SELECT vec`, which this build does not compute yet: FailedPrecondition, not a guess."""
+def task2vec_similarity(distances: Mapping[str, float]) -> Similarity:
+    """From the Task2Vec distances (normalised cosine, in [0, 1]) between the target and each
+    benchmark dataset: similarity 1 - distance. A dataset without a distance (not embedded) is
+    no neighbour (similarity 0)."""
+
+    def similarity(_target: str, other: str) -> float:
+        distance = distances.get(other)
+        return 0.0 if distance is None else 1.0 - distance
+
+    return similarity
+
+
+def similarity_for(
+    kind: SimilarityKind,
+    categories: Mapping[str, str],
+    distances: Mapping[str, float] | None = None,
+) -> Similarity:
+    """The similarity of a kind the planner computes: from the category column, or from the
+    Task2Vec distances of the benchmark datasets to the target (which must be given)."""
     match kind:
         case "metadata":
             return metadata_similarity(categories)
         case "task2vec":
-            raise FailedPrecondition(
-                'MetaLearned(similarity="task2vec") needs Task2Vec embeddings of the datasets '
-                "(SELECT vec), which this server does not compute yet; use the default, "
-                'similarity="metadata" (the datasets\' category column)'
-            )
+            if distances is None:
+                raise FailedPrecondition(
+                    'MetaLearned(similarity="task2vec") decides its shortlist from Task2Vec '
+                    "distances, and none were given"
+                )
+            return task2vec_similarity(distances)
         case _:
             assert_never(kind)
 

@@ -7,8 +7,9 @@ instead of computing, whether models need profiling — and prices every step:
 - task-aware ranking: the candidate scan, then per proxy a full pass (a cache lookup for the
   results the cache holds, then the tasks' cost lines) or successive halving (the test set's
   features, then the rounds, each with its slice and its share of the budget);
-- meta-learned: the candidate scan, the similar benchmark datasets and the shortlist (both
-  from the catalog snapshot, free), then the shortlist's search as a ranking's;
+- meta-learned: the candidate scan, with Task2Vec similarity the embeddings (cached or to
+  compute), the similar benchmark datasets and the shortlist (free), then the shortlist's
+  search as a ranking's (none yet while an embedding is to compute);
 - BENCHMARK: a full pass per (train, test) pair, then the aggregate;
 - ORDER BY FineTune: successive halving over fine-tuning epochs;
 - FINETUNE: one fine-tuning task per model;
@@ -27,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 from typing import assert_never
 
+from shift_search.cache.records import ModelRecord
 from shift_search.planner import costmodel
 from shift_search.planner.auto_plan import plan_auto
 from shift_search.planner.bound import (
@@ -80,6 +82,7 @@ from shift_search.planner.physical import (
     SetOperation,
     SimilarDatasets,
     Step,
+    TaskEmbedding,
     Train,
     VariableRead,
     container,
@@ -92,7 +95,11 @@ from shift_search.planner.ranking_steps import (
     scan_step,
     search_plan,
 )
-from shift_search.planner.scoring_plans import scorer_ranking_plan, similarity_plan
+from shift_search.planner.scoring_plans import (
+    scorer_ranking_plan,
+    similarity_plan,
+    task2vec_estimate,
+)
 
 FINETUNE_COST = (
     f"{FINETUNE_FACTOR:g}× the measured inference cost per training sample (forward + backward)"
@@ -218,17 +225,41 @@ def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
 
 def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel) -> Plan:
     """The similar datasets and the shortlist (decided at binding from the catalog snapshot,
-    free), then the shortlist searched like a ranking's candidates."""
-    spec, found = bound.spec, bound.shortlist
+    or with Task2Vec from the cached embeddings; free), then the shortlist searched like a
+    ranking's candidates. With Task2Vec the embeddings come first; while one is still to
+    compute, the shortlist is undecided and its search is priced for `top` stand-ins."""
+    spec, found, task2vec = bound.spec, bound.shortlist, bound.task2vec
+    embeddings = _meta_embeddings(bound, costs) if task2vec is not None else ()
+    scan = scan_step(bound.scan, "candidates")
     similar = SimilarDatasets(
-        target=spec.test.label,
+        target=task2vec.target.label if task2vec is not None else spec.test.label,
         category=bound.target_category,
         similarity=bound.similarity,
         k=bound.k,
         settings=bound.settings,
-        neighbours=found.neighbours,
+        neighbours=found.neighbours if found is not None else (),
+        decided=found is not None,
+        probe=task2vec.probe.name if task2vec is not None else "",
+        left_out=task2vec.left_out if task2vec is not None else (),
         cached=True,
     )
+    root = MetaLearned(
+        spec=spec,
+        limit=bound.select.limit,
+        columns=bound.select.columns,
+        wait=bound.select.wait,
+        probe=task2vec.probe if task2vec is not None else None,
+        embedding_params=task2vec.params if task2vec is not None else {},
+    )
+    decisions = {
+        "models": str(len(bound.candidates)),
+        "benchmark": f"{bound.settings} benchmark datasets in benchmark_results"
+        + (" on registered datasets (Task2Vec embeds those)" if task2vec is not None else ""),
+        "similarity": _meta_similarity(bound),
+    }
+    if found is None:
+        assert task2vec is not None
+        return _meta_undecided(bound, stored, costs, embeddings, (scan, similar), decisions)
     chosen = tuple(m.name for m in spec.models)
     shortlist = MetaShortlist(
         candidates=len(bound.candidates),
@@ -241,21 +272,15 @@ def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel)
     st = stored.of(spec)
     priced, searches = search_plan(spec, costs, st)
     decision = priced.decision
-    profile = profile_steps(spec.models, bound.profiled, priced.seconds, costs)
-    root = MetaLearned(
-        spec=spec,
-        limit=bound.select.limit,
-        columns=bound.select.columns,
-        wait=bound.select.wait,
-        children=(scan_step(bound.scan, "candidates"), similar, shortlist, *profile, *searches),
+    probe = [task2vec.probe] if task2vec is not None else []
+    profiled = _unique([*spec.models, *probe])
+    profile = profile_steps(profiled, bound.profiled, priced.seconds, costs)
+    root = dataclasses.replace(
+        root, children=(scan, *embeddings, similar, shortlist, *profile, *searches)
     )
     neighbours = ", ".join(f"{n} ({s:g})" for n, s in found.neighbours[:5])
     more = len(found.neighbours) - 5
-    decisions = {
-        "models": str(len(bound.candidates)),
-        "benchmark": f"{bound.settings} benchmark datasets in benchmark_results",
-        "similarity": f"{bound.similarity}: category {bound.target_category!r} of "
-        f"{spec.test.label}",
+    decisions |= {
         "similar_datasets": neighbours + (f" and {more} more" if more > 0 else ""),
         "shortlist": f"{', '.join(chosen)} (top {bound.top} of {len(found.ranked)} tuned there)",
         "proxies": ", ".join(p.label for p in spec.proxies),
@@ -272,6 +297,97 @@ def _meta_learned(bound: BoundMetaLearned, stored: StoredWork, costs: CostModel)
     if cached:
         decisions["cached"] = cached
     return Plan("meta_learned", (container(root),), tuple(decisions.items()))
+
+
+def _meta_similarity(bound: BoundMetaLearned) -> str:
+    task2vec = bound.task2vec
+    if task2vec is None:
+        return f"{bound.similarity}: category {bound.target_category!r} of {bound.spec.test.label}"
+    text = (
+        f"task2vec: 1 - normalised cosine distance of the Task2Vec embeddings of "
+        f"{task2vec.target.label} and each benchmark dataset through {task2vec.probe.name}"
+    )
+    if task2vec.left_out:
+        text += f"; left out (not registered, nothing to embed): {', '.join(task2vec.left_out)}"
+    return text
+
+
+def _meta_embeddings(bound: BoundMetaLearned, costs: CostModel) -> tuple[TaskEmbedding, ...]:
+    """One Task2Vec embedding per dataset (the task's first), cached or priced as SELECT vec's."""
+    task2vec = bound.task2vec
+    assert task2vec is not None
+    probe, limit = task2vec.probe, int(task2vec.params["samples"])
+    cost = model_cost(probe, text_length_scale(*task2vec.embedded))
+    out = []
+    for data in task2vec.embedded:
+        key = task2vec.key(data)
+        samples = min(data.size, limit)
+        cached = key in task2vec.held
+        estimate = (
+            Estimate()
+            if cached
+            else task2vec_estimate(cost, samples, costs.devices, costs.constants)
+        )
+        out.append(
+            TaskEmbedding(dataset=data, samples=samples, key=key, estimate=estimate, cached=cached)
+        )
+    return tuple(out)
+
+
+def _meta_undecided(
+    bound: BoundMetaLearned,
+    stored: StoredWork,
+    costs: CostModel,
+    embeddings: tuple[TaskEmbedding, ...],
+    first: tuple[Step, Step],
+    decisions: dict[str, str],
+) -> Plan:
+    """Before its embeddings: the embeddings to compute, and the shortlist undecided, priced
+    as a search of the first `top` candidates benchmark_results knows (stand-ins: which ones
+    the distances decide)."""
+    task2vec = bound.task2vec
+    assert task2vec is not None
+    scan, similar = first
+    known = [m for m in bound.candidates if m.name in bound.benchmark_names]
+    stand_ins = dataclasses.replace(bound.spec, models=known[: bound.top])
+    priced, _ = search_plan(stand_ins, costs, stored.of(stand_ins))
+    shortlist = MetaShortlist(
+        candidates=len(bound.candidates),
+        matched=len(bound.benchmark_names),
+        ranked=(),
+        top=bound.top,
+        chosen=(),
+        decided=False,
+        estimate=Estimate(priced.seconds, {"other": priced.seconds}),
+    )
+    work = sum(e.estimate.seconds for e in embeddings)
+    profile = profile_steps([task2vec.probe], bound.profiled, work, costs)
+    root = MetaLearned(
+        spec=bound.spec,
+        limit=bound.select.limit,
+        columns=bound.select.columns,
+        wait=bound.select.wait,
+        probe=task2vec.probe,
+        embedding_params=task2vec.params,
+        children=(scan, *profile, *embeddings, similar, shortlist),
+    )
+    held = sum(e.cached for e in embeddings)
+    decisions |= {
+        "embeddings": f"{len(embeddings) - held} of {len(embeddings)} to compute, then "
+        "the shortlist is decided and planned (no search before)",
+        "shortlist": f"undecided: top {bound.top}; its search estimated as "
+        f"{len(stand_ins.models)} of the candidates benchmark_results knows",
+        "proxies": ", ".join(p.label for p in bound.spec.proxies),
+        "trained_on": f"{bound.spec.train.label} ({bound.spec.train.size:,} samples)",
+        "tested_on": f"{bound.spec.test.label} ({bound.spec.test.size:,} samples)",
+        "devices": str(costs.devices),
+        "costs": cost_source([task2vec.probe]),
+    }
+    return Plan("meta_learned", (container(root),), tuple(decisions.items()))
+
+
+def _unique(models: list[ModelRecord]) -> list[ModelRecord]:
+    return list({m.name: m for m in models}.values())
 
 
 # --- benchmark -----------------------------------------------------------------------------

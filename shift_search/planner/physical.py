@@ -213,14 +213,20 @@ class ProxyScore(StepBase):
 class MetaLearned(StepBase):
     """ORDER BY MetaLearned: the candidates, the benchmark datasets most similar to the task,
     the shortlist of the candidates that fine-tuned best there, then the shortlist ranked by a
-    proxy on the task (children: the candidate scan, the similar datasets, the shortlist,
-    profiling if needed, one search per proxy)."""
+    proxy on the task (children: the candidate scan, with Task2Vec similarity the embeddings
+    (`TaskEmbedding`, the task's first), the similar datasets, the shortlist, profiling if
+    needed, one search per proxy). With Task2Vec, until every embedding is cached the similar
+    datasets and the shortlist are undecided and there is no search yet: the coordinator
+    computes the embeddings, then plans again."""
 
     spec: SearchSpec
     """The search of the shortlist: its models are the shortlisted candidates."""
     limit: int | None
     columns: ast.Columns
     wait: bool = False
+    probe: ModelRecord | None = None
+    """The Task2Vec probe (similarity="task2vec"), with `embedding_params`."""
+    embedding_params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +240,12 @@ class SimilarDatasets(StepBase):
     k: int
     settings: int
     neighbours: tuple[tuple[str, float], ...]
+    decided: bool = True
+    """False while Task2Vec embeddings are still to compute (then no neighbours yet)."""
+    probe: str = ""
+    """The Task2Vec probe (similarity 1 - normalised cosine distance of the embeddings)."""
+    left_out: tuple[str, ...] = ()
+    """Benchmark datasets Task2Vec cannot embed (not registered in the catalog)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +259,9 @@ class MetaShortlist(StepBase):
     ranked: tuple[tuple[str, float, int], ...]
     top: int
     chosen: tuple[str, ...]
+    decided: bool = True
+    """False while Task2Vec embeddings are still to compute: the estimate is then the search
+    of `top` candidates, whichever they turn out to be."""
 
 
 # --- benchmark and fine-tuning -------------------------------------------------------------

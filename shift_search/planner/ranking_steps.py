@@ -272,10 +272,12 @@ def profile_steps(
     models: Sequence[ModelRecord], profiled: frozenset[str], work: float, costs: CostModel
 ) -> tuple[Profile, ...]:
     """Profiling the models whose costs are unknown, when there is work to price (a ranking the
-    cache answers whole needs no costs); or, once done, the models it profiled."""
+    cache answers whole needs no costs); once done, the models it profiled (with those still
+    to profile, when a plan made again has new ones: a meta-learned shortlist after its
+    probe's)."""
     done = tuple(m for m in models if m.name in profiled)
     todo = tuple(m for m in models if needs_profile(m)) if work > 0 else ()
-    chosen = done or todo
+    chosen = (*done, *(m for m in todo if m.name not in profiled))
     if not chosen:
         return ()
     c, share = costs.constants, len(chosen) / costs.devices

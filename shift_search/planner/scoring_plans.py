@@ -200,7 +200,7 @@ def similarity_plan(
         key = embedding_key(bound, data)
         samples = min(data.size, limit)
         cached = key in stored.embeddings
-        estimate = Estimate() if cached else _task2vec_estimate(cost, samples, devices, constants)
+        estimate = Estimate() if cached else task2vec_estimate(cost, samples, devices, constants)
         embeddings.append(
             TaskEmbedding(dataset=data, samples=samples, key=key, estimate=estimate, cached=cached)
         )
@@ -231,7 +231,7 @@ def similarity_plan(
     return Plan("dataset_similarity", (container(root),), tuple(decisions.items()))
 
 
-def _task2vec_estimate(
+def task2vec_estimate(
     cost: ModelCost, samples: int, devices: int, constants: CostConstants
 ) -> Estimate:
     """One Task2Vec task: overheads, a load, the features, the Fisher passes."""

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from shift_search.cache.records import ModelRecord
 from shift_search.planner.events import Event, Note
 from shift_search.planner.executors import ExecutorPool, TaskOutcome
 from shift_search.planner.measurements import Trace
-from shift_search.planner.physical import DatasetSimilarity, DistanceMatrix, TaskEmbedding
+from shift_search.planner.physical import (
+    DatasetSimilarity,
+    DistanceMatrix,
+    StepBase,
+    TaskEmbedding,
+)
 from shift_search.planner.statements import QueryResult
 from shift_search.planner.waiting import await_work
 from shift_search.runtime.errors import ShiftError
@@ -41,7 +48,7 @@ def run_similarity(
         trace.add(done, rows=1, cache_hits=1)
     todo = [e for e in embeddings if not e.cached]
     if todo:
-        _embed(step, todo, pool, emit, cancelled, trace)
+        embed(step, step.probe, step.params, todo, pool, emit, cancelled, trace)
     trace.ran(matrix_step)
     matrix_started = time.perf_counter()
     vectors = [embedding_from_bytes(read_blob(e.key))[0] for e in embeddings]
@@ -55,18 +62,21 @@ def run_similarity(
     return QueryResult("matrix", labels, ("dataset", *labels), rows)
 
 
-def _embed(
-    step: DatasetSimilarity,
-    todo: list[TaskEmbedding],
+def embed(
+    step: StepBase,
+    probe: ModelRecord,
+    params: Mapping[str, Any],
+    todo: Sequence[TaskEmbedding],
     pool: ExecutorPool,
     emit: Callable[[Event], None],
     cancelled: threading.Event,
     trace: Trace,
 ) -> None:
-    """One Task2Vec task per dataset still to embed, run to the end (the first failure is
-    raised); each stores its embedding where the plan's step says."""
+    """One Task2Vec task per dataset still to embed, through `probe`, run to the end (the
+    first failure is raised); each stores its embedding where the plan's step says. `step` is
+    the span their time is measured in (SELECT vec's, or a MetaLearned's)."""
     started = time.perf_counter()
-    tasks = [Task2VecTask(step.probe, e.dataset.record, step.params) for e in todo]
+    tasks = [Task2VecTask(probe, e.dataset.record, params) for e in todo]
 
     def on_result(index: int, outcome: TaskOutcome) -> None:
         if isinstance(outcome, ShiftError):
@@ -89,4 +99,4 @@ def _embed(
     if failures:
         raise failures[0]
     wall = time.perf_counter() - started
-    trace.close_span(step, wall, todo)
+    trace.close_span(step, wall, list(todo))

@@ -4,6 +4,8 @@ against a catalog snapshot: the shortlist is decided from the snapshot alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
@@ -13,8 +15,9 @@ from shift_search.planner import meta_learned as ml
 from shift_search.planner.binder import Binder
 from shift_search.planner.bound import BoundMetaLearned
 from shift_search.planner.catalog import CatalogSnapshot
+from shift_search.planner.meta_embeddings import decide
 from shift_search.planner.session import Session
-from shift_search.runtime.errors import FailedPrecondition, InvalidArgument
+from shift_search.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 
 ACCURACY = {"a": 0.9, "b": 0.8, "c": 0.8, "d": 0.5}
 
@@ -120,9 +123,17 @@ def test_catalog_models_are_found_by_name_hub_id_or_uri() -> None:
     }
 
 
-def test_task2vec_similarity_is_refused_until_it_is_computed() -> None:
-    with pytest.raises(FailedPrecondition, match="SELECT vec"):
-        ml.similarity_for("task2vec", {})
+def test_task2vec_similarity_is_one_minus_the_distance() -> None:
+    similarity = ml.similarity_for("task2vec", {}, {"near": 0.1, "far": 0.7})
+    assert similarity("t", "near") == pytest.approx(0.9)
+    assert similarity("t", "far") == pytest.approx(0.3)
+    assert similarity("t", "not embedded") == 0.0  # no neighbour
+    benchmark = {"near": {"a": 0.2, "b": 0.9}, "far": {"a": 0.9, "b": 0.1}}
+    found = ml.shortlist(benchmark, similarity, "t", ["a", "b"], k=1)
+    assert found.neighbours == (("near", pytest.approx(0.9)),)
+    assert found.models(1) == ["b"]
+    with pytest.raises(FailedPrecondition, match="distances"):
+        ml.similarity_for("task2vec", {})  # the planner always gives them
 
 
 def dataset(name: str, tags: dict[str, str] | None = None) -> DatasetRecord:
@@ -133,8 +144,7 @@ def dataset(name: str, tags: dict[str, str] | None = None) -> DatasetRecord:
     )  # fmt: skip
 
 
-@pytest.fixture
-def catalog() -> CatalogSnapshot:
+def snapshot() -> CatalogSnapshot:
     models = [ModelRecord(n, "huggingface", f"/models/{n}") for n in ("m1", "m2", "m3")]
     runs = [
         run("m1", "sent", 0.9, category="text/sentiment"),
@@ -145,6 +155,11 @@ def catalog() -> CatalogSnapshot:
     ]
     datasets = [dataset("train"), dataset("test", {"category": "text/sentiment"})]
     return CatalogSnapshot(models, datasets, benchmark_results=runs)
+
+
+@pytest.fixture
+def catalog() -> CatalogSnapshot:
+    return snapshot()
 
 
 def bind(catalog: CatalogSnapshot, ordering: str, more: str = "") -> BoundMetaLearned:
@@ -184,3 +199,47 @@ def test_bad_options_are_invalid_arguments(
 ) -> None:
     with pytest.raises(InvalidArgument, match=words):
         bind(catalog, ordering, more)
+
+
+def task2vec_catalog(registered: tuple[str, ...]) -> CatalogSnapshot:
+    """The catalog above, with the benchmark datasets in `registered` registered."""
+    base = snapshot()
+    datasets = [*base.datasets, *(dataset(n) for n in registered)]
+    return CatalogSnapshot(base.models, datasets, benchmark_results=base.benchmark_results)
+
+
+def test_task2vec_binding_embeds_the_registered_benchmark_datasets_and_waits() -> None:
+    bound = bind(task2vec_catalog(("sent",)), 'MetaLearned(similarity="task2vec", probe=m2)')
+    task2vec = bound.task2vec
+    assert task2vec is not None and task2vec.probe.name == "m2"
+    assert task2vec.target.label == "train"  # the task's training data, as benchmarks are
+    assert [d.label for d in task2vec.datasets] == ["sent"]
+    assert task2vec.left_out == ("topic",)  # in benchmark_results, not in the catalog
+    assert [d.label for d in task2vec.embedded] == ["train", "sent"]
+    assert bound.shortlist is None and bound.spec.models == []  # decided from the embeddings
+    assert bound.settings == 1
+    decided = decide(replace(bound, task2vec=replace(task2vec, distances={"sent": 0.25})))
+    assert decided.shortlist is not None
+    assert decided.shortlist.neighbours == (("sent[label] all 3ep lr0.01 test", 0.75),)
+    assert [m.name for m in decided.spec.models] == ["m1", "m3", "m2"]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "registered", "error", "words"),
+    [
+        ('MetaLearned(similarity="task2vec")', ("sent",), InvalidArgument, "needs probe="),
+        ("MetaLearned(probe=m1)", ("sent",), InvalidArgument, 'with similarity="task2vec"'),
+        ('MetaLearned(similarity="task2vec", probe=m9)', ("sent",), NotFound, "unknown model"),
+        (
+            'MetaLearned(similarity="task2vec", probe=m1)',
+            (),
+            FailedPrecondition,
+            "not registered: sent, topic",
+        ),
+    ],
+)
+def test_task2vec_refusals_say_why(
+    ordering: str, registered: tuple[str, ...], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        bind(task2vec_catalog(registered), ordering)

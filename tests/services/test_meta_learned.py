@@ -96,7 +96,8 @@ def test_explain_shows_the_datasets_and_the_shortlist(loaded: Stack) -> None:
 @pytest.mark.parametrize(
     ("params", "code", "words"),
     [
-        ('similarity="task2vec"', "FAILED_PRECONDITION", "SELECT vec"),
+        ('similarity="task2vec"', "INVALID_ARGUMENT", "needs probe=<model name>"),
+        ('similarity="task2vec", probe="bert-a"', "FAILED_PRECONDITION", "bench-images"),
         ("k=0", "INVALID_ARGUMENT", "k must be a whole number of at least 1"),
         ("depth=2", "INVALID_ARGUMENT", "not depth"),
         ('proxy="CosinNN"', "NOT_FOUND", "unknown proxy 'CosinNN'"),
