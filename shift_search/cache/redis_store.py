@@ -180,6 +180,10 @@ class RedisStore:
                     raise
         raise InvalidArgument(f"value of {key!r} is not an integer counter")
 
+    def generation(self) -> None:
+        """None: other processes write to the server unseen here (nothing is kept on it)."""
+        return None
+
     def ping(self) -> None:
         with self._guard("ping"):
             self._client.ping()
