@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -277,6 +277,19 @@ class SQLiteStore:
             cur.execute(_UPSERT, (key, check_value(key, str(value).encode()), 0))
         self._changed([key])
         return value
+
+    def append(self, counter: str, key_of: Callable[[int], str], value: bytes) -> int:
+        with self._cursor("append", write=True) as cur:
+            row = cur.execute(
+                "SELECT value FROM kv WHERE key = ?", (check_key(counter),)
+            ).fetchone()
+            count = check_counter(counter, None if row is None else bytes(row[0])) + 1
+            key = check_key(key_of(count))
+            cur.execute(_UPSERT, (counter, str(count).encode(), 0))
+            cur.execute(_UPSERT, (key, check_value(key, value), 0))
+            cur.execute("DELETE FROM usage WHERE key = ?", (key,))
+        self._changed([counter, key])
+        return count
 
     def ping(self) -> None:
         with self._cursor("ping") as cur:
