@@ -4,7 +4,7 @@ hands that one to the planner). Both give the same results and raise the same Sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Protocol
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
@@ -57,3 +57,7 @@ class CacheCalls(Protocol):
     def append_history(self, entry: bytes) -> int: ...
 
     def purge(self) -> int: ...
+
+    def generation(self) -> Hashable | None:
+        """The store's `generation` where the cache is in this process; None over gRPC."""
+        ...

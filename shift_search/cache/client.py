@@ -153,3 +153,7 @@ class CacheClient:
     def purge(self) -> int:
         request = cache_pb2.PurgeRequest()
         return call(self.address, lambda: self._stub.Purge(request, timeout=self.timeout)).deleted
+
+    def generation(self) -> None:
+        """None: whether the remote store changed is not known without asking it."""
+        return None

@@ -25,9 +25,7 @@ class History:
 
     def append(self, entry: Mapping[str, Any]) -> int:
         """Append an entry and return its sequence number (1, 2, …; unique across writers)."""
-        seq = self._store.incr(keys.history_seq())
-        self._store.put(keys.history_entry(seq), dump_json(entry))
-        return seq
+        return self._store.append(keys.history_seq(), keys.history_entry, dump_json(entry))
 
     def entries(self, *, after: int = 0, limit: int | None = None) -> list[HistoryEntry]:
         """Entries with seq > `after`, oldest first, at most `limit` of them."""

@@ -8,7 +8,7 @@ It behaves as `client.CacheClient` does: the same methods, results and ShiftErro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
@@ -147,6 +147,9 @@ class InProcessCache:
 
     def purge(self) -> int:
         return purge(self.store)
+
+    def generation(self) -> Hashable | None:
+        return self.store.generation()
 
 
 # --- what a record becomes on the wire ---------------------------------------------------------

@@ -8,7 +8,7 @@ and persistence (AOF) so the catalog and results survive both memory pressure an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -179,6 +179,15 @@ class RedisStore:
                 if "not an integer" not in str(exc):
                     raise
         raise InvalidArgument(f"value of {key!r} is not an integer counter")
+
+    def append(self, counter: str, key_of: Callable[[int], str], value: bytes) -> int:
+        count = self.incr(counter)
+        self.put(key_of(count), value)
+        return count
+
+    def generation(self) -> None:
+        """None: other processes write to the server unseen here (nothing is kept on it)."""
+        return None
 
     def ping(self) -> None:
         with self._guard("ping"):

@@ -12,13 +12,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
 
+from shift_search.cache.keys import HISTORY
 from shift_search.cache.store import (
     Items,
     check_counter,
@@ -99,6 +100,7 @@ class SQLiteStore:
         environment, `Settings.cache_max_bytes`)."""
         self._path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
+        self._writes = 0  # committed writes of values through this connection (not history)
         if max_bytes == "env":
             max_bytes = Settings().cache_max_bytes
         if max_bytes is not None and max_bytes < 1:
@@ -125,6 +127,21 @@ class SQLiteStore:
     @property
     def path(self) -> Path:
         return self._path
+
+    def generation(self) -> tuple[int, int]:
+        """Moves on after every committed change of a value but the query history's: by this
+        store (counted after the commit) or by any other connection to the file (SQLite's
+        `data_version`, which counts all of theirs, history too). Equal generations: every value
+        but the history reads the same."""
+        with self._cursor("generation") as cur:
+            (version,) = cur.execute("PRAGMA data_version").fetchone()
+            return self._writes, int(version)
+
+    def _changed(self, keys: Iterable[str]) -> None:
+        """Count a committed write of `keys` (one outside the history moves `generation`)."""
+        if any(not k.startswith(HISTORY) for k in keys):
+            with self._lock:
+                self._writes += 1
 
     @contextmanager
     def _cursor(self, operation: str, *, write: bool = False) -> Iterator[sqlite3.Cursor]:
@@ -192,6 +209,7 @@ class SQLiteStore:
                 self._evict(cur, {k for k, _, _ in rows})
             else:
                 cur.executemany("DELETE FROM usage WHERE key = ?", [(k,) for k, _, _ in rows])
+        self._changed(k for k, _, _ in rows)
 
     def evictable_bytes(self) -> int:
         """Total size of the evictable values held now."""
@@ -222,7 +240,8 @@ class SQLiteStore:
             cur.execute("DELETE FROM kv WHERE key = ?", (check_key(key),))
             deleted = cur.rowcount > 0
             cur.execute("DELETE FROM usage WHERE key = ?", (key,))
-            return deleted
+        self._changed([key])
+        return deleted
 
     def scan(self, prefix: str) -> list[str]:
         where, args = _prefix_where(prefix)
@@ -237,7 +256,8 @@ class SQLiteStore:
             cur.execute(f"DELETE FROM kv WHERE {where}", args)
             deleted = max(cur.rowcount, 0)
             cur.execute(f"DELETE FROM usage WHERE {where}", args)
-            return deleted
+        self._changed([prefix] if prefix.startswith(HISTORY) else [""])
+        return deleted
 
     def acquire_lease(self, key: str, owner: str, ttl_seconds: float) -> bool:
         check_lease(owner, ttl_seconds)
@@ -255,7 +275,21 @@ class SQLiteStore:
             row = cur.execute("SELECT value FROM kv WHERE key = ?", (check_key(key),)).fetchone()
             value = check_counter(key, None if row is None else bytes(row[0])) + by
             cur.execute(_UPSERT, (key, check_value(key, str(value).encode()), 0))
+        self._changed([key])
         return value
+
+    def append(self, counter: str, key_of: Callable[[int], str], value: bytes) -> int:
+        with self._cursor("append", write=True) as cur:
+            row = cur.execute(
+                "SELECT value FROM kv WHERE key = ?", (check_key(counter),)
+            ).fetchone()
+            count = check_counter(counter, None if row is None else bytes(row[0])) + 1
+            key = check_key(key_of(count))
+            cur.execute(_UPSERT, (counter, str(count).encode(), 0))
+            cur.execute(_UPSERT, (key, check_value(key, value), 0))
+            cur.execute("DELETE FROM usage WHERE key = ?", (key,))
+        self._changed([counter, key])
+        return count
 
     def ping(self) -> None:
         with self._cursor("ping") as cur:

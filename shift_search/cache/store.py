@@ -8,7 +8,7 @@ atomically: a reader sees the whole old value or the whole new one. Only feature
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from shift_search.runtime.errors import InvalidArgument, Unavailable
@@ -52,6 +52,18 @@ class Store(Protocol):
         ...
 
     def incr(self, key: str, by: int = 1) -> int: ...
+
+    def append(self, counter: str, key_of: Callable[[int], str], value: bytes) -> int:
+        """Increment `counter` and write `value` (durable) under `key_of(its new count)`; the
+        count. SQLite does both in one transaction; Redis one after the other, as `incr` then
+        `put` would."""
+        ...
+
+    def generation(self) -> Hashable | None:
+        """A token that moves on whenever a value but the query history's may have changed, by
+        anyone (equal tokens: those values read the same); None when the store cannot tell
+        cheaply, and then nothing may be kept on the strength of it."""
+        ...
 
     def ping(self) -> None: ...
 

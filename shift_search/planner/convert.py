@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Any, assert_never
 
 from shift_search.planner.events import (
@@ -409,6 +411,8 @@ def _step_json(msg: query_pb2.PlanStep) -> dict[str, Any]:
 def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
     out = query_pb2.QueryEvent(statement=statement)
     match event:
+        case Planned(plan=plan, trace=None):
+            out.planned.CopyFrom(_announced(plan))
         case Planned(plan=plan, trace=trace):
             out.planned.CopyFrom(plan_to_proto(plan, trace))
         case TaskFinished():
@@ -457,6 +461,28 @@ def event_to_proto(statement: int, event: Event) -> query_pb2.QueryEvent:
         case _:
             assert_never(event)
     return out
+
+
+_ANNOUNCED_KEPT = 64
+_announced_plans: OrderedDict[int, tuple[Plan, query_pb2.Plan]] = OrderedDict()
+_announced_lock = threading.Lock()
+
+
+def _announced(plan: Plan) -> query_pb2.Plan:
+    """`plan_to_proto(plan)`, kept for the last plans announced (a plan is immutable, and the
+    planner hands the same one to every run of a statement it has not planned again); keyed
+    by identity, the plan held with it so that its id is not reused meanwhile."""
+    with _announced_lock:
+        found = _announced_plans.get(id(plan))
+        if found is not None and found[0] is plan:
+            _announced_plans.move_to_end(id(plan))
+            return found[1]
+    msg = plan_to_proto(plan)
+    with _announced_lock:
+        _announced_plans[id(plan)] = (plan, msg)
+        while len(_announced_plans) > _ANNOUNCED_KEPT:
+            _announced_plans.popitem(last=False)
+    return msg
 
 
 def status_to_proto(status: QueueStatus, now: float) -> query_pb2.GetStatusResponse:

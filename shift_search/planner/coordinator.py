@@ -59,6 +59,7 @@ from shift_search.planner.meta_embeddings import read_embeddings
 from shift_search.planner.model_registration import register_model
 from shift_search.planner.optimizer import CostModel, optimize
 from shift_search.planner.parsing import InProcessParser, ScriptParser
+from shift_search.planner.plan_memo import Made, PlanMemo
 from shift_search.planner.profiling import profiled
 from shift_search.planner.session import Session, Sessions, Variable, VariableKind
 from shift_search.planner.similarity import embed
@@ -121,6 +122,7 @@ class Coordinator:
         self.sessions = sessions
         self.parser = parser or InProcessParser()
         self._threads = DaemonThreads("statement")
+        self._plans = PlanMemo()
 
     def execute(
         self,
@@ -381,9 +383,17 @@ class Coordinator:
         self, statement: ast.Query | ast.Finetune, binder: Binder
     ) -> tuple[physical.Plan, Devices]:
         """`_plan`, with the devices it was priced for."""
+        key = PlanMemo.key(statement, binder.session, self.cache.generation())
+        made = self._plans.made(key, lambda: self._made(statement, binder))
+        costs, devices = self._costs(made.bound)
+        plan = self._plans.plan(
+            made, devices, lambda: _noted(optimize(made.bound, made.stored, costs), devices)
+        )
+        return plan, devices
+
+    def _made(self, statement: ast.Query | ast.Finetune, binder: Binder) -> Made:
         bound = self._bind(statement, binder)
-        costs, devices = self._costs(bound)
-        return _noted(optimize(bound, read_stored_work(self.cache, bound), costs), devices), devices
+        return Made(bound, read_stored_work(self.cache, bound))
 
     def _planned(self, statement: ast.Query | ast.Finetune, run: Run) -> physical.Plan:
         """The plan a statement executes: planned once; when it starts by profiling models

@@ -162,3 +162,21 @@ def test_lease_arguments_are_checked(store: Store) -> None:
 def test_ping_and_address(store: Store) -> None:
     store.ping()
     assert store.address
+
+
+def test_append_numbers_values_under_their_count(store: Store) -> None:
+    def key_of(count: int) -> str:
+        return f"shift:v1:log:{count:04d}"
+
+    counter = "shift:v1:log-count"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(
+            pool.map(lambda i: store.append(counter, key_of, f"v{i}".encode()), range(20))
+        )
+    assert sorted(counts) == list(range(1, 21))
+    assert store.get(counter) == b"20"
+    values = store.get_many([key_of(c) for c in counts])
+    assert sorted(v or b"" for v in values) == sorted(f"v{i}".encode() for i in range(20))
+    store.put(counter, b"not a number")
+    with pytest.raises(InvalidArgument):
+        store.append(counter, key_of, b"x")
