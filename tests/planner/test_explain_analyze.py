@@ -128,7 +128,8 @@ def test_full_data_search_sends_the_current_top_k(server: ServiceServer) -> None
     )
     assert of_kind(events, "planned")[0].planned.decisions["successive_halving"] == "false"
     leaders = [e.top_k for e in of_kind(events, "top_k")]
-    assert [len(t.models) for t in leaders] == [1, 2, 3]  # one per result, as they arrive
+    sizes = [len(t.models) for t in leaders]  # as results arrive (two arriving together: one)
+    assert sizes == sorted(set(sizes)) and sizes[-1] == 3
     (table,) = [e.result for e in of_kind(events, "result")]
     ranking = [row.cells[0].string_value for row in table.rows]
     assert list(leaders[-1].models) == ranking
