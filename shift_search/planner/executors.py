@@ -87,6 +87,7 @@ class Batch:
         self.on_result = on_result
         self.on_progress = on_progress
         self.results: dict[int, TaskOutcome] = {}
+        self._finishing: set[int] = set()  # outcomes being handed to on_result
         self.cancelled = threading.Event()
         self._queue = queue
         self._done = threading.Condition()
@@ -129,13 +130,19 @@ class Batch:
         self._finish_rest(Cancelled("query cancelled"))
 
     def finish(self, index: int, outcome: TaskOutcome) -> None:
+        """Hand task `index`'s outcome to `on_result`, then count it done: whoever `wait`s sees
+        what `on_result` did (a search reads the score it recorded). The first outcome wins."""
         with self._done:
-            if index in self.results:
+            if index in self.results or index in self._finishing:
                 return
-            self.results[index] = outcome
-            self._done.notify_all()
-        if self.on_result is not None:
-            self.on_result(index, outcome)
+            self._finishing.add(index)
+        try:
+            if self.on_result is not None:
+                self.on_result(index, outcome)
+        finally:
+            with self._done:
+                self.results[index] = outcome
+                self._done.notify_all()
 
     def _finish_rest(self, outcome: ShiftError) -> None:
         for index in range(len(self.tasks)):

@@ -4,6 +4,7 @@ while and the work goes on."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -14,6 +15,8 @@ from shift_search.planner.executors import Batch, ExecutorPool, ProgressCallback
 from shift_search.runtime.errors import Cancelled, ShiftError
 from shift_search.tasks.results import TaskProgress
 from shift_search.tasks.specs import Task
+
+log = logging.getLogger("shift.planner")
 
 POLL_SECONDS = 0.1
 
@@ -108,6 +111,7 @@ class BackgroundJob:
         except ShiftError as err:
             self.error = err
         except Exception as err:  # keep the planner alive; report the failure to the client
+            log.exception("%s failed", self.what)  # the traceback, for whoever fixes it
             self.error = ShiftError(f"{self.what} failed: {type(err).__name__}: {err}")
         finally:
             self.done.set()

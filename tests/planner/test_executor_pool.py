@@ -4,6 +4,7 @@ other, and a cancelled batch leaves nothing running."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from shift_search.cache.records import ModelRecord
 from shift_search.cli.register import register_all
 from shift_search.cli.serve import build
 from shift_search.client import Client, QueryError
-from shift_search.planner.executors import ExecutorPool
+from shift_search.planner.executors import Batch, ExecutorPool
 from shift_search.queue.interface import QueueTimings
 from shift_search.queue.memory import InProcessQueue
 from shift_search.queue.redis_queue import RedisTaskQueue
@@ -164,3 +165,21 @@ def test_a_queue_that_cannot_be_reached_is_named_with_its_address() -> None:
     devices = pool.devices()  # EXPLAIN still plans, for one device, and says why
     assert devices.count == 1
     assert f"queue: Redis at 127.0.0.1:{port} unreachable" in devices.note
+
+
+def test_a_batch_is_done_only_once_its_results_were_handed_on(tmp_path: Path) -> None:
+    # A search reads the score its on_result recorded as soon as the batch is done: a batch
+    # that counted a task done before on_result had run made it fail with a KeyError.
+    handed: list[int] = []
+
+    def slow(index: int, outcome: object) -> None:
+        time.sleep(0.3)  # still recording when the task already had its outcome
+        handed.append(index)
+
+    batch = Batch(InProcessQueue(), [profile_task(tmp_path)], on_result=slow)
+    threading.Thread(target=batch.finish, args=(0, ShiftError("failed"))).start()
+    assert batch.wait(30)
+    assert handed == [0]
+    batch.finish(0, ShiftError("again"))  # the first outcome wins; handed on once
+    assert handed == [0]
+    assert isinstance(batch.results[0], ShiftError) and batch.results[0].message == "failed"
