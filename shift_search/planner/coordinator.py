@@ -5,6 +5,7 @@ parse → bind → plan → execute, one driver for every statement kind.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import logging
@@ -72,6 +73,20 @@ from shift_search.runtime.errors import Cancelled, FailedPrecondition, NotFound,
 log = logging.getLogger("shift.planner")
 
 NO_WAIT_SECONDS = float(os.environ.get("SHIFT_NO_WAIT_SECONDS", "2.0"))
+PLANNING_TURNS = int(os.environ.get("SHIFT_PLANNING_TURNS", "0")) or os.cpu_count() or 1
+"""Statements planned (and, when the cache answers them whole, run) at once. It is CPU work
+under the GIL: more at once only adds switches between the RPC threads, and the thread that
+sends every stream's messages waits its turn behind them (32 clients cost 1.6x the CPU per
+query of one, with 32 turns). A statement waiting on executors holds no turn."""
+
+
+class _AtOnce(enum.Enum):
+    """How a statement runs, decided by planning it: here, answered by the cache (ANSWERED) or
+    failing (FAILED), or on a statement thread while it waits on executors (NO)."""
+
+    ANSWERED = "answered"
+    FAILED = "failed"
+    NO = "no"
 
 
 @dataclass
@@ -123,6 +138,7 @@ class Coordinator:
         self.parser = parser or InProcessParser()
         self._threads = DaemonThreads("statement")
         self._plans = PlanMemo()
+        self._turns = threading.BoundedSemaphore(PLANNING_TURNS)
 
     def execute(
         self,
@@ -202,9 +218,13 @@ class Coordinator:
                 self._record(stmt, session, time.perf_counter() - started, outcome)
                 events.put(None)
 
-        if self._answered_at_once(stmt, run):
-            work()
-        else:
+        with self._turns:
+            at_once = self._answered_at_once(stmt, run)
+            if at_once is _AtOnce.ANSWERED:
+                work()  # CPU only: nothing waits on an executor
+        if at_once is _AtOnce.FAILED:
+            work()  # fails the same way, outside the turns (in case it no longer fails)
+        elif at_once is _AtOnce.NO:
             self._threads.run(work)
         while True:
             item = events.get()
@@ -214,7 +234,7 @@ class Coordinator:
                 raise item
             yield stmt.index, item
 
-    def _answered_at_once(self, stmt: ast.Statement, run: Run) -> bool:
+    def _answered_at_once(self, stmt: ast.Statement, run: Run) -> _AtOnce:
         """Whether a query statement's plan needs no executor, planned now (and kept for the
         run, so it is planned once; unless it starts by profiling, which `_planned` runs
         before planning again): metadata, or searches the cache answers whole."""
@@ -224,18 +244,18 @@ class Coordinator:
             case ast.Declare(query=declared):
                 query = declared
             case _:
-                return False
+                return _AtOnce.NO
         try:
             plan, devices = self._plan_priced(query, run.binder)
         except Exception:  # it fails at once, the same way (and is recorded), when it runs
-            return True
+            return _AtOnce.FAILED
         if not any(
             isinstance(s, physical.Profile) or _undecided(s) or _awaits_embeddings(s)
             for s in plan.walk()
         ):
             # kept; a plan that profiles, or AUTO's before its evidence, is made again then
             run.planned = (query, plan, devices)
-        return _answered_by_the_cache(plan)
+        return _AtOnce.ANSWERED if _answered_by_the_cache(plan) else _AtOnce.NO
 
     def _record(
         self, stmt: ast.Statement, session: Session, seconds: float, outcome: dict[str, object]
