@@ -29,7 +29,7 @@ from shift_search.executor.nearest_neighbour.task import PairStats, nn_error
 from shift_search.executor.phases import Phases
 from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
 from shift_search.runtime.errors import Cancelled, InvalidArgument
-from shift_search.runtime.profile_inputs import profile_texts
+from shift_search.runtime.profile_inputs import PROFILE_WARMUP_SAMPLES, profile_texts
 from shift_search.runtime.proxy_names import COSINE_NN, EUCLIDEAN_NN
 from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, TaskResult
 from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
@@ -244,7 +244,8 @@ def run_profile(env: TaskEnv, task: ProfileTask) -> TaskResult[ProfileResult]:
     load_seconds = time.perf_counter() - started
     env.check()
     inputs = _profile_inputs(encoder.modality, max(samples, 8))
-    extract_features(encoder, inputs[:PROFILE_BATCH], batch_size=PROFILE_BATCH)  # warm-up
+    warm_up = inputs[:PROFILE_WARMUP_SAMPLES]
+    extract_features(encoder, warm_up, batch_size=PROFILE_BATCH)
     env.check()
     started = time.perf_counter()  # timed as feature extraction runs: its batches, its order
     extract_features(encoder, inputs, batch_size=PROFILE_BATCH)
