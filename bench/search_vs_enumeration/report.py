@@ -162,6 +162,13 @@ def svse_section(path: Path, results: Path) -> str:
         " (bench/search_vs_enumeration/queries.py); search in fine-tune equivalents is its"
         " search over the pool's mean fine-tune (the protocol's learning-rate grid).",
     ]
+    kept = result.get("kept_from_earlier") or []
+    if kept:
+        lines += [
+            "",
+            f"Kept from an earlier run (not measured by this one): {', '.join(kept)}; each says"
+            " when it was measured and under which protocol.",
+        ]
     lines += wins_section(result["datasets"])
     lines += replay_lines(results / "replay.json")
     if result.get("plot") and (path.parent.parent.parent / result["plot"]).exists():
