@@ -29,7 +29,7 @@ from shift_search.executor.nearest_neighbour.task import PairStats, nn_error
 from shift_search.executor.phases import Phases
 from shift_search.executor.proxies.registry import ProxyInputs, get_proxy
 from shift_search.runtime.errors import Cancelled, InvalidArgument
-from shift_search.runtime.profile_inputs import PROFILE_WARMUP_SAMPLES, profile_texts
+from shift_search.runtime.profile_inputs import PROFILE_BATCH, profile_texts
 from shift_search.runtime.proxy_names import COSINE_NN, EUCLIDEAN_NN
 from shift_search.tasks.results import EmbedResult, ProfileResult, ScoreResult, TaskResult
 from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
@@ -37,8 +37,6 @@ from shift_search.tasks.specs import EmbedTask, ProfileTask, ScoreTask
 PACKAGED = "pypi:"
 """URI scheme of models that ship inside a PyPI package (see known_models.py)."""
 NN_METRICS = {EUCLIDEAN_NN: "euclidean", COSINE_NN: "cosine"}
-PROFILE_BATCH = 64
-"""The batch size `FeatureStore` extracts with, so a profiled cost is what embedding costs."""
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -244,8 +242,7 @@ def run_profile(env: TaskEnv, task: ProfileTask) -> TaskResult[ProfileResult]:
     load_seconds = time.perf_counter() - started
     env.check()
     inputs = _profile_inputs(encoder.modality, max(samples, 8))
-    warm_up = inputs[:PROFILE_WARMUP_SAMPLES]
-    extract_features(encoder, warm_up, batch_size=PROFILE_BATCH)
+    extract_features(encoder, inputs[:PROFILE_BATCH], batch_size=PROFILE_BATCH)  # warm-up
     env.check()
     started = time.perf_counter()  # timed as feature extraction runs: its batches, its order
     extract_features(encoder, inputs, batch_size=PROFILE_BATCH)

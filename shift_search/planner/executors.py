@@ -87,7 +87,7 @@ class Batch:
         self.on_result = on_result
         self.on_progress = on_progress
         self.results: dict[int, TaskOutcome] = {}
-        self._finishing: set[int] = set()  # outcomes being handed to on_result
+        self._claimed: set[int] = set()  # tasks whose (first) outcome is handed on
         self.cancelled = threading.Event()
         self._queue = queue
         self._done = threading.Condition()
@@ -133,9 +133,9 @@ class Batch:
         """Hand task `index`'s outcome to `on_result`, then count it done: whoever `wait`s sees
         what `on_result` did (a search reads the score it recorded). The first outcome wins."""
         with self._done:
-            if index in self.results or index in self._finishing:
+            if index in self._claimed:
                 return
-            self._finishing.add(index)
+            self._claimed.add(index)
         try:
             if self.on_result is not None:
                 self.on_result(index, outcome)

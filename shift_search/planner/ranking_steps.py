@@ -37,7 +37,7 @@ from shift_search.planner.physical import (
     container,
 )
 from shift_search.planner.search_cost import SearchCost, Stored, price_search
-from shift_search.runtime.profile_inputs import PROFILE_SAMPLES, PROFILE_WARMUP_SAMPLES
+from shift_search.runtime.profile_inputs import PROFILE_BATCH, PROFILE_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ def profile_steps(
     if not chosen:
         return ()
     c, share = costs.constants, len(chosen) / costs.devices
-    inferences = PROFILE_WARMUP_SAMPLES + PROFILE_SAMPLES  # a warm-up batch, then the timed
+    inferences = PROFILE_BATCH + PROFILE_SAMPLES  # a warm-up batch, then the timed ones
     features = c.load_overhead + DEFAULT_LOAD_SECONDS + inferences * DEFAULT_INFER_SECONDS
     estimate = Estimate.of({"features": share * features, "other": share * c.task_overhead})
     return (Profile(models=chosen, estimate=estimate),)

@@ -4,13 +4,14 @@ planner (which scales the measured cost to a dataset's texts). Torch-free."""
 from __future__ import annotations
 
 PROFILE_SENTENCE = "a typical review of a product that someone bought and wrote a few words about"
-PROFILE_SAMPLES = 256
-"""Samples a profile times: four batches of the executor's 64, so that it times extraction as it
-runs on a dataset, each batch prepared on a helper thread while the model runs the one before.
-One batch times preparation and model back to back: 2x the steady cost per sample for MiniLM-L6
-on 2 cores, and the cost model's cold estimates were 1.9-2.1x what extraction then took."""
-PROFILE_WARMUP_SAMPLES = 64
-"""One batch run first and not timed (first-call allocations, lazy initialisation)."""
+PROFILE_BATCH = 64
+"""The batch size feature extraction runs with, so a profiled cost is what embedding costs; a
+profile first runs one batch untimed (first-call allocations, lazy initialisation)."""
+PROFILE_SAMPLES = 4 * PROFILE_BATCH
+"""Samples a profile times: four batches, so that it times extraction as it runs on a dataset,
+each batch prepared on a helper thread while the model runs the one before. One batch times
+preparation and model back to back: 2x the steady cost per sample for MiniLM-L6 on 2 cores, and
+the cost model's cold estimates were 1.9-2.1x what extraction then took."""
 
 
 def profile_texts(count: int = PROFILE_SAMPLES) -> list[str]:
