@@ -58,8 +58,9 @@ class AsyncClient:
             request, timeout=self.timeout, metadata=call_metadata(self._token)
         )
         try:
-            async for message in call:
-                yield convert.event_from_proto(message)
+            async for message in call:  # the events that were ready together
+                for event in message.events:
+                    yield convert.event_from_proto(event)
         except grpc.RpcError as err:
             raise convert.error_from_rpc(err, self.address) from None
         finally:

@@ -71,8 +71,9 @@ class Client:
         call: Any = None
         try:
             call = self._stub.Execute(request, timeout=self.timeout)
-            for message in call:
-                yield convert.event_from_proto(message)
+            for message in call:  # the events that were ready together
+                for event in message.events:
+                    yield convert.event_from_proto(event)
         except grpc.RpcError as err:
             raise convert.error_from_rpc(err, self.address) from None
         finally:

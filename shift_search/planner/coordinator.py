@@ -146,8 +146,9 @@ class Coordinator:
         session_id: str = "",
         source: str = "<query>",
         cancelled: threading.Event | None = None,
-    ) -> Iterator[tuple[int, Event]]:
-        """Parse and run every statement; yields (statement index, event)."""
+    ) -> Iterator[list[tuple[int, Event]]]:
+        """Parse and run every statement; yields the (statement index, event) pairs that are
+        ready together, in order (one list for a statement answered at once)."""
         script = self.parser.parse(text, source)
         authorize_script(script)
         session = self.sessions.open(session_id)
@@ -194,11 +195,13 @@ class Coordinator:
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
-    ) -> Iterator[tuple[int, Event]]:
-        """Run one statement and stream its events as they come: on a worker thread, or, when
-        planning shows it needs no executor (a metadata query, a ranking the cache answers
-        whole), here, its events sent once it is done (it takes milliseconds; handing it to a
-        thread and its events back one by one cost more than running it)."""
+    ) -> Iterator[list[tuple[int, Event]]]:
+        """Run one statement and stream its events as they come, those that are in together
+        as one list: on a worker thread, or, when planning shows it needs no executor (a
+        metadata query, a ranking the cache answers whole), here, all its events sent in one
+        list once it is done (it takes milliseconds; handing it to a thread and its events
+        back one by one cost more than running it, and every message streamed costs the
+        server a hand-off between threads)."""
         events: queue.Queue[Event | BaseException | None] = queue.Queue()
         binder = functools.partial(self._binder, session)
         run = Run(session, binder, events.put, cancelled, statement=stmt.index)
@@ -227,12 +230,20 @@ class Coordinator:
         elif at_once is _AtOnce.NO:
             self._threads.run(work)
         while True:
+            ready: list[tuple[int, Event]] = []
             item = events.get()
+            while item is not None and not isinstance(item, BaseException):
+                ready.append((stmt.index, item))
+                try:
+                    item = events.get_nowait()
+                except queue.Empty:
+                    break
+            if ready:
+                yield ready
             if item is None:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield stmt.index, item
 
     def _answered_at_once(self, stmt: ast.Statement, run: Run) -> _AtOnce:
         """Whether a query statement's plan needs no executor, planned now (and kept for the

@@ -21,14 +21,14 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
 
     def Execute(
         self, request: query_pb2.ExecuteRequest, context: grpc.ServicerContext
-    ) -> Iterator[query_pb2.QueryEvent]:
+    ) -> Iterator[query_pb2.QueryEvents]:
         cancelled = threading.Event()
         context.add_callback(cancelled.set)  # client gone or cancelled: stop the work
-        events = self.coordinator.execute(
+        batches = self.coordinator.execute(
             request.script, request.session_id, request.source_name or "<query>", cancelled
         )
-        for statement, event in events:
-            yield event_to_proto(statement, event)
+        for ready in batches:
+            yield query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
 
     def GetStatus(
         self, request: query_pb2.GetStatusRequest, context: grpc.ServicerContext

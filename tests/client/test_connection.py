@@ -24,7 +24,8 @@ class Recording(query_pb2_grpc.QueryServiceServicer):
 
     def Execute(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         self.metadata.append(dict(context.invocation_metadata()))
-        yield query_pb2.QueryEvent(message=query_pb2.Message(text=f"ran {request.script}"))
+        ran = query_pb2.QueryEvent(message=query_pb2.Message(text=f"ran {request.script}"))
+        yield query_pb2.QueryEvents(events=[ran])
 
     def Explain(self, request: Any, context: grpc.ServicerContext) -> Any:
         self.metadata.append(dict(context.invocation_metadata()))

@@ -29,6 +29,7 @@ from shift_search.runtime.errors import Unavailable
 from shift_search.runtime.server import ServiceServer
 from shift_search.tasks.specs import CHUNK_SIZE
 from tests.conftest import StartRedis
+from tests.query_stream import each_event
 from tests.redis_server import RedisServer
 from tests.services.conftest import register_world, serve_args
 from tests.tiny_world import make_tiny_bert, write_reviews
@@ -61,7 +62,7 @@ def stack(redis: RedisServer, tmp_path: Path) -> Iterator[tuple[ServiceServer, C
 def execute(server: ServiceServer, timeout: float = 120) -> Iterator[query_pb2.QueryEvent]:
     with grpc.insecure_channel(server.address) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
-        yield from stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=timeout)
+        yield from each_event(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=timeout))
 
 
 def ranking(events: list[query_pb2.QueryEvent]) -> list[tuple[str, float]]:

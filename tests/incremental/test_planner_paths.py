@@ -23,6 +23,7 @@ from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from shift_search.tasks.specs import CHUNK_SIZE
+from tests.query_stream import events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import register_datasets, reviews_dataset
 
@@ -45,7 +46,7 @@ class Deployment:
 
     def run(self, script: str) -> list[query_pb2.QueryEvent]:
         stub = query_pb2_grpc.QueryServiceStub(self.channel)
-        return list(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=300))
+        return events_of(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=300))
 
     def scores(self, script: str) -> dict[tuple[str, str], float]:
         """(model, proxy) → error of the query's ranking."""

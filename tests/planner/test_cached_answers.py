@@ -16,6 +16,7 @@ from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.queue.memory import InProcessQueue
 from shift_search.runtime.values import value_from_proto
 from tests.planner.plan_view import walk
+from tests.query_stream import events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -51,11 +52,11 @@ def test_a_cached_ranking_needs_no_executor_and_no_profiling(tmp_path: Path) -> 
         )
         with grpc.insecure_channel(planner.address) as channel:
             stub = query_pb2_grpc.QueryServiceStub(channel)
-            first = list(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=300))
+            first = events_of(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=300))
             executor.stop(grace=0.5)
             for model in models:  # costs unknown again (a metadata change: results stay valid)
                 client.register_model(replace(model, inference_cost=None, load_cost=None))
-            again = list(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=60))
+            again = events_of(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=60))
         client.close()
     finally:
         planner.stop(grace=0.5)

@@ -16,6 +16,7 @@ from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.server import ServiceServer
 from tests.planner.plan_view import of_kind as steps_of_kind
 from tests.planner.plan_view import walk
+from tests.query_stream import events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -57,7 +58,7 @@ def execute(server: ServiceServer, script: str, session: str = "") -> list[query
     with grpc.insecure_channel(server.address) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
         request = query_pb2.ExecuteRequest(script=script, session_id=session)
-        return list(stub.Execute(request, timeout=300))
+        return events_of(stub.Execute(request, timeout=300))
 
 
 def explain(server: ServiceServer, script: str, session: str = "") -> list[query_pb2.Plan]:

@@ -27,6 +27,7 @@ from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from tests.planner.benchmark_world import TARGET_TAGS, benchmark_runs
 from tests.planner.plan_view import walk
+from tests.query_stream import events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -199,7 +200,7 @@ def run_statement(
     request = query_pb2.ExplainRequest(script=text, session_id=session)
     explained = list(stub.Explain(request, timeout=60).plans)
     execute = query_pb2.ExecuteRequest(script=text, session_id=session)
-    events = list(stub.Execute(execute, timeout=600))
+    events = events_of(stub.Execute(execute, timeout=600))
     (finished,) = [e.finished for e in events if e.WhichOneof("event") == "finished"]
     announced = [e.planned for e in events if e.WhichOneof("event") == "planned"]
     if any(undecided(p) for p in explained):
@@ -259,7 +260,7 @@ def test_profiling_runs_first_and_the_rest_is_planned_with_measured_costs(
         with grpc.insecure_channel(server.address) as channel:
             stub = query_pb2_grpc.QueryServiceStub(channel)
             (explained,) = stub.Explain(query_pb2.ExplainRequest(script=text), timeout=60).plans
-            events = list(stub.Execute(query_pb2.ExecuteRequest(script=text), timeout=600))
+            events = events_of(stub.Execute(query_pb2.ExecuteRequest(script=text), timeout=600))
             (again,) = stub.Explain(query_pb2.ExplainRequest(script=text), timeout=60).plans
     finally:
         server.stop(grace=0.5)

@@ -24,6 +24,7 @@ from shift_search.proto.v1 import executor_pb2, executor_pb2_grpc, query_pb2, qu
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
 from tests.planner.plan_view import of_kind, walk
+from tests.query_stream import each_event, events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -70,7 +71,7 @@ def execute(server: ServiceServer, script: str, session: str = "") -> list[query
     with grpc.insecure_channel(server.address) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
         request = query_pb2.ExecuteRequest(script=script, session_id=session)
-        return list(stub.Execute(request, timeout=300))
+        return events_of(stub.Execute(request, timeout=300))
 
 
 def rows_of(events: list[query_pb2.QueryEvent]) -> list[dict[str, Any]]:
@@ -320,7 +321,7 @@ def test_cancelled_query_leaves_no_running_task(server: ServiceServer, script: s
 
         def read() -> None:
             with contextlib.suppress(grpc.RpcError):  # the cancellation below ends the call
-                events.extend(call)
+                events.extend(each_event(call))
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()

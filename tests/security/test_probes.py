@@ -24,6 +24,7 @@ from shift_search.runtime.errors import InvalidArgument
 from shift_search.runtime.limits import INTERNAL_LIMITS, PUBLIC_LIMITS
 from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.values import value_from_proto
+from tests.query_stream import events_of
 from tests.security.conftest import Secured, password_file
 
 RANKING = """SELECT name FROM models ORDER BY err ASC TRAINED ON "reviews-train"
@@ -48,7 +49,7 @@ def healthy(secured: Secured) -> bool:
 def execute(secured: Secured, role: str, script: str) -> list[query_pb2.QueryEvent]:
     with secured.channel(role) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
-        return list(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=300))
+        return events_of(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=300))
 
 
 def failure(secured: Secured, role: str, script: str) -> grpc.RpcError:

@@ -20,6 +20,7 @@ from shift_search.proto.v1 import (
     query_pb2_grpc,
 )
 from shift_search.runtime.tokens import issue, revoke
+from tests.query_stream import each_event, events_of
 from tests.security.conftest import ROLES, Secured
 
 Action = Callable[[grpc.Channel, str], object]
@@ -28,7 +29,7 @@ Action = Callable[[grpc.Channel, str], object]
 def _execute(script: str) -> Action:
     def run(channel: grpc.Channel, role: str) -> object:
         stub = query_pb2_grpc.QueryServiceStub(channel)
-        return list(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=60))
+        return events_of(stub.Execute(query_pb2.ExecuteRequest(script=script), timeout=60))
 
     return run
 
@@ -131,7 +132,7 @@ def test_a_script_is_refused_whole(secured: Secured) -> None:
     )
     received = []
     with pytest.raises(grpc.RpcError) as err:
-        for event in events:
+        for event in each_event(events):
             received.append(event)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "PURGE (statement 2) needs the admin role" in (err.value.details() or "")
@@ -145,12 +146,12 @@ def test_explain_analyze_of_a_finetune_needs_the_writer_role(secured: Secured) -
     finetune = 'FINETUNE "no-such-model" WITH "reviews-train";'
     analyze = query_pb2.ExecuteRequest(script=f"EXPLAIN ANALYZE {finetune}")
     with pytest.raises(grpc.RpcError) as err:
-        list(stub.Execute(analyze, timeout=30))
+        events_of(stub.Execute(analyze, timeout=30))
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     details = err.value.details() or ""
     assert "EXPLAIN ANALYZE FINETUNE (statement 1) needs the writer role" in details
     with pytest.raises(grpc.RpcError) as planned:
-        list(stub.Execute(query_pb2.ExecuteRequest(script=f"EXPLAIN {finetune}"), timeout=30))
+        events_of(stub.Execute(query_pb2.ExecuteRequest(script=f"EXPLAIN {finetune}"), timeout=30))
     assert planned.value.code() == grpc.StatusCode.NOT_FOUND  # authorised; the model is unknown
 
 

@@ -25,6 +25,7 @@ from shift_search.runtime.server import ServiceServer
 from shift_search.runtime.tls import TLSFiles, channel_credentials, server_credentials
 from shift_search.runtime.values import value_from_proto
 from tests.certificates import Authority, Leaf
+from tests.query_stream import events_of
 from tests.security.conftest import Secured, register_world, secured_args
 from tests.tiny_world import make_tiny_bert, write_reviews
 
@@ -174,7 +175,7 @@ def test_services_apart_rank_models_over_mutual_tls(cluster: Cluster) -> None:
     creds = channel_credentials(cluster.authority.ca)
     with open_channel(f"localhost:{cluster.planner.port}", creds, token=cluster.token) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
-        events = list(stub.Execute(query_pb2.ExecuteRequest(script=RANKING), timeout=300))
+        events = events_of(stub.Execute(query_pb2.ExecuteRequest(script=RANKING), timeout=300))
     tables = [e.result for e in events if e.WhichOneof("event") == "result"]
     names = [str(value_from_proto(row.cells[0])) for row in tables[-1].rows]
     assert sorted(names) == ["bert-a", "bert-b"]

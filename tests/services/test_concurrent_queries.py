@@ -14,6 +14,7 @@ from shift_search.cache.records import ModelRecord
 from shift_search.cli.serve import build
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.values import value_from_proto
+from tests.query_stream import events_of
 from tests.services.conftest import serve_args
 from tests.tiny_world import make_tiny_bert, register_datasets, reviews_dataset, write_reviews
 
@@ -25,7 +26,7 @@ CLIENTS = 40  # more than the server's 32 threads
 def ranking(address: str) -> list[str]:
     with grpc.insecure_channel(address) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
-        events = list(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=120))
+        events = events_of(stub.Execute(query_pb2.ExecuteRequest(script=QUERY), timeout=120))
     tables = [e.result for e in events if e.WhichOneof("event") == "result"]
     return [str(value_from_proto(row.cells[0])) for row in tables[-1].rows]
 

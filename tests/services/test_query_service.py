@@ -15,13 +15,14 @@ from shift_search.planner.convert import plan_proto_json
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.status import details_of
 from shift_search.runtime.values import value_from_proto
+from tests.query_stream import events_of
 from tests.services.conftest import Stack
 
 
 def run(stack: Stack, script: str, session: str = "") -> list[query_pb2.QueryEvent]:
     stub = query_pb2_grpc.QueryServiceStub(stack.channel)
     request = query_pb2.ExecuteRequest(script=script, session_id=session)
-    return list(stub.Execute(request, timeout=120))
+    return events_of(stub.Execute(request, timeout=120))
 
 
 def tables(events: list[query_pb2.QueryEvent]) -> list[list[dict[str, Any]]]:

@@ -205,6 +205,12 @@ class QueryEvent(_message.Message):
     progress: TaskProgressEvent
     def __init__(self, statement: _Optional[int] = ..., planned: _Optional[_Union[Plan, _Mapping]] = ..., task_done: _Optional[_Union[TaskDone, _Mapping]] = ..., eliminated: _Optional[_Union[ModelEliminated, _Mapping]] = ..., top_k: _Optional[_Union[TopK, _Mapping]] = ..., result: _Optional[_Union[ResultTable, _Mapping]] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., finished: _Optional[_Union[StatementFinished, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressEvent, _Mapping]] = ...) -> None: ...
 
+class QueryEvents(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[QueryEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[QueryEvent, _Mapping]]] = ...) -> None: ...
+
 class ExplainRequest(_message.Message):
     __slots__ = ("script", "session_id")
     SCRIPT_FIELD_NUMBER: _ClassVar[int]

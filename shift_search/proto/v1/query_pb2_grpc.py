@@ -38,7 +38,7 @@ class QueryServiceStub:
         self.Execute = channel.unary_stream(
                 '/shift.v1.QueryService/Execute',
                 request_serializer=shift_dot_v1_dot_query__pb2.ExecuteRequest.SerializeToString,
-                response_deserializer=shift_dot_v1_dot_query__pb2.QueryEvent.FromString,
+                response_deserializer=shift_dot_v1_dot_query__pb2.QueryEvents.FromString,
                 _registered_method=True)
         self.Explain = channel.unary_unary(
                 '/shift.v1.QueryService/Explain',
@@ -94,7 +94,7 @@ def add_QueryServiceServicer_to_server(servicer, server):
             'Execute': grpc.unary_stream_rpc_method_handler(
                     servicer.Execute,
                     request_deserializer=shift_dot_v1_dot_query__pb2.ExecuteRequest.FromString,
-                    response_serializer=shift_dot_v1_dot_query__pb2.QueryEvent.SerializeToString,
+                    response_serializer=shift_dot_v1_dot_query__pb2.QueryEvents.SerializeToString,
             ),
             'Explain': grpc.unary_unary_rpc_method_handler(
                     servicer.Explain,
@@ -139,7 +139,7 @@ class QueryService:
             target,
             '/shift.v1.QueryService/Execute',
             shift_dot_v1_dot_query__pb2.ExecuteRequest.SerializeToString,
-            shift_dot_v1_dot_query__pb2.QueryEvent.FromString,
+            shift_dot_v1_dot_query__pb2.QueryEvents.FromString,
             options,
             channel_credentials,
             insecure,
