@@ -1,7 +1,8 @@
 """Regret against search cost, every strategy on every task: one panel per dataset, the search
-in fine-tune equivalents (log x) against regret in points (symlog y), each strategy's returned
-model with its 95% interval as an error bar, and the goal region (under 1 point of regret, under
-one fine-tune of search) shaded; a search that reads metadata only is drawn at 0.001."""
+in fine-tune equivalents (log x) against regret in points (symlog y), each strategy's regret
+with Welch's 95% interval of best − returned over the seeds as an error bar (none for the best
+itself or a single run), and the goal region (under 1 point of regret, under one fine-tune of
+search) shaded; a search that reads metadata only is drawn at 0.001."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.search_vs_enumeration.table import Finetuned, Scored, in_finetunes
+from bench.search_vs_enumeration.table import (
+    Finetuned,
+    Scored,
+    best_model,
+    difference_half_width,
+    in_finetunes,
+)
 
 MARKERS = {
     "Q1 task-agnostic": "s",
@@ -61,15 +68,21 @@ def _panel(ax: Any, title: str, scored: Sequence[Scored], enum: Mapping[str, Fin
     ax.fill_between([FLOOR / 2, 1.0], 0.0, 1.0, color="tab:green", alpha=0.12, lw=0)
     ax.axhline(1.0, color="tab:red", lw=0.8, ls="--")
     ax.axvline(1.0, color="tab:red", lw=0.8, ls="--")
-    top = max([s.regret + 100 * enum[s.returned].ci_half for s in scored], default=1.0)
-    for s in scored:
+    best = best_model(enum)
+    ci = [
+        0.0  # the best itself: no difference
+        if s.returned == best.model
+        else difference_half_width(best.accuracies, enum[s.returned].accuracies) or 0.0
+        for s in scored
+    ]
+    top = max([s.regret + c for s, c in zip(scored, ci, strict=True)], default=1.0)
+    for s, c in zip(scored, ci, strict=True):
         name = s.outcome.strategy
         x = max(FLOOR, in_finetunes(s.outcome.search_seconds, enum))
-        ci = 100 * enum[s.returned].ci_half
         ax.errorbar(
             x,
             s.regret,
-            yerr=ci,
+            yerr=c,
             marker=MARKERS.get(name, "o"),
             ms=9 if name == "AUTO" else 7,
             color=COLOURS.get(name, "black"),

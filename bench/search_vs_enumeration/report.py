@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.search_vs_enumeration.table import difference_half_width, indistinguishable
+
 COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret", "AUTO", "goal line"]
 
 
@@ -55,7 +57,8 @@ def winners(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def why(name: str, data: Mapping[str, Any]) -> list[str]:
     """What the measurements say about one task: where each proxy's pick landed, which picks
-    the seeds cannot tell from the best, and AUTO's reasoning."""
+    the seeds cannot tell from the best (Welch's 95% interval of the difference holds 0), and
+    AUTO's reasoning."""
     enumeration = data["enumeration"]
     best = max(enumeration.values(), key=lambda f: f["accuracy"])
     spread = 100 * (best["accuracy"] - min(f["accuracy"] for f in enumeration.values()))
@@ -64,12 +67,18 @@ def why(name: str, data: Mapping[str, Any]) -> list[str]:
         f" ± {100 * best.get('ci_half', 0.0):.1f}); the pool spans {spread:.1f} points, and a"
         f" mean fine-tune costs {data['goals']['mean_finetune_seconds']:.0f} s."
     ]
-    picks = []
+    picks, seeds = [], best.get("accuracies", ())
     for s in data["strategies"]:
-        inside = s["regret_points"] <= 100 * enumeration[s["returned"]].get("ci_half", 0.0) + 1e-9
-        note = " (inside its interval)" if inside and s["regret_points"] > 0 else ""
-        picks.append(f"{s['strategy']} → {s['returned']} ({s['regret_points']:.1f}{note})")
-    lines.append("  Picks (regret in points): " + "; ".join(picks) + ".")
+        regret, returned = s["regret_points"], enumeration[s["returned"]].get("accuracies", ())
+        half = difference_half_width(seeds, returned)
+        text = f"{regret:.1f}" + (f" ± {half:.1f}" if half is not None and regret > 0 else "")
+        if regret > 0 and indistinguishable(regret, seeds, returned):
+            text += ", indistinguishable"
+        picks.append(f"{s['strategy']} → {s['returned']} ({text})")
+    lines.append(
+        "  Picks (regret in points ± the half-width of Welch's 95% interval of best − pick over"
+        " the seeds; indistinguishable where it holds 0): " + "; ".join(picks) + "."
+    )
     auto = next((s for s in data["strategies"] if s["strategy"] == "AUTO"), None)
     if auto is not None and auto.get("auto_reason"):
         lines.append(f"  AUTO: {auto['auto_reason']}.")

@@ -3,6 +3,8 @@ its regret and speed-up, and the per-dataset table."""
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +16,7 @@ COLUMNS = (
     "fine-tuned accuracy",
     "± 95%",
     "regret (points)",
-    "regret within interval",
+    "regret indistinguishable (95%)",
     "search s",
     "search (fine-tunes)",
     "total s",
@@ -86,10 +88,38 @@ def in_finetunes(seconds: float, enumeration: Mapping[str, Finetuned]) -> float:
     return seconds / mean_finetune_seconds(enumeration)
 
 
-def within_interval(regret: float, returned: Finetuned) -> bool:
-    """Whether the best mean lies inside the returned model's 95% interval (regret in points):
-    the seeds cannot tell the returned model from the best one."""
-    return regret <= 100.0 * returned.ci_half + 1e-9
+def difference_half_width(best: Sequence[float], returned: Sequence[float]) -> float | None:
+    """Half-width, in accuracy points, of Welch's two-sided 95% interval for the difference of
+    two models' mean accuracies (best − returned) from their per-seed accuracies: Student's t at
+    0.975 with the Welch–Satterthwaite degrees of freedom (fractional, scipy's quantile) times
+    sqrt(s_b²/n_b + s_r²/n_r).
+
+    None where it cannot be estimated: a model with fewer than two seeds (a single-run
+    protocol) has no variance. Where neither model's seeds vary the interval is 0 wide (the
+    degrees of freedom, 0/0, are not needed); where one side alone has zero variance the degrees
+    of freedom are the other side's n - 1 (the formula's limit, no division by zero)."""
+    if len(best) < 2 or len(returned) < 2:
+        return None
+    parts = [(statistics.variance(a) / len(a), len(a) - 1) for a in (best, returned)]
+    se2 = sum(v for v, _ in parts)
+    if se2 <= 0.0:
+        return 0.0
+    df = se2**2 / sum(v**2 / dof for v, dof in parts)
+    from scipy.stats import t  # scikit-learn's dependency, installed with the executor
+
+    return 100.0 * float(t.ppf(0.975, df)) * math.sqrt(se2)
+
+
+def indistinguishable(regret: float, best: Sequence[float], returned: Sequence[float]) -> bool:
+    """Whether the seeds cannot tell the returned model from the best at 95% (regret in points,
+    the per-seed accuracies of each): the regret is 0 (it is the best, or ties it), or Welch's
+    95% interval of best − returned contains 0, i.e. the regret is at most its half-width
+    (`difference_half_width`). A positive regret with no interval (a model with a single seed)
+    is "no": nothing says it is noise."""
+    if regret <= 1e-9:
+        return True
+    half = difference_half_width(best, returned)
+    return half is not None and regret <= half + 1e-9
 
 
 def regret_points(best: float, accuracy: float) -> float:
@@ -117,9 +147,15 @@ def score(outcome: Outcome, enumeration: Mapping[str, Finetuned]) -> Scored:
     )
 
 
+def best_model(enumeration: Mapping[str, Finetuned]) -> Finetuned:
+    """The model with the best fine-tuned accuracy (the first one on ties)."""
+    return max(enumeration.values(), key=lambda f: f.accuracy)
+
+
 def strategy_row(scored: Scored, enumeration: Mapping[str, Finetuned]) -> list[Any]:
     o = scored.outcome
     returned = enumeration[scored.returned]
+    best = best_model(enumeration).accuracies
     return [
         o.strategy,
         o.plan,
@@ -127,7 +163,7 @@ def strategy_row(scored: Scored, enumeration: Mapping[str, Finetuned]) -> list[A
         round(scored.accuracy, 4),
         round(returned.ci_half, 4),
         round(scored.regret, 2),
-        "yes" if within_interval(scored.regret, returned) else "no",
+        "yes" if indistinguishable(scored.regret, best, returned.accuracies) else "no",
         round(o.search_seconds, 2),
         round(in_finetunes(o.search_seconds, enumeration), 3),
         round(scored.total_seconds, 2),
@@ -137,7 +173,7 @@ def strategy_row(scored: Scored, enumeration: Mapping[str, Finetuned]) -> list[A
 
 
 def enumeration_row(enumeration: Mapping[str, Finetuned]) -> list[Any]:
-    best = max(enumeration.values(), key=lambda f: f.accuracy)
+    best = best_model(enumeration)
     total = enumeration_seconds(enumeration)
     head = ["enumeration", "fine-tune all", best.model, round(best.accuracy, 4)]
     head += [round(best.ci_half, 4), 0.0, "yes", 0.0, 0.0]
