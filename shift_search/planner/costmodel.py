@@ -53,14 +53,15 @@ class CostConstants:
     (seconds). The defaults are what a task costs on our executor, measured with
     `python -m bench.estimates` on the 2-core development machine (executor phases per task):
     a score task spends 4–40 ms (median about 10) outside its data, feature and proxy phases,
-    reads a cached feature row in about 10 µs, and profiling times a model's whole load, so
+    reads a cached feature row in about 5 µs, and profiling times a model's whole load, so
     there is no load overhead beyond it."""
 
     task_overhead: float = 0.01
     load_overhead: float = 0.0
-    lookup_per_sample: float = 1e-5
-    """Reading one cached feature row (fetching and decompressing its chunk): 3,000 rows of 384
-    floats read in 0.026 s in `bench.estimates` (40 µs, the earlier price, was 3-6x high)."""
+    lookup_per_sample: float = 5e-6
+    """Reading one cached feature row (fetching and decompressing its chunk): in
+    `bench.estimates`, 4 tasks read 8,000 rows of 384 floats in 0.03 s, and 2 tasks 4,000 in
+    0.03 s (10 µs, the earlier price, made a pass over cached features 2-3x dear)."""
     proxy_per_test_sample: Mapping[str, float] = field(
         default_factory=lambda: DEFAULT_PROXY_SECONDS
     )
