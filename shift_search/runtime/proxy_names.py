@@ -39,10 +39,10 @@ PROXY_NAMES: Mapping[str, str] = {**EXECUTOR_PROXIES, **PLANNER_PROXIES}
 """Every proxy a query may name."""
 
 SECONDS_PER_TEST_SAMPLE: Mapping[str, float] = MappingProxyType(
-    {EUCLIDEAN_NN: 2e-5, COSINE_NN: 2e-5, KNN: 2e-5, LINEAR: 5e-3, LEEP: 1e-5, NCE: 1e-5}
+    {EUCLIDEAN_NN: 1e-5, COSINE_NN: 1e-5, KNN: 1e-5, LINEAR: 5e-3, LEEP: 1e-5, NCE: 1e-5}
 )
-"""The cost model's T_proxy per test sample: 0.02 ms for nearest-neighbour proxies (measured in
-`bench.estimates`: 500 test against 1,500 training samples of 384 floats take 0.01 s per model
-over cached features, up to 0.04 s beside extraction; 0.1 ms, the earlier price, was 3-10x
+"""The cost model's T_proxy per test sample: 0.01 ms for nearest-neighbour proxies (measured in
+`bench.estimates`: 500 test against 1,500 training samples of 384 floats take 2-5 ms per model
+over cached features, up to 20 ms beside extraction; 0.1 ms, the earlier price, was 3-10x
 high), 5 ms for a linear probe, 0.01 ms for LEEP and NCE (sums over the source model's
 predictions); a proxy missing here is priced like a linear probe."""

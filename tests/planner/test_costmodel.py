@@ -225,7 +225,7 @@ def test_unknown_proxy_is_priced_like_a_linear_probe() -> None:
 def test_nearest_neighbour_proxy_is_cheaper_than_linear() -> None:
     linear = cost_without_sh(SMALL, 1_000, 100, "linear", 1)
     assert cost_without_sh(SMALL, 1_000, 100, "euclidean_nn", 1) == pytest.approx(
-        linear - 4 * (5e-3 - 2e-5) * 100
+        linear - 4 * (5e-3 - 1e-5) * 100
     )
 
 
