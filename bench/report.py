@@ -178,7 +178,8 @@ def pool_section(path: Path) -> str:
 
 
 def _service_rows(result: dict[str, Any]) -> list[list[Any]]:
-    """One row per query and concurrency: throughput, p50, p99, server CPU per query."""
+    """One row per query and concurrency: throughput (the median round's, and every round's
+    where the level ran more than once), p50, p99, server CPU per query."""
     rows: list[list[Any]] = []
     for query, figures in result["queries"].items():
         single = figures["latency_one_client"]
@@ -189,7 +190,7 @@ def _service_rows(result: dict[str, Any]) -> list[list[Any]]:
                 [
                     query,
                     level.removesuffix(" clients"),
-                    load["queries_per_s"],
+                    _throughput(load),
                     load["p50_ms"],
                     load["p99_ms"],
                     load.get("server_cpu_ms_per_query", "-"),
@@ -198,11 +199,24 @@ def _service_rows(result: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _throughput(load: dict[str, Any]) -> str:
+    rounds = load.get("queries_per_s_each_round", [])
+    each = f" ({', '.join(str(r) for r in rounds)})" if len(rounds) > 1 else ""
+    return f"{load['queries_per_s']}{each}"
+
+
 def service_section(path: Path) -> str:
     """Service overhead and load: after (this result) and before (`before`, measured from the
     commit it names on the same machine), with issue 12's goals."""
     result = json.loads(path.read_text())
-    columns = ["query", "clients", "queries/s", "p50 ms", "p99 ms", "server CPU ms/query"]
+    columns = [
+        "query",
+        "clients",
+        "queries/s (median round; each round)",
+        "p50 ms",
+        "p99 ms",
+        "server CPU ms/query",
+    ]
     load = result.get("load_average_1min", {})
     lines = [
         f"## {path.stem}",
