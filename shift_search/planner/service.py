@@ -11,7 +11,7 @@ import grpc
 
 from shift_search.cache.convert import benchmark_result_from_proto
 from shift_search.planner.convert import event_to_proto, plan_to_proto, status_to_proto
-from shift_search.planner.coordinator import Coordinator
+from shift_search.planner.coordinator import HAND_OFF, Batch, Coordinator
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.aio import iterate_in_thread
 from shift_search.runtime.server import Registration
@@ -24,17 +24,23 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
     async def Execute(
         self, request: query_pb2.ExecuteRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[query_pb2.QueryEvents]:
-        """The coordinator runs on a thread of the server's pool (it blocks while tasks run)
-        and hands the event loop each message once its events are ready together."""
+        """Statements answered at once from in-process state run here, on the event loop (a
+        hand-off to a thread for each would cost more than they do); from the coordinator's
+        first `HAND_OFF` on, it runs on a thread of the server's pool, and the loop gets each
+        message once its events are ready together."""
         cancelled = threading.Event()
-        messages = (
-            query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
-            for ready in self.coordinator.execute(
-                request.script, request.session_id, request.source_name or "<query>", cancelled
-            )
+        run = self.coordinator.execute(
+            request.script, request.session_id, request.source_name or "<query>", cancelled
         )
         try:
-            async with aclosing(iterate_in_thread(messages)) as stream:
+            for ready in run:
+                if ready is HAND_OFF:
+                    break
+                yield _message(ready)
+            else:
+                return
+            rest = (_message(r) for r in run if r is not HAND_OFF)
+            async with aclosing(iterate_in_thread(rest)) as stream:
                 async for message in stream:
                     yield message
         finally:
@@ -59,6 +65,10 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
         return query_pb2.AddBenchmarkResultsResponse(
             added=added.added, replaced=added.replaced, unchanged=added.unchanged
         )
+
+
+def _message(ready: Batch) -> query_pb2.QueryEvents:
+    return query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
 
 
 def registration(coordinator: Coordinator) -> Registration:

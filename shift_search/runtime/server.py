@@ -21,7 +21,6 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer as AsyncHealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from shift_search.runtime.access import AccessPolicy
@@ -107,7 +106,7 @@ class ServiceServer:
                     maximum_concurrent_rpcs=limits.max_concurrent_calls,
                 )
             )
-            self._health: Any = self._loop.call(AsyncHealthServicer)
+            self._health: Any = self._loop.call(health.aio.HealthServicer)
         else:
             self._server = grpc.server(
                 futures.ThreadPoolExecutor(
