@@ -133,6 +133,7 @@ class Exposure:
             access=access,
             limits=PUBLIC_LIMITS,
             health_port=self.health_port,
+            asynchronous=True,  # grpc.aio: I/O on one event loop, not a thread per call
         )
 
     def internal_server(self, port: int) -> ServiceServer:

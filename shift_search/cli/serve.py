@@ -212,12 +212,14 @@ def _planner(
     from shift_search.cache.calls import CacheCalls
     from shift_search.cache.client import CacheClient
     from shift_search.cache.in_process import InProcessCache
+    from shift_search.cache.sqlite_store import SQLiteStore
     from shift_search.parser.service import registration as parser_registration
     from shift_search.planner.coordinator import Coordinator
     from shift_search.planner.executors import ExecutorPool
     from shift_search.planner.parsing import InProcessParser, ParserClient, ScriptParser
     from shift_search.planner.service import registration as planner_registration
     from shift_search.planner.session import Sessions
+    from shift_search.queue.memory import InProcessQueue
 
     calls: CacheCalls = (
         CacheClient(cache, credentials=credentials)
@@ -229,7 +231,9 @@ def _planner(
     parser: ScriptParser = (
         ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
     )
-    coordinator = Coordinator(calls, pool, Sessions(calls), parser)
+    # planning may run on the public port's event loop when nothing it reads waits on a network
+    inline = isinstance(cache, SQLiteStore) and isinstance(queue, InProcessQueue)
+    coordinator = Coordinator(calls, pool, Sessions(calls), parser, inline=inline)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs
 

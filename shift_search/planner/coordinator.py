@@ -122,6 +122,18 @@ class Profiling:
     seconds: float = 0.0
 
 
+class HandOff(enum.Enum):
+    """What `Coordinator.execute` yields before it first blocks: the caller may have run it so
+    far on a thread that must not block (the public port's event loop), and moves the rest of
+    it to a worker thread now; a caller on a worker thread ignores it."""
+
+    HAND_OFF = "hand off"
+
+
+HAND_OFF = HandOff.HAND_OFF
+Batch = list[tuple[int, Event]]
+
+
 class Coordinator:
     """The planner's core: transport-free; `service.py` only converts its events."""
 
@@ -131,11 +143,17 @@ class Coordinator:
         executors: ExecutorPool,
         sessions: Sessions,
         parser: ScriptParser | None = None,
+        *,
+        inline: bool = False,
     ) -> None:
+        """`inline`: the parser and the cache answer in this process without waiting on a
+        network (the embedded SQLite store), so `execute` may parse and answer statements on
+        the caller's thread until its first `HAND_OFF`."""
         self.cache = cache
         self.executors = executors
         self.sessions = sessions
         self.parser = parser or InProcessParser()
+        self.inline = inline and isinstance(self.parser, InProcessParser)
         self._threads = DaemonThreads("statement")
         self._plans = PlanMemo()
         self._turns = threading.BoundedSemaphore(PLANNING_TURNS)
@@ -146,9 +164,13 @@ class Coordinator:
         session_id: str = "",
         source: str = "<query>",
         cancelled: threading.Event | None = None,
-    ) -> Iterator[list[tuple[int, Event]]]:
+    ) -> Iterator[Batch | HandOff]:
         """Parse and run every statement; yields the (statement index, event) pairs that are
-        ready together, in order (one list for a statement answered at once)."""
+        ready together, in order (one list for a statement answered at once), and `HAND_OFF`
+        before anything that may block: a call to a remote parser or cache, a statement that
+        waits on executors. What comes before it is CPU work on in-process state."""
+        if not self.inline:
+            yield HAND_OFF
         script = self.parser.parse(text, source)
         authorize_script(script)
         session = self.sessions.open(session_id)
@@ -195,7 +217,7 @@ class Coordinator:
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
-    ) -> Iterator[list[tuple[int, Event]]]:
+    ) -> Iterator[Batch | HandOff]:
         """Run one statement and stream its events as they come, those that are in together
         as one list: on a worker thread, or, when planning shows it needs no executor (a
         metadata query, a ranking the cache answers whole), here, all its events sent in one
@@ -228,9 +250,10 @@ class Coordinator:
         if at_once is _AtOnce.FAILED:
             work()  # fails the same way, outside the turns (in case it no longer fails)
         elif at_once is _AtOnce.NO:
+            yield HAND_OFF  # what follows waits for the statement's thread
             self._threads.run(work)
         while True:
-            ready: list[tuple[int, Event]] = []
+            ready: Batch = []
             item = events.get()
             while item is not None and not isinstance(item, BaseException):
                 ready.append((stmt.index, item))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import grpc
 
 from shift_search.cache.convert import benchmark_result_from_proto
 from shift_search.planner.convert import event_to_proto, plan_to_proto, status_to_proto
-from shift_search.planner.coordinator import Coordinator
+from shift_search.planner.coordinator import HAND_OFF, Batch, Coordinator
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
+from shift_search.runtime.aio import iterate_in_thread
 from shift_search.runtime.server import Registration
 
 
@@ -19,16 +21,30 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
     def __init__(self, coordinator: Coordinator) -> None:
         self.coordinator = coordinator
 
-    def Execute(
-        self, request: query_pb2.ExecuteRequest, context: grpc.ServicerContext
-    ) -> Iterator[query_pb2.QueryEvents]:
+    async def Execute(
+        self, request: query_pb2.ExecuteRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[query_pb2.QueryEvents]:
+        """Statements answered at once from in-process state run here, on the event loop (a
+        hand-off to a thread for each would cost more than they do); from the coordinator's
+        first `HAND_OFF` on, it runs on a thread of the server's pool, and the loop gets each
+        message once its events are ready together."""
         cancelled = threading.Event()
-        context.add_callback(cancelled.set)  # client gone or cancelled: stop the work
-        batches = self.coordinator.execute(
+        run = self.coordinator.execute(
             request.script, request.session_id, request.source_name or "<query>", cancelled
         )
-        for ready in batches:
-            yield query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
+        try:
+            for ready in run:
+                if ready is HAND_OFF:
+                    break
+                yield _message(ready)
+            else:
+                return
+            rest = (_message(r) for r in run if r is not HAND_OFF)
+            async with aclosing(iterate_in_thread(rest)) as stream:
+                async for message in stream:
+                    yield message
+        finally:
+            cancelled.set()  # client gone or cancelled (or the query over): stop the work
 
     def GetStatus(
         self, request: query_pb2.GetStatusRequest, context: grpc.ServicerContext
@@ -49,6 +65,10 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
         return query_pb2.AddBenchmarkResultsResponse(
             added=added.added, replaced=added.replaced, unchanged=added.unchanged
         )
+
+
+def _message(ready: Batch) -> query_pb2.QueryEvents:
+    return query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
 
 
 def registration(coordinator: Coordinator) -> Registration:

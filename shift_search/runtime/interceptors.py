@@ -10,18 +10,26 @@ request id, the remaining deadline and the caller's bearer token travel downstre
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import inspect
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import CancelledError as FutureCancelled
+from concurrent.futures import Executor
+from contextlib import aclosing, contextmanager
 from typing import Any, NamedTuple
 
 import grpc
 
 from shift_search.runtime import context
 from shift_search.runtime.access import AUTHORIZATION_HEADER, HEALTH, AccessPolicy, OpenAccess
+from shift_search.runtime.aio import iterate_in_thread
 from shift_search.runtime.callers import calling_as
 from shift_search.runtime.errors import (
+    Cancelled,
     InvalidArgument,
     PermissionDenied,
     ResourceExhausted,
@@ -45,6 +53,29 @@ log = logging.getLogger("shift.rpc")
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 
 
+class _Abort(Exception):
+    """How the policy asks its handler wrapper to end the call with `status` (the wrapper
+    aborts synchronously or awaits the abort, by the kind of server)."""
+
+    def __init__(self, status: grpc.Status) -> None:
+        super().__init__(status.details)
+        self.status = status
+
+
+class _Status(
+    collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status
+):
+    """A status without details messages (INTERNAL)."""
+
+
+def _over(ctx: Any) -> bool:
+    """Whether the call has already ended: aborted, cancelled or timed out."""
+    if ctx.code() is not None:
+        return True
+    is_active = getattr(ctx, "is_active", None)
+    return not is_active() if is_active is not None else bool(ctx.done())
+
+
 class ServerInterceptor(grpc.ServerInterceptor):
     """Admission, bounds, request ids, deadlines, logging and the error → status mapping for
     every handler of one server."""
@@ -59,38 +90,57 @@ class ServerInterceptor(grpc.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
+        return self.wrap(continuation(handler_call_details), handler_call_details.method)
+
+    def wrap(
+        self,
+        handler: grpc.RpcMethodHandler | None,
+        method: str,
+        unary: Callable[..., Behaviour] | None = None,
+        stream: Callable[..., Behaviour] | None = None,
+    ) -> grpc.RpcMethodHandler | None:
+        """`handler` with its behaviour wrapped in the policy (`unary` and `stream` make the
+        wrappers; the synchronous ones by default) and a request parser that never raises."""
         if handler is None:
             return None
-        method = handler_call_details.method
+        unary = unary or self._unary
+        stream = stream or self._stream
         replace: Any = handler._replace
         load = tolerant(handler.request_deserializer, method)
         if handler.unary_unary:
-            wrapped = self._unary(handler.unary_unary, method, streaming_request=False)
+            wrapped = unary(handler.unary_unary, method, streaming_request=False)
             return replace(unary_unary=wrapped, request_deserializer=load)
         if handler.stream_unary:
-            wrapped = self._unary(handler.stream_unary, method, streaming_request=True)
+            wrapped = unary(handler.stream_unary, method, streaming_request=True)
             return replace(stream_unary=wrapped, request_deserializer=load)
         if handler.unary_stream:
-            wrapped = self._stream(handler.unary_stream, method, streaming_request=False)
+            wrapped = stream(handler.unary_stream, method, streaming_request=False)
             return replace(unary_stream=wrapped, request_deserializer=load)
         if handler.stream_stream:
-            wrapped = self._stream(handler.stream_stream, method, streaming_request=True)
+            wrapped = stream(handler.stream_stream, method, streaming_request=True)
             return replace(stream_stream=wrapped, request_deserializer=load)
         return handler
 
     def _unary(self, behaviour: Behaviour, method: str, *, streaming_request: bool) -> Behaviour:
         def handler(request: Any, ctx: grpc.ServicerContext) -> Any:
-            with self._scope(ctx, method, unary=not streaming_request):
-                return behaviour(self._request(request, ctx, streaming_request, method), ctx)
+            try:
+                with self.scope(ctx, method, unary=not streaming_request):
+                    return behaviour(self._request(request, ctx, streaming_request, method), ctx)
+            except _Abort as abort:
+                ctx.abort_with_status(abort.status)
             return None  # reached only after abort, which raises
 
         return handler
 
     def _stream(self, behaviour: Behaviour, method: str, *, streaming_request: bool) -> Behaviour:
         def handler(request: Any, ctx: grpc.ServicerContext) -> Iterator[Any]:
-            with self._scope(ctx, method, unary=False):
-                yield from behaviour(self._request(request, ctx, streaming_request, method), ctx)
+            try:
+                with self.scope(ctx, method, unary=False):
+                    yield from behaviour(
+                        self._request(request, ctx, streaming_request, method), ctx
+                    )
+            except _Abort as abort:
+                ctx.abort_with_status(abort.status)
 
         return handler
 
@@ -103,7 +153,9 @@ class ServerInterceptor(grpc.ServerInterceptor):
         return _parsed(watched(request, ctx, self.limits.stream_idle_seconds), method)
 
     @contextmanager
-    def _scope(self, ctx: grpc.ServicerContext, method: str, *, unary: bool) -> Iterator[None]:
+    def scope(self, ctx: Any, method: str, *, unary: bool) -> Iterator[None]:
+        """The policy around one call's behaviour, for synchronous and asyncio contexts alike;
+        a call it ends raises `_Abort` with the status to end it with."""
         metadata = dict(ctx.invocation_metadata() or ())
         rid = str(metadata.get(context.REQUEST_ID_HEADER) or context.new_request_id())
         rid_token = context.set_request_id(rid)
@@ -124,32 +176,276 @@ class ServerInterceptor(grpc.ServerInterceptor):
             finally:
                 if bounded:
                     self.calls.leave(key)
+        except _Abort:
+            raise
         except (Unauthenticated, PermissionDenied) as err:
             log.warning("%s denied (%s): %s", method, err.code.name, err.message)
             record_error(_service_of(method), err.code.name)
-            ctx.abort_with_status(to_status(err))
+            raise _Abort(to_status(err)) from None
         except ShiftError as err:
             log.info("%s -> %s: %s", method, err.code.name, err.message)
             record_error(_service_of(method), err.code.name)
-            ctx.abort_with_status(to_status(err))
+            raise _Abort(to_status(err)) from None
         except Exception:
-            if ctx.code() is not None or not ctx.is_active():  # aborted, cancelled or timed out
+            if _over(ctx):  # aborted, cancelled or timed out
                 raise
             log.exception("%s failed", method)
             record_error(_service_of(method), grpc.StatusCode.INTERNAL.name)
-            ctx.abort(grpc.StatusCode.INTERNAL, f"internal error in {method} (request {rid})")
+            details = f"internal error in {method} (request {rid})"
+            raise _Abort(_Status(grpc.StatusCode.INTERNAL, details, ())) from None
         finally:
             log.debug("%s done in %.3fs", method, time.perf_counter() - started)
             context.reset_deadline(deadline_token)
             context.reset_request_id(rid_token)
 
-    def _deadline(self, ctx: grpc.ServicerContext, unary: bool) -> float | None:
+    def _deadline(self, ctx: Any, unary: bool) -> float | None:
         """Seconds the call may run: the client's deadline, capped for unary calls."""
         remaining: float | None = ctx.time_remaining()
         cap = self.limits.unary_deadline_seconds
         if unary and cap is not None:
             remaining = cap if remaining is None else min(remaining, cap)
         return remaining
+
+
+class AsyncServerInterceptor(grpc.aio.ServerInterceptor):
+    """The same policy on a grpc.aio server. Asyncio handlers run in it on the event loop;
+    synchronous handlers are wrapped by the synchronous policy and run on `pool` with a
+    synchronous context (`SyncContext`), as on a synchronous server."""
+
+    def __init__(self, policy: ServerInterceptor, pool: Executor) -> None:
+        self.policy = policy
+        self.pool = pool
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if _is_async(handler):
+            return self.policy.wrap(handler, method, self._unary, self._stream)
+        wrapped = self.policy.wrap(handler, method)
+        assert wrapped is not None
+        return _on_threads(wrapped, self.pool)
+
+    def _unary(self, behaviour: Behaviour, method: str, *, streaming_request: bool) -> Behaviour:
+        async def handler(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            try:
+                with self.policy.scope(ctx, method, unary=not streaming_request):
+                    return await behaviour(self._request(request, streaming_request, method), ctx)
+            except _Abort as abort:
+                await ctx.abort_with_status(abort.status)
+            return None  # reached only after abort, which raises
+
+        return handler
+
+    def _stream(self, behaviour: Behaviour, method: str, *, streaming_request: bool) -> Behaviour:
+        if inspect.iscoroutinefunction(behaviour):  # writes its responses with ctx.write
+
+            async def writer(request: Any, ctx: grpc.aio.ServicerContext) -> None:
+                try:
+                    with self.policy.scope(ctx, method, unary=False):
+                        await behaviour(self._request(request, streaming_request, method), ctx)
+                except _Abort as abort:
+                    await ctx.abort_with_status(abort.status)
+
+            return writer
+
+        async def handler(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            try:
+                with self.policy.scope(ctx, method, unary=False):
+                    requests = self._request(request, streaming_request, method)
+                    async with aclosing(behaviour(requests, ctx)) as responses:
+                        async for response in responses:
+                            yield response
+            except _Abort as abort:
+                await ctx.abort_with_status(abort.status)
+
+        return handler
+
+    def _request(self, request: Any, streaming: bool, method: str) -> Any:
+        if not streaming:
+            _check_parsed(request, method)
+            return request
+        return _watched_async(request, self.policy.limits.stream_idle_seconds, method)
+
+
+def _is_async(handler: grpc.RpcMethodHandler) -> bool:
+    behaviour = (
+        handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
+    )
+    return inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)
+
+
+async def _watched_async(requests: Any, idle_seconds: float, method: str) -> AsyncIterator[Any]:
+    """A client stream's messages, parsed; Cancelled when none arrives for `idle_seconds`."""
+    iterator = requests.__aiter__()
+    while True:
+        try:
+            message = await asyncio.wait_for(iterator.__anext__(), idle_seconds)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise Cancelled(
+                f"the client stream sent nothing for {idle_seconds:g}s and was cancelled"
+            ) from None
+        _check_parsed(message, method)
+        yield message
+
+
+def _on_threads(handler: grpc.RpcMethodHandler, pool: Executor) -> grpc.RpcMethodHandler:
+    """A synchronous handler as an asyncio one that runs it on `pool`."""
+    replace: Any = handler._replace
+    if handler.unary_unary:
+        return replace(unary_unary=_unary_on_thread(handler.unary_unary, pool, False))
+    if handler.stream_unary:
+        return replace(stream_unary=_unary_on_thread(handler.stream_unary, pool, True))
+    if handler.unary_stream:
+        return replace(unary_stream=_stream_on_thread(handler.unary_stream, pool, False))
+    if handler.stream_stream:
+        return replace(stream_stream=_stream_on_thread(handler.stream_stream, pool, True))
+    return handler
+
+
+def _unary_on_thread(behaviour: Behaviour, pool: Executor, streaming_request: bool) -> Any:
+    async def handler(request: Any, actx: grpc.aio.ServicerContext) -> Any:
+        loop = asyncio.get_running_loop()
+        ctx = SyncContext(actx, loop)
+        if streaming_request:
+            request = ctx.requests(request)
+        try:
+            return await loop.run_in_executor(pool, behaviour, request, ctx)
+        except Exception:
+            ctx.raise_abort()
+            raise
+
+    return handler
+
+
+def _stream_on_thread(behaviour: Behaviour, pool: Executor, streaming_request: bool) -> Any:
+    async def handler(request: Any, actx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        ctx = SyncContext(actx, loop)
+        if streaming_request:
+            request = ctx.requests(request)
+        try:
+            async with aclosing(iterate_in_thread(behaviour(request, ctx), pool)) as responses:
+                async for response in responses:
+                    yield response
+        except Exception:
+            ctx.raise_abort()
+            raise
+
+    return handler
+
+
+class SyncContext:
+    """What a synchronous handler is given on a grpc.aio server: the synchronous
+    ServicerContext's methods over the call's asyncio context. Callbacks run and `is_active`
+    turns False when the call ends, however it ends (grpc.aio's own compatibility context
+    runs callbacks only after unary calls, and has no `is_active`, `cancel` or
+    `abort_with_status`)."""
+
+    def __init__(self, ctx: grpc.aio.ServicerContext, loop: asyncio.AbstractEventLoop) -> None:
+        self._ctx: Any = ctx
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+        self._over = False
+        self._aborted: BaseException | None = None
+        self._reads: set[Any] = set()
+        ctx.add_done_callback(self._ended)
+
+    def _ended(self, _ctx: object) -> None:
+        with self._lock:
+            self._over = True
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("callback of a finished call failed")
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        with self._lock:
+            if self._over:
+                return False
+            self._callbacks.append(callback)
+            return True
+
+    def is_active(self) -> bool:
+        return not self._over and self._aborted is None and not self._ctx.done()
+
+    def cancel(self) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self._abort(grpc.StatusCode.CANCELLED, "Cancelled"), self._loop
+        )
+
+    async def _abort(self, code: grpc.StatusCode, details: str, trailing: Any = ()) -> None:
+        if self._aborted is None:
+            try:
+                await self._ctx.abort(code, details or "", tuple(trailing or ()))
+            except Exception as err:  # the AbortError grpc.aio expects the call to end with
+                self._aborted = err
+        for read in list(self._reads):
+            read.cancel()
+
+    def abort(self, code: grpc.StatusCode, details: str, trailing: Any = ()) -> None:
+        asyncio.run_coroutine_threadsafe(self._abort(code, details, trailing), self._loop).result()
+        self.raise_abort()
+        raise RuntimeError("the call could not be aborted")  # pragma: no cover
+
+    def abort_with_status(self, status: grpc.Status) -> None:
+        self.abort(status.code, status.details, status.trailing_metadata)
+
+    def raise_abort(self) -> None:
+        """Raise the exception grpc.aio ends an aborted call with, when this call was."""
+        if self._aborted is not None:
+            raise self._aborted
+
+    def requests(self, messages: Any) -> Iterator[Any]:
+        """A client stream as a blocking iterator (for the handler's thread)."""
+        iterator = messages.__aiter__()
+
+        async def receive() -> Any:
+            try:
+                return await iterator.__anext__()
+            except StopAsyncIteration:
+                return _END
+
+        while True:
+            read = asyncio.run_coroutine_threadsafe(receive(), self._loop)
+            self._reads.add(read)
+            try:
+                message = read.result()
+            except FutureCancelled:
+                return
+            finally:
+                self._reads.discard(read)
+            if message is _END:
+                return
+            yield message
+
+    def send_initial_metadata(self, metadata: Any) -> None:
+        send = self._ctx.send_initial_metadata(metadata)
+        asyncio.run_coroutine_threadsafe(send, self._loop).result()
+
+    def time_remaining(self) -> float | None:
+        remaining: float | None = self._ctx.time_remaining()
+        return remaining
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest as on the asyncio context: invocation_metadata, peer, peer_identities,
+        peer_identity_key, auth_context, set_code, code, set_details, details,
+        set_trailing_metadata, trailing_metadata, set_compression,
+        disable_next_message_compression."""
+        return getattr(self._ctx, name)
+
+
+_END = object()
 
 
 def _service_of(method: str) -> str:

@@ -8,6 +8,7 @@ speak TLS (Kubernetes' native gRPC probes)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import signal
@@ -16,15 +17,17 @@ import threading
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from shift_search.runtime.access import AccessPolicy
+from shift_search.runtime.aio import LoopThread
 from shift_search.runtime.channels import CHANNEL_OPTIONS
 from shift_search.runtime.errors import FailedPrecondition
-from shift_search.runtime.interceptors import ServerInterceptor
+from shift_search.runtime.interceptors import AsyncServerInterceptor, ServerInterceptor
 from shift_search.runtime.limits import INTERNAL_LIMITS, PUBLIC_LIMITS, Limits
 
 log = logging.getLogger("shift.server")
@@ -58,7 +61,7 @@ class Registration:
     """One service to serve: its full name (for health and reflection) and how to add it."""
 
     name: str
-    add: Callable[[grpc.Server], None]
+    add: Callable[[Any], None]  # a grpc.Server or grpc.aio.Server
     on_stop: Callable[[], None] | None = None
 
 
@@ -75,30 +78,65 @@ class ServiceServer:
         access: AccessPolicy | None = None,
         limits: Limits = PUBLIC_LIMITS,
         health_port: int | None = None,
+        asynchronous: bool = False,
     ) -> None:
         """Bind the port at once, so `address` is known before services are added; `role` says
         in the logs what the server is for, when it is not the public one. `host` may be
-        `unix:/path` for a socket."""
+        `unix:/path` for a socket. An `asynchronous` server is a grpc.aio server on an event
+        loop of its own: its I/O runs on that loop, asyncio handlers too, and synchronous
+        handlers on its thread pool; its methods here stay synchronous."""
         self._role = f" ({role})" if role else ""
         self._registrations: list[Registration] = []
         self._interceptor = ServerInterceptor(access, limits)
-        self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=limits.max_workers, thread_name_prefix="rpc"),
-            interceptors=[self._interceptor],
-            options=_options(limits),
-            maximum_concurrent_rpcs=limits.max_concurrent_calls,
-        )
+        self._loop: LoopThread | None = None
+        self._terminated = threading.Event()
+        self._server: Any
+        if asynchronous:
+            self._loop = LoopThread("grpc-aio")
+            pool = futures.ThreadPoolExecutor(
+                max_workers=limits.max_workers, thread_name_prefix="rpc"
+            )
+            self._loop.loop.set_default_executor(pool)
+            interceptor = AsyncServerInterceptor(self._interceptor, pool)
+            self._server = self._loop.call(
+                lambda: grpc.aio.server(
+                    migration_thread_pool=pool,
+                    interceptors=[interceptor],
+                    options=_options(limits),
+                    maximum_concurrent_rpcs=limits.max_concurrent_calls,
+                )
+            )
+            self._health: Any = self._loop.call(health.aio.HealthServicer)
+        else:
+            self._server = grpc.server(
+                futures.ThreadPoolExecutor(
+                    max_workers=limits.max_workers, thread_name_prefix="rpc"
+                ),
+                interceptors=[self._interceptor],
+                options=_options(limits),
+                maximum_concurrent_rpcs=limits.max_concurrent_calls,
+            )
+            self._health = health.HealthServicer(experimental_non_blocking=True)
         self.host = host
         self.secure = credentials is not None
         self.port = self._bind(self._server, _listen_address(host, port), credentials)
-        self._health = health.HealthServicer(experimental_non_blocking=True)
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        self._on_loop(health_pb2_grpc.add_HealthServicer_to_server, self._health, self._server)
         self._health_server = self._health_only(health_port) if health_port is not None else None
         self._stopped = threading.Event()
         self._finished = threading.Event()
         self._inner: list[ServiceServer] = []
         self._hooks: list[Callable[[], None]] = []
         self._socket_dir: str | None = None
+
+    def _on_loop(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Call `function` on the event loop of an asynchronous server, else here; a coroutine
+        it returns is awaited there."""
+        if self._loop is None:
+            return function(*args)
+        result = self._loop.call(function, *args)
+        if asyncio.iscoroutine(result):
+            return self._loop.run(result)
+        return result
 
     @classmethod
     def private_socket(cls, role: str, access: AccessPolicy | None = None) -> ServiceServer:
@@ -111,13 +149,12 @@ class ServiceServer:
         server._socket_dir = folder
         return server
 
-    @staticmethod
-    def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
+    def _bind(self, server: Any, address: str, credentials: grpc.ServerCredentials | None) -> int:
         try:
             if credentials is None:
-                port = server.add_insecure_port(address)
+                port = self._on_loop(server.add_insecure_port, address)
             else:
-                port = server.add_secure_port(address, credentials)
+                port = self._on_loop(server.add_secure_port, address, credentials)
         except RuntimeError:  # grpc's "Failed to bind": the port is taken or the host is not ours
             port = 0
         if port == 0:
@@ -127,10 +164,15 @@ class ServiceServer:
             )
         return port
 
-    def _health_only(self, port: int) -> grpc.Server:
+    def _health_only(self, port: int) -> Any:
         """A plaintext port answering only health checks (same status as the main port)."""
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe"))
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        if self._loop is not None:
+            server = self._loop.call(grpc.aio.server)
+        else:
+            server = grpc.server(
+                futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe")
+            )
+        self._on_loop(health_pb2_grpc.add_HealthServicer_to_server, self._health, server)
         host = "0.0.0.0" if self.host.startswith("unix:") else self.host
         self.health_port = self._bind(server, _listen_address(host, port), None)
         return server
@@ -151,7 +193,7 @@ class ServiceServer:
     def add(self, *registrations: Registration) -> ServiceServer:
         """Host more services (before `start`)."""
         for reg in registrations:
-            reg.add(self._server)
+            self._on_loop(reg.add, self._server)
             self._registrations.append(reg)
         return self
 
@@ -173,14 +215,16 @@ class ServiceServer:
             inner.start()
         names = [reg.name for reg in self._registrations]
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-        reflection.enable_server_reflection(
-            [*names, health_name, reflection.SERVICE_NAME], self._server
+        self._on_loop(
+            reflection.enable_server_reflection,
+            [*names, health_name, reflection.SERVICE_NAME],
+            self._server,
         )
-        self._server.start()
+        self._on_loop(self._server.start)
         if self._health_server is not None:
-            self._health_server.start()
+            self._on_loop(self._health_server.start)
         for name in ("", *(reg.name for reg in self._registrations)):
-            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            self._on_loop(self._health.set, name, health_pb2.HealthCheckResponse.SERVING)
         served = ", ".join(names)
         transport = "TLS" if self.secure else "plaintext"
         log.info("serving %s on %s (%s)%s", served, self.address, transport, self._role)
@@ -191,10 +235,17 @@ class ServiceServer:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        self._health.enter_graceful_shutdown()
-        self._server.stop(grace).wait()
-        if self._health_server is not None:
-            self._health_server.stop(0).wait()
+        self._on_loop(self._health.enter_graceful_shutdown)
+        if self._loop is None:
+            self._server.stop(grace).wait()
+            if self._health_server is not None:
+                self._health_server.stop(0).wait()
+        else:
+            self._loop.run(self._server.stop(grace))
+            if self._health_server is not None:
+                self._loop.run(self._health_server.stop(0))
+            self._loop.stop()
+        self._terminated.set()
         for inner in self._inner:
             inner.stop(grace)
         if self._socket_dir is not None:
@@ -210,7 +261,10 @@ class ServiceServer:
     def wait(self) -> None:
         """Until the server has stopped, and, once a stop has begun, until it has finished
         (attached servers, shutdown hooks, the private socket's folder)."""
-        self._server.wait_for_termination()
+        if self._loop is None:
+            self._server.wait_for_termination()
+        else:
+            self._terminated.wait()
         if self._stopped.is_set():
             self._finished.wait()
 
