@@ -72,7 +72,7 @@ def best_of(candidates: Sequence[str], enumeration: Mapping[str, Finetuned]) -> 
 
 
 def best_accuracy(enumeration: Mapping[str, Finetuned]) -> float:
-    return max(f.accuracy for f in enumeration.values())
+    return best_model(enumeration).accuracy
 
 
 def enumeration_seconds(enumeration: Mapping[str, Finetuned]) -> float:

@@ -232,7 +232,8 @@ def _planner(
         ParserClient(parser_address, parser_credentials) if parser_address else InProcessParser()
     )
     # planning may run on the public port's event loop when nothing it reads waits on a network
-    inline = isinstance(cache, SQLiteStore) and isinstance(queue, InProcessQueue)
+    inline = isinstance(parser, InProcessParser) and isinstance(cache, SQLiteStore)
+    inline = inline and isinstance(queue, InProcessQueue)
     coordinator = Coordinator(calls, pool, Sessions(calls), parser, inline=inline)
     regs = [planner_registration(coordinator)]
     return [*regs, parser_registration()] if with_parser else regs

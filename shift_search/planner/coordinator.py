@@ -131,7 +131,7 @@ class HandOff(enum.Enum):
 
 
 HAND_OFF = HandOff.HAND_OFF
-Batch = list[tuple[int, Event]]
+EventBatch = list[tuple[int, Event]]
 
 
 class Coordinator:
@@ -146,14 +146,14 @@ class Coordinator:
         *,
         inline: bool = False,
     ) -> None:
-        """`inline`: the parser and the cache answer in this process without waiting on a
-        network (the embedded SQLite store), so `execute` may parse and answer statements on
-        the caller's thread until its first `HAND_OFF`."""
+        """`inline`: nothing the parser, the cache or the work queue answers waits on a network
+        (in-process parser, embedded SQLite store, in-process queue), so `execute` may parse
+        and answer statements on the caller's thread until its first `HAND_OFF`."""
         self.cache = cache
         self.executors = executors
         self.sessions = sessions
         self.parser = parser or InProcessParser()
-        self.inline = inline and isinstance(self.parser, InProcessParser)
+        self.inline = inline
         self._threads = DaemonThreads("statement")
         self._plans = PlanMemo()
         self._turns = threading.BoundedSemaphore(PLANNING_TURNS)
@@ -164,7 +164,7 @@ class Coordinator:
         session_id: str = "",
         source: str = "<query>",
         cancelled: threading.Event | None = None,
-    ) -> Iterator[Batch | HandOff]:
+    ) -> Iterator[EventBatch | HandOff]:
         """Parse and run every statement; yields the (statement index, event) pairs that are
         ready together, in order (one list for a statement answered at once), and `HAND_OFF`
         before anything that may block: a call to a remote parser or cache, a statement that
@@ -217,7 +217,7 @@ class Coordinator:
 
     def _statement(
         self, stmt: ast.Statement, session: Session, cancelled: threading.Event
-    ) -> Iterator[Batch | HandOff]:
+    ) -> Iterator[EventBatch | HandOff]:
         """Run one statement and stream its events as they come, those that are in together
         as one list: on a worker thread, or, when planning shows it needs no executor (a
         metadata query, a ranking the cache answers whole), here, all its events sent in one
@@ -253,7 +253,7 @@ class Coordinator:
             yield HAND_OFF  # what follows waits for the statement's thread
             self._threads.run(work)
         while True:
-            ready: Batch = []
+            ready: EventBatch = []
             item = events.get()
             while item is not None and not isinstance(item, BaseException):
                 ready.append((stmt.index, item))

@@ -11,7 +11,7 @@ import grpc
 
 from shift_search.cache.convert import benchmark_result_from_proto
 from shift_search.planner.convert import event_to_proto, plan_to_proto, status_to_proto
-from shift_search.planner.coordinator import HAND_OFF, Batch, Coordinator
+from shift_search.planner.coordinator import HAND_OFF, Coordinator, EventBatch
 from shift_search.proto.v1 import query_pb2, query_pb2_grpc
 from shift_search.runtime.aio import iterate_in_thread
 from shift_search.runtime.server import Registration
@@ -67,7 +67,7 @@ class QueryServicer(query_pb2_grpc.QueryServiceServicer):
         )
 
 
-def _message(ready: Batch) -> query_pb2.QueryEvents:
+def _message(ready: EventBatch) -> query_pb2.QueryEvents:
     return query_pb2.QueryEvents(events=[event_to_proto(i, e) for i, e in ready])
 
 

@@ -3,18 +3,27 @@ synchronous, and the bridges between that loop and blocking code on worker threa
 
 A `grpc.aio` server does its I/O on one event loop, so no call hands each message from a
 polling thread to a handler thread; blocking work (a query's coordinator, the synchronous
-servicers) runs on the server's thread pool and hands the loop only what it has ready."""
+servicers) runs on the server's thread pool and hands the loop only what it has ready.
+`on_threads` runs a synchronous gRPC handler that way, with a `SyncContext`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import Executor
+from contextlib import aclosing
 from typing import Any, TypeVar
 
+import grpc
+
 T = TypeVar("T")
+Handler = Callable[[Any, Any], Any]
+
+log = logging.getLogger("shift.rpc")
 
 _END = object()
 
@@ -107,3 +116,152 @@ async def iterate_in_thread(
         room.release(buffer)
         if work.done() and not work.cancelled():
             work.exception()  # retrieved: produce() hands its errors over itself
+
+
+def on_threads(handler: grpc.RpcMethodHandler, pool: Executor) -> grpc.RpcMethodHandler:
+    """A synchronous handler as an asyncio one that runs it on `pool`."""
+    replace: Any = handler._replace
+    if handler.unary_unary:
+        return replace(unary_unary=_unary_on_thread(handler.unary_unary, pool, False))
+    if handler.stream_unary:
+        return replace(stream_unary=_unary_on_thread(handler.stream_unary, pool, True))
+    if handler.unary_stream:
+        return replace(unary_stream=_stream_on_thread(handler.unary_stream, pool, False))
+    if handler.stream_stream:
+        return replace(stream_stream=_stream_on_thread(handler.stream_stream, pool, True))
+    return handler
+
+
+def _unary_on_thread(behaviour: Handler, pool: Executor, streaming_request: bool) -> Any:
+    async def handler(request: Any, actx: grpc.aio.ServicerContext) -> Any:
+        loop = asyncio.get_running_loop()
+        ctx = SyncContext(actx, loop)
+        if streaming_request:
+            request = ctx.requests(request)
+        try:
+            return await loop.run_in_executor(pool, behaviour, request, ctx)
+        except Exception:
+            ctx.raise_abort()
+            raise
+
+    return handler
+
+
+def _stream_on_thread(behaviour: Handler, pool: Executor, streaming_request: bool) -> Any:
+    async def handler(request: Any, actx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        ctx = SyncContext(actx, loop)
+        if streaming_request:
+            request = ctx.requests(request)
+        try:
+            async with aclosing(iterate_in_thread(behaviour(request, ctx), pool)) as responses:
+                async for response in responses:
+                    yield response
+        except Exception:
+            ctx.raise_abort()
+            raise
+
+    return handler
+
+
+class SyncContext:
+    """What a synchronous handler is given on a grpc.aio server: the synchronous
+    ServicerContext's methods over the call's asyncio context. Callbacks run and `is_active`
+    turns False when the call ends, however it ends (grpc.aio's own compatibility context
+    runs callbacks only after unary calls, and has no `is_active`, `cancel` or
+    `abort_with_status`)."""
+
+    def __init__(self, ctx: grpc.aio.ServicerContext, loop: asyncio.AbstractEventLoop) -> None:
+        self._ctx: Any = ctx
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+        self._over = False
+        self._aborted: BaseException | None = None
+        self._reads: set[Any] = set()
+        ctx.add_done_callback(self._ended)
+
+    def _ended(self, _ctx: object) -> None:
+        with self._lock:
+            self._over = True
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("callback of a finished call failed")
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        with self._lock:
+            if self._over:
+                return False
+            self._callbacks.append(callback)
+            return True
+
+    def is_active(self) -> bool:
+        return not self._over and self._aborted is None and not self._ctx.done()
+
+    def cancel(self) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self._abort(grpc.StatusCode.CANCELLED, "Cancelled"), self._loop
+        )
+
+    async def _abort(self, code: grpc.StatusCode, details: str, trailing: Any = ()) -> None:
+        if self._aborted is None:
+            try:
+                await self._ctx.abort(code, details or "", tuple(trailing or ()))
+            except Exception as err:  # the AbortError grpc.aio expects the call to end with
+                self._aborted = err
+        for read in list(self._reads):
+            read.cancel()
+
+    def abort(self, code: grpc.StatusCode, details: str, trailing: Any = ()) -> None:
+        asyncio.run_coroutine_threadsafe(self._abort(code, details, trailing), self._loop).result()
+        self.raise_abort()
+        raise RuntimeError("the call could not be aborted")  # pragma: no cover
+
+    def abort_with_status(self, status: grpc.Status) -> None:
+        self.abort(status.code, status.details, status.trailing_metadata)
+
+    def raise_abort(self) -> None:
+        """Raise the exception grpc.aio ends an aborted call with, when this call was."""
+        if self._aborted is not None:
+            raise self._aborted
+
+    def requests(self, messages: Any) -> Iterator[Any]:
+        """A client stream as a blocking iterator (for the handler's thread)."""
+        iterator = messages.__aiter__()
+
+        async def receive() -> Any:
+            try:
+                return await iterator.__anext__()
+            except StopAsyncIteration:
+                return _END
+
+        while True:
+            read = asyncio.run_coroutine_threadsafe(receive(), self._loop)
+            self._reads.add(read)
+            try:
+                message = read.result()
+            except FutureCancelled:
+                return
+            finally:
+                self._reads.discard(read)
+            if message is _END:
+                return
+            yield message
+
+    def send_initial_metadata(self, metadata: Any) -> None:
+        send = self._ctx.send_initial_metadata(metadata)
+        asyncio.run_coroutine_threadsafe(send, self._loop).result()
+
+    def time_remaining(self) -> float | None:
+        remaining: float | None = self._ctx.time_remaining()
+        return remaining
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest as on the asyncio context: invocation_metadata, peer, peer_identities,
+        peer_identity_key, auth_context, set_code, code, set_details, details,
+        set_trailing_metadata, trailing_metadata, set_compression,
+        disable_next_message_compression."""
+        return getattr(self._ctx, name)
