@@ -6,7 +6,9 @@ and an undecided `StrategyChoice` that prices every strategy. The coordinator ru
 first and plans the statement again (as it does after profiling), and the choice is then made
 from the cached evidence: the final plan reads the evidence from the cache, shows the choice with
 its reasons, and holds what the chosen strategy still runs (halving over fine-tuning epochs for
-hybrid_sh; nothing for the cascade and the hybrid, which the evidence answers).
+hybrid_sh; nothing for the cascade and the hybrid, which the evidence answers). A `budget` prices
+the evidence as if nothing were cached, before and after it ran, so the choice does not change
+once the evidence is paid for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from shift_search.planner.bound import BoundAuto, Proxy
-from shift_search.planner.cached import StoredWork
+from shift_search.planner.cached import StoredWork, empty
 from shift_search.planner.finetune_cost import epoch_schedule, halving_steps
 from shift_search.planner.finetune_cost import survivors as round_survivors
 from shift_search.planner.model_costs import cost_source, model_cost, text_length_scale
@@ -33,7 +35,14 @@ from shift_search.planner.physical import (
 )
 from shift_search.planner.ranking_steps import CostModel, profile_steps, scan_step, search_plan
 from shift_search.planner.strategies import finetune_params
-from shift_search.planner.strategy_choice import LABELS, Choice, Evidence, Pricing, choose
+from shift_search.planner.strategy_choice import (
+    LABELS,
+    Budget,
+    Choice,
+    Evidence,
+    Pricing,
+    choose,
+)
 from shift_search.runtime.proxy_names import COSINE_NN, LOGME
 
 
@@ -73,7 +82,12 @@ def plan_auto(bound: BoundAuto, stored: StoredWork, costs: CostModel) -> Plan:
         costs.constants,
     )
     evidence = read_evidence(searches, bound.prior.name if bound.prior else None, spec.test.size)
-    choice = choose(evidence, pricing, float(params["regret"]), int(params["keep"]))
+    budget = None
+    if params.get("budget") is not None:
+        unstored, _ = search_plan(spec, costs, empty(spec), use_sh=False)
+        budget = Budget(float(params["budget"]), unstored.seconds)
+        decisions["budget"] = budget.describe(pricing)
+    choice = choose(evidence, pricing, float(params["regret"]), int(params["keep"]), budget)
     decisions |= _described(choice, pricing)
     step = StrategyChoice(
         chosen=choice.chosen,

@@ -24,9 +24,10 @@ FINETUNE_PARAMS = ("lr", "batch_size", "optimizer")
 
 AUTO_DEFAULTS: Mapping[str, Any] = {"regret": 1.0, "epochs": 3, "keep": 4}
 """regret: the expected regret (points) AUTO accepts; epochs: of a fine-tune (what one costs,
-and the last round of halving over epochs); keep: the most contenders it fine-tunes."""
+and the last round of halving over epochs); keep: the most contenders it fine-tunes. Without a
+default: budget, the most the search may cost in fine-tunes (the evidence included)."""
 
-AUTO_PARAMS = (*AUTO_DEFAULTS, "prior", *FINETUNE_PARAMS)
+AUTO_PARAMS = (*AUTO_DEFAULTS, "budget", "prior", *FINETUNE_PARAMS)
 
 
 def check_clauses(select: ast.Select) -> None:
@@ -74,6 +75,11 @@ def auto_params(params: Sequence[tuple[str, ast.Value]]) -> dict[str, Any]:
         raise InvalidArgument(f"AUTO's epochs is a whole number ≥ 1, not {epochs!r}")
     if not _whole(keep, 2):
         raise InvalidArgument(f"AUTO's keep is a whole number of models ≥ 2, not {keep!r}")
+    budget = out.get("budget")
+    if budget is not None and (
+        not isinstance(budget, int | float) or isinstance(budget, bool) or not budget > 0
+    ):
+        raise InvalidArgument(f"AUTO's budget is a number of fine-tunes > 0, not {budget!r}")
     if "prior" in out and not isinstance(out["prior"], str):
         raise InvalidArgument("AUTO's prior is a metadata column, e.g. prior=upstream_accuracy")
     return out

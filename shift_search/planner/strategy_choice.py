@@ -21,6 +21,12 @@ evidence agrees, every strategy returning the agreed model expects no regret and
 wins (stop early); when it disagrees, only strategies that keep every voted model stay under the
 target, and they cost more (spend more). AUTO takes the cheapest strategy whose expected regret is
 at most the target (`regret`, 1 point by default), else the one expecting the least.
+
+A `budget` (in fine-tunes of the mean candidate) bounds what the search itself costs: the
+evidence, which every strategy pays, and what the strategy still runs after it (halving over
+fine-tuning epochs); fine-tuning what it returns is the user's. AUTO then chooses as above among
+the strategies within the budget; when none is (the evidence alone costs more), it takes the
+cheapest search and says by how much the budget is over.
 """
 
 from __future__ import annotations
@@ -229,24 +235,71 @@ def estimate(name: str, ev: Evidence | None, pricing: Pricing, keep: int) -> Str
     return StrategyEstimate(name, True, returned, 0.0, pricing.finetune(models), regret)
 
 
-def choose(ev: Evidence | None, pricing: Pricing, target: float, keep: int) -> Choice:
-    """AUTO's choice: the cheapest available strategy expecting at most `target` points of
-    regret, else the one expecting the least (ties: the cheaper). None before the evidence."""
+@dataclass(frozen=True)
+class Budget:
+    """What the search may cost, in fine-tunes of the mean candidate (`Pricing.mean_finetune`),
+    and what the evidence costs of it (seconds, priced as if nothing were cached: what it
+    costs is what it cost, not what is left to run)."""
+
+    finetunes: float
+    evidence_seconds: float
+
+    def seconds(self, pricing: Pricing) -> float:
+        return self.finetunes * pricing.mean_finetune()
+
+    def search(self, e: StrategyEstimate) -> float:
+        """A strategy's search: the evidence and what it still runs after it."""
+        return self.evidence_seconds + e.search_seconds
+
+    def describe(self, pricing: Pricing) -> str:
+        return (
+            f"search ≤ {self.finetunes:g} fine-tune(s) = {self.seconds(pricing):,.1f} s;"
+            f" the evidence costs {self.evidence_seconds:,.1f} s"
+        )
+
+
+def choose(
+    ev: Evidence | None,
+    pricing: Pricing,
+    target: float,
+    keep: int,
+    budget: Budget | None = None,
+) -> Choice:
+    """AUTO's choice: among the available strategies whose search fits `budget` (all without
+    one), the cheapest expecting at most `target` points of regret, else the one expecting the
+    least (ties: the cheaper); when none fits the budget, the cheapest search. None before the
+    evidence."""
     estimates = tuple(estimate(name, ev, pricing, keep) for name in STRATEGIES)
+    limit = f" within a search of {budget.finetunes:g} fine-tune(s)" if budget else ""
     if ev is None:
         reason = (
-            "decided once the evidence is in: the cheapest strategy expecting at most "
+            f"decided once the evidence is in: the cheapest strategy{limit} expecting at most "
             f"{target:g} point(s) of regret, else the one expecting the least"
         )
         return Choice(None, estimates, reason)
     runnable = [e for e in estimates if e.available and e.expected_regret is not None]
+    if budget is not None:
+        fits = [e for e in runnable if budget.search(e) <= budget.seconds(pricing) + 1e-9]
+        if not fits:
+            best = min(runnable, key=lambda e: (budget.search(e), e.expected_regret, e.seconds))
+            over = budget.search(best) / pricing.mean_finetune() if pricing.mean_finetune() else 0
+            why = (
+                f"no strategy's search fits {budget.finetunes:g} fine-tune(s), the evidence"
+                f" alone costs {budget.evidence_seconds:,.1f} s: the cheapest search"
+                f" ({over:.2f} fine-tunes)"
+            )
+            return Choice(best.name, estimates, _reason(best, why, ev, pricing), votes(ev))
+        runnable = fits
     within = [e for e in runnable if e.expected_regret <= target + 1e-9]  # type: ignore[operator]
     if within:
         best = min(within, key=lambda e: (e.seconds, len(e.returns), STRATEGIES.index(e.name)))
-        why = f"the cheapest expecting at most {target:g} point(s) of regret"
+        why = f"the cheapest{limit} expecting at most {target:g} point(s) of regret"
     else:
         best = min(runnable, key=lambda e: (e.expected_regret, e.seconds))
-        why = f"none expects at most {target:g} point(s) of regret: the one expecting the least"
+        why = (
+            f"none{limit} expects at most {target:g} point(s) of regret: the one expecting the"
+            " least"
+        )
     return Choice(best.name, estimates, _reason(best, why, ev, pricing), votes(ev))
 
 

@@ -20,6 +20,7 @@ from shift_search.planner.catalog import CatalogSnapshot
 from shift_search.planner.costmodel import ModelCost
 from shift_search.planner.session import Session
 from shift_search.planner.strategy_choice import (
+    Budget,
     Evidence,
     Pricing,
     cascade_order,
@@ -112,6 +113,45 @@ def test_halving_takes_the_voted_models_the_cascade_misses() -> None:
     assert choice.estimate("hybrid_sh").expected_regret < choice.estimate("hybrid").expected_regret
 
 
+DISAGREE = {"a": -1.0, "b": -9.0, "c": -2.0, "d": -3.0, "e": 0.0}
+"""1-NN says a, LogME says b, the prior says e: only hybrid_sh expects no regret."""
+
+
+def test_a_budget_leaves_out_the_strategies_whose_search_costs_more() -> None:
+    ev = evidence(NN, DISAGREE, prior="e")
+    unit = PRICING.mean_finetune()
+    halving = choose(ev, PRICING, 1.0, keep=4).estimate("hybrid_sh").search_seconds
+    assert halving > 2 * unit
+    # a budget that holds the evidence (half a fine-tune) and the halving: as without one
+    roomy = choose(ev, PRICING, 1.0, keep=4, budget=Budget(0.5 + halving / unit, 0.5 * unit))
+    assert roomy.chosen == "hybrid_sh"
+    # one fine-tune of search leaves the cascade and the hybrid: the one expecting the least
+    tight = choose(ev, PRICING, 1.0, keep=4, budget=Budget(1.0, 0.5 * unit))
+    assert tight.chosen == "hybrid"
+    assert "within a search of 1 fine-tune(s)" in tight.reason
+    assert "none within a search of 1 fine-tune(s) expects at most 1 point" in tight.reason
+    # a target the hybrid meets: the cheapest within the budget that meets it
+    hybrid = tight.estimate("hybrid").expected_regret
+    assert hybrid is not None
+    met = choose(ev, PRICING, hybrid, keep=4, budget=Budget(1.0, 0.5 * unit))
+    assert met.chosen == "hybrid" and "the cheapest within" in met.reason
+
+
+def test_when_the_evidence_alone_is_over_the_budget_auto_takes_the_cheapest_search() -> None:
+    ev = evidence(NN, DISAGREE, prior="e")
+    unit = PRICING.mean_finetune()
+    choice = choose(ev, PRICING, 1.0, keep=4, budget=Budget(1.0, 1.5 * unit))
+    # the cascade and the hybrid search no further than the evidence; the hybrid expects less
+    assert choice.chosen == "hybrid"
+    assert "no strategy's search fits 1 fine-tune(s)" in choice.reason
+    assert "(1.50 fine-tunes)" in choice.reason
+
+
+def test_before_the_evidence_the_reason_names_the_budget() -> None:
+    choice = choose(None, PRICING, 1.0, keep=4, budget=Budget(2.0, 0.0))
+    assert choice.chosen is None and "within a search of 2 fine-tune(s)" in choice.reason
+
+
 # --- binding -----------------------------------------------------------------------------
 
 
@@ -160,6 +200,9 @@ def test_auto_binds_its_evidence_prior_and_parameters() -> None:
     assert bound.params["regret"] == 0.5 and bound.params["epochs"] == 3
     assert strategies.finetune_params(bound.params) == {"epochs": 3, "lr": 2e-5}
     assert bound.prior is not None and bound.prior.name == "c"  # upstream accuracy
+    assert "budget" not in bound.params
+    budgeted = bind(f"SELECT name FROM models ORDER BY Auto(budget=1.5) {DATA};")
+    assert isinstance(budgeted, BoundAuto) and budgeted.params["budget"] == 1.5
     by_size = bind(f"SELECT name FROM models WHERE name IN ('b', 'd') ORDER BY AUTO {DATA};")
     assert isinstance(by_size, BoundAuto) and by_size.prior_column == "num_params"
     assert by_size.prior is not None and by_size.prior.name == "d"
@@ -173,6 +216,8 @@ def test_auto_binds_its_evidence_prior_and_parameters() -> None:
         (f"ORDER BY Auto(depth=2) {DATA}", InvalidArgument, "unknown AUTO parameter"),
         (f"ORDER BY Auto(regret=-1) {DATA}", InvalidArgument, "regret"),
         (f"ORDER BY Auto(keep=1) {DATA}", InvalidArgument, "keep"),
+        (f"ORDER BY Auto(budget=0) {DATA}", InvalidArgument, "budget is a number of fine-tunes"),
+        (f"ORDER BY Auto(budget='one') {DATA}", InvalidArgument, "budget"),
         (f"ORDER BY Cascade(CosineNN, Leap) {DATA}", NotFound, "unknown proxy"),
         (f"ORDER BY Cascade(CosineNN, LogME, prior=acuracy) {DATA}", NotFound, "column"),
         ("ORDER BY Cascade(CosineNN, LogME)", FailedPrecondition, "TRAINED ON"),
