@@ -150,6 +150,8 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         )  # fmt: skip
         outcomes = run_strategies(setting, log, only)
     scored = [score(o, enumeration) for o in outcomes]
+    if args.strategies.strip():
+        scored = _with_earlier(name, args, scored, enumeration, train, test, protocol)
     measured = {
         "train": n_train,
         "test": n_test,
@@ -167,6 +169,35 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
     return measured | derived(measured, scored, enumeration)
+
+
+def _with_earlier(
+    name: str,
+    args: argparse.Namespace,
+    scored: list[Scored],
+    enumeration: Mapping[str, Finetuned],
+    train: DatasetRecord,
+    test: DatasetRecord,
+    protocol: Protocol,
+) -> list[Scored]:
+    """A run of some strategies (`--strategies`) joins the strategies recorded earlier for the
+    same data, pool and protocol, each re-priced against this enumeration; a recording of other
+    data or another protocol is replaced, as a full run replaces it."""
+    path = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+    earlier = json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
+    same = (
+        earlier.get("data_files") == [train.uri, test.uri]
+        and earlier.get("finetune_params") == protocol.describe()
+        and set(earlier.get("enumeration", {})) == set(enumeration)
+    )
+    if not same or "strategies" not in earlier:
+        return scored
+    ran = {s.outcome.strategy for s in scored}
+    kept = [score(_outcome(s), enumeration) for s in earlier["strategies"]]
+    kept = [s for s in kept if s.outcome.strategy not in ran]
+    log(f"{name}: kept {len(kept)} strategies measured {earlier.get('measured_at', 'earlier')}")
+    order = {n: i for i, n in enumerate(STRATEGIES)}
+    return sorted([*kept, *scored], key=lambda s: order.get(s.outcome.strategy, len(order)))
 
 
 def derived(
@@ -210,7 +241,7 @@ def priced(measured: Mapping[str, Any]) -> tuple[list[Scored], dict[str, Finetun
 
 
 _PRICED = {"returned", "accuracy", "regret_points", "total_seconds", "speedup"}
-_PRICED |= {"search_in_finetunes", "ci_half", "within_interval"}
+_PRICED |= {"search_in_finetunes", "ci_half"}
 
 
 def _finetuned_from(recorded: Mapping[str, Any]) -> Finetuned:
@@ -224,9 +255,8 @@ def _outcome(recorded: Mapping[str, Any]) -> Outcome:
     (records of wave 1 say `ao` where later ones say how the plan ran)."""
     fixed = {"strategy", "plan", "ao", "candidates", "search_seconds"}
     detail = {k: v for k, v in recorded.items() if k not in fixed | _PRICED}
-    plan = recorded.get("plan") or {True: "AO", False: "all the data"}.get(
-        recorded.get("ao"), "metadata"
-    )
+    ao: dict[Any, str] = {True: "AO", False: "all the data"}
+    plan = recorded.get("plan") or ao.get(recorded.get("ao"), "metadata")
     return Outcome(
         recorded["strategy"],
         str(plan),

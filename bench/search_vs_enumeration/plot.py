@@ -26,6 +26,7 @@ MARKERS = {
     "cascade": "v",
     "hybrid+SH": "P",
     "AUTO": "*",
+    "AUTO budget=1": "X",
 }
 COLOURS = {
     "Q1 task-agnostic": "tab:gray",
@@ -35,6 +36,7 @@ COLOURS = {
     "cascade": "tab:purple",
     "hybrid+SH": "tab:orange",
     "AUTO": "black",
+    "AUTO budget=1": "tab:brown",
 }
 FLOOR = 1e-3
 """Search cost drawn for a search that costs (almost) nothing: metadata only."""
@@ -84,7 +86,7 @@ def _panel(ax: Any, title: str, scored: Sequence[Scored], enum: Mapping[str, Fin
             s.regret,
             yerr=c,
             marker=MARKERS.get(name, "o"),
-            ms=9 if name == "AUTO" else 7,
+            ms=9 if name.startswith("AUTO") else 7,
             color=COLOURS.get(name, "black"),
             capsize=3,
             ls="none",

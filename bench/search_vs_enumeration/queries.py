@@ -7,7 +7,9 @@ each hands to fine-tuning:
 - cascade: Cosine NN keeps its best `keep`, LogME ranks them; its top model;
 - hybrid+SH: the linear probe keeps its best `keep`, the task-agnostic pick joins them, and
   successive halving over fine-tuning epochs ranks them; its winner (fine-tuned by the search);
-- AUTO: what AUTO chooses (the cascade's or hybrid's models; hybrid_sh's winner).
+- AUTO: what AUTO chooses (the cascade's or hybrid's models; hybrid_sh's winner);
+- AUTO budget=1: AUTO held to a search of one fine-tune (of its own `epochs`, shorter than the
+  protocol's grid, so the bound is stricter than the goal line's).
 The meta-learned strategy has a slot in AUTO's set (unavailable until stored benchmark results
 exist); once it has SHiFT-QL of its own, its query joins this list.
 Every query leaves CHUNK and BUDGET to the cost model (AO) and runs to its end (WAIT).
@@ -23,8 +25,15 @@ from shift_search.cache.records import ModelRecord
 
 LINEAR = "Linear(lr=0.1, epochs=100)"
 NN = "EuclideanNN"
-STRATEGIES = ("Q1 task-agnostic", "Q2 1-NN", "Q3 linear", "Q4 hybrid", "cascade", "hybrid+SH")
-STRATEGIES = (*STRATEGIES, "AUTO")
+STRATEGIES: tuple[str, ...] = ("Q1 task-agnostic", "Q2 1-NN", "Q3 linear", "Q4 hybrid")
+STRATEGIES = (*STRATEGIES, "cascade", "hybrid+SH")
+AUTO_BUDGETED = "AUTO budget=1"
+STRATEGIES = (*STRATEGIES, "AUTO", AUTO_BUDGETED)
+
+
+def is_auto(strategy: str) -> bool:
+    """Whether a strategy is AUTO (with or without a budget)."""
+    return strategy in ("AUTO", AUTO_BUDGETED)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ def queries(
             f" {data} LIMIT 1 WAIT;",
         ),
         Query("AUTO", f"{rank} Auto({auto_params}) {data} WAIT;"),
+        Query(AUTO_BUDGETED, f"{rank} Auto({auto_params}, budget=1) {data} WAIT;"),
     ]
 
 
@@ -93,7 +103,7 @@ def candidates(strategy: str, names: Sequence[str], chosen: str | None) -> tuple
     """What a strategy hands to fine-tuning, from the names its query returned: both models of
     the hybrid (and of AUTO's hybrid), the winner of a halving over fine-tuning epochs, else the
     top model."""
-    if strategy == "Q4 hybrid" or (strategy == "AUTO" and chosen in ("hybrid", "cascade")):
+    if strategy == "Q4 hybrid" or (is_auto(strategy) and chosen in ("hybrid", "cascade")):
         return tuple(names)
     return tuple(names[:1])
 
@@ -107,7 +117,7 @@ def how_it_ran(strategy: str, decisions: Mapping[str, str]) -> str:
             return _sh(decisions.get("right.successive_halving"))
         case "cascade" | "hybrid+SH":
             return decisions.get("first stage", "-")
-        case "AUTO":
+        case _ if is_auto(strategy):
             return f"chose {decisions.get('strategy', '?')}"
         case _:
             return _sh(decisions.get("successive_halving"))

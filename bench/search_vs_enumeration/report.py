@@ -12,7 +12,10 @@ from typing import Any
 
 from bench.search_vs_enumeration.table import difference_half_width, indistinguishable
 
-COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret", "AUTO", "goal line"]
+COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret", "AUTO"]
+COLUMNS_WON += ["AUTO budget=1", "goal line"]
+AUTOS = (("auto", "AUTO"), ("auto_budget", "AUTO budget=1"))
+"""The AUTO rows: their key in `winners` and their strategy's name."""
 
 
 def markdown_table(table: Mapping[str, Any]) -> list[str]:
@@ -44,15 +47,15 @@ def _pick(s: Mapping[str, Any], goals: Mapping[str, Any]) -> str:
 
 def winners(data: Mapping[str, Any]) -> dict[str, Any]:
     """A task's winners: the lowest regret among searches under one fine-tune (cheapest on
-    ties), the lowest regret at any cost, and AUTO."""
+    ties), the lowest regret at any cost, and AUTO with and without a budget."""
     goals, strategies = data["goals"], data["strategies"]
     cheap = [s for s in strategies if _ft(s, goals) < 1.0]
     by_regret = sorted(strategies, key=lambda s: (round(s["regret_points"], 6), _ft(s, goals)))
     best_cheap = min(
         cheap, key=lambda s: (round(s["regret_points"], 6), _ft(s, goals)), default=None
     )
-    auto = next((s for s in strategies if s["strategy"] == "AUTO"), None)
-    return {"cheap": best_cheap, "lowest": by_regret[0] if by_regret else None, "auto": auto}
+    autos = {k: next((s for s in strategies if s["strategy"] == n), None) for k, n in AUTOS}
+    return {"cheap": best_cheap, "lowest": by_regret[0] if by_regret else None, **autos}
 
 
 def why(name: str, data: Mapping[str, Any]) -> list[str]:
@@ -79,9 +82,10 @@ def why(name: str, data: Mapping[str, Any]) -> list[str]:
         "  Picks (regret in points ± the half-width of Welch's 95% interval of best − pick over"
         " the seeds; indistinguishable where it holds 0): " + "; ".join(picks) + "."
     )
-    auto = next((s for s in data["strategies"] if s["strategy"] == "AUTO"), None)
-    if auto is not None and auto.get("auto_reason"):
-        lines.append(f"  AUTO: {auto['auto_reason']}.")
+    for _, label in AUTOS:
+        auto = next((s for s in data["strategies"] if s["strategy"] == label), None)
+        if auto is not None and auto.get("auto_reason"):
+            lines.append(f"  {label}: {auto['auto_reason']}.")
     return lines
 
 
@@ -93,13 +97,16 @@ def wins_section(datasets: Mapping[str, Mapping[str, Any]]) -> list[str]:
     rows = []
     for name, data in measured.items():
         won, goals = winners(data), data["goals"]
-        auto = won["auto"]
+        autos = [won[key] for key, _ in AUTOS]
         rows.append(
             [
                 name,
                 _pick(won["cheap"], goals) if won["cheap"] else "none",
                 _pick(won["lowest"], goals) if won["lowest"] else "-",
-                (f"chose {auto.get('auto_choice', '?')}: " + _pick(auto, goals)) if auto else "-",
+                *(
+                    (f"chose {a.get('auto_choice', '?')}: " + _pick(a, goals)) if a else "-"
+                    for a in autos
+                ),
                 _met(goals.get("goal_met")),
             ]
         )
@@ -214,7 +221,7 @@ def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
 
 def _goal_lines(goals: Mapping[str, Any]) -> Sequence[str]:
     out = []
-    for key, label in (("hybrid", "Hybrid (Q4)"), ("auto", "AUTO")):
+    for key, label in (("hybrid", "Hybrid (Q4)"), *AUTOS):
         if f"{key}_regret_points" not in goals:
             continue
         out.append(
@@ -223,7 +230,7 @@ def _goal_lines(goals: Mapping[str, Any]) -> Sequence[str]:
             f" {goals[f'{key}_search_in_finetunes']} mean fine-tunes (< 1:"
             f" {_met(goals[f'{key}_search_lt_one_finetune'])})."
         )
-    out.append(f"- Goal line (the hybrid or AUTO meets both): {_met(goals.get('goal_met'))}.")
+    out.append(f"- Goal line (the hybrid or an AUTO meets both): {_met(goals.get('goal_met'))}.")
     return out
 
 

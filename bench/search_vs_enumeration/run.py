@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.halving import serve
-from bench.search_vs_enumeration.queries import Query, candidates, how_it_ran, queries
+from bench.search_vs_enumeration.queries import Query, candidates, how_it_ran, is_auto, queries
 from bench.search_vs_enumeration.table import Outcome
 from shift_search.cache.client import CacheClient
 from shift_search.cache.records import DatasetRecord, ModelRecord
@@ -105,7 +105,7 @@ def run_one(s: Setting, query: Query) -> tuple[Outcome, list[ModelRecord]]:
         raise RuntimeError(f"{query.strategy} returned no model")
     plan = result.plans[-1] if result.plans else None
     decisions = dict(plan.decisions) if plan is not None else {}
-    chosen = decisions.get("strategy") if query.strategy == "AUTO" else None
+    chosen = decisions.get("strategy") if is_auto(query.strategy) else None
     detail: dict[str, Any] = {"query": query.script, "returned_rows": names}
     if chosen is not None:
         detail["auto_choice"] = chosen

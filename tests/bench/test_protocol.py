@@ -124,6 +124,18 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick.json").exists()
     assert (tmp_path / "results" / "search_vs_enumeration-cpu-quick-regret.png").exists()
     assert result["goal_line"] == {"tweets": tweets["goals"]["goal_met"]}
+    budgeted = next(s for s in tweets["strategies"] if s["strategy"] == "AUTO budget=1")
+    assert "budget" in budgeted["query"] and budgeted["plan"].startswith("chose ")
+    assert "auto_budget_regret_le_1" in tweets["goals"]
+    # a run of one strategy joins the strategies recorded for the same data and protocol
+    again = svse.main(["--quick", "--datasets", "tweets", "--strategies", "AUTO budget=1"])
+    joined = again["datasets"]["tweets"]["strategies"]
+    assert [s["strategy"] for s in joined] == list(STRATEGIES)
+    before = {s["strategy"]: s["search_seconds"] for s in tweets["strategies"]}
+    after = {s["strategy"]: s["search_seconds"] for s in joined}
+    assert {k: v for k, v in after.items() if k != "AUTO budget=1"} == {
+        k: v for k, v in before.items() if k != "AUTO budget=1"
+    }
 
 
 def test_a_training_sample_is_priced_from_a_one_epoch_fine_tune() -> None:

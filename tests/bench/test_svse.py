@@ -4,6 +4,7 @@ hands to fine-tuning (no training)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -125,6 +126,12 @@ def test_the_goal_line_is_met_by_the_hybrid_or_by_auto() -> None:
         [recorded("Q4 hybrid", 3.0, 10.0), recorded("AUTO", 1.0, 200.0)], RECORDED_ENUMERATION
     )
     assert auto_met["goal_met"]
+    budgeted = goals(
+        [recorded("AUTO", 0.5, 300.0), recorded("AUTO budget=1", 0.8, 240.0)],
+        RECORDED_ENUMERATION,
+    )
+    assert budgeted["auto_budget_regret_le_1"] and budgeted["auto_budget_search_lt_one_finetune"]
+    assert budgeted["auto_budget_search_in_finetunes"] == 0.96 and budgeted["goal_met"]
 
 
 def test_the_pool_table_lists_every_model_best_first() -> None:
@@ -224,7 +231,12 @@ def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
         rows = {x.tobytes() + bytes([y]) for x, y in zip(a["x"], a["y"], strict=True)}
         overlap = sum(x.tobytes() + bytes([y]) in rows for x, y in zip(b["x"], b["y"], strict=True))
     assert overlap < 5  # digits holds a few exact duplicate images; the rows themselves differ
-    assert digits_split(tmp_path, 300, 100, seed=0) == (train, test)  # written once
+    written = {Path(r.uri): Path(r.uri).stat().st_mtime_ns for r in (train, test)}
+    again = digits_split(tmp_path, 300, 100, seed=0)  # written once: read back, not rewritten
+    assert [dataclasses.replace(r, date_added="") for r in again] == [
+        dataclasses.replace(r, date_added="") for r in (train, test)
+    ]
+    assert {Path(r.uri): Path(r.uri).stat().st_mtime_ns for r in again} == written
 
 
 def test_each_mode_sizes_its_data_and_the_gpu_keeps_the_larger_configuration() -> None:
@@ -281,6 +293,10 @@ def test_every_strategy_is_shiftql_that_parses() -> None:
     assert isinstance(auto.order.key, ast.AutoStrategy)
     assert dict(auto.order.key.params)["keep"] == 3
     assert isinstance(by_name["Q4 hybrid"], ast.SetOperation)
+    budgeted = by_name["AUTO budget=1"]
+    assert isinstance(budgeted, ast.Select) and budgeted.order is not None
+    assert isinstance(budgeted.order.key, ast.AutoStrategy)
+    assert dict(budgeted.order.key.params)["budget"] == 1
 
 
 def test_what_each_strategy_hands_to_fine_tuning() -> None:
@@ -290,6 +306,8 @@ def test_what_each_strategy_hands_to_fine_tuning() -> None:
     assert candidates("hybrid+SH", names, None) == ("a",)  # the halving's winner
     assert candidates("AUTO", names[:2], "hybrid") == ("a", "b")
     assert candidates("AUTO", names, "hybrid_sh") == ("a",)
+    assert candidates("AUTO budget=1", names[:2], "hybrid") == ("a", "b")
+    assert how_it_ran("AUTO budget=1", {"strategy": "hybrid"}) == "chose hybrid"
     assert how_it_ran("AUTO", {"strategy": "cascade"}) == "chose cascade"
     assert how_it_ran("Q4 hybrid", {"right.successive_halving": "true"}) == "SH"
     assert how_it_ran("cascade", {"first stage": "all the data"}) == "all the data"
@@ -372,6 +390,6 @@ def test_the_report_says_which_strategy_wins_where_and_why() -> None:
     assert won["lowest"]["strategy"] == "Q4 hybrid" and won["auto"]["auto_choice"] == "hybrid"
     text = "\n".join(wins_section({"tweets": data}))
     assert "| tweets | Q4 hybrid: b, regret 0.50 at 0.40 fine-tunes |" in text
-    assert "chose hybrid: AUTO: b, regret 0.50 at 0.60 fine-tunes | met |" in text
+    assert "chose hybrid: AUTO: b, regret 0.50 at 0.60 fine-tunes | - | met |" in text
     assert "AUTO: why not." in text and "Q4 hybrid → b (0.5 ± 3.1, indistinguishable)" in text
     assert "Q1 task-agnostic → a (10.0);" in text  # a single run: no interval
