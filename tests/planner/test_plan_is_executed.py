@@ -131,6 +131,7 @@ EXPECTED = {  # a step each case must have executed, so the set covers every str
     # (q2_sst2_auto, change_mutation: AO's choice, full pass or SH, depends on the costs the
     # tiny models were profiled at and on what earlier cases left cached)
     "auto": "strategy_choice",
+    "auto_budget": "strategy_choice",
     "benchmark": "aggregate",
     "cascade": "cascade_stage",
     "cascade_hybrid_finetune": "finetune_round",
