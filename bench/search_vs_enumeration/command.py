@@ -183,7 +183,7 @@ def _with_earlier(
     """A run of some strategies (`--strategies`) joins the strategies recorded earlier for the
     same data, pool and protocol, each re-priced against this enumeration; a recording of other
     data or another protocol is replaced, as a full run replaces it."""
-    path = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+    path = _results_path(args)
     earlier = json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
     same = (
         earlier.get("data_files") == [train.uri, test.uri]
@@ -297,8 +297,12 @@ def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str
     return _rewrite(out, result, _tag(args))
 
 
+def _results_path(args: argparse.Namespace) -> Path:
+    return RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+
+
 def _recorded(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
-    out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+    out = _results_path(args)
     return out, json.loads(out.read_text())
 
 
@@ -464,7 +468,7 @@ def _write(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
     """Rewritten after every dataset, so a long run leaves what it measured so far. Datasets this
     run did not measure are kept from the file (each says when it was measured)."""
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"search_vs_enumeration-{_tag(args)}.json"
+    out = _results_path(args)
     earlier = json.loads(out.read_text()).get("datasets", {}) if out.exists() else {}
     kept = {n: d for n, d in earlier.items() if n not in result["datasets"]}
     merged = {**result, "datasets": {**kept, **result["datasets"]}, "kept_from_earlier": list(kept)}

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.search_vs_enumeration.queries import AUTO_BUDGETED, is_auto
 from bench.search_vs_enumeration.table import (
     Finetuned,
     Scored,
@@ -26,7 +27,7 @@ MARKERS = {
     "cascade": "v",
     "hybrid+SH": "P",
     "AUTO": "*",
-    "AUTO budget=1": "X",
+    AUTO_BUDGETED: "X",
 }
 COLOURS = {
     "Q1 task-agnostic": "tab:gray",
@@ -36,7 +37,7 @@ COLOURS = {
     "cascade": "tab:purple",
     "hybrid+SH": "tab:orange",
     "AUTO": "black",
-    "AUTO budget=1": "tab:brown",
+    AUTO_BUDGETED: "tab:brown",
 }
 FLOOR = 1e-3
 """Search cost drawn for a search that costs (almost) nothing: metadata only."""
@@ -86,7 +87,7 @@ def _panel(ax: Any, title: str, scored: Sequence[Scored], enum: Mapping[str, Fin
             s.regret,
             yerr=c,
             marker=MARKERS.get(name, "o"),
-            ms=9 if name.startswith("AUTO") else 7,
+            ms=9 if is_auto(name) else 7,
             color=COLOURS.get(name, "black"),
             capsize=3,
             ls="none",

@@ -25,10 +25,11 @@ from shift_search.cache.records import ModelRecord
 
 LINEAR = "Linear(lr=0.1, epochs=100)"
 NN = "EuclideanNN"
-STRATEGIES: tuple[str, ...] = ("Q1 task-agnostic", "Q2 1-NN", "Q3 linear", "Q4 hybrid")
-STRATEGIES = (*STRATEGIES, "cascade", "hybrid+SH")
 AUTO_BUDGETED = "AUTO budget=1"
-STRATEGIES = (*STRATEGIES, "AUTO", AUTO_BUDGETED)
+STRATEGIES = (
+    "Q1 task-agnostic", "Q2 1-NN", "Q3 linear", "Q4 hybrid", "cascade", "hybrid+SH", "AUTO",
+    AUTO_BUDGETED,
+)  # fmt: skip
 
 
 def is_auto(strategy: str) -> bool:

@@ -10,12 +10,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.search_vs_enumeration.table import difference_half_width, indistinguishable
+from bench.search_vs_enumeration.queries import is_auto
+from bench.search_vs_enumeration.table import (
+    GOAL_STRATEGIES,
+    difference_half_width,
+    indistinguishable,
+)
 
-COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret", "AUTO"]
-COLUMNS_WON += ["AUTO budget=1", "goal line"]
-AUTOS = (("auto", "AUTO"), ("auto_budget", "AUTO budget=1"))
-"""The AUTO rows: their key in `winners` and their strategy's name."""
+AUTOS = tuple((key, name) for name, key in GOAL_STRATEGIES.items() if is_auto(name))
+"""The AUTO rows: their key in `winners` (and `goals`) and their strategy's name."""
+COLUMNS_WON = ["task", "best under 1 fine-tune of search", "lowest regret"]
+COLUMNS_WON += [name for _, name in AUTOS] + ["goal line"]
 
 
 def markdown_table(table: Mapping[str, Any]) -> list[str]:

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.search_vs_enumeration.queries import AUTO_BUDGETED
+
 COLUMNS = (
     "strategy",
     "plan",
@@ -23,7 +25,7 @@ COLUMNS = (
     "speed-up",
     "models fine-tuned",
 )
-GOAL_STRATEGIES = {"Q4 hybrid": "hybrid", "AUTO": "auto", "AUTO budget=1": "auto_budget"}
+GOAL_STRATEGIES = {"Q4 hybrid": "hybrid", "AUTO": "auto", AUTO_BUDGETED: "auto_budget"}
 """The goal line: one of these within 1 point of the best at a search below one fine-tune (and
 the key of its figures in `goals`)."""
 

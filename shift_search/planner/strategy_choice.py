@@ -244,16 +244,14 @@ class Budget:
     finetunes: float
     evidence_seconds: float
 
-    def seconds(self, pricing: Pricing) -> float:
-        return self.finetunes * pricing.mean_finetune()
-
     def search(self, e: StrategyEstimate) -> float:
         """A strategy's search: the evidence and what it still runs after it."""
         return self.evidence_seconds + e.search_seconds
 
     def describe(self, pricing: Pricing) -> str:
+        allowed = self.finetunes * pricing.mean_finetune()
         return (
-            f"search ≤ {self.finetunes:g} fine-tune(s) = {self.seconds(pricing):,.1f} s;"
+            f"search ≤ {self.finetunes:g} fine-tune(s) = {allowed:,.1f} s;"
             f" the evidence costs {self.evidence_seconds:,.1f} s"
         )
 
@@ -279,10 +277,11 @@ def choose(
         return Choice(None, estimates, reason)
     runnable = [e for e in estimates if e.available and e.expected_regret is not None]
     if budget is not None:
-        fits = [e for e in runnable if budget.search(e) <= budget.seconds(pricing) + 1e-9]
+        unit = pricing.mean_finetune()
+        fits = [e for e in runnable if budget.search(e) <= budget.finetunes * unit + 1e-9]
         if not fits:
             best = min(runnable, key=lambda e: (budget.search(e), e.expected_regret, e.seconds))
-            over = budget.search(best) / pricing.mean_finetune() if pricing.mean_finetune() else 0
+            over = budget.search(best) / unit if unit else 0.0
             why = (
                 f"no strategy's search fits {budget.finetunes:g} fine-tune(s), the evidence"
                 f" alone costs {budget.evidence_seconds:,.1f} s: the cheapest search"
