@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from shift_search.planner.halving import Schedule, auto_chunk, make_schedule, minimal_budget
 from shift_search.runtime.errors import InvalidArgument
+from shift_search.runtime.proxy_names import SECONDS_PER_MODEL as DEFAULT_PROXY_FIXED
 from shift_search.runtime.proxy_names import SECONDS_PER_TEST_SAMPLE as DEFAULT_PROXY_SECONDS
 from shift_search.tasks.specs import CHUNK_SIZE
 
@@ -67,11 +68,15 @@ class CostConstants:
     )
     unknown_proxy_per_test_sample: float = 5e-3
     """Used for proxies missing from the table (plug-in scorers): priced like a linear probe."""
+    proxy_per_model: Mapping[str, float] = field(default_factory=lambda: DEFAULT_PROXY_FIXED)
+    """A proxy's seconds per model whatever the test set (LogME fits on the training features)."""
     storage_chunk: int = CHUNK_SIZE
     """Rows per cached feature chunk: SH re-embeds the partial last chunk of each round."""
 
-    def proxy_seconds(self, proxy: str) -> float:
-        return self.proxy_per_test_sample.get(proxy, self.unknown_proxy_per_test_sample)
+    def proxy_seconds(self, proxy: str, n_test: int) -> float:
+        """T_proxy of one model: its fixed part and its part per test sample."""
+        per_sample = self.proxy_per_test_sample.get(proxy, self.unknown_proxy_per_test_sample)
+        return self.proxy_per_model.get(proxy, 0.0) + per_sample * n_test
 
 
 DEFAULT_CONSTANTS = CostConstants()
@@ -123,6 +128,7 @@ class _Workload:
     n_train: int
     n_test: int
     proxy_seconds: float
+    """T_proxy of one model on this test set (`CostConstants.proxy_seconds`)."""
     devices: int
     cached: Sequence[CachedWork]
     constants: CostConstants
@@ -167,10 +173,10 @@ class _Workload:
         return new_whole + (0 if partial == 0 or upto == work.train_samples else partial)
 
     def task_seconds(self, i: int) -> float:
-        """T_O + T_proxy · N_te: what every task that scores model i costs."""
+        """T_O + T_proxy: what every task that scores model i costs."""
         if self.cached[i].proxy_done:
             return 0.0
-        return self.constants.task_overhead + self.proxy_seconds * self.n_test
+        return self.constants.task_overhead + self.proxy_seconds
 
 
 def _workload(
@@ -189,7 +195,7 @@ def _workload(
     work = list(cached) if cached is not None else [CachedWork()] * len(models)
     if len(work) != len(models):
         raise InvalidArgument(f"cached work for {len(work)} models, but {len(models)} models")
-    seconds = constants.proxy_seconds(proxy)
+    seconds = constants.proxy_seconds(proxy, n_test)
     return _Workload(models, n_train, n_test, seconds, devices, work, constants)
 
 
@@ -228,7 +234,7 @@ def _steps_without_sh(w: _Workload) -> list[StepEstimate]:
         ),
         StepEstimate(
             "proxy",
-            len(todo) * w.proxy_seconds * w.n_test / d,
+            len(todo) * w.proxy_seconds / d,
             f"{len(todo)} models × {w.n_test:,} test samples",
             len(todo),
         ),
@@ -303,7 +309,7 @@ def _round_model_parts(w: _Workload, schedule: Schedule, k: int, i: int) -> dict
         "features": load
         + model.infer_seconds_per_sample * new
         + w.constants.lookup_per_sample * read,
-        "proxy": 0.0 if done else w.proxy_seconds * w.n_test,
+        "proxy": 0.0 if done else w.proxy_seconds,
         "other": 0.0 if done else w.constants.task_overhead,
     }
 
@@ -384,7 +390,7 @@ def cost_with_sh_paper(
         raise InvalidArgument(f"schedule is for {schedule.num_models} models, not {m}")
     load = sum(model.load_seconds for model in models) / m
     infer = sum(model.infer_seconds_per_sample for model in models) / m
-    per_task = constants.load_overhead + load + constants.task_overhead + w.proxy_seconds * n_test
+    per_task = constants.load_overhead + load + constants.task_overhead + w.proxy_seconds
     rounds = sum(
         s * (per_task + infer * samples) / min(devices, s)
         for s, samples in zip(schedule.survivors, schedule.samples, strict=True)

@@ -39,10 +39,26 @@ PROXY_NAMES: Mapping[str, str] = {**EXECUTOR_PROXIES, **PLANNER_PROXIES}
 """Every proxy a query may name."""
 
 SECONDS_PER_TEST_SAMPLE: Mapping[str, float] = MappingProxyType(
-    {EUCLIDEAN_NN: 1e-5, COSINE_NN: 1e-5, KNN: 1e-5, LINEAR: 5e-3, LEEP: 1e-5, NCE: 1e-5}
+    {
+        EUCLIDEAN_NN: 1e-5,
+        COSINE_NN: 1e-5,
+        KNN: 1e-5,
+        LINEAR: 5e-3,
+        LOGME: 0.0,
+        LEEP: 1e-5,
+        NCE: 1e-5,
+    }
 )
 """The cost model's T_proxy per test sample: 0.01 ms for nearest-neighbour proxies (measured in
 `bench.estimates`: 500 test against 1,500 training samples of 384 floats take 2-5 ms per model
 over cached features, up to 20 ms beside extraction; 0.1 ms, the earlier price, was 3-10x
 high), 5 ms for a linear probe, 0.01 ms for LEEP and NCE (sums over the source model's
-predictions); a proxy missing here is priced like a linear probe."""
+predictions), none for LogME (priced per model, `SECONDS_PER_MODEL`); a proxy missing here is
+priced like a linear probe."""
+
+SECONDS_PER_MODEL: Mapping[str, float] = MappingProxyType({LOGME: 0.1})
+"""The cost model's T_proxy per model, whatever the test set: LogME fits a Bayesian linear model
+on the training features alone (an eigen-decomposition of the D×D Gram matrix); on the 2-core
+development machine it took 25-40 ms per model at D = 384 (400 to 4,000 samples) and 110-130 ms
+at D = 768-1,280, where 5 ms per test sample, the linear probe's price it had before, made it
+50-200x dear (a budgeted AUTO's evidence priced 2-3x its measured time)."""

@@ -217,9 +217,25 @@ def test_estimated_steps_with_sh_are_per_round_and_add_up_to_the_cost() -> None:
 
 def test_unknown_proxy_is_priced_like_a_linear_probe() -> None:
     linear = cost_without_sh(SMALL, 1_000, 100, "linear", 1)
-    assert cost_without_sh(SMALL, 1_000, 100, "logme", 1) == pytest.approx(linear)
+    assert cost_without_sh(SMALL, 1_000, 100, "my_scorer", 1) == pytest.approx(linear)
     cheap = CostConstants(unknown_proxy_per_test_sample=0.0)
-    assert cost_without_sh(SMALL, 1_000, 100, "logme", 1, constants=cheap) < linear
+    assert cost_without_sh(SMALL, 1_000, 100, "my_scorer", 1, constants=cheap) < linear
+
+
+def test_logme_is_priced_per_model_whatever_the_test_set() -> None:
+    """LogME fits on the training features: a bigger test set embeds more, scores no longer."""
+
+    def proxy(n_test: int) -> float:
+        (step,) = [
+            s for s in estimate_steps(SMALL, 1_000, n_test, "logme", 1, None) if s.name == "proxy"
+        ]
+        return step.seconds
+
+    assert proxy(100) == pytest.approx(len(SMALL) * 0.1) == proxy(10_000)
+    nn = cost_without_sh(SMALL, 1_000, 100, "cosine_nn", 1)
+    assert cost_without_sh(SMALL, 1_000, 100, "logme", 1) == pytest.approx(
+        nn + len(SMALL) * (0.1 - 1e-5 * 100)
+    )
 
 
 def test_nearest_neighbour_proxy_is_cheaper_than_linear() -> None:
