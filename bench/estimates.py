@@ -57,6 +57,10 @@ def queries(chunk: int) -> list[tuple[str, str]]:
             f"CLASSIFIED BY [{proxies}] {more} WAIT;"
         )
 
+    auto = (
+        f'SELECT name FROM text_models ORDER BY Auto(budget=1) TRAINED ON "{TRAIN}" '
+        f'TESTED ON "{TEST}" WAIT;'
+    )
     return [
         ("cold full pass", rank('"Cosine NN"')),
         ("warm full pass", rank('"Cosine NN"')),
@@ -67,6 +71,8 @@ def queries(chunk: int) -> list[tuple[str, str]]:
         ("CHANGE", rank('"Cosine NN"', train=changed)),
         ("dataset list", rank('"Cosine NN"', train=f'["{TRAIN}", "{OTHER}"]')),
         ("two proxies", rank('"Cosine NN", "kNN"')),
+        ("purge before AUTO", "PURGE;"),
+        ("cold AUTO", auto),
     ]
 
 
@@ -162,6 +168,7 @@ def run_query(client: Client, name: str, text: str) -> dict[str, Any]:
         "strategy": analyzed.strategy,
         "successive_halving": decisions.get("successive_halving"),
         "reason": decisions.get("reason"),
+        "budget": decisions.get("budget"),
         "estimated_seconds": round(est, 3),
         "measured_seconds": round(meas, 3),
         "wall_seconds": round(wall, 3),

@@ -30,6 +30,7 @@ from shift_search.planner.physical import (
     FullPass,
     Halving,
     Plan,
+    Step,
     StrategyChoice,
     container,
 )
@@ -192,3 +193,33 @@ def _described(choice: Choice, pricing: Pricing) -> dict[str, str]:
 
 def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def priced_as_run(plan: Plan, evidence: Sequence[Estimate]) -> Plan:
+    """The decided plan with AUTO's evidence steps priced as they were before they ran (their
+    estimates, in order), so EXPLAIN ANALYZE sets what the evidence cost beside what it was
+    expected to cost; the final plan alone would price it as cache lookups (0 s)."""
+    left = list(evidence)
+
+    def step(s: Step) -> Step:
+        if isinstance(s, Auto):
+            children = tuple(
+                dataclasses.replace(c, estimate=left.pop(0))
+                if isinstance(c, FullPass) and left
+                else c
+                for c in s.children
+            )
+        else:
+            children = tuple(step(c) for c in s.children)
+        if children == s.children:
+            return s
+        delta = Estimate()
+        for new, old in zip(children, s.children, strict=True):
+            delta = delta + new.estimate + _negated(old.estimate)
+        return dataclasses.replace(s, children=children, estimate=s.estimate + delta)
+
+    return dataclasses.replace(plan, steps=tuple(step(s) for s in plan.steps))
+
+
+def _negated(e: Estimate) -> Estimate:
+    return Estimate(-e.seconds, {k: -v for k, v in e.parts.items()})

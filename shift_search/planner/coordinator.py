@@ -26,6 +26,7 @@ from shift_search.cache.stored import BenchmarkResult, HalvingState, QueryLogEnt
 from shift_search.parser import ast, format_statement
 from shift_search.planner import explain_script, physical, registration, task_aware
 from shift_search.planner.authorization import authorize_script
+from shift_search.planner.auto_plan import priced_as_run
 from shift_search.planner.binder import Binder
 from shift_search.planner.bound import (
     BoundAuto,
@@ -570,19 +571,23 @@ class Coordinator:
     ) -> physical.Plan:
         """AUTO chooses from evidence: run the evidence of every undecided AUTO step, then plan
         once more, now with the evidence in the cache (the final plan reads it from there and
-        shows the choice); the evidence's seconds go to the final plan's evidence steps."""
+        shows the choice); the evidence's seconds go to the final plan's evidence steps, and
+        under EXPLAIN ANALYZE so do its estimates from before it ran."""
         started = time.perf_counter()
-        estimates: list[float] = []
+        ran: list[physical.Estimate] = []
         for step in plan.walk():
             if isinstance(step, physical.Auto) and _undecided(step):
                 searches = [c for c in step.children if isinstance(c, physical.FullPass)]
-                estimates += [s.estimate.seconds for s in searches]
+                ran += [s.estimate for s in searches]
                 evidence = task_aware.Search(step.spec, self.executors, searches, run.emit)
                 await_work(evidence.start(), run.cancelled, None)
                 if evidence.error is not None:
                     raise evidence.error
         seconds = time.perf_counter() - started
         decided = optimize(bound, read_stored_work(self.cache, bound), costs)
+        if run.analyze:  # the estimates set beside the measurements are the ones that ran
+            decided = priced_as_run(decided, ran)
+        estimates = [e.seconds for e in ran]
         roots = [s for s in decided.walk() if isinstance(s, physical.Auto)]
         final = [c for s in roots for c in s.children if isinstance(c, physical.FullPass)]
         total = sum(estimates) or float(len(final)) or 1.0
