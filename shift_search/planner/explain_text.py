@@ -48,6 +48,7 @@ from shift_search.planner.physical import (
     walk,
 )
 from shift_search.runtime.profile_inputs import PROFILE_SAMPLES
+from shift_search.runtime.proxy_names import SECONDS_PER_TEST_SAMPLE
 
 
 def describe(step: Step) -> tuple[str, str]:
@@ -127,6 +128,8 @@ def describe(step: Step) -> tuple[str, str]:
             return "score", (
                 f"{step.proxy.label}, {step.models} tasks on {step.test_samples:,} test samples"
             )
+        case ProxyScore() if not SECONDS_PER_TEST_SAMPLE.get(step.proxy.name, 1.0):
+            return "proxy", f"{step.models} models, fitted on their training features"
         case ProxyScore():
             return "proxy", f"{step.models} models × {step.test_samples:,} test samples"
         case MetaLearned():

@@ -46,6 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceServer]:
         ("ctrain", 120, 6),  # only the CHANGE and list test reads these
         ("ctest", 30, 7),
         ("cextra", 60, 8),
+        ("atrain", 120, 9),  # only the AUTO test reads these
+        ("atest", 30, 10),
     ):
         write_reviews(root / f"{name}.csv", rows, seed=seed)
         register_datasets(server.address, reviews_dataset(name, str(root / f"{name}.csv")))
@@ -119,6 +121,24 @@ def test_analyze_measures_each_proxy_of_several(server: ServiceServer) -> None:
     assert [p.fields["proxy"].string_value for p in passes] == ["Cosine NN", "Euclidean NN"]
     for full in passes:
         assert len(full.children) == 5 and sum(s.measured_seconds for s in full.children) > 0
+
+
+def test_analyze_of_auto_sets_the_evidence_estimate_beside_its_measurement(
+    server: ServiceServer,
+) -> None:
+    # once the evidence is in, a fresh plan would price it as cache reads (0 s): ANALYZE shows
+    # what the evidence was expected to cost before it ran, beside what it cost
+    query = """select name from models order by Auto(budget=1)
+        trained on "atrain" tested on "atest";"""
+    analyzed = of_kind(execute(server, f"explain analyze {query}"), "planned")[-1].planned
+    (auto,) = steps_of_kind(analyzed, "auto")
+    evidence = [c for c in auto.children if c.kind == "full_pass"]
+    assert len(evidence) == 2  # Cosine NN, then LogME
+    assert all(c.estimated_seconds > 0 and c.measured_seconds > 0 for c in evidence)
+    assert auto.estimated_seconds >= sum(c.estimated_seconds for c in evidence)
+    (afterwards,) = explain(server, query)  # now the evidence is read from the cache
+    cached = [c for c in walk(afterwards) if c.kind == "full_pass"]
+    assert len(cached) == 2 and all(c.estimated_seconds == 0 for c in cached)
 
 
 def test_full_data_search_sends_the_current_top_k(server: ServiceServer) -> None:
