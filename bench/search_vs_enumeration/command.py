@@ -131,7 +131,9 @@ def data_for(name: str, config: Config) -> tuple[DatasetRecord, ...]:
 
 
 def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str, Any]:
-    """Enumeration, strategies and tables for one dataset."""
+    """Enumeration, strategies and tables for one dataset (a `--strategies` run joins the
+    recording of the same data, protocol and models: see `_earlier`)."""
+    started = time.perf_counter()
     modality = MODALITY[name]
     n_train, n_test = config.sizes[name]
     train, test = data_for(name, config)
@@ -141,7 +143,13 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         return {"skipped": f"no {modality} models in {zoo_file()}"}
     log(f"{name}: train {n_train:,} / test {n_test:,}, {len(models)} {modality} models")
     protocol = config.protocols[modality]
-    enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
+    earlier = {} if args.remeasure else _earlier(name, args, models, train, test, protocol)
+    if earlier:
+        when = earlier.get("measured_at", "earlier")
+        log(f"{name}: joins the recording of {when}: its enumeration and other strategies")
+        enumeration = _recorded_enumeration(earlier)
+    else:
+        enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
     only = [s.strip() for s in args.strategies.split(",") if s.strip()] or config.strategies
     with tempfile.TemporaryDirectory() as tmp:
         setting = Setting(
@@ -149,9 +157,10 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
             config.finetune[modality], config.auto,
         )  # fmt: skip
         outcomes = run_strategies(setting, log, only)
-    scored = [score(o, enumeration) for o in outcomes]
-    if args.strategies.strip():
-        scored = _with_earlier(name, args, scored, enumeration, train, test, protocol)
+    scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    ran = only if args.strategies.strip() else ["every strategy and the enumeration"]
+    run = {"at": now, "strategies": ran, "wall_seconds": round(time.perf_counter() - started, 1)}
     measured = {
         "train": n_train,
         "test": n_test,
@@ -166,36 +175,51 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         "finetune_params": protocol.describe(),
         "strategy_params": {"keep": config.keep, "finetune": dict(config.finetune[modality])},
         "enumeration": {n: asdict(f) for n, f in enumeration.items()},
-        "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "measured_at": now,
+        "runs": [*earlier.get("runs", ()), run],
     }
     return measured | derived(measured, scored, enumeration)
 
 
-def _with_earlier(
+def _earlier(
     name: str,
     args: argparse.Namespace,
-    scored: list[Scored],
-    enumeration: Mapping[str, Finetuned],
+    models: Sequence[ModelRecord],
     train: DatasetRecord,
     test: DatasetRecord,
     protocol: Protocol,
-) -> list[Scored]:
-    """A run of some strategies (`--strategies`) joins the strategies recorded earlier for the
-    same data, pool and protocol, each re-priced against this enumeration; a recording of other
-    data or another protocol is replaced, as a full run replaces it."""
+) -> dict[str, Any]:
+    """What the results file recorded for this dataset when a `--strategies` run joins it: the
+    same data, protocol and models (name, revision, recipe, source) with their enumeration; else
+    nothing, and the run replaces the recording as a full run does."""
     path = _results_path(args)
-    earlier = json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
+    if not args.strategies.strip() or not path.exists():
+        return {}
+    earlier: dict[str, Any] = json.loads(path.read_text())["datasets"].get(name, {})
     same = (
         earlier.get("data_files") == [train.uri, test.uri]
         and earlier.get("finetune_params") == protocol.describe()
-        and set(earlier.get("enumeration", {})) == set(enumeration)
+        and earlier.get("models") == {m.name: _version(m) for m in models}
+        and set(earlier.get("enumeration", {})) == {m.name for m in models}
+        and "strategies" in earlier
     )
-    if not same or "strategies" not in earlier:
-        return scored
+    return earlier if same else {}
+
+
+def _recorded_enumeration(earlier: Mapping[str, Any]) -> dict[str, Finetuned]:
+    """The enumeration a joined recording holds (the ledger is one machine's cache; the results
+    file travels with the code), so a `--strategies` run fine-tunes nothing."""
+    return {n: _finetuned_from(f) for n, f in earlier["enumeration"].items()}
+
+
+def _with_earlier(
+    scored: list[Scored], earlier: Mapping[str, Any], enumeration: Mapping[str, Finetuned]
+) -> list[Scored]:
+    """The strategies of this run and, for the ones it did not run, the joined recording's,
+    each priced against `enumeration`."""
     ran = {s.outcome.strategy for s in scored}
-    kept = [score(_outcome(s), enumeration) for s in earlier["strategies"]]
+    kept = [score(_outcome(s), enumeration) for s in earlier.get("strategies", ())]
     kept = [s for s in kept if s.outcome.strategy not in ran]
-    log(f"{name}: kept {len(kept)} strategies measured {earlier.get('measured_at', 'earlier')}")
     order = {n: i for i, n in enumerate(STRATEGIES)}
     return sorted([*kept, *scored], key=lambda s: order.get(s.outcome.strategy, len(order)))
 

@@ -171,6 +171,7 @@ def replay_lines(path: Path) -> list[str]:
 def svse_section(path: Path, results: Path) -> str:
     """The whole section for one result file."""
     result = json.loads(path.read_text())
+    kept = result.get("kept_from_earlier") or []
     versions = ", ".join(f"{k} {v}" for k, v in result.get("versions", {}).items())
     config = result.get("config", {})
     lines = [
@@ -178,12 +179,13 @@ def svse_section(path: Path, results: Path) -> str:
         "",
         f"Device {result['device']} ({result.get('processor') or result['machine']}; {versions});"
         f" {result['mode']} run ({config.get('name', 'wave-1 configuration')}),"
-        f" {result['wall_seconds'] / 60:.0f} min wall clock for the datasets it measured."
+        f" {result['wall_seconds'] / 60:.0f} min wall clock for the last run"
+        f" ({', '.join(n for n in result['datasets'] if n not in kept)}; every dataset lists"
+        " its runs)."
         f" {result['protocol']['note']}. Every strategy is the SHiFT-QL its row names"
         " (bench/search_vs_enumeration/queries.py); search in fine-tune equivalents is its"
         " search over the pool's mean fine-tune (the protocol's learning-rate grid).",
     ]
-    kept = result.get("kept_from_earlier") or []
     if kept:
         lines += [
             "",
@@ -199,6 +201,18 @@ def svse_section(path: Path, results: Path) -> str:
     return "\n".join(lines)
 
 
+def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
+    """The runs that measured a dataset: when, which strategies, how long."""
+    if not runs:
+        return ""
+    said = [
+        f"{r['at'][:16].replace('T', ' ')} ({', '.join(r['strategies'])}: "
+        f"{r['wall_seconds'] / 60:.0f} min)"
+        for r in runs
+    ]
+    return "; runs: " + "; ".join(said)
+
+
 def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
     if "table" not in data:
         return ["", f"### {name}", "", f"Skipped: {data.get('skipped', 'not measured')}."]
@@ -212,7 +226,8 @@ def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
         "",
         f"{data['train']:,} training / {data['test']:,} test samples (seed {data['seed']}{cut}),"
         f" {data['pool_size']} {data['modality']} models{left_text}; fine-tuning protocol"
-        f" {data['finetune_params']}; measured {data.get('measured_at', 'earlier')}.",
+        f" {data['finetune_params']}; measured {data.get('measured_at', 'earlier')}"
+        f"{_runs(data.get('runs', ()))}.",
         "",
         *markdown_table(data["table"]),
     ]

@@ -110,6 +110,8 @@ def run_one(s: Setting, query: Query) -> tuple[Outcome, list[ModelRecord]]:
     if chosen is not None:
         detail["auto_choice"] = chosen
         detail["auto_reason"] = decisions.get("reason", "")
+        if "budget" in decisions:  # the budget, and the evidence priced before it ran
+            detail["auto_budget"] = decisions["budget"]
         detail["auto_estimates"] = {
             k.removeprefix("strategy."): v
             for k, v in decisions.items()

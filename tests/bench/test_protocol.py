@@ -127,8 +127,15 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     budgeted = next(s for s in tweets["strategies"] if s["strategy"] == "AUTO budget=1")
     assert "budget" in budgeted["query"] and budgeted["plan"].startswith("chose ")
     assert "auto_budget_regret_le_1" in tweets["goals"]
-    # a run of one strategy joins the strategies recorded for the same data and protocol
+    assert [r["strategies"] for r in tweets["runs"]] == [["every strategy and the enumeration"]]
+    # a run of one strategy joins the strategies recorded for the same data and protocol, and
+    # their enumeration: it fine-tunes nothing, even on a machine without the ledger
+    (tmp_path / "home" / "bench-svse" / "protocol-cpu.json").unlink()
+    monkeypatch.setattr(protocol_module, "finetune_once", _no_finetune)
     again = svse.main(["--quick", "--datasets", "tweets", "--strategies", "AUTO budget=1"])
+    assert again["datasets"]["tweets"]["enumeration"] == tweets["enumeration"]
+    runs = again["datasets"]["tweets"]["runs"]
+    assert [r["strategies"] for r in runs][1:] == [["AUTO budget=1"]]
     joined = again["datasets"]["tweets"]["strategies"]
     assert [s["strategy"] for s in joined] == list(STRATEGIES)
     before = {s["strategy"]: s["search_seconds"] for s in tweets["strategies"]}
@@ -136,6 +143,10 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     assert {k: v for k, v in after.items() if k != "AUTO budget=1"} == {
         k: v for k, v in before.items() if k != "AUTO budget=1"
     }
+
+
+def _no_finetune(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the recorded enumeration should have answered")
 
 
 def test_a_training_sample_is_priced_from_a_one_epoch_fine_tune() -> None:
