@@ -130,6 +130,10 @@ def data_for(name: str, config: Config) -> tuple[DatasetRecord, ...]:
     return split(name, shift_home() / "bench-data", train, test, SEED, config.max_chars)
 
 
+FULL_RUN = "every strategy and the enumeration"
+"""What a run without `--strategies` ran, as a dataset's runs list it."""
+
+
 def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str, Any]:
     """Enumeration, strategies and tables for one dataset (a `--strategies` run joins the
     recording of the same data, protocol and models: see `_earlier`)."""
@@ -159,7 +163,7 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         outcomes = run_strategies(setting, log, only)
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    ran = only if args.strategies.strip() else ["every strategy and the enumeration"]
+    ran = only if args.strategies.strip() else [FULL_RUN]
     run = {"at": now, "strategies": ran, "wall_seconds": round(time.perf_counter() - started, 1)}
     measured = {
         "train": n_train,
@@ -175,8 +179,8 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         "finetune_params": protocol.describe(),
         "strategy_params": {"keep": config.keep, "finetune": dict(config.finetune[modality])},
         "enumeration": {n: asdict(f) for n, f in enumeration.items()},
-        "measured_at": now,
-        "runs": [*earlier.get("runs", ()), run],
+        "measured_at": earlier.get("measured_at", now),  # when its enumeration was measured
+        "runs": [*_runs_of(earlier), run],
     }
     return measured | derived(measured, scored, enumeration)
 
@@ -204,6 +208,15 @@ def _earlier(
         and "strategies" in earlier
     )
     return earlier if same else {}
+
+
+def _runs_of(earlier: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The runs a joined recording lists; one recorded before runs were listed was a full run
+    of unrecorded length."""
+    if not earlier or "runs" in earlier:
+        return list(earlier.get("runs", ()))
+    at = earlier.get("measured_at", "earlier")
+    return [{"at": at, "strategies": [FULL_RUN], "wall_seconds": None}]
 
 
 def _recorded_enumeration(earlier: Mapping[str, Any]) -> dict[str, Finetuned]:

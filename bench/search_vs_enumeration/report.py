@@ -206,8 +206,8 @@ def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
     if not runs:
         return ""
     said = [
-        f"{r['at'][:16].replace('T', ' ')} ({', '.join(r['strategies'])}: "
-        f"{r['wall_seconds'] / 60:.0f} min)"
+        f"{r['at'][:16].replace('T', ' ')} ({', '.join(r['strategies'])}"
+        + (f": {r['wall_seconds'] / 60:.0f} min)" if r.get("wall_seconds") is not None else ")")
         for r in runs
     ]
     return "; runs: " + "; ".join(said)

@@ -17,6 +17,7 @@ import pytest
 import bench.search_vs_enumeration.command as svse
 import bench.search_vs_enumeration.protocol as protocol_module
 from bench.search_vs_enumeration import estimate as estimating
+from bench.search_vs_enumeration.command import FULL_RUN
 from bench.search_vs_enumeration.config import QUICK
 from bench.search_vs_enumeration.protocol import (
     Protocol,
@@ -127,7 +128,7 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     budgeted = next(s for s in tweets["strategies"] if s["strategy"] == "AUTO budget=1")
     assert "budget" in budgeted["query"] and budgeted["plan"].startswith("chose ")
     assert "auto_budget_regret_le_1" in tweets["goals"]
-    assert [r["strategies"] for r in tweets["runs"]] == [["every strategy and the enumeration"]]
+    assert [r["strategies"] for r in tweets["runs"]] == [[FULL_RUN]]
     # a run of one strategy joins the strategies recorded for the same data and protocol, and
     # their enumeration: it fine-tunes nothing, even on a machine without the ledger
     (tmp_path / "home" / "bench-svse" / "protocol-cpu.json").unlink()
@@ -135,7 +136,8 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     again = svse.main(["--quick", "--datasets", "tweets", "--strategies", "AUTO budget=1"])
     assert again["datasets"]["tweets"]["enumeration"] == tweets["enumeration"]
     runs = again["datasets"]["tweets"]["runs"]
-    assert [r["strategies"] for r in runs][1:] == [["AUTO budget=1"]]
+    assert [r["strategies"] for r in runs] == [[FULL_RUN], ["AUTO budget=1"]]
+    assert again["datasets"]["tweets"]["measured_at"] == tweets["measured_at"]  # enumeration
     joined = again["datasets"]["tweets"]["strategies"]
     assert [s["strategy"] for s in joined] == list(STRATEGIES)
     before = {s["strategy"]: s["search_seconds"] for s in tweets["strategies"]}
