@@ -81,6 +81,26 @@ def test_text_batches_are_sorted_longest_first() -> None:
     assert [len(batch) for batch in encoder.batches] == [3, 3, 1]
 
 
+class WordEncoder(LengthEncoder):
+    """Counts a text's tokens as its words, as a tokenizer would count them."""
+
+    def token_counts(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([len(text.split()) for text in texts], dtype=np.int64)
+
+
+def test_an_encoder_that_counts_tokens_batches_by_tokens_not_characters() -> None:
+    # by characters the one-word texts would lead; by tokens the three-word ones batch together
+    texts = ["a b c", "abcdefghij", "x y z", "klmnopqrst", "p q", "uvwxyzabcd"]
+    encoder = WordEncoder()
+    features = extract_features(encoder, texts, batch_size=2)
+    np.testing.assert_array_equal(features, expected(texts))
+    assert encoder.batches == [
+        ["a b c", "x y z"],
+        ["p q", "abcdefghij"],
+        ["klmnopqrst", "uvwxyzabcd"],
+    ]
+
+
 def test_runs_in_inference_and_eval_mode_and_restores_training_mode() -> None:
     encoder = LengthEncoder()
     extract_features(encoder, TEXTS)

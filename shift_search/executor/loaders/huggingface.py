@@ -15,7 +15,7 @@ from shift_search.executor.encoders.pooling import Pooling, pool
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.locations import model_location, names_local_path
 from shift_search.executor.loaders.options import LoadOptions
-from shift_search.executor.loaders.tokenizers import apply_sequence_limit
+from shift_search.executor.loaders.tokenizers import apply_sequence_limit, token_counts
 from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 _FALLBACK_MAX_LENGTH = 512
@@ -48,6 +48,9 @@ class HuggingFaceTextEncoder:
             return_tensors="pt",
         )
         return dict(encoded)
+
+    def token_counts(self, texts: Sequence[str]) -> np.ndarray:
+        return token_counts(self.tokenizer, texts, self.max_length)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         on_device = {k: t.to(self.device, non_blocking=True) for k, t in batch.items()}

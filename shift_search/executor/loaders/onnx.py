@@ -19,7 +19,7 @@ from shift_search.executor.loaders.locations import model_location
 from shift_search.executor.loaders.onnx_image import OnnxImageEncoder, load_onnx_image
 from shift_search.executor.loaders.onnx_session import onnx_session
 from shift_search.executor.loaders.options import LoadOptions
-from shift_search.executor.loaders.tokenizers import apply_sequence_limit
+from shift_search.executor.loaders.tokenizers import apply_sequence_limit, token_counts
 from shift_search.runtime.errors import FailedPrecondition, NotFound
 
 _MAX_LENGTH = 512
@@ -48,6 +48,9 @@ class OnnxTextEncoder:
             return_tensors="pt",
         )
         return {name: tensor for name, tensor in encoded.items() if name in self.input_names}
+
+    def token_counts(self, texts: Sequence[str]) -> np.ndarray:
+        return token_counts(self.tokenizer, texts, self.max_length)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         feeds = {name: tensor.cpu().numpy().astype(np.int64) for name, tensor in batch.items()}
