@@ -109,6 +109,8 @@ def dataset_to_proto(record: DatasetRecord) -> catalog_pb2.Dataset:
         msg.num_classes = record.num_classes
     if record.mean_input_chars is not None:
         msg.mean_input_chars = record.mean_input_chars
+    if record.mean_input_tokens is not None:
+        msg.mean_input_tokens = record.mean_input_tokens
     return msg
 
 
@@ -126,6 +128,7 @@ def dataset_from_proto(msg: catalog_pb2.Dataset) -> DatasetRecord:
         modality=msg.modality or "text",
         num_classes=msg.num_classes if msg.HasField("num_classes") else None,
         mean_input_chars=msg.mean_input_chars if msg.HasField("mean_input_chars") else None,
+        mean_input_tokens=msg.mean_input_tokens if msg.HasField("mean_input_tokens") else None,
         fingerprint=msg.fingerprint,
         segments=tuple(segment_from_proto(s) for s in msg.segments),
         tags=dict(msg.tags),

@@ -145,7 +145,10 @@ class DatasetRecord:
     changes: tuple[ChangeRecord, ...] = ()
     mean_input_chars: float | None = None
     """Mean characters per input of a text dataset (from its content; the cost model scales a
-    text model's profiled inference cost by it)."""
+    text model's profiled inference cost by it where tokens are unknown)."""
+    mean_input_tokens: float | None = None
+    """Mean tokens per input of a text dataset by the reference tokenizer (what the cost model
+    scales a text model's inference cost by; None where that tokenizer is not installed)."""
 
     @cached_property
     def key(self) -> str:
@@ -154,7 +157,7 @@ class DatasetRecord:
         return f"datasets/{self.name}@{self.fingerprint or self.description_hash()}"
 
     def description_hash(self) -> str:
-        skipped = ("date_added", "tags", "mean_input_chars")
+        skipped = ("date_added", "tags", "mean_input_chars", "mean_input_tokens")
         desc = {k: v for k, v in self.to_dict().items() if k not in skipped}
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -89,7 +89,7 @@ def plan_cascade(bound: BoundCascade, stored: StoredWork, costs: CostModel) -> P
     decisions["costs"] = cost_source(spec.models)
     scale = text_length_scale(spec.train, spec.test)
     if scale != 1.0:
-        decisions["text length"] = describe_scale(scale)
+        decisions["text length"] = describe_scale(scale, spec.train, spec.test)
     work = sum(s.estimate.seconds for s in stages)
     profile = profile_steps(spec.models, bound.profiled, work, costs)
     root = container(dataclasses.replace(root, children=(scan, *profile, *stages)))

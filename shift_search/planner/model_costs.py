@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from shift_search.cache.records import ModelRecord
 from shift_search.planner import costmodel
 from shift_search.planner.bound import BoundDataset
-from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS
+from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS, PROFILE_TEXT_TOKENS
 
 DEFAULT_LOAD_SECONDS = 5.0
 """A model's load before it is profiled: a packaged transformer's first load in an executor
@@ -37,24 +37,45 @@ def model_cost(record: ModelRecord, text_scale: float = 1.0) -> costmodel.ModelC
 
 
 def text_length_scale(*datasets: BoundDataset) -> float:
-    """Mean text length of the datasets (weighted by size) over the profiling texts' length,
-    clipped to [0.25, 8]: a transformer's work per sample grows about linearly with its tokens
-    at these lengths (measured on the fine-food reviews, 5.3 times as long as the profiling
-    texts and batched as the executor batches: MiniLM-L6 took 4.3–4.7 and MiniLM-L3 as ONNX
-    8.6–9.3 times as long per sample; linear is the better fit for the pair, within 2x of
-    either). 1 when a dataset's text length is unknown (not described yet)."""
-    lengths = [(d.size, d.record.mean_input_chars) for d in datasets]
-    samples = sum(size for size, _ in lengths)
-    if not samples or any(chars is None for _, chars in lengths):
+    """How much longer the datasets' texts are (weighted by size) than the profiling texts,
+    clipped to [0.25, 8]: in tokens where every dataset's are known (the reference tokenizer's),
+    else in characters; 1 when a dataset's length is unknown (not described yet).
+
+    A transformer's work per sample grows about linearly with its tokens at these lengths:
+    MiniLM-L6 on 2 cores took 0.21-0.24 ms per token on the profiling texts repeated 1-4 times
+    (18-66 tokens), on tweets and on fine-food reviews alike once batches are sorted by tokens;
+    characters misjudge tokens (0.32 per character in tweets, 0.22 in the profiling texts)."""
+    samples = sum(d.size for d in datasets)
+    if not samples:
         return 1.0
-    mean = sum(size * (chars or 0.0) for size, chars in lengths) / samples
-    return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, mean / PROFILE_TEXT_CHARS))
+    tokens = [d.record.mean_input_tokens for d in datasets]
+    chars = [d.record.mean_input_chars for d in datasets]
+    if all(t is not None for t in tokens):
+        ratio = _weighted(datasets, tokens, samples) / PROFILE_TEXT_TOKENS
+    elif all(c is not None for c in chars):
+        ratio = _weighted(datasets, chars, samples) / PROFILE_TEXT_CHARS
+    else:
+        return 1.0
+    return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, ratio))
 
 
-def describe_scale(scale: float) -> str:
+def text_length_unit(*datasets: BoundDataset) -> str:
+    """What `text_length_scale` measured the texts in."""
+    if all(d.record.mean_input_tokens is not None for d in datasets):
+        return f"tokens (the profiling texts' {PROFILE_TEXT_TOKENS:.0f})"
+    return f"characters (the profiling texts' {PROFILE_TEXT_CHARS:.0f})"
+
+
+def _weighted(
+    datasets: Sequence[BoundDataset], lengths: Sequence[float | None], samples: int
+) -> float:
+    return sum(d.size * (n or 0.0) for d, n in zip(datasets, lengths, strict=True)) / samples
+
+
+def describe_scale(scale: float, *datasets: BoundDataset) -> str:
     """EXPLAIN's line for the text-length scaling of inference costs."""
-    profiled = f"{PROFILE_TEXT_CHARS:.0f}"
-    return f"inference costs ×{scale:.2f}: the texts' mean length over {profiled} characters"
+    unit = text_length_unit(*datasets)
+    return f"inference costs ×{scale:.2f}: the texts' mean length over {unit}"
 
 
 def cost_source(models: Sequence[ModelRecord]) -> str:

@@ -208,7 +208,7 @@ def _ranking(bound: BoundRanking, stored: StoredWork, costs: CostModel) -> Plan:
         "costs": cost_source(spec.models),
     }
     if scale != 1.0:
-        decisions["text length"] = describe_scale(scale)
+        decisions["text length"] = describe_scale(scale, spec.train, spec.test)
     if len(spec.proxies) > 1:
         decisions["features"] = (
             f"embedded once, shared by the {len(spec.proxies)} proxies run one after the other; "

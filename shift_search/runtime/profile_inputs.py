@@ -22,3 +22,8 @@ def profile_texts(count: int = PROFILE_SAMPLES) -> list[str]:
 PROFILE_TEXT_CHARS = sum(map(len, profile_texts())) / PROFILE_SAMPLES
 """Mean characters of the profiling texts: a text model's measured cost per sample holds for
 texts this long, and the planner scales it linearly to a dataset's mean text length."""
+
+PROFILE_TEXT_TOKENS = 18.0
+"""Mean tokens of the profiling texts by the reference tokenizer (all-MiniLM-L6-v2's WordPiece,
+special tokens included; a test checks it): the planner scales a text model's measured cost per
+sample by a dataset's mean tokens over this where the dataset's tokens are known."""

@@ -194,7 +194,14 @@ def test_models_and_datasets_are_separate_namespaces(catalog: Catalog) -> None:
 
 def test_dataset_survives_the_protobuf_round_trip() -> None:
     segments = (SegmentRecord(uri="/d/a.csv", format="csv", size=100, fingerprint="fa"),)
-    record = dataset("d", size=100, num_classes=3, segments=segments, mean_input_chars=42.25)
+    record = dataset(
+        "d",
+        size=100,
+        num_classes=3,
+        segments=segments,
+        mean_input_chars=42.25,
+        mean_input_tokens=11.5,
+    )
     assert dataset_from_proto(dataset_to_proto(record)) == record
-    bare = dataset("e")
-    assert dataset_from_proto(dataset_to_proto(bare)).mean_input_chars is None
+    bare = dataset_from_proto(dataset_to_proto(dataset("e")))
+    assert bare.mean_input_chars is None and bare.mean_input_tokens is None

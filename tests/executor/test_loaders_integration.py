@@ -12,10 +12,12 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from shift_search.executor.datasets.reader import read_dataset
+from shift_search.executor.datasets.token_length import mean_tokens
 from shift_search.executor.encoders.encoder import Encoder
 from shift_search.executor.loaders.known_models import known_model_names, resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
 from shift_search.runtime.errors import FailedPrecondition, NotFound
+from shift_search.runtime.profile_inputs import PROFILE_TEXT_TOKENS, profile_texts
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +75,10 @@ def test_efficientnet_lite0_digit_features_support_a_linear_probe() -> None:
 def test_larger_efficientnets_load_their_packaged_weights(name: str) -> None:
     encoder = load_known(name)
     assert encoder.embed([np.zeros((8, 8), np.uint8)]).shape == (1, encoder.dimension)
+
+
+def test_the_reference_tokenizer_counts_the_profiling_texts_as_the_planner_assumes() -> None:
+    assert mean_tokens(profile_texts()) == PROFILE_TEXT_TOKENS
+    tweets = ["@lilmay0 is they the google car?!? \u00d5\u00f4\u00d2_\u00d1_ http://t.co/x1y2z3"]
+    assert mean_tokens(tweets) is not None and mean_tokens(tweets) > len(tweets[0]) * 0.25
+    assert mean_tokens([]) is None

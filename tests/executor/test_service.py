@@ -26,6 +26,7 @@ from shift_search.cache.convert import dataset_from_proto, dataset_to_proto
 from shift_search.cache.records import DatasetRecord, ModelRecord, SegmentRecord
 from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
+from shift_search.executor.datasets.token_length import mean_tokens
 from shift_search.executor.encoders.encoder import Encoder
 from shift_search.executor.features.extract import extract_features
 from shift_search.executor.loaders.huggingface import load_huggingface
@@ -322,7 +323,7 @@ def test_a_selection_takes_exactly_its_counts_and_zero_takes_none(
     assert result_of(run(services, embed)).embed.samples == 5
 
 
-def test_describe_measures_the_mean_text_length(
+def test_describe_measures_the_mean_text_length_in_characters_and_tokens(
     services: Services, data: dict[str, DatasetRecord]
 ) -> None:
     reply = services.executor.DescribeDataset(
@@ -332,6 +333,7 @@ def test_describe_measures_the_mean_text_length(
     with open(data["train"].uri, newline="") as f:
         texts = [row["text"] for row in csv.DictReader(f)]
     assert described.mean_input_chars == pytest.approx(sum(map(len, texts)) / len(texts))
+    assert described.mean_input_tokens == mean_tokens(texts)  # None without the tokenizer
 
 
 def test_task_ids_are_content_hashes(

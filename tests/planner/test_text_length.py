@@ -7,12 +7,23 @@ import pytest
 
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.planner.bound import BoundDataset
-from shift_search.planner.model_costs import model_cost, text_length_scale
-from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS, profile_texts
+from shift_search.planner.model_costs import describe_scale, model_cost, text_length_scale
+from shift_search.runtime.profile_inputs import (
+    PROFILE_TEXT_CHARS,
+    PROFILE_TEXT_TOKENS,
+    profile_texts,
+)
 
 
-def bound(name: str, size: int, chars: float | None) -> BoundDataset:
-    record = DatasetRecord(name=name, uri=name, format="csv", size=size, mean_input_chars=chars)
+def bound(name: str, size: int, chars: float | None, tokens: float | None = None) -> BoundDataset:
+    record = DatasetRecord(
+        name=name,
+        uri=name,
+        format="csv",
+        size=size,
+        mean_input_chars=chars,
+        mean_input_tokens=tokens,
+    )
     return BoundDataset(name, record)
 
 
@@ -26,6 +37,17 @@ def test_scale_is_the_size_weighted_mean_length_over_the_profiling_length() -> N
     test = bound("test", 1_000, 6 * PROFILE_TEXT_CHARS)
     assert text_length_scale(train, test) == pytest.approx(3.0)
     assert text_length_scale(train) == pytest.approx(2.0)
+
+
+def test_tokens_measure_length_where_every_dataset_knows_them() -> None:
+    # tweets: 1.3x the profiling texts' characters, but 1.8x their tokens
+    train = bound("train", 3_000, 1.3 * PROFILE_TEXT_CHARS, 1.8 * PROFILE_TEXT_TOKENS)
+    test = bound("test", 1_000, 1.3 * PROFILE_TEXT_CHARS, 1.8 * PROFILE_TEXT_TOKENS)
+    assert text_length_scale(train, test) == pytest.approx(1.8)
+    assert "tokens" in describe_scale(1.8, train, test)
+    chars_only = bound("old", 1_000, 1.3 * PROFILE_TEXT_CHARS)  # described before tokens
+    assert text_length_scale(train, chars_only) == pytest.approx(1.3)
+    assert "characters" in describe_scale(1.3, train, chars_only)
 
 
 def test_scale_is_clipped_and_unknown_lengths_leave_costs_alone() -> None:

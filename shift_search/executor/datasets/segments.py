@@ -22,6 +22,7 @@ from shift_search.cache.dataset_versions import (
 )
 from shift_search.cache.records import ChangeRecord, DatasetRecord, SegmentRecord
 from shift_search.executor.datasets.reader import LabelledData, read_dataset
+from shift_search.executor.datasets.token_length import mean_tokens
 from shift_search.runtime.errors import InvalidArgument, NotFound
 
 
@@ -206,7 +207,17 @@ def describe(dataset: DatasetRecord, segments: list[Segment]) -> DatasetRecord:
         num_classes=len(classes),
         fingerprint=fingerprint_,
         mean_input_chars=_mean_chars(segments, size) if dataset.modality == "text" else None,
+        mean_input_tokens=_mean_tokens(segments) if dataset.modality == "text" else None,
     )
+
+
+def _mean_tokens(segments: list[Segment]) -> float | None:
+    """Mean tokens per text input by the reference tokenizer (None when the inputs are not
+    text, or the tokenizer is not installed)."""
+    texts = [text for segment in segments for text in segment.data.inputs]
+    if not all(isinstance(text, str) for text in texts):
+        return None
+    return mean_tokens(texts)
 
 
 def _mean_chars(segments: list[Segment], size: int) -> float | None:

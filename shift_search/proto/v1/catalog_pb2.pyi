@@ -72,7 +72,7 @@ class Segment(_message.Message):
     def __init__(self, uri: _Optional[str] = ..., format: _Optional[str] = ..., size: _Optional[int] = ..., fingerprint: _Optional[str] = ..., split: _Optional[str] = ..., slice: _Optional[str] = ..., input_column: _Optional[str] = ..., label_column: _Optional[str] = ...) -> None: ...
 
 class Dataset(_message.Message):
-    __slots__ = ("key", "name", "uri", "format", "input_column", "label_column", "split", "slice", "size", "modality", "num_classes", "fingerprint", "segments", "date_added", "tags", "changes", "mean_input_chars")
+    __slots__ = ("key", "name", "uri", "format", "input_column", "label_column", "split", "slice", "size", "modality", "num_classes", "fingerprint", "segments", "date_added", "tags", "changes", "mean_input_chars", "mean_input_tokens")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +97,7 @@ class Dataset(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     MEAN_INPUT_CHARS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     key: str
     name: str
     uri: str
@@ -114,7 +115,8 @@ class Dataset(_message.Message):
     tags: _containers.ScalarMap[str, str]
     changes: _containers.RepeatedCompositeFieldContainer[DatasetChange]
     mean_input_chars: float
-    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., uri: _Optional[str] = ..., format: _Optional[str] = ..., input_column: _Optional[str] = ..., label_column: _Optional[str] = ..., split: _Optional[str] = ..., slice: _Optional[str] = ..., size: _Optional[int] = ..., modality: _Optional[str] = ..., num_classes: _Optional[int] = ..., fingerprint: _Optional[str] = ..., segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., date_added: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., changes: _Optional[_Iterable[_Union[DatasetChange, _Mapping]]] = ..., mean_input_chars: _Optional[float] = ...) -> None: ...
+    mean_input_tokens: float
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., uri: _Optional[str] = ..., format: _Optional[str] = ..., input_column: _Optional[str] = ..., label_column: _Optional[str] = ..., split: _Optional[str] = ..., slice: _Optional[str] = ..., size: _Optional[int] = ..., modality: _Optional[str] = ..., num_classes: _Optional[int] = ..., fingerprint: _Optional[str] = ..., segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., date_added: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., changes: _Optional[_Iterable[_Union[DatasetChange, _Mapping]]] = ..., mean_input_chars: _Optional[float] = ..., mean_input_tokens: _Optional[float] = ...) -> None: ...
 
 class DatasetChange(_message.Message):
     __slots__ = ("indices", "source", "source_indices")
