@@ -9,6 +9,7 @@ them (tweets, with mentions, links and mis-decoded emoji, run 0.32 tokens per ch
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -23,18 +24,24 @@ SAMPLE = 10_000
 """Texts counted at most, evenly spaced over the dataset: the mean is all the planner needs."""
 
 _LOCK = threading.Lock()  # a fast tokenizer refuses concurrent use
+log = logging.getLogger("shift.executor.datasets")
 
 
 @functools.cache
 def reference_tokenizer() -> Any | None:
-    """all-MiniLM-L6-v2's tokenizer, or None where its package is not installed."""
+    """all-MiniLM-L6-v2's tokenizer, or None where its package is not installed or its files do
+    not load (the lengths are a hint to the cost model: describing data never fails for them)."""
     try:
         folder = minilm_tokenizer_dir()
     except NotFound:
         return None
     from transformers import AutoTokenizer  # here: describing image data never needs it
 
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    except (OSError, ValueError) as error:
+        log.warning("text lengths in characters only: tokenizer in %s: %s", folder, error)
+        return None
     return apply_sequence_limit(tokenizer, folder)
 
 
