@@ -59,11 +59,11 @@ def text_length_scale(*datasets: BoundDataset) -> float:
     return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, ratio))
 
 
-def text_length_unit(*datasets: BoundDataset) -> str:
-    """What `text_length_scale` measured the texts in."""
+def text_length_unit(*datasets: BoundDataset) -> tuple[str, float]:
+    """What `text_length_scale` measured the texts in, and the profiling texts' length in it."""
     if all(d.record.mean_input_tokens is not None for d in datasets):
-        return f"tokens (the profiling texts' {PROFILE_TEXT_TOKENS:.0f})"
-    return f"characters (the profiling texts' {PROFILE_TEXT_CHARS:.0f})"
+        return "tokens", PROFILE_TEXT_TOKENS
+    return "characters", PROFILE_TEXT_CHARS
 
 
 def _weighted(
@@ -74,8 +74,11 @@ def _weighted(
 
 def describe_scale(scale: float, *datasets: BoundDataset) -> str:
     """EXPLAIN's line for the text-length scaling of inference costs."""
-    unit = text_length_unit(*datasets)
-    return f"inference costs ×{scale:.2f}: the texts' mean length over {unit}"
+    unit, profiled = text_length_unit(*datasets)
+    return (
+        f"inference costs ×{scale:.2f}: the texts' mean length in {unit} over the profiling"
+        f" texts' {profiled:.0f}"
+    )
 
 
 def cost_source(models: Sequence[ModelRecord]) -> str:
