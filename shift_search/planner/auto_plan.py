@@ -198,7 +198,8 @@ def _number(value: object) -> str:
 def priced_as_run(plan: Plan, evidence: Sequence[Estimate]) -> Plan:
     """The decided plan with AUTO's evidence steps priced as they were before they ran (their
     estimates, in order), so EXPLAIN ANALYZE sets what the evidence cost beside what it was
-    expected to cost; the final plan alone would price it as cache lookups (0 s)."""
+    expected to cost; the final plan alone would price it as cache lookups (0 s). Every step
+    above them is a container, re-summed from its children."""
     left = list(evidence)
 
     def step(s: Step) -> Step:
@@ -213,13 +214,6 @@ def priced_as_run(plan: Plan, evidence: Sequence[Estimate]) -> Plan:
             children = tuple(step(c) for c in s.children)
         if children == s.children:
             return s
-        delta = Estimate()
-        for new, old in zip(children, s.children, strict=True):
-            delta = delta + new.estimate + _negated(old.estimate)
-        return dataclasses.replace(s, children=children, estimate=s.estimate + delta)
+        return container(dataclasses.replace(s, children=children))
 
     return dataclasses.replace(plan, steps=tuple(step(s) for s in plan.steps))
-
-
-def _negated(e: Estimate) -> Estimate:
-    return Estimate(-e.seconds, {k: -v for k, v in e.parts.items()})

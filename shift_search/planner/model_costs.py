@@ -46,35 +46,30 @@ def text_length_scale(*datasets: BoundDataset) -> float:
     (18-66 tokens), on tweets and on fine-food reviews alike once batches are sorted by tokens;
     characters misjudge tokens (0.32 per character in tweets, 0.22 in the profiling texts)."""
     samples = sum(d.size for d in datasets)
-    if not samples:
+    unit, profiled = _text_length_unit(*datasets)
+    lengths = [_mean_length(d, unit) for d in datasets]
+    if not samples or any(n is None for n in lengths):
         return 1.0
-    tokens = [d.record.mean_input_tokens for d in datasets]
-    chars = [d.record.mean_input_chars for d in datasets]
-    if all(t is not None for t in tokens):
-        ratio = _weighted(datasets, tokens, samples) / PROFILE_TEXT_TOKENS
-    elif all(c is not None for c in chars):
-        ratio = _weighted(datasets, chars, samples) / PROFILE_TEXT_CHARS
-    else:
-        return 1.0
-    return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, ratio))
+    mean = sum(d.size * (n or 0.0) for d, n in zip(datasets, lengths, strict=True)) / samples
+    return min(MAX_TEXT_SCALE, max(MIN_TEXT_SCALE, mean / profiled))
 
 
-def text_length_unit(*datasets: BoundDataset) -> tuple[str, float]:
-    """What `text_length_scale` measured the texts in, and the profiling texts' length in it."""
+def _text_length_unit(*datasets: BoundDataset) -> tuple[str, float]:
+    """What `text_length_scale` measures the texts in (tokens where every dataset's are known),
+    and the profiling texts' length in it."""
     if all(d.record.mean_input_tokens is not None for d in datasets):
         return "tokens", PROFILE_TEXT_TOKENS
     return "characters", PROFILE_TEXT_CHARS
 
 
-def _weighted(
-    datasets: Sequence[BoundDataset], lengths: Sequence[float | None], samples: int
-) -> float:
-    return sum(d.size * (n or 0.0) for d, n in zip(datasets, lengths, strict=True)) / samples
+def _mean_length(dataset: BoundDataset, unit: str) -> float | None:
+    record = dataset.record
+    return record.mean_input_tokens if unit == "tokens" else record.mean_input_chars
 
 
 def describe_scale(scale: float, *datasets: BoundDataset) -> str:
     """EXPLAIN's line for the text-length scaling of inference costs."""
-    unit, profiled = text_length_unit(*datasets)
+    unit, profiled = _text_length_unit(*datasets)
     return (
         f"inference costs ×{scale:.2f}: the texts' mean length in {unit} over the profiling"
         f" texts' {profiled:.0f}"

@@ -200,24 +200,21 @@ def describe(dataset: DatasetRecord, segments: list[Segment]) -> DatasetRecord:
     fingerprint_ = version_fingerprint([s.record.fingerprint for s in segments])
     classes = segments[0].data.classes if segments else ()
     size = sum(s.size for s in segments)
+    chars = _mean_chars(segments, size) if dataset.modality == "text" else None
     return replace(
         dataset,
         segments=tuple(s.record for s in segments),
         size=size,
         num_classes=len(classes),
         fingerprint=fingerprint_,
-        mean_input_chars=_mean_chars(segments, size) if dataset.modality == "text" else None,
-        mean_input_tokens=_mean_tokens(segments) if dataset.modality == "text" else None,
+        mean_input_chars=chars,
+        # known characters: every input is text (None without the reference tokenizer)
+        mean_input_tokens=None if chars is None else mean_tokens(_texts(segments)),
     )
 
 
-def _mean_tokens(segments: list[Segment]) -> float | None:
-    """Mean tokens per text input by the reference tokenizer (None when the inputs are not
-    text, or the tokenizer is not installed)."""
-    texts = [text for segment in segments for text in segment.data.inputs]
-    if not all(isinstance(text, str) for text in texts):
-        return None
-    return mean_tokens(texts)
+def _texts(segments: list[Segment]) -> list[str]:
+    return [text for segment in segments for text in segment.data.inputs]
 
 
 def _mean_chars(segments: list[Segment], size: int) -> float | None:
