@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from shift_search.executor.features.extract import (
+    CPU_BATCH_CAP,
+    device_batch_size,
     extract_features,
     from_float16_blob,
     to_float16_blob,
@@ -99,6 +101,26 @@ def test_an_encoder_that_counts_tokens_batches_by_tokens_not_characters() -> Non
         ["p q", "abcdefghij"],
         ["klmnopqrst", "uvwxyzabcd"],
     ]
+
+
+@pytest.mark.parametrize("modality", ["text", "image"])
+def test_on_the_cpu_batches_are_capped_per_modality(modality: str) -> None:
+    encoder = LengthEncoder()
+    encoder.modality = modality
+    texts = [chr(ord("a") + i % 26) * (1 + i % 7) for i in range(40)]
+    features = extract_features(encoder, texts, batch_size=64)
+    np.testing.assert_array_equal(features, expected(texts))
+    cap = CPU_BATCH_CAP[modality]
+    assert [len(batch) for batch in encoder.batches] == [cap] * (40 // cap) + (
+        [40 % cap] if 40 % cap else []
+    )
+    assert device_batch_size(encoder, 2) == 2  # a smaller batch asked for stays
+
+
+def test_off_the_cpu_the_batch_asked_for_is_kept() -> None:
+    encoder = LengthEncoder()
+    encoder.device = torch.device("meta")
+    assert device_batch_size(encoder, 64) == 64
 
 
 def test_runs_in_inference_and_eval_mode_and_restores_training_mode() -> None:
