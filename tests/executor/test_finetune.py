@@ -17,7 +17,13 @@ import torch
 from safetensors.torch import load_file
 from transformers import BertConfig, BertModel
 
-from shift_search.executor.finetuning.train import FinetuneProgress, finetune
+from shift_search.executor.features.extract import device_batch_size
+from shift_search.executor.finetuning.train import (
+    LENGTH_GROUP,
+    FinetuneProgress,
+    epoch_order,
+    finetune,
+)
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
 
 
@@ -178,15 +184,16 @@ def test_tiny_bert_finetune_beats_the_untrained_head(tmp_path: Path) -> None:
 
 
 class RecordingBert(TinyBertEncoder):
-    """Records the word counts of every batch prepared in eval mode."""
+    """Records the word counts of every batch prepared, in eval and in training mode."""
 
     def __init__(self) -> None:
         super().__init__()
         self.evaluated: list[list[int]] = []
+        self.trained: list[list[int]] = []
 
     def prepare(self, inputs: Sequence[Any]) -> dict[str, torch.Tensor]:
-        if not self.model.training:
-            self.evaluated.append([len(str(text).split()) for text in inputs])
+        words = [len(str(text).split()) for text in inputs]
+        (self.trained if self.model.training else self.evaluated).append(words)
         return super().prepare(inputs)
 
 
@@ -203,11 +210,45 @@ def test_evaluation_batches_texts_longest_first_and_scores_every_row() -> None:
     assert result.test_accuracy * len(test_x) == pytest.approx(round(result.test_accuracy * 20))
 
 
+def test_an_epoch_without_lengths_is_a_plain_shuffle() -> None:
+    order = epoch_order(np.random.default_rng(3), 50, 8)
+    np.testing.assert_array_equal(order, np.random.default_rng(3).permutation(50))
+
+
+@pytest.mark.parametrize("count", [4 * 8 * LENGTH_GROUP, 4 * 8 * LENGTH_GROUP + 5, 7])
+def test_an_epoch_of_texts_groups_rows_of_like_length_into_shuffled_batches(count: int) -> None:
+    rank = np.random.default_rng(0).permutation(count)  # row i is the rank[i]-th longest
+    first = epoch_order(np.random.default_rng(1), count, 8, rank)
+    second = epoch_order(np.random.default_rng(2), count, 8, rank)
+    assert sorted(first) == list(range(count))  # every row once
+    batches = [first[i : i + 8] for i in range(0, count, 8)]
+    assert all(list(rank[b]) == sorted(rank[b]) for b in batches)  # longest first in a batch
+    assert all(len(b) == 8 for b in batches[:-1])  # only the last batch may be short
+    if count > 8 * LENGTH_GROUP:  # several groups: batch lengths do not run longest first
+        heads = [rank[b[0]] for b in batches]
+        assert heads != sorted(heads)
+        assert list(first) != list(second)  # and a new epoch draws new batches
+
+
+def test_a_text_fine_tune_trains_on_length_grouped_batches() -> None:
+    (train_x, train_y), (test_x, test_y) = sentences(64, 0), sentences(16, 1)
+    train_x = [" ".join(["the"] * (i % 5) + [text]) for i, text in enumerate(train_x)]
+    encoder = RecordingBert()
+    result = finetune(
+        encoder, train_x, train_y, test_x, test_y, num_classes=2, epochs=1, batch_size=4, lr=3e-3
+    )
+    assert result.steps == 16
+    assert len(encoder.trained) == 16
+    assert all(batch == sorted(batch, reverse=True) for batch in encoder.trained)
+    assert sum(map(len, encoder.trained)) == len(train_x)
+
+
 @pytest.mark.parametrize("stop_after", [0, 3])
 def test_cancel_stops_within_one_batch_and_leaves_nothing(tmp_path: Path, stop_after: int) -> None:
     (train_x, train_y), (test_x, test_y) = vectors(160, 0), vectors(40, 1)
     encoder = MlpEncoder()
-    eval_batches = -(-len(test_y) // 16)  # the untrained head is evaluated first
+    # the untrained head is evaluated first, in batches of at most the CPU's cap
+    eval_batches = -(-len(test_y) // device_batch_size(encoder, 16))
     polls = 0
 
     def should_stop() -> bool:

@@ -17,13 +17,19 @@ import numpy as np
 import torch
 
 from shift_search.executor.encoders.encoder import Encoder
-from shift_search.executor.features.extract import length_order
+from shift_search.executor.features.extract import device_batch_size, length_order
 from shift_search.executor.finetuning.store import save_finetuned
 from shift_search.runtime.errors import Cancelled, FailedPrecondition, InvalidArgument
 
 FinetuneOptimizer = Literal["adamw", "sgd"]
 FINETUNE_OPTIMIZERS: tuple[FinetuneOptimizer, ...] = get_args(FinetuneOptimizer)
 _MAX_GRAD_NORM = 1.0
+LENGTH_GROUP = 8
+"""Training batches of texts are drawn from runs of this many batches of shuffled rows, each run
+sorted by length, and then the batches shuffled (Hugging Face's `group_by_length` does the same
+with runs of 50): a batch of 32 random tweets pads to its longest, 1.6-1.9x their mean tokens,
+and MiniLM-L6's 2 epochs on 800 tweets trained in 67 s that way and in 46 s grouped, at the same
+accuracy (0.699 and 0.697 on 2,000 test tweets)."""
 
 
 @dataclass(frozen=True)
@@ -177,13 +183,17 @@ class _Run:
     should_stop: Callable[[], bool]
     progress: Callable[[FinetuneProgress], None] | None
 
-    def batches(self, count: int, order: np.ndarray | None = None) -> Iterator[np.ndarray]:
-        """Row positions per batch, checking for cancellation before each one."""
+    def batches(
+        self, count: int, order: np.ndarray | None = None, size: int = 0
+    ) -> Iterator[np.ndarray]:
+        """Row positions per batch of `size` (the configured batch size when 0), checking for
+        cancellation before each one."""
         rows = np.arange(count) if order is None else order
-        for begin in range(0, count, self.config.batch_size):
+        size = size or self.config.batch_size
+        for begin in range(0, count, size):
             if self.should_stop():
                 raise Cancelled("fine-tuning was cancelled")
-            yield rows[begin : begin + self.config.batch_size]
+            yield rows[begin : begin + size]
 
     def logits(
         self, head: torch.nn.Module, inputs: Sequence[Any], rows: np.ndarray
@@ -192,14 +202,16 @@ class _Run:
         return head(self.encoder.forward(batch))
 
     def accuracy(self, head: torch.nn.Module, inputs: Sequence[Any], labels: np.ndarray) -> float:
-        """Share of correctly classified rows, with the encoder in eval mode; texts batched
-        longest first, as feature extraction batches them (in input order each batch pads to
-        its longest text: MiniLM-L6's 2-epoch fine-tune on 800 tweets, evaluated twice on
-        2,000, took 127 s that way and 110 s sorted, on 2 cores)."""
+        """Share of correctly classified rows, with the encoder in eval mode; batched as feature
+        extraction batches (texts longest first, at most `CPU_BATCH_CAP` on the CPU). In input
+        order each batch pads to its longest text: MiniLM-L6's 2-epoch fine-tune on 800 tweets,
+        evaluated twice on 2,000, took 127 s that way and 110 s sorted, on 2 cores."""
         self.module.eval()
         correct = 0
+        order = length_order(self.encoder, inputs)
+        size = device_batch_size(self.encoder, self.config.batch_size)
         with torch.no_grad():
-            for rows in self.batches(len(labels), length_order(self.encoder, inputs)):
+            for rows in self.batches(len(labels), order, size):
                 predicted = self.logits(head, inputs, rows).argmax(dim=1).cpu().numpy()
                 correct += int((predicted == labels[rows]).sum())
         return correct / len(labels)
@@ -217,6 +229,10 @@ class _Run:
         params = [*self.module.parameters(), *head.parameters()]
         optimiser = _optimiser(self.config, params)
         shuffler = np.random.default_rng(self.config.seed)
+        rank = None
+        if all(isinstance(item, str) for item in inputs):
+            rank = np.empty(len(labels), dtype=np.int64)
+            rank[length_order(self.encoder, inputs)] = np.arange(len(labels))
         per_epoch = -(-len(labels) // self.config.batch_size)
         total = per_epoch * self.config.epochs
         targets = torch.as_tensor(labels, dtype=torch.long)
@@ -226,7 +242,8 @@ class _Run:
         self.module.train()
         for epoch in range(self.config.epochs):
             epoch_loss, seen = torch.zeros((), device=self.encoder.device), 0
-            for rows in self.batches(len(labels), shuffler.permutation(len(labels))):
+            order = epoch_order(shuffler, len(labels), self.config.batch_size, rank)
+            for rows in self.batches(len(labels), order):
                 logits = self.logits(head, inputs, rows)
                 loss = torch.nn.functional.cross_entropy(logits, targets[rows].to(logits.device))
                 optimiser.zero_grad(set_to_none=True)
@@ -257,6 +274,23 @@ class _Run:
         self.module.load_state_dict(best[3]["module"])
         head.load_state_dict(best[3]["head"])
         return _Trained(step, best[2], best[1], epochs_run, best[0])
+
+
+def epoch_order(
+    rng: np.random.Generator, count: int, batch_size: int, rank: np.ndarray | None = None
+) -> np.ndarray:
+    """One epoch's order of `count` rows, read in batches of `batch_size`: a shuffle; with
+    `rank` (each row's place, longest first), every `LENGTH_GROUP` batches' rows sorted by it,
+    then the full batches shuffled and the short one (if any) kept last."""
+    order = rng.permutation(count)
+    if rank is None:
+        return order
+    span = batch_size * LENGTH_GROUP
+    groups = [order[i : i + span] for i in range(0, count, span)]
+    rows = np.concatenate([g[np.argsort(rank[g], kind="stable")] for g in groups])
+    full = count // batch_size
+    batches = rows[: full * batch_size].reshape(full, batch_size)[rng.permutation(full)]
+    return np.concatenate([batches.reshape(-1), rows[full * batch_size :]])
 
 
 def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
