@@ -291,4 +291,5 @@ def _mean(costs: Iterable[ModelCost]) -> ModelCost:
     return ModelCost(
         statistics.fmean(c.load_seconds for c in values),
         statistics.fmean(c.infer_seconds_per_sample for c in values),
+        statistics.fmean(c.train_factor for c in values),
     )

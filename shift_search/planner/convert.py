@@ -273,7 +273,12 @@ def fields_of(step: Step) -> dict[str, Any]:
                 "params": [f"{k}={v}" for k, v in step.params.items()],
             }
         case Train():
-            return {"models": step.models, "epochs": step.epochs, "samples": step.samples}
+            return {
+                "models": step.models,
+                "epochs": step.epochs,
+                "samples": step.samples,
+                "factor": step.factor,
+            }
         case Evaluate():
             return {"models": step.models, "samples": step.samples}
         case RankByScorer():

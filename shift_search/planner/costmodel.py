@@ -42,10 +42,12 @@ from shift_search.tasks.specs import CHUNK_SIZE
 
 @dataclass(frozen=True)
 class ModelCost:
-    """What one model costs: seconds to load it, seconds to embed one sample."""
+    """What one model costs: seconds to load it, seconds to embed one sample, and how many
+    times that it takes to train on one (`finetune_cost.TRAIN_FACTORS`, by modality)."""
 
     load_seconds: float
     infer_seconds_per_sample: float
+    train_factor: float = 3.0
 
 
 @dataclass(frozen=True)

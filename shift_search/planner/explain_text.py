@@ -187,7 +187,7 @@ def describe(step: Step) -> tuple[str, str]:
         case Train():
             return "fine-tune", (
                 f"{step.models} models × {step.epochs} epoch(s) × {step.samples:,} samples, "
-                "3× inference per sample"
+                f"{step.factor} inference per sample"
             )
         case Evaluate():
             return "evaluate", f"{step.models} models × {step.samples:,} test samples, twice"

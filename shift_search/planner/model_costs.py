@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shift_search.cache.records import ModelRecord
-from shift_search.planner import costmodel
+from shift_search.planner import costmodel, finetune_cost
 from shift_search.planner.bound import BoundDataset
 from shift_search.runtime.profile_inputs import PROFILE_TEXT_CHARS, PROFILE_TEXT_TOKENS
 
@@ -33,7 +33,7 @@ def model_cost(record: ModelRecord, text_scale: float = 1.0) -> costmodel.ModelC
     if record.modality == "text":
         per_sample *= text_scale
     load = record.load_cost if record.load_cost is not None else DEFAULT_LOAD_SECONDS
-    return costmodel.ModelCost(load, per_sample)
+    return costmodel.ModelCost(load, per_sample, finetune_cost.train_factor(record.modality))
 
 
 def text_length_scale(*datasets: BoundDataset) -> float:

@@ -52,7 +52,7 @@ from shift_search.planner.cascade_plan import plan_cascade
 from shift_search.planner.costmodel import CachedWork
 from shift_search.planner.finetune_cost import (
     DEFAULT_EPOCHS,
-    FINETUNE_FACTOR,
+    describe_train_factor,
     epoch_schedule,
     finetune_steps,
     halving_steps,
@@ -101,9 +101,13 @@ from shift_search.planner.scoring_plans import (
     task2vec_estimate,
 )
 
-FINETUNE_COST = (
-    f"{FINETUNE_FACTOR:g}× the measured inference cost per training sample (forward + backward)"
-)
+
+def _finetune_cost(models: list[costmodel.ModelCost]) -> str:
+    """EXPLAIN's line on how a training sample is priced."""
+    return (
+        f"{describe_train_factor(models)} the measured inference cost per training sample"
+        " (forward, backward and the optimiser's step, measured per modality)"
+    )
 
 
 def optimize(bound: BoundStatement, stored: StoredWork, costs: CostModel) -> Plan:
@@ -495,7 +499,7 @@ def _finetune_ranking(bound: BoundFinetuneRanking, costs: CostModel) -> Plan:
         "rounds": str(len(schedule)),
         "survivors": " → ".join(str(s) for s in alive),
         "epochs": " → ".join(str(e) for e in schedule),
-        "fine-tune cost": FINETUNE_COST,
+        "fine-tune cost": _finetune_cost(model_costs),
         "costs": cost_source(models),
     }
     return Plan("finetune_ranking", (container(root),), tuple(decisions.items()))
@@ -514,7 +518,13 @@ def _finetune(bound: BoundFinetune, costs: CostModel) -> Plan:
     children: tuple[Step, ...] = (
         Dispatch(tasks=m, devices=costs.devices, estimate=_other(overhead)),
         LoadModels(loads=m, estimate=_features(load)),
-        Train(models=m, epochs=epochs, samples=train.size, estimate=_features(tune)),
+        Train(
+            models=m,
+            epochs=epochs,
+            samples=train.size,
+            factor=describe_train_factor(model_costs),
+            estimate=_features(tune),
+        ),
         Evaluate(models=m, samples=test.size, estimate=_features(evaluate)),
     )
     root = Finetune(
@@ -535,7 +545,7 @@ def _finetune(bound: BoundFinetune, costs: CostModel) -> Plan:
         "epochs": str(epochs),
         "devices": str(costs.devices),
         "registers": f"{len(models)} new model(s), finetuned = true",
-        "fine-tune cost": FINETUNE_COST,
+        "fine-tune cost": _finetune_cost(model_costs),
         "costs": cost_source(models),
     }
     return Plan("finetune", (container(root),), tuple(decisions.items()))

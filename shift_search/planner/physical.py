@@ -331,11 +331,13 @@ class Finetune(StepBase):
 
 @dataclass(frozen=True, kw_only=True)
 class Train(StepBase):
-    """Fine-tuning's training passes (forward and backward) over the training data."""
+    """Fine-tuning's training passes (forward and backward) over the training data, a sample
+    priced `factor` times its inference ("4.2×", `finetune_cost.describe_train_factor`)."""
 
     models: int
     epochs: int
     samples: int
+    factor: str = "3×"
 
 
 @dataclass(frozen=True, kw_only=True)
