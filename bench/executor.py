@@ -37,6 +37,7 @@ from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
 from shift_search.executor.datasets.reader import read_dataset
 from shift_search.executor.encoders.pooling import masked_mean
+from shift_search.executor.features.extract import CPU_BATCH_CAP
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
 from shift_search.executor.service import registration as executor_registration
@@ -51,7 +52,7 @@ MODEL = ModelRecord(
 )
 DATASET = "fine_food_train"
 WARM_DATASET = "fine_food_test"
-BATCH_SIZE = 64  # the executor's FeatureStore batch size
+BATCH_SIZE = 64  # the executor's FeatureStore batch size, before the device's cap
 RESULTS = Path(__file__).resolve().parent / "results"
 QUICK_RESULTS = Path(__file__).resolve().parent / "out"
 
@@ -145,17 +146,24 @@ def autocast(device: str) -> contextlib.AbstractContextManager[Any]:
     return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
 
 
+def batch_size(device: str) -> int:
+    """The batch size the executor's text extraction runs at on `device`."""
+    return min(BATCH_SIZE, CPU_BATCH_CAP["text"]) if device == "cpu" else BATCH_SIZE
+
+
 def bare_loop(
     encoder: Any, texts: Sequence[str], device: str, autocast_per_batch: bool = False
 ) -> float:
-    """Seconds for a plain batched forward loop over `texts`, in their order."""
+    """Seconds for a plain batched forward loop over `texts`, in their order, in batches of the
+    size the executor runs on `device` (so batch size alone makes no difference)."""
+    size = batch_size(device)
     started = time.perf_counter()
     outer = contextlib.nullcontext() if autocast_per_batch else autocast(device)
     inner = (lambda: autocast(device)) if autocast_per_batch else contextlib.nullcontext
     with torch.inference_mode(), outer:
-        for start in range(0, len(texts), BATCH_SIZE):
+        for start in range(0, len(texts), size):
             batch = encoder.tokenizer(
-                list(texts[start : start + BATCH_SIZE]),
+                list(texts[start : start + size]),
                 padding=True,
                 truncation=True,
                 max_length=encoder.max_length,
@@ -293,7 +301,7 @@ def summary(
         "seconds": {name: [round(s, 3) for s in seconds] for name, seconds in timings.items()},
         "repeats": len(timings["executor"]),
         "samples": samples,
-        "batch_size": BATCH_SIZE,
+        "batch_size": batch_size(device),
         "chunk_size": CHUNK_SIZE,
         "model": MODEL.name,
         "model_uri": MODEL.uri,
