@@ -117,10 +117,11 @@ def finetune(
     weights of the best epoch (the earliest on ties) are kept and evaluated on the test set, and
     with `patience` > 0 training stops once that many epochs in a row did not improve it:
     `epochs` is then the most it may run. `seed` fixes the head's initialisation, the batch
-    order and dropout. `should_stop` is polled before every batch; when it returns True,
-    Cancelled is raised before the next batch runs. FailedPrecondition if the encoder cannot be
-    trained (e.g. ONNX). `evaluate_before=False` skips the untrained head's test pass
-    (`head_accuracy_before` is then NaN): a benchmark measuring only the result saves it.
+    order (texts in length-grouped batches: `epoch_order`) and dropout. `should_stop` is polled
+    before every batch; when it returns True, Cancelled is raised before the next batch runs.
+    FailedPrecondition if the encoder cannot be trained (e.g. ONNX). `evaluate_before=False`
+    skips the untrained head's test pass (`head_accuracy_before` is then NaN): a benchmark
+    measuring only the result saves it.
     """
     config = FinetuneConfig(
         num_classes, epochs, batch_size, lr, optimizer, weight_decay, seed, progress_every, patience
