@@ -37,7 +37,7 @@ from shift_search.cache.service import registration as cache_registration
 from shift_search.cache.stores import open_store
 from shift_search.executor.datasets.reader import read_dataset
 from shift_search.executor.encoders.pooling import masked_mean
-from shift_search.executor.features.extract import CPU_BATCH_CAP
+from shift_search.executor.features.extract import device_batch_size
 from shift_search.executor.loaders.known_models import resolve_known_model
 from shift_search.executor.loaders.registry import load_encoder
 from shift_search.executor.service import registration as executor_registration
@@ -148,7 +148,7 @@ def autocast(device: str) -> contextlib.AbstractContextManager[Any]:
 
 def batch_size(device: str) -> int:
     """The batch size the executor's text extraction runs at on `device`."""
-    return min(BATCH_SIZE, CPU_BATCH_CAP["text"]) if device == "cpu" else BATCH_SIZE
+    return device_batch_size(torch.device(device), "text", BATCH_SIZE)
 
 
 def bare_loop(

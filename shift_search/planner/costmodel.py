@@ -47,7 +47,7 @@ class ModelCost:
 
     load_seconds: float
     infer_seconds_per_sample: float
-    train_factor: float = 3.0
+    train_factor: float = 3.0  # finetune_cost.FINETUNE_FACTOR (importing it here would cycle)
 
 
 @dataclass(frozen=True)

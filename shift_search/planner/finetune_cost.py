@@ -3,12 +3,12 @@ halving over fine-tuning epochs.
 
 A fine-tuning task loads its model afresh (T_load + L_i: training changes the weights, so no
 loaded encoder is shared), evaluates the test set before and after training (2 N_te forward
-passes) and trains for E epochs over the N_tr training samples. One training sample costs
-its modality's TRAIN_FACTORS times the model's measured inference cost I_i per sample (the
-ModelCost carries it). A halving round k
-fine-tunes its S_k survivors for E_k epochs (each round starts again from the pre-trained
-weights) and prices the mean model, on min(D, S_k) devices, like the SH rounds of `costmodel`.
-Optimiser updates, data loading and saving a registered model are not priced.
+passes) and trains for E epochs over the N_tr training samples. One training sample costs its
+modality's TRAIN_FACTORS times the model's measured inference cost I_i per sample (the ModelCost
+carries it; measured, the factor includes the optimiser's step). A halving round k fine-tunes
+its S_k survivors for E_k epochs (each round starts again from the pre-trained weights) and
+prices the mean model, on min(D, S_k) devices, like the SH rounds of `costmodel`. Data loading
+and saving a registered model are not priced.
 """
 
 from __future__ import annotations

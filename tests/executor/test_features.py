@@ -114,13 +114,13 @@ def test_on_the_cpu_batches_are_capped_per_modality(modality: str) -> None:
     assert [len(batch) for batch in encoder.batches] == [cap] * (40 // cap) + (
         [40 % cap] if 40 % cap else []
     )
-    assert device_batch_size(encoder, 2) == 2  # a smaller batch asked for stays
+    assert device_batch_size(encoder.device, modality, 2) == 2  # a smaller batch asked for stays
 
 
 def test_off_the_cpu_the_batch_asked_for_is_kept() -> None:
     encoder = LengthEncoder()
     encoder.device = torch.device("meta")
-    assert device_batch_size(encoder, 64) == 64
+    assert device_batch_size(encoder.device, encoder.modality, 64) == 64
 
 
 def test_runs_in_inference_and_eval_mode_and_restores_training_mode() -> None:

@@ -248,7 +248,7 @@ def test_cancel_stops_within_one_batch_and_leaves_nothing(tmp_path: Path, stop_a
     (train_x, train_y), (test_x, test_y) = vectors(160, 0), vectors(40, 1)
     encoder = MlpEncoder()
     # the untrained head is evaluated first, in batches of at most the CPU's cap
-    eval_batches = -(-len(test_y) // device_batch_size(encoder, 16))
+    eval_batches = -(-len(test_y) // device_batch_size(encoder.device, encoder.modality, 16))
     polls = 0
 
     def should_stop() -> bool:
