@@ -343,8 +343,16 @@ def _recorded(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     return out, json.loads(out.read_text())
 
 
+def _in_nominal_order(datasets: dict[str, Any]) -> dict[str, Any]:
+    """The datasets in `NOMINAL`'s order (any other after them), so the report's order does not
+    depend on which datasets the last run measured."""
+    names = [*(n for n in NOMINAL if n in datasets), *(n for n in datasets if n not in NOMINAL)]
+    return {n: datasets[n] for n in names}
+
+
 def _rewrite(out: Path, result: dict[str, Any], tag: str) -> dict[str, Any]:
     """Re-price every measured dataset of `result`, redraw the plot, write it to `out`."""
+    result["datasets"] = _in_nominal_order(result["datasets"])
     for name, measured in result["datasets"].items():
         if "strategies" in measured:
             scored, enumeration = priced(measured)
@@ -508,7 +516,8 @@ def _write(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
     out = _results_path(args)
     earlier = json.loads(out.read_text()).get("datasets", {}) if out.exists() else {}
     kept = {n: d for n, d in earlier.items() if n not in result["datasets"]}
-    merged = {**result, "datasets": {**kept, **result["datasets"]}, "kept_from_earlier": list(kept)}
+    datasets = _in_nominal_order({**kept, **result["datasets"]})
+    merged = {**result, "datasets": datasets, "kept_from_earlier": list(kept)}
     merged["plot"] = plot_all(merged, _tag(args))
     merged["goal_line"] = goal_line(merged)
     out.write_text(json.dumps(merged, indent=2))
