@@ -13,11 +13,15 @@ from shift_search.cache.records import DatasetRecord
 
 
 def tweet_split(folder: Path, train: int, test: int, seed: int = 0) -> tuple[DatasetRecord, ...]:
-    """Disjoint train/test CSVs (text, sentiment) drawn from a seeded shuffle of all tweets."""
+    """Disjoint train/test CSVs (text, sentiment) drawn from a seeded shuffle of all tweets; the
+    test file's name carries both sizes, since its rows depend on how many training took first."""
     from shift_search.executor.datasets.reader import read_dataset
 
     folder.mkdir(parents=True, exist_ok=True)
-    paths = folder / f"tweets-train-{train}-{seed}.csv", folder / f"tweets-test-{test}-{seed}.csv"
+    paths = (
+        folder / f"tweets-train-{train}-{seed}.csv",
+        folder / f"tweets-test-{train}+{test}-{seed}.csv",
+    )
     if not all(p.exists() for p in paths):
         data = read_dataset(
             "builtin", "tweet_sentiment", input_column="text", label_column="sentiment"

@@ -1,5 +1,5 @@
-"""Seeded benchmark splits for search-vs-enumeration, written to disk once: a subsample of the
-fine-food reviews (CSV) and a disjoint train/test split of sklearn's 8x8 digits (.npz)."""
+"""Seeded benchmark splits for search-vs-enumeration, written to disk once: a disjoint train/test
+split of all the fine-food reviews (CSV) and of sklearn's 8x8 digits (.npz)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from shift_search.cache.records import DatasetRecord
 
 Splitter = Callable[[Path, int, int, int], tuple[DatasetRecord, ...]]
 DIGITS_TOTAL = 1797
-FINE_FOOD_TOTAL = {"train": 4000, "test": 1000}
+FINE_FOOD_TOTAL = 4973
+"""Distinct reviews in the builtin fine_food_train (4,000 rows) and fine_food_test (1,000): 27
+rows repeat an earlier review (7 of them across the two files)."""
 
 
 def seeded_split(total: int, train: int, test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,17 +45,41 @@ def digits_split(folder: Path, train: int, test: int, seed: int = 0) -> tuple[Da
 def fine_food_split(
     folder: Path, train: int, test: int, seed: int = 0, max_chars: int | None = None
 ) -> tuple[DatasetRecord, ...]:
-    """Seeded subsamples of builtin fine_food_train / fine_food_test as (review, score) CSVs,
-    each review cut to its first `max_chars` characters when given."""
+    """Disjoint train/test (review, score) CSVs from one seeded shuffle of the 4,973 distinct
+    reviews (the builtin train and test files pooled, so a test set may exceed the builtin test
+    file's 1,000, and no review is in both), each review cut to its first `max_chars` characters
+    when given. The test file's name carries both sizes: its rows depend on how many the
+    training set took first."""
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
     cut = f"c{max_chars}-" if max_chars else ""
-    for split, size in (("train", train), ("test", test)):
-        path = folder / f"fine_food-{split}-{cut}{size}-{seed}.csv"
-        if not path.exists():
-            _write_fine_food(path, split, size, seed, max_chars)
-        out.append(_record(path, "csv", "review", "score"))
-    return tuple(out)
+    paths = (
+        folder / f"fine_food-train-{cut}{train}-{seed}.csv",
+        folder / f"fine_food-test-{cut}{train}+{test}-{seed}.csv",
+    )
+    if not all(p.exists() for p in paths):
+        reviews, scores = _all_fine_food()
+        for path, rows in zip(paths, seeded_split(len(reviews), train, test, seed), strict=True):
+            with path.open("w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow(["review", "score"])
+                for i in rows:
+                    writer.writerow(
+                        [reviews[i][:max_chars] if max_chars else reviews[i], scores[i]]
+                    )
+    return tuple(_record(p, "csv", "review", "score") for p in paths)
+
+
+def _all_fine_food() -> tuple[list[str], list[str]]:
+    """Every distinct review and its score, in order: the builtin train file's rows, then the
+    test file's, a repeated review kept where it first appears."""
+    from shift_search.executor.datasets.reader import read_dataset
+
+    scores: dict[str, str] = {}
+    for part in ("fine_food_train", "fine_food_test"):
+        data = read_dataset("builtin", part, input_column="review", label_column="score")
+        for text, label in zip(data.inputs, data.labels, strict=True):
+            scores.setdefault(str(text), str(data.classes[label]))
+    return list(scores), list(scores.values())
 
 
 def split(
@@ -63,23 +89,6 @@ def split(
     if name == "fine_food":
         return fine_food_split(folder, train, test, seed, max_chars)
     return SPLITTERS[name](folder, train, test, seed)
-
-
-def _write_fine_food(
-    path: Path, split: str, size: int, seed: int, max_chars: int | None = None
-) -> None:
-    from shift_search.executor.datasets.reader import read_dataset
-
-    data = read_dataset(
-        "builtin", f"fine_food_{split}", input_column="review", label_column="score"
-    )
-    rows = np.random.default_rng(seed).permutation(len(data))[:size]
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["review", "score"])
-        for i in rows:
-            text = str(data.inputs[i])
-            writer.writerow([text[:max_chars] if max_chars else text, data.classes[data.labels[i]]])
 
 
 def _record(path: Path, fmt: str, inputs: str, labels: str) -> DatasetRecord:
@@ -101,9 +110,10 @@ MODALITY = {"fine_food": "text", "tweets": "text", "digits": "image"}
 
 
 def capped(dataset: str, train: int, test: int) -> tuple[int, int]:
-    """Sizes within what the source holds (digits: 1,797 rows; fine food: 4,000 / 1,000)."""
-    if dataset == "fine_food":
-        return min(train, FINE_FOOD_TOTAL["train"]), min(test, FINE_FOOD_TOTAL["test"])
+    """Sizes within what the source holds (digits: 1,797 rows, both scaled down; fine food:
+    4,973 distinct reviews, the test set kept and training given the rest)."""
+    if dataset == "fine_food" and train + test > FINE_FOOD_TOTAL:
+        return FINE_FOOD_TOTAL - min(test, FINE_FOOD_TOTAL - 1), min(test, FINE_FOOD_TOTAL - 1)
     if dataset == "digits" and train + test > DIGITS_TOTAL:
         scale = DIGITS_TOTAL / (train + test)
         return int(train * scale), int(test * scale)

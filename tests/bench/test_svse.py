@@ -243,10 +243,11 @@ def test_each_mode_sizes_its_data_and_the_gpu_keeps_the_larger_configuration() -
     assert config_for(False, "cpu") is CPU and config_for(True, "cuda") is QUICK
     assert config_for(False, "cuda") is GPU
     assert CPU.sizes["tweets"] == (800, 2_000) and CPU.max_chars == 256
-    assert GPU.sizes["tweets"] == (6000, 2000) and GPU.sizes["fine_food"] == (4000, 1000)
+    assert GPU.sizes["tweets"] == (6000, 2000) and GPU.sizes["fine_food"] == (2973, 2000)
     train, test = GPU.sizes["digits"]
     assert train + test <= 1797 and train > test
     assert capped("tweets", 6000, 2000) == (6000, 2000)
+    assert capped("fine_food", 4000, 2000) == (2973, 2000) and CPU.sizes["fine_food"][1] == 2000
     assert len(GPU.protocols["text"].lr_grid) == 3 > len(CPU.protocols["text"].lr_grid)
     assert {"resnet152-imagenet", "vgg16-bn-craft", "all-mpnet-base-v2"} <= CPU.excluded
     assert not GPU.excluded
@@ -266,6 +267,18 @@ def test_fine_food_reviews_are_cut_where_the_mode_says(tmp_path: Path) -> None:
     assert train.name == whole.name == "fine_food-train" and train.uri != whole.uri
     assert max(len(x) for x in cut.inputs) <= 40 < max(len(x) for x in full.inputs)
     assert [x[:40] for x in full.inputs] == list(cut.inputs)
+
+
+def test_fine_food_pools_both_builtin_files_into_disjoint_splits(tmp_path: Path) -> None:
+    train, test = fine_food_split(tmp_path, 3000, 1500, seed=1)
+    a = read_dataset("csv", train.uri, input_column="review", label_column="score")
+    b = read_dataset("csv", test.uri, input_column="review", label_column="score")
+    assert (len(a), len(b)) == (3000, 1500) and test.name == "fine_food-test"
+    assert not set(a.inputs) & set(b.inputs) and set(a.classes) == set(b.classes)
+    assert len(fine_food_split(tmp_path, 3473, 1500)) == 2  # every distinct review
+    with pytest.raises(ValueError, match="cannot split 4973 rows"):
+        fine_food_split(tmp_path, 3474, 1500)
+    assert fine_food_split(tmp_path, 2000, 1500, seed=1)[1].uri != test.uri
 
 
 def test_task_agnostic_query_orders_by_upstream_accuracy_or_size() -> None:
