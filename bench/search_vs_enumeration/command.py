@@ -126,8 +126,8 @@ def pool_for(modality: str, config: Config) -> tuple[list[ModelRecord], dict[str
 
 
 def data_for(name: str, config: Config) -> tuple[DatasetRecord, ...]:
-    train, test = config.sizes[name]
-    return split(name, shift_home() / "bench-data", train, test, SEED, config.max_chars)
+    """A dataset's train, test and search parts (`Config.sizes`)."""
+    return split(name, shift_home() / "bench-data", config.sizes[name], SEED, config.max_chars)
 
 
 FULL_RUN = "every strategy and the enumeration"
@@ -139,13 +139,16 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     recording of the same data, protocol and models: see `_earlier`)."""
     started = time.perf_counter()
     modality = MODALITY[name]
-    n_train, n_test = config.sizes[name]
-    train, test = data_for(name, config)
+    n_train, n_test, n_search = config.sizes[name]
+    train, test, search = data_for(name, config)
     models, left_out = pool_for(modality, config)
     if not models:
         log(f"{name}: skipped, no {modality} models (build the zoo, set SHIFT_ZOO: {zoo_file()})")
         return {"skipped": f"no {modality} models in {zoo_file()}"}
-    log(f"{name}: train {n_train:,} / test {n_test:,}, {len(models)} {modality} models")
+    log(
+        f"{name}: train {n_train:,} / test {n_test:,} / search {n_search:,},"
+        f" {len(models)} {modality} models"
+    )
     protocol = config.protocols[modality]
     earlier = {} if args.remeasure else _earlier(name, args, models, train, test, protocol)
     if earlier:
@@ -157,10 +160,13 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     only = [s.strip() for s in args.strategies.split(",") if s.strip()] or config.strategies
     with tempfile.TemporaryDirectory() as tmp:
         setting = Setting(
-            models, train, test, modality, args.device, Path(tmp), config.keep,
+            models, train, search, modality, args.device, Path(tmp), config.keep,
             config.finetune[modality], config.auto,
         )  # fmt: skip
         outcomes = run_strategies(setting, log, only)
+    if earlier and earlier.get("search_file") != search.uri:
+        log(f"{name}: the recording's strategies searched other data: only this run's are kept")
+        earlier = {k: v for k, v in earlier.items() if k != "strategies"}
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     ran = only if args.strategies.strip() else [FULL_RUN]
@@ -168,8 +174,10 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     measured = {
         "train": n_train,
         "test": n_test,
+        "search": n_search,
         "seed": SEED,
         "data_files": [train.uri, test.uri],
+        "search_file": search.uri,
         "max_chars": config.max_chars if name == "fine_food" else None,
         "modality": modality,
         "pool_size": len(models),
@@ -322,7 +330,7 @@ def remeasure_models(args: argparse.Namespace, names: Sequence[str]) -> dict[str
         unknown = sorted(set(names) - set(measured["enumeration"]))
         if unknown:
             raise SystemExit(f"{dataset} has no fine-tune of {', '.join(unknown)} to remeasure")
-        train, test = data_for(dataset, config)
+        train, test, _ = data_for(dataset, config)
         models = [m for m in pool_for(MODALITY[dataset], config)[0] if m.name in names]
         protocol = config.protocols[MODALITY[dataset]]
         for name, again in _enumerate(models, train, test, protocol, args.device, True).items():
@@ -429,7 +437,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in [n.strip() for n in args.datasets.split(",") if n.strip()]:
         modality = MODALITY[name]
-        train, test = data_for(name, config)
+        train, test, _ = data_for(name, config)
         models, _ = pool_for(modality, config)
         out[name] = estimating.estimate_dataset(
             name, models, train, test, config, modality, args.device, log

@@ -7,10 +7,10 @@ From these:
 - the enumeration: every model `runs_per_model` times, each run `protocol.run_seconds` (every
   epoch: a training and a validation pass; then one test pass), with all `max_epochs` (the upper
   bound: early stopping ends runs sooner) or half of them;
-- the strategies: each embeds the training and test sets with every model (one search each on a
-  fresh store: Q2, Q3, Q4, the cascade, hybrid+SH, AUTO's evidence), hybrid+SH (and AUTO when
+- the strategies: each embeds the training and search sets with every model (one search each on
+  a fresh store: Q2, Q3, Q4, the cascade, hybrid+SH, AUTO's evidence), hybrid+SH (and AUTO when
   it picks it) fine-tunes `keep + 1` contenders by successive halving over epochs (its tasks
-  evaluate the test set before and after), plus a few seconds per model and store for loads,
+  evaluate the search set before and after), plus a few seconds per model and store for loads,
   profiling and task overheads.
 Every figure is measured twice: in wall-clock seconds (the machine as loaded now) and in the
 process's CPU seconds, which other processes change less. Under load, though, torch's threads
@@ -87,20 +87,21 @@ def strategy_seconds(
     forward: Mapping[str, float],
     ratio: float,
     n_train: int,
-    n_test: int,
+    n_search: int,
     keep: int,
     epochs: int,
 ) -> dict[str, float]:
     """Seconds of the strategies: SEARCHES embeddings of all the data by every model, overheads,
     and halving over `epochs` fine-tuning epochs of `keep + 1` mean contenders."""
     mean = sum(forward.values()) / len(forward)
-    embed = SEARCHES * sum(f * (n_train + n_test) for f in forward.values())
+    embed = SEARCHES * sum(f * (n_train + n_search) for f in forward.values())
     overheads = (SEARCHES + STORES) * PER_MODEL_AND_SEARCH_SECONDS * len(forward)
     contenders = min(keep + 1, len(forward))
     schedule = epoch_schedule(contenders, epochs)
     alive = round_survivors(contenders, len(schedule))
     tune = sum(
-        n * mean * (e * ratio * n_train + 2 * n_test) for n, e in zip(alive, schedule, strict=True)
+        n * mean * (e * ratio * n_train + 2 * n_search)
+        for n, e in zip(alive, schedule, strict=True)
     )
     return {"embeddings": embed, "overheads": overheads, "halving_over_epochs": 2 * tune}
 
@@ -143,7 +144,7 @@ def estimate_dataset(
     from bench.search_vs_enumeration.protocol import finetune_once, load_data
 
     protocol = config.protocols[modality]
-    n_train, n_test = config.sizes[name]
+    n_train, n_test, n_search = config.sizes[name]
     data = load_data(train, test, protocol.validation_fraction)
     sample = data.train[0][:32]
     wall, cpu = forward_seconds(models, sample, device)
@@ -165,7 +166,7 @@ def estimate_dataset(
     ratio = train_ratio(min(r[0] for r in runs), wall[first])
     cpu_ratio = train_ratio(min(r[1] for r in runs), cpu[first])
     epochs = int(config.finetune.get(modality, {}).get("epochs", protocol.max_epochs))
-    shape = (n_train, n_test, protocol, config.keep, epochs)
+    shape = (n_train, n_test, n_search, protocol, config.keep, epochs)
     now = _figures(wall, ratio, *shape)
     anchor = IDLE_FINETUNES[modality]
     scale = idle_scale(anchor, models, cpu_ratio, device, cpu if anchor.dataset == name else None)
@@ -178,6 +179,7 @@ def estimate_dataset(
     return {
         "train": n_train,
         "test": n_test,
+        "search": n_search,
         "models": [m.name for m in models],
         "protocol": protocol.describe(),
         "runs_per_model": protocol.runs_per_model(),
@@ -207,7 +209,7 @@ def idle_scale(
     if device.startswith("cuda") or not found:
         return 1.0
     if cpu is None:
-        train, _ = split(anchor.dataset, _bench_data(), 64, 16, 0)
+        train, _ = split(anchor.dataset, _bench_data(), (64, 16, 0), 0)
         cpu = forward_seconds(found, _inputs(train, 32), device, rounds=6)[1]
     f = cpu[anchor.model]
     predicted = f * (anchor.epochs * cpu_ratio * anchor.train + 2 * anchor.test)
@@ -241,6 +243,7 @@ def _figures(
     ratio: float,
     n_train: int,
     n_test: int,
+    n_search: int,
     protocol: Protocol,
     keep: int,
     epochs: int,
@@ -248,7 +251,7 @@ def _figures(
 ) -> dict[str, Any]:
     upper = enumeration_seconds(forward, ratio, n_train, n_test, protocol, 1.0)
     half = enumeration_seconds(forward, ratio, n_train, n_test, protocol, 0.5)
-    search = strategy_seconds(forward, ratio, n_train, n_test, keep, epochs)
+    search = strategy_seconds(forward, ratio, n_train, n_search, keep, epochs)
     total_upper = scale * (sum(upper.values()) + sum(search.values()))
     total_half = scale * (sum(half.values()) + sum(search.values()))
     return {

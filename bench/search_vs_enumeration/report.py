@@ -220,11 +220,17 @@ def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
     named = ", ".join(f"{m} ({reason})" for m, reason in left.items())
     left_text = f"; left out: {named}" if left else ""
     cut = f", reviews cut to {data['max_chars']} characters" if data.get("max_chars") else ""
+    searched = (
+        f" / {data['search']:,} search samples (the strategies search on training and search"
+        " samples, never on the test samples that judge their picks)"
+        if data.get("search")
+        else " samples (the strategies searched on the test samples too)"
+    )
     lines = [
         "",
         f"### {name}",
         "",
-        f"{data['train']:,} training / {data['test']:,} test samples (seed {data['seed']}{cut}),"
+        f"{data['train']:,} training / {data['test']:,} test{searched} (seed {data['seed']}{cut}),"
         f" {data['pool_size']} {data['modality']} models{left_text}; fine-tuning protocol"
         f" {data['finetune_params']}; measured {data.get('measured_at', 'earlier')}"
         f"{_runs(data.get('runs', ()))}.",
@@ -259,17 +265,18 @@ def estimate_section(path: Path) -> str:
     r = json.loads(path.read_text())
     config = r.get("config", {})
     rows = [
-        [name, d["train"], d["test"], len(d["models"]), d["now"]["hours_upper"],
-         d["now"]["hours_if_half_the_epochs"], d["idle"]["hours_upper"],
+        [name, d["train"], d["test"], d.get("search", ""), len(d["models"]),
+         d["now"]["hours_upper"], d["now"]["hours_if_half_the_epochs"], d["idle"]["hours_upper"],
          d["idle"]["hours_if_half_the_epochs"]]
         for name, d in r["datasets"].items()
         if "now" in d
     ]  # fmt: skip
     rows.append(
-        ["all", "", "", "", r["now_hours_upper"], r["now_hours_if_half_the_epochs"],
+        ["all", "", "", "", "", r["now_hours_upper"], r["now_hours_if_half_the_epochs"],
          r["idle_hours_upper"], r["idle_hours_if_half_the_epochs"]]
     )  # fmt: skip
-    columns = ["dataset", "train", "test", "models", "hours now", "now, half the epochs"]
+    columns = ["dataset", "train", "test", "search", "models", "hours now"]
+    columns += ["now, half the epochs"]
     columns += ["hours idle", "idle, half the epochs"]
     excluded = ", ".join(config.get("excluded", []))
     return "\n".join(

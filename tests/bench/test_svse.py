@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 import bench.search_vs_enumeration.command as svse
+from bench.data import seeded_split
 from bench.search_vs_enumeration.command import parse_args, pool_for, run_dataset
 from bench.search_vs_enumeration.config import CPU, GPU, QUICK, config_for
-from bench.search_vs_enumeration.data import capped, digits_split, fine_food_split, seeded_split
+from bench.search_vs_enumeration.data import capped, digits_split, fine_food_split
 from bench.search_vs_enumeration.queries import (
     STRATEGIES,
     candidates,
@@ -213,12 +214,16 @@ def test_indistinguishable_on_small_gaps_identical_seeds_and_degenerate_seeds() 
 
 
 def test_seeded_split_is_disjoint_and_reproducible() -> None:
-    train, test = seeded_split(100, 60, 30, seed=3)
+    train, test = seeded_split(100, (60, 30), seed=3)
     assert len(set(train) | set(test)) == 90
-    again = seeded_split(100, 60, 30, seed=3)
+    again = seeded_split(100, (60, 30), seed=3)
     assert np.array_equal(train, again[0]) and np.array_equal(test, again[1])
-    with pytest.raises(ValueError):
-        seeded_split(10, 8, 5, seed=0)
+    # A search part comes after the others: train and test are the same rows with or without it.
+    *same, search = seeded_split(100, (60, 30, 10), seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(same, again, strict=True))
+    assert len(set(train) | set(test) | set(search)) == 100
+    with pytest.raises(ValueError, match="cannot split 10 rows into 8 train \\+ 5 test"):
+        seeded_split(10, (8, 5), seed=0)
 
 
 def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
@@ -231,6 +236,9 @@ def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
         rows = {x.tobytes() + bytes([y]) for x, y in zip(a["x"], a["y"], strict=True)}
         overlap = sum(x.tobytes() + bytes([y]) in rows for x, y in zip(b["x"], b["y"], strict=True))
     assert overlap < 5  # digits holds a few exact duplicate images; the rows themselves differ
+    *same, search = digits_split(tmp_path, 300, 100, seed=0, search=50)
+    assert [r.uri for r in same] == [train.uri, test.uri] and search.name == "digits-search"
+    assert Path(search.uri).name == "digits-search-300+100+50-0.npz"
     written = {Path(r.uri): Path(r.uri).stat().st_mtime_ns for r in (train, test)}
     again = digits_split(tmp_path, 300, 100, seed=0)  # written once: read back, not rewritten
     assert [dataclasses.replace(r, date_added="") for r in again] == [
@@ -242,12 +250,12 @@ def test_digits_split_writes_readable_disjoint_npz(tmp_path: Path) -> None:
 def test_each_mode_sizes_its_data_and_the_gpu_keeps_the_larger_configuration() -> None:
     assert config_for(False, "cpu") is CPU and config_for(True, "cuda") is QUICK
     assert config_for(False, "cuda") is GPU
-    assert CPU.sizes["tweets"] == (800, 2_000) and CPU.max_chars == 256
-    assert GPU.sizes["tweets"] == (6000, 2000) and GPU.sizes["fine_food"] == (2973, 2000)
-    train, test = GPU.sizes["digits"]
-    assert train + test <= 1797 and train > test
-    assert capped("tweets", 6000, 2000) == (6000, 2000)
-    assert capped("fine_food", 4000, 2000) == (2973, 2000) and CPU.sizes["fine_food"][1] == 2000
+    assert CPU.sizes["tweets"] == (800, 2_000, 500) and CPU.max_chars == 256
+    assert GPU.sizes["tweets"] == (6000, 2000, 500)
+    assert GPU.sizes["fine_food"] == (2473, 2000, 500) and CPU.sizes["fine_food"][1] == 2000
+    train, test, search = GPU.sizes["digits"]
+    assert train + test + search <= 1797 and train > test > search
+    assert capped("tweets", (6000, 2000, 500)) == (6000, 2000, 500)
     assert len(GPU.protocols["text"].lr_grid) == 3 > len(CPU.protocols["text"].lr_grid)
     assert {"resnet152-imagenet", "vgg16-bn-craft", "all-mpnet-base-v2"} <= CPU.excluded
     assert not GPU.excluded
@@ -261,6 +269,7 @@ def test_pools_leave_out_onnx_and_say_why() -> None:
 
 def test_fine_food_reviews_are_cut_where_the_mode_says(tmp_path: Path) -> None:
     train, _ = fine_food_split(tmp_path, 30, 10, seed=0, max_chars=40)
+    assert Path(train.uri).name == "fine_food-train-c40-30-0.csv"
     cut = read_dataset("csv", train.uri, input_column="review", label_column="score")
     whole, _ = fine_food_split(tmp_path, 30, 10, seed=0)
     full = read_dataset("csv", whole.uri, input_column="review", label_column="score")
@@ -270,15 +279,18 @@ def test_fine_food_reviews_are_cut_where_the_mode_says(tmp_path: Path) -> None:
 
 
 def test_fine_food_pools_both_builtin_files_into_disjoint_splits(tmp_path: Path) -> None:
-    train, test = fine_food_split(tmp_path, 3000, 1500, seed=1)
-    a = read_dataset("csv", train.uri, input_column="review", label_column="score")
-    b = read_dataset("csv", test.uri, input_column="review", label_column="score")
-    assert (len(a), len(b)) == (3000, 1500) and test.name == "fine_food-test"
-    assert not set(a.inputs) & set(b.inputs) and set(a.classes) == set(b.classes)
+    train, test, search = fine_food_split(tmp_path, 3000, 1500, seed=1, search=400)
+    a, b, c = (
+        read_dataset("csv", r.uri, input_column="review", label_column="score")
+        for r in (train, test, search)
+    )
+    assert (len(a), len(b), len(c)) == (3000, 1500, 400) and test.name == "fine_food-test"
+    assert not set(a.inputs) & set(b.inputs) and not (set(a.inputs) | set(b.inputs)) & set(c.inputs)
+    assert set(a.classes) == set(b.classes) == set(c.classes)
     assert len(fine_food_split(tmp_path, 3473, 1500)) == 2  # every distinct review
     with pytest.raises(ValueError, match="cannot split 4973 rows"):
         fine_food_split(tmp_path, 3474, 1500)
-    assert fine_food_split(tmp_path, 2000, 1500, seed=1)[1].uri != test.uri
+    assert fine_food_split(tmp_path, 2000, 1500, seed=1)[1].uri != test.uri  # other rows
 
 
 def test_task_agnostic_query_orders_by_upstream_accuracy_or_size() -> None:
