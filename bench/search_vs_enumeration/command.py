@@ -15,7 +15,9 @@ models left out, the protocol) is `config.py`'s; `--estimate` prints what a full
 - strategies (`queries`): Q1 task-agnostic, Q2 1-NN, Q3 linear, Q4 hybrid, the cascade
   (Cosine NN then LogME), hybrid+SH (linear probe's best and the task-agnostic pick, then
   halving over fine-tuning epochs) and AUTO, each its SHiFT-QL on a fresh store, AO deciding SH.
-  Fine-tuning what a strategy returns costs what the enumeration measured for that model.
+  Each is TRAINED ON the training set and TESTED ON the search split, held out from training and
+  from the test set, so no strategy sees the samples its pick is judged on. Fine-tuning what a
+  strategy returns costs what the enumeration measured for that model.
 Per task and strategy: the model returned, its mean accuracy ± 95% interval, regret against the
 best mean and whether it lies inside the returned model's interval, the search in seconds and in
 fine-tune equivalents (a mean fine-tune of the pool), speed-up over enumeration; the goal line
