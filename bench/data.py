@@ -11,7 +11,7 @@ before it, so its file name carries them all: `<name>-train-800-0`, `<name>-test
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,19 @@ def seeded_split(total: int, sizes: Sequence[int], seed: int) -> tuple[np.ndarra
     order = np.random.default_rng(seed).permutation(total)
     ends = np.cumsum(sizes)
     return tuple(order[end - n : end] for n, end in zip(sizes, ends, strict=True))
+
+
+def part_sizes(train: int, test: int, search: int = 0) -> tuple[int, ...]:
+    """A split's part sizes: train, test and, when asked for (search > 0), search."""
+    return (train, test, search) if search else (train, test)
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """One part's CSV: a header line, then the rows."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def split_paths(
@@ -54,18 +67,15 @@ def tweet_split(
     from shift_search.executor.datasets.reader import read_dataset
 
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = (train, test, search) if search else (train, test)
+    sizes = part_sizes(train, test, search)
     paths = split_paths(folder, "tweets", sizes, seed, ".csv")
     if not all(p.exists() for p in paths):
         data = read_dataset(
             "builtin", "tweet_sentiment", input_column="text", label_column="sentiment"
         )
         for path, rows in zip(paths, seeded_split(len(data), sizes, seed), strict=True):
-            with path.open("w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(["text", "sentiment"])
-                for i in rows:
-                    writer.writerow([data.inputs[i], data.classes[data.labels[i]]])
+            labelled = ((data.inputs[i], data.classes[data.labels[i]]) for i in rows)
+            write_csv(path, ("text", "sentiment"), labelled)
     return tuple(
         DatasetRecord(
             name=part_name(path),

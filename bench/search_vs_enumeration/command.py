@@ -152,7 +152,9 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         f" {len(models)} {modality} models"
     )
     protocol = config.protocols[modality]
-    earlier = {} if args.remeasure else _earlier(name, args, models, train, test, protocol)
+    earlier = (
+        {} if args.remeasure else _earlier(name, args, models, (train, test, search), protocol)
+    )
     if earlier:
         when = earlier.get("measured_at", "earlier")
         log(f"{name}: joins the recording of {when}: its enumeration and other strategies")
@@ -166,9 +168,6 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
             config.finetune[modality], config.auto,
         )  # fmt: skip
         outcomes = run_strategies(setting, log, only)
-    if earlier and earlier.get("search_file") != search.uri:
-        log(f"{name}: the recording's strategies searched other data: only this run's are kept")
-        earlier = {k: v for k, v in earlier.items() if k != "strategies"}
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     ran = only if args.strategies.strip() else [FULL_RUN]
@@ -199,16 +198,17 @@ def _earlier(
     name: str,
     args: argparse.Namespace,
     models: Sequence[ModelRecord],
-    train: DatasetRecord,
-    test: DatasetRecord,
+    data: tuple[DatasetRecord, DatasetRecord, DatasetRecord],
     protocol: Protocol,
 ) -> dict[str, Any]:
     """What the results file recorded for this dataset when a `--strategies` run joins it: the
-    same data, protocol and models (name, revision, recipe, source) with their enumeration; else
+    same train and test data, protocol and models (name, revision, recipe, source) with their
+    enumeration, and its strategies only when they searched the same search split; else
     nothing, and the run replaces the recording as a full run does."""
     path = _results_path(args)
     if not args.strategies.strip() or not path.exists():
         return {}
+    train, test, search = data
     earlier: dict[str, Any] = json.loads(path.read_text())["datasets"].get(name, {})
     same = (
         earlier.get("data_files") == [train.uri, test.uri]
@@ -217,7 +217,12 @@ def _earlier(
         and set(earlier.get("enumeration", {})) == {m.name for m in models}
         and "strategies" in earlier
     )
-    return earlier if same else {}
+    if not same:
+        return {}
+    if earlier.get("search_file") != search.uri:
+        log(f"{name}: the recording's strategies searched other data: only this run's are kept")
+        return {k: v for k, v in earlier.items() if k != "strategies"}
+    return earlier
 
 
 def _runs_of(earlier: Mapping[str, Any]) -> list[dict[str, Any]]:

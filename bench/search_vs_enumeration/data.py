@@ -3,13 +3,12 @@ parts and names): all the distinct fine-food reviews (CSV) and sklearn's 8x8 dig
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from bench.data import part_name, seeded_split, split_paths, tweet_split
+from bench.data import part_name, part_sizes, seeded_split, split_paths, tweet_split, write_csv
 from shift_search.cache.records import DatasetRecord
 
 Splitter = Callable[[Path, int, int, int, int], tuple[DatasetRecord, ...]]
@@ -26,7 +25,7 @@ def digits_split(
     from shift_search.executor.datasets.reader import read_dataset
 
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = (train, test, search) if search else (train, test)
+    sizes = part_sizes(train, test, search)
     paths = split_paths(folder, "digits", sizes, seed, ".npz")
     if not all(p.exists() for p in paths):
         data = read_dataset("builtin", "digits", input_column=None, label_column=None)
@@ -50,20 +49,16 @@ def fine_food_split(
     builtin test file's 1,000, and no review is in two parts), each review cut to its first
     `max_chars` characters when given."""
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = (train, test, search) if search else (train, test)
-    paths = split_paths(
-        folder, "fine_food", sizes, seed, ".csv", f"c{max_chars}-" if max_chars else ""
-    )
+    sizes = part_sizes(train, test, search)
+    cut = f"c{max_chars}-" if max_chars else ""
+    paths = split_paths(folder, "fine_food", sizes, seed, ".csv", cut)
     if not all(p.exists() for p in paths):
         reviews, scores = _all_fine_food()
         for path, rows in zip(paths, seeded_split(len(reviews), sizes, seed), strict=True):
-            with path.open("w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(["review", "score"])
-                for i in rows:
-                    writer.writerow(
-                        [reviews[i][:max_chars] if max_chars else reviews[i], scores[i]]
-                    )
+            labelled = (
+                (reviews[i][:max_chars] if max_chars else reviews[i], scores[i]) for i in rows
+            )
+            write_csv(path, ("review", "score"), labelled)
     return tuple(_record(p, "csv", "review", "score") for p in paths)
 
 
