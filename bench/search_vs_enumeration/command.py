@@ -3,9 +3,10 @@ one image dataset, fine-tune every model of the pool (the enumeration baseline),
 strategies through the real services as SHiFT-QL and price each against it.
 
 Run `python -m bench.search_vs_enumeration [--quick] [--device cpu|cuda] [--datasets ...]
-[--strategies ...] [--remeasure] [--estimate]` (build the zoo first, `python -m bench.zoo`: its
-models join the pool, as do the `pool` extra's when installed). What each mode runs (sizes, the
-models left out, the protocol) is `config.py`'s; `--estimate` prints what a full run costs.
+[--strategies ...] [--enumeration-only] [--remeasure] [--estimate]` (build the zoo first,
+`python -m bench.zoo`: its models join the pool, as do the `pool` extra's when installed). What
+each mode runs (sizes, the models left out, the protocol) is `config.py`'s; `--estimate` prints
+what a full run costs.
 - enumeration (the ground truth, `protocol`): per model a learning-rate grid chosen on a
   held-out validation fifth of the training set, early stopping with the best epoch kept, 3
   seeds at the chosen rate; a model's accuracy is its mean test accuracy with a 95% interval,
@@ -17,7 +18,9 @@ models left out, the protocol) is `config.py`'s; `--estimate` prints what a full
   halving over fine-tuning epochs) and AUTO, each its SHiFT-QL on a fresh store, AO deciding SH.
   Each is TRAINED ON the training set and TESTED ON the search split, held out from training and
   from the test set, so no strategy sees the samples its pick is judged on. Fine-tuning what a
-  strategy returns costs what the enumeration measured for that model.
+  strategy returns costs what the enumeration measured for that model. `--enumeration-only`
+  fine-tunes the pool again (after the protocol changed, say) and re-prices the recorded
+  strategies, whose searches do not depend on it.
 Per task and strategy: the model returned, its mean accuracy ± 95% interval, regret against the
 best mean and whether it lies inside the returned model's interval, the search in seconds and in
 fine-tune equivalents (a mean fine-tune of the pool), speed-up over enumeration; the goal line
@@ -51,6 +54,7 @@ from bench.search_vs_enumeration.table import (
     Finetuned,
     Outcome,
     Scored,
+    convergence,
     enumeration_table,
     goals,
     score,
@@ -88,6 +92,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--estimate",
         action="store_true",
         help="measure a small sample and print the full run's CPU time; fine-tune nothing else",
+    )
+    parser.add_argument(
+        "--enumeration-only",
+        action="store_true",
+        help="fine-tune the pool under the current protocol (the ledger's when measured) on"
+        " --datasets and re-price the recorded strategies against it; search nothing",
     )
     parser.add_argument(
         "--remeasure-models",
@@ -134,6 +144,8 @@ def data_for(name: str, config: Config) -> tuple[DatasetRecord, ...]:
 
 FULL_RUN = "every strategy and the enumeration"
 """What a run without `--strategies` ran, as a dataset's runs list it."""
+ENUMERATION_RUN = "the enumeration"
+"""What an `--enumeration-only` run ran."""
 
 
 def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str, Any]:
@@ -152,25 +164,30 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         f" {len(models)} {modality} models"
     )
     protocol = config.protocols[modality]
-    earlier = (
-        {} if args.remeasure else _earlier(name, args, models, (train, test, search), protocol)
-    )
-    if earlier:
-        when = earlier.get("measured_at", "earlier")
-        log(f"{name}: joins the recording of {when}: its enumeration and other strategies")
-        enumeration = _recorded_enumeration(earlier)
-    else:
-        enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
+    data = (train, test, search)
     only = [s.strip() for s in args.strategies.split(",") if s.strip()] or config.strategies
-    with tempfile.TemporaryDirectory() as tmp:
-        setting = Setting(
-            models, train, search, modality, args.device, Path(tmp), config.keep,
-            config.finetune[modality], config.auto,
-        )  # fmt: skip
-        outcomes = run_strategies(setting, log, only)
+    outcomes: list[Outcome] = []
+    if args.enumeration_only:
+        earlier = _searched(name, args, models, data, config)
+        enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
+        ran = [ENUMERATION_RUN]
+    else:
+        earlier = {} if args.remeasure else _earlier(name, args, models, data, protocol)
+        if earlier:
+            when = earlier.get("measured_at", "earlier")
+            log(f"{name}: joins the recording of {when}: its enumeration and other strategies")
+            enumeration = _recorded_enumeration(earlier)
+        else:
+            enumeration = _enumerate(models, train, test, protocol, args.device, args.remeasure)
+        with tempfile.TemporaryDirectory() as tmp:
+            setting = Setting(
+                models, train, search, modality, args.device, Path(tmp), config.keep,
+                config.finetune[modality], config.auto,
+            )  # fmt: skip
+            outcomes = run_strategies(setting, log, only)
+        ran = list(only) if args.strategies.strip() else [FULL_RUN]
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    ran = only if args.strategies.strip() else [FULL_RUN]
     run = {"at": now, "strategies": ran, "wall_seconds": round(time.perf_counter() - started, 1)}
     measured = {
         "train": n_train,
@@ -188,7 +205,8 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         "finetune_params": protocol.describe(),
         "strategy_params": {"keep": config.keep, "finetune": dict(config.finetune[modality])},
         "enumeration": {n: asdict(f) for n, f in enumeration.items()},
-        "measured_at": earlier.get("measured_at", now),  # when its enumeration was measured
+        # when its enumeration was measured
+        "measured_at": now if args.enumeration_only else earlier.get("measured_at", now),
         "runs": [*_runs_of(earlier), run],
     }
     return measured | derived(measured, scored, enumeration)
@@ -223,6 +241,36 @@ def _earlier(
         log(f"{name}: the recording's strategies searched other data: only this run's are kept")
         return {k: v for k, v in earlier.items() if k != "strategies"}
     return earlier
+
+
+def _searched(
+    name: str,
+    args: argparse.Namespace,
+    models: Sequence[ModelRecord],
+    data: tuple[DatasetRecord, DatasetRecord, DatasetRecord],
+    config: Config,
+) -> dict[str, Any]:
+    """The recording whose strategies an `--enumeration-only` run re-prices: the same data,
+    search split, models and strategy parameters (their searches do not depend on the
+    enumeration's protocol); an error when there is none, since the run searches nothing."""
+    path = _results_path(args)
+    recorded = json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
+    train, test, search = data
+    modality = MODALITY[name]
+    wanted = {
+        "data_files": [train.uri, test.uri],
+        "search_file": search.uri,
+        "models": {m.name: _version(m) for m in models},
+        "strategy_params": {"keep": config.keep, "finetune": dict(config.finetune[modality])},
+    }
+    differs = [k for k, v in wanted.items() if recorded.get(k) != v]
+    if "strategies" not in recorded or differs:
+        why = ", ".join(differs) if recorded.get("strategies") else "no recorded strategies"
+        raise SystemExit(
+            f"--enumeration-only: {path.name} holds no strategies of {name} to re-price ({why}"
+            " differ from this run's); run the dataset in full instead"
+        )
+    return recorded
 
 
 def _runs_of(earlier: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -263,6 +311,9 @@ def derived(
         "strategies": strategies,
         "table": table(scored, enumeration),
         "enumeration_table": enumeration_table(measured["enumeration"]),
+        "convergence": convergence(
+            measured["enumeration"], int(measured["finetune_params"]["max_epochs"])
+        ),
         "goals": goals(strategies, measured["enumeration"]),
     }
 
@@ -298,7 +349,8 @@ _PRICED |= {"search_in_finetunes", "ci_half"}
 
 def _finetuned_from(recorded: Mapping[str, Any]) -> Finetuned:
     fields = dict(recorded)
-    fields["accuracies"] = tuple(fields.get("accuracies", ()))
+    for name in ("accuracies", "best_epochs", "epochs_run"):
+        fields[name] = tuple(fields.get(name, ()))
     return Finetuned(**fields)
 
 
@@ -402,6 +454,8 @@ def finetuned(truth: GroundTruth) -> Finetuned:
         truth.ci_half,
         truth.accuracies,
         truth.lr,
+        tuple(r.best_epoch for r in truth.runs),
+        tuple(r.epochs_run for r in truth.runs),
     )
 
 

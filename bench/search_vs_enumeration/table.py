@@ -34,7 +34,9 @@ the key of its figures in `goals`)."""
 class Finetuned:
     """A model's ground truth: its (mean) fine-tuned test accuracy, the seconds fine-tuning it
     costs, and, under the seeded protocol, the 95% interval's half-width, the seeds' accuracies
-    and the learning rate chosen on validation (0 / empty / None for a single-run protocol)."""
+    and the learning rate chosen on validation, and every run's best epoch and epochs run, the
+    grid's then the extra seeds' (0 / empty / None for a single-run protocol or a recording
+    made before epochs were kept)."""
 
     model: str
     accuracy: float
@@ -42,6 +44,8 @@ class Finetuned:
     ci_half: float = 0.0
     accuracies: tuple[float, ...] = ()
     lr: float | None = None
+    best_epochs: tuple[int, ...] = ()
+    epochs_run: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,11 +201,40 @@ def enumeration_table(enumeration: Mapping[str, Mapping[str, Any]]) -> dict[str,
             f["model"], round(f["accuracy"], 4), round(f.get("ci_half", 0.0), 4),
             ", ".join(f"{a:.4f}" for a in f.get("accuracies", ())) or "-",
             f.get("lr") if f.get("lr") is not None else "-", round(f["seconds"], 1),
+            _epochs(f),
         ]
         for f in ranked
     ]  # fmt: skip
     columns = ["model", "fine-tuned accuracy", "± 95%", "per seed", "lr", "fine-tune s"]
-    return {"columns": columns, "rows": rows}
+    return {"columns": [*columns, "best epoch / epochs run, per run"], "rows": rows}
+
+
+def _epochs(recorded: Mapping[str, Any]) -> str:
+    pairs = zip(recorded.get("best_epochs", ()), recorded.get("epochs_run", ()), strict=True)
+    return ", ".join(f"{best}/{ran}" for best, ran in pairs) or "-"
+
+
+def convergence(
+    enumeration: Mapping[str, Mapping[str, Any]], max_epochs: int
+) -> dict[str, Any] | None:
+    """Whether the protocol's fine-tunes converged: of every run, how many early stopping ended
+    (validation accuracy stopped improving, the best epoch is not the last run) and how many
+    were still improving when the cap ended them (the best epoch is `max_epochs`); None when
+    the recording kept no epochs."""
+    pairs = [
+        (best, ran)
+        for f in enumeration.values()
+        for best, ran in zip(f.get("best_epochs", ()), f.get("epochs_run", ()), strict=True)
+    ]
+    if not pairs:
+        return None
+    return {
+        "max_epochs": max_epochs,
+        "runs": len(pairs),
+        "stopped_early": sum(1 for best, ran in pairs if best < ran),
+        "best_at_cap": sum(1 for best, _ in pairs if best >= max_epochs),
+        "mean_best_epoch": round(statistics.fmean(best for best, _ in pairs), 2),
+    }
 
 
 def goals(

@@ -33,6 +33,7 @@ from bench.search_vs_enumeration.table import (
     Finetuned,
     Outcome,
     best_of,
+    convergence,
     difference_half_width,
     enumeration_table,
     goals,
@@ -145,7 +146,27 @@ def test_the_pool_table_lists_every_model_best_first() -> None:
         "per seed",
         "lr",
         "fine-tune s",
+        "best epoch / epochs run, per run",
     ]
+    assert {row[-1] for row in t["rows"]} == {"-"}  # recorded before epochs were kept
+
+
+def test_the_pool_table_and_the_convergence_summary_say_which_runs_early_stopping_ended() -> None:
+    recorded = {
+        "a": {"model": "a", "accuracy": 0.8, "seconds": 1.0, "best_epochs": [5, 2, 4],
+              "epochs_run": [5, 3, 5]},
+        "b": {"model": "b", "accuracy": 0.7, "seconds": 1.0, "best_epochs": [1],
+              "epochs_run": [2]},
+    }  # fmt: skip
+    assert [row[-1] for row in enumeration_table(recorded)["rows"]] == ["5/5, 2/3, 4/5", "1/2"]
+    assert convergence(recorded, max_epochs=5) == {
+        "max_epochs": 5,
+        "runs": 4,
+        "stopped_early": 3,
+        "best_at_cap": 1,
+        "mean_best_epoch": 3.0,
+    }
+    assert convergence({"a": {"model": "a", "accuracy": 0.8, "seconds": 1.0}}, 5) is None
 
 
 def test_the_table_says_which_regrets_the_seeds_cannot_tell_from_noise() -> None:
