@@ -238,11 +238,24 @@ def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
         *markdown_table(data["table"]),
     ]
     goals = data.get("goals", {})
-    lines += ["", *_goal_lines(goals)]
+    lines += ["", *_goal_lines(goals), *convergence_line(data.get("convergence"))]
     if "enumeration_table" in data:
         lines += ["", "<details><summary>The pool, fine-tuned</summary>", ""]
         lines += [*markdown_table(data["enumeration_table"]), "", "</details>"]
     return lines
+
+
+def convergence_line(summary: Mapping[str, Any] | None) -> Sequence[str]:
+    """Whether the enumeration's fine-tunes converged (`table.convergence`); nothing for a
+    recording that kept no epochs."""
+    if not summary:
+        return []
+    return [
+        f"- Convergence: early stopping ended {summary['stopped_early']} of the"
+        f" {summary['runs']} fine-tunes (validation accuracy stopped improving);"
+        f" {summary['best_at_cap']} were still improving at the cap of"
+        f" {summary['max_epochs']} epochs; mean best epoch {summary['mean_best_epoch']}."
+    ]
 
 
 def _goal_lines(goals: Mapping[str, Any]) -> Sequence[str]:

@@ -27,7 +27,7 @@ from bench.search_vs_enumeration.queries import (
     queries,
     task_agnostic_query,
 )
-from bench.search_vs_enumeration.report import winners, wins_section
+from bench.search_vs_enumeration.report import convergence_line, winners, wins_section
 from bench.search_vs_enumeration.table import (
     COLUMNS,
     Finetuned,
@@ -159,7 +159,8 @@ def test_the_pool_table_and_the_convergence_summary_say_which_runs_early_stoppin
               "epochs_run": [2]},
     }  # fmt: skip
     assert [row[-1] for row in enumeration_table(recorded)["rows"]] == ["5/5, 2/3, 4/5", "1/2"]
-    assert convergence(recorded, max_epochs=5) == {
+    summary = convergence(recorded, max_epochs=5)
+    assert summary == {
         "max_epochs": 5,
         "runs": 4,
         "stopped_early": 3,
@@ -167,6 +168,25 @@ def test_the_pool_table_and_the_convergence_summary_say_which_runs_early_stoppin
         "mean_best_epoch": 3.0,
     }
     assert convergence({"a": {"model": "a", "accuracy": 0.8, "seconds": 1.0}}, 5) is None
+    assert convergence_line(None) == []
+    (line,) = convergence_line(summary)
+    assert "early stopping ended 3 of the 4 fine-tunes" in line
+    assert "1 were still improving at the cap of 5 epochs; mean best epoch 3.0." in line
+
+
+def test_an_enumeration_only_run_refuses_without_strategies_of_the_same_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
+    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
+    model = ModelRecord("t1", "huggingface", "x", num_params=5)
+    monkeypatch.setattr(svse, "search_pool", lambda modality: [model])
+    # the recording's tweets searched other files with other models: nothing to re-price
+    with pytest.raises(SystemExit, match="holds no strategies of tweets to re-price"):
+        svse.main(["--enumeration-only", "--datasets", "tweets"])
+    assert not (tmp_path / "bench-svse").exists()  # it fine-tuned nothing
 
 
 def test_the_table_says_which_regrets_the_seeds_cannot_tell_from_noise() -> None:
