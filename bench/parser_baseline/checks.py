@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from bench.parser_baseline.errors import Problem
 from bench.parser_baseline.literals import quote
 from shift_search.parser import ast
+from shift_search.parser import checks as parser_checks
+from shift_search.parser.cursor import Param as ParserParam
+
+if TYPE_CHECKING:
+    from bench.parser_baseline.builder import Param
 
 
 def repeated_clauses(clauses: Sequence[tuple[str, ast.Pos]]) -> list[Problem]:
@@ -109,6 +114,8 @@ def _statement_problems(stmt: ast.Statement | ast.Query | ast.Finetune) -> Itera
                 )
         case ast.VariableRef() | ast.SelectVec() | ast.Use() | ast.Print() | ast.Purge():
             pass
+        case ast.DropDataset() | ast.DropModel():  # the baseline reads no DROP
+            pass
         case _:
             assert_never(stmt)
 
@@ -140,3 +147,24 @@ def _change_problems(change: ast.Change) -> Iterator[Problem]:
             f"CHANGE replaces {len(change.indices)} sample(s) by "
             f"{len(change.source_indices)}; both index lists must have the same length",
         )
+
+
+# Cascade came after the baseline: its checks are the parser's, on the baseline's types.
+
+
+def check_cascade(
+    func: str, pos: ast.Pos, stages: Sequence[ast.ProxySpec], params: Sequence[Param]
+) -> list[Problem]:
+    """The parser's checks of `Cascade(stage, stage, …, keep=…, prior=…)`."""
+    found = parser_checks.check_cascade(func, pos, stages, [ParserParam(*p) for p in params])
+    return [Problem(p.pos, p.message, p.expected) for p in found]
+
+
+def cascade_options(params: Sequence[Param]) -> tuple[tuple[int, ...], str | None]:
+    """(keep counts, prior column) of a Cascade's parameters, as the parser reads them."""
+    return parser_checks.cascade_options([ParserParam(*p) for p in params])
+
+
+def aggregate_problem(func: str, word: str) -> str:
+    """What is wrong with `func(word)`, in the parser's words."""
+    return parser_checks.aggregate_problem(func, word)

@@ -88,6 +88,8 @@ def _children(item: Node | ast.Value) -> list[Node | ast.Value]:
             | ast.Use()
             | ast.Print()
             | ast.Purge()
+            | ast.DropDataset()
+            | ast.DropModel()
             | ast.InVariable()
             | ast.IsNull()
             | ast.Like()
