@@ -223,11 +223,10 @@ def _earlier(
     same train and test data, protocol and models (name, revision, recipe, source) with their
     enumeration, and its strategies only when they searched the same search split; else
     nothing, and the run replaces the recording as a full run does."""
-    path = _results_path(args)
-    if not args.strategies.strip() or not path.exists():
+    if not args.strategies.strip():
         return {}
     train, test, search = data
-    earlier: dict[str, Any] = json.loads(path.read_text())["datasets"].get(name, {})
+    earlier = _recorded_dataset(name, args)
     same = (
         earlier.get("data_files") == [train.uri, test.uri]
         and earlier.get("finetune_params") == protocol.describe()
@@ -253,8 +252,7 @@ def _searched(
     """The recording whose strategies an `--enumeration-only` run re-prices: the same data,
     search split, models and strategy parameters (their searches do not depend on the
     enumeration's protocol); an error when there is none, since the run searches nothing."""
-    path = _results_path(args)
-    recorded = json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
+    recorded = _recorded_dataset(name, args)
     train, test, search = data
     modality = MODALITY[name]
     wanted = {
@@ -267,10 +265,16 @@ def _searched(
     if "strategies" not in recorded or differs:
         why = ", ".join(differs) if recorded.get("strategies") else "no recorded strategies"
         raise SystemExit(
-            f"--enumeration-only: {path.name} holds no strategies of {name} to re-price ({why}"
-            " differ from this run's); run the dataset in full instead"
+            f"--enumeration-only: {_results_path(args).name} holds no strategies of {name} to"
+            f" re-price ({why} differ from this run's); run the dataset in full instead"
         )
     return recorded
+
+
+def _recorded_dataset(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """What the results file holds for one dataset (nothing without a file)."""
+    path = _results_path(args)
+    return json.loads(path.read_text())["datasets"].get(name, {}) if path.exists() else {}
 
 
 def _runs_of(earlier: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -147,6 +147,15 @@ def test_the_goal_line_is_met_by_the_hybrid_or_by_auto() -> None:
     assert not goals([recorded("Q4 hybrid", 1.02, 50.0)], RECORDED_ENUMERATION)["goal_met"]
 
 
+def _use_a_copy_of_the_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The recorded CPU results copied to `tmp_path`, where the benchmark now reads and writes
+    them; the recorded file."""
+    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
+    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
+    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    return recorded_file
+
+
 def test_the_pool_table_lists_every_model_best_first() -> None:
     t = enumeration_table(RECORDED_ENUMERATION)
     assert [row[0] for row in t["rows"]] == ["b", "d", "c", "a"]
@@ -188,9 +197,7 @@ def test_the_pool_table_and_the_convergence_summary_say_which_runs_early_stoppin
 def test_an_enumeration_only_run_refuses_without_strategies_of_the_same_search(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
-    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
-    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    _use_a_copy_of_the_results(tmp_path, monkeypatch)
     monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
     model = ModelRecord("t1", "huggingface", "x", num_params=5)
     monkeypatch.setattr(svse, "search_pool", lambda modality: [model])
@@ -403,9 +410,7 @@ def test_a_dataset_without_a_pool_is_skipped(
 def test_rederive_recomputes_goals_from_the_recorded_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
-    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
-    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    recorded_file = _use_a_copy_of_the_results(tmp_path, monkeypatch)
     result = svse.main(["--rederive"])
     for measured in result["datasets"].values():
         assert "hybrid_search_in_finetunes" in measured["goals"]
@@ -435,9 +440,7 @@ def test_rederive_reprices_strategies_after_a_fine_tune_is_remeasured(
 def test_remeasuring_an_unknown_model_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_file = Path(svse.__file__).parent.parent / "results" / "search_vs_enumeration-cpu.json"
-    (tmp_path / recorded_file.name).write_text(recorded_file.read_text())
-    monkeypatch.setattr(svse, "RESULTS", tmp_path)
+    _use_a_copy_of_the_results(tmp_path, monkeypatch)
     with pytest.raises(SystemExit, match="tweets has no fine-tune of nope to remeasure"):
         svse.main(["--remeasure-models", "nope", "--datasets", "tweets"])
 
