@@ -42,9 +42,15 @@ class Protocol:
     validation_fraction: float = 0.2
     batch_size: int = 32
     optimizer: str = "adamw"
+    batchnorm_momentum: float | None = None
+    """BatchNorm's running-statistics momentum while fine-tuning; None for pools without
+    BatchNorm (transformers normalise by layer), where `finetune`'s default applies unrecorded."""
 
     def describe(self) -> dict[str, Any]:
-        return {**asdict(self), "lr_grid": list(self.lr_grid), "seeds": list(self.seeds)}
+        described = {**asdict(self), "lr_grid": list(self.lr_grid), "seeds": list(self.seeds)}
+        if self.batchnorm_momentum is None:
+            del described["batchnorm_momentum"]
+        return described
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.describe(), sort_keys=True).encode()).hexdigest()[:12]
@@ -145,17 +151,19 @@ def finetune_once(
     model: ModelRecord, data: Data, protocol: Protocol, lr: float, seed: int, device: str
 ) -> Run:
     """One early-stopped fine-tune from fresh weights, timed (loading included)."""
-    from shift_search.executor.finetuning.train import finetune
+    from shift_search.executor.finetuning.train import BATCHNORM_MOMENTUM, finetune
     from shift_search.executor.runner import open_encoder
 
     started = time.perf_counter()
     encoder = open_encoder(model, device)
+    momentum = protocol.batchnorm_momentum
     result = finetune(
         encoder, *data.train, *data.test, num_classes=data.classes,
         epochs=protocol.max_epochs, batch_size=protocol.batch_size, lr=lr,
         optimizer=protocol.optimizer,  # type: ignore[arg-type]
         seed=seed, validation=data.validation, patience=protocol.patience,
         evaluate_before=False,
+        batchnorm_momentum=BATCHNORM_MOMENTUM if momentum is None else momentum,
     )  # fmt: skip
     assert result.validation_accuracy is not None
     return Run(

@@ -18,7 +18,7 @@ import bench.search_vs_enumeration.command as svse
 import bench.search_vs_enumeration.protocol as protocol_module
 from bench.search_vs_enumeration import estimate as estimating
 from bench.search_vs_enumeration.command import FULL_RUN
-from bench.search_vs_enumeration.config import QUICK
+from bench.search_vs_enumeration.config import CPU_PROTOCOLS, QUICK
 from bench.search_vs_enumeration.protocol import (
     Protocol,
     Run,
@@ -41,6 +41,14 @@ def test_interval_is_the_student_t_95_percent_half_width() -> None:
     assert mean == pytest.approx(0.82)
     assert half == pytest.approx(4.303 * 0.02 / 3**0.5)
     assert interval([0.7]) == (0.7, 0.0)
+
+
+def test_a_batchnorm_momentum_is_recorded_only_where_the_protocol_sets_one() -> None:
+    text = CPU_PROTOCOLS["text"]
+    assert "batchnorm_momentum" not in text.describe()  # text recordings keep their digest
+    assert CPU_PROTOCOLS["image"].describe()["batchnorm_momentum"] == 0.1
+    set_apart = dataclasses.replace(text, batchnorm_momentum=0.1)
+    assert set_apart.digest() != text.digest()
 
 
 def test_the_rate_with_the_best_validation_accuracy_wins_and_ties_go_to_the_smaller() -> None:

@@ -162,6 +162,33 @@ def test_sgd_optimizer_also_learns() -> None:
     assert result.test_accuracy >= 0.95 and result.saved_to is None
 
 
+class SlowBatchNormEncoder(MlpEncoder):
+    """An MLP whose BatchNorm layer was built with a very slow momentum (EfficientNet-Lite's
+    port builds its layers with 0.01), over inputs far from its initial statistics."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.norm = torch.nn.BatchNorm1d(32, momentum=0.001)
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(8, 32), self.norm, torch.nn.ReLU(), torch.nn.Linear(32, 16)
+        )
+
+
+def test_batchnorm_statistics_follow_the_fine_tune_whatever_the_model_was_built_with() -> None:
+    (train_x, train_y), (test_x, test_y) = vectors(160, 4), vectors(200, 5)
+    shifted = [x * 0.5 + 10.0 for x in train_x], [x * 0.5 + 10.0 for x in test_x]
+    encoder = SlowBatchNormEncoder()
+    result = finetune(
+        encoder, shifted[0], train_y, shifted[1], test_y, num_classes=2, epochs=4,
+        batch_size=16, lr=1e-2, evaluate_before=False,
+    )  # fmt: skip
+    # Evaluation normalises with the running statistics; at 0.001 they would barely have left
+    # their initial mean 0 (the inputs' is about 10), and the predictions would be near chance.
+    assert result.test_accuracy >= 0.9
+    assert float(encoder.norm.running_mean.abs().mean()) > 1.0
+    assert encoder.norm.momentum == 0.001  # the model's own setting, restored
+
+
 def test_tiny_bert_finetune_beats_the_untrained_head(tmp_path: Path) -> None:
     (train_x, train_y), (test_x, test_y) = sentences(96, 0), sentences(48, 1)
     result = finetune(
@@ -288,3 +315,7 @@ def test_labels_outside_the_classes_are_invalid() -> None:
         finetune(MlpEncoder(), train_x, train_y + 1, train_x, train_y, num_classes=2)
     with pytest.raises(InvalidArgument, match="optimizer"):
         finetune(MlpEncoder(), train_x, train_y, train_x, train_y, num_classes=2, optimizer="lamb")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="batchnorm_momentum"):
+        finetune(
+            MlpEncoder(), train_x, train_y, train_x, train_y, num_classes=2, batchnorm_momentum=0
+        )
