@@ -60,6 +60,7 @@ from bench.search_vs_enumeration.table import (
     score,
     table,
 )
+from bench.source_revision import source_revision
 from shift_search.cache.records import DatasetRecord, ModelRecord
 from shift_search.runtime.settings import shift_home
 
@@ -152,6 +153,7 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     """Enumeration, strategies and tables for one dataset (a `--strategies` run joins the
     recording of the same data, protocol and models: see `_earlier`)."""
     started = time.perf_counter()
+    commit = source_revision()  # the code this process loaded, before anything can move HEAD
     modality = MODALITY[name]
     n_train, n_test, n_search = config.sizes[name]
     train, test, search = data_for(name, config)
@@ -189,6 +191,7 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     run = {"at": now, "strategies": ran, "wall_seconds": round(time.perf_counter() - started, 1)}
+    run["commit"] = commit
     measured = {
         "train": n_train,
         "test": n_test,

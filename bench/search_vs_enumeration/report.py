@@ -201,13 +201,14 @@ def svse_section(path: Path, results: Path) -> str:
     return "\n".join(lines)
 
 
-def _runs(runs: Sequence[Mapping[str, Any]]) -> str:
-    """The runs that measured a dataset: when, which strategies, how long."""
+def runs_line(runs: Sequence[Mapping[str, Any]]) -> str:
+    """The runs that measured a dataset: when, which strategies, how long, at which commit."""
     if not runs:
         return ""
     said = [
         f"{r['at'][:16].replace('T', ' ')} ({', '.join(r['strategies'])}"
-        + (f": {r['wall_seconds'] / 60:.0f} min)" if r.get("wall_seconds") is not None else ")")
+        + (f": {r['wall_seconds'] / 60:.0f} min" if r.get("wall_seconds") is not None else "")
+        + (f", at {r['commit']})" if r.get("commit") else ")")
         for r in runs
     ]
     return "; runs: " + "; ".join(said)
@@ -233,7 +234,7 @@ def _dataset(name: str, data: Mapping[str, Any]) -> list[str]:
         f"{data['train']:,} training / {data['test']:,} test{searched} (seed {data['seed']}{cut}),"
         f" {data['pool_size']} {data['modality']} models{left_text}; fine-tuning protocol"
         f" {data['finetune_params']}; measured {data.get('measured_at', 'earlier')}"
-        f"{_runs(data.get('runs', ()))}.",
+        f"{runs_line(data.get('runs', ()))}.",
         "",
         *markdown_table(data["table"]),
     ]

@@ -30,6 +30,7 @@ from bench.search_vs_enumeration.protocol import (
 )
 from bench.search_vs_enumeration.queries import STRATEGIES
 from bench.search_vs_enumeration.run import Setting, run_strategies
+from bench.source_revision import source_revision
 from shift_search.cache.records import ModelRecord
 from tests.tiny_world import make_tiny_bert, reviews_dataset, write_reviews
 
@@ -137,6 +138,7 @@ def test_quick_mode_runs_end_to_end_on_a_tiny_model(
     assert "budget" in budgeted["query"] and budgeted["plan"].startswith("chose ")
     assert "auto_budget_regret_le_1" in tweets["goals"]
     assert [r["strategies"] for r in tweets["runs"]] == [[FULL_RUN]]
+    assert tweets["runs"][0]["commit"] == source_revision()  # the code that measured it
     # a run of one strategy joins the strategies recorded for the same data and protocol, and
     # their enumeration: it fine-tunes nothing, even on a machine without the ledger
     (tmp_path / "home" / "bench-svse" / "protocol-cpu.json").unlink()

@@ -18,7 +18,7 @@ import pytest
 
 import bench.search_vs_enumeration.command as svse
 from bench.data import seeded_split
-from bench.search_vs_enumeration.command import parse_args, pool_for, run_dataset
+from bench.search_vs_enumeration.command import FULL_RUN, parse_args, pool_for, run_dataset
 from bench.search_vs_enumeration.config import CPU, GPU, QUICK, config_for
 from bench.search_vs_enumeration.data import capped, digits_split, fine_food_split
 from bench.search_vs_enumeration.queries import (
@@ -28,7 +28,7 @@ from bench.search_vs_enumeration.queries import (
     queries,
     task_agnostic_query,
 )
-from bench.search_vs_enumeration.report import convergence_line, winners, wins_section
+from bench.search_vs_enumeration.report import convergence_line, runs_line, winners, wins_section
 from bench.search_vs_enumeration.table import (
     COLUMNS,
     Finetuned,
@@ -192,6 +192,18 @@ def test_the_pool_table_and_the_convergence_summary_say_which_runs_early_stoppin
     (line,) = convergence_line(summary)
     assert "early stopping ended 3 of the 4 fine-tunes" in line
     assert "1 were still improving at the cap of 5 epochs; mean best epoch 3.0." in line
+
+
+def test_the_runs_line_names_the_commit_each_run_measured_at() -> None:
+    runs = [
+        {"at": "2026-12-04T23:48:51+00:00", "strategies": [FULL_RUN], "wall_seconds": None},
+        {"at": "2026-12-06T03:10:00+00:00", "strategies": ["the enumeration"],
+         "wall_seconds": 2400.0, "commit": "9147606f0a1b"},
+    ]  # fmt: skip
+    assert runs_line(runs) == (
+        f"; runs: 2026-12-04 23:48 ({FULL_RUN}); "
+        "2026-12-06 03:10 (the enumeration: 40 min, at 9147606f0a1b)"
+    )
 
 
 def test_an_enumeration_only_run_refuses_without_strategies_of_the_same_search(
