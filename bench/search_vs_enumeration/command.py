@@ -149,11 +149,13 @@ ENUMERATION_RUN = "the enumeration"
 """What an `--enumeration-only` run ran."""
 
 
-def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str, Any]:
+def run_dataset(
+    name: str, args: argparse.Namespace, config: Config, commit: str | None
+) -> dict[str, Any]:
     """Enumeration, strategies and tables for one dataset (a `--strategies` run joins the
-    recording of the same data, protocol and models: see `_earlier`)."""
+    recording of the same data, protocol and models: see `_earlier`); `commit` is the code that
+    runs it (`source_revision`, read when the process started)."""
     started = time.perf_counter()
-    commit = source_revision()  # the code this process loaded, before anything can move HEAD
     modality = MODALITY[name]
     n_train, n_test, n_search = config.sizes[name]
     train, test, search = data_for(name, config)
@@ -190,8 +192,12 @@ def run_dataset(name: str, args: argparse.Namespace, config: Config) -> dict[str
         ran = list(only) if args.strategies.strip() else [FULL_RUN]
     scored = _with_earlier([score(o, enumeration) for o in outcomes], earlier, enumeration)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    run = {"at": now, "strategies": ran, "wall_seconds": round(time.perf_counter() - started, 1)}
-    run["commit"] = commit
+    run = {
+        "at": now,
+        "strategies": ran,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "commit": commit,
+    }
     measured = {
         "train": n_train,
         "test": n_test,
@@ -542,6 +548,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     torch.set_num_threads(2)
     started = time.perf_counter()
+    commit = source_revision()  # the code this process loaded, before anything can move HEAD
     config = config_for(args.quick, args.device)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = sorted(set(names) - set(NOMINAL))
@@ -550,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     datasets: dict[str, Any] = {}
     result: dict[str, Any] = {}
     for name in names:
-        datasets[name] = run_dataset(name, args, config)
+        datasets[name] = run_dataset(name, args, config, commit)
         seconds = time.perf_counter() - started
         result = _write(args, _result(args, config, datasets, seconds, len(datasets) == len(names)))
     print("RESULT " + json.dumps(result), flush=True)

@@ -415,7 +415,7 @@ def test_a_dataset_without_a_pool_is_skipped(
     monkeypatch.setenv("SHIFT_HOME", str(tmp_path))
     monkeypatch.setenv("SHIFT_ZOO", str(tmp_path / "no-zoo"))
     monkeypatch.setattr(svse, "search_pool", lambda modality: [])
-    out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]), QUICK)
+    out = run_dataset("digits", parse_args(["--quick", "--datasets", "digits"]), QUICK, None)
     assert "skipped" in out
 
 
